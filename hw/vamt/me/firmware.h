@@ -1,0 +1,59 @@
+/*
+ * vAMT ME core: the firmware's identity and AMT state that the HECI
+ * clients report (versions, SKU, UUID, provisioning)
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef VAMT_ME_FIRMWARE_H
+#define VAMT_ME_FIRMWARE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct VamtFwVersion {
+    uint16_t major;
+    uint16_t minor;
+    uint16_t hotfix;
+    uint16_t build;
+} VamtFwVersion;
+
+/* AMTHI GetProvisioningState values */
+enum {
+    VAMT_PROVISIONING_PRE  = 0,
+    VAMT_PROVISIONING_IN   = 1,
+    VAMT_PROVISIONING_POST = 2,
+};
+
+/* AMTHI GetControlMode values */
+enum {
+    VAMT_CONTROL_MODE_NONE = 0,
+    VAMT_CONTROL_MODE_CCM  = 1,
+    VAMT_CONTROL_MODE_ACM  = 2,
+};
+
+typedef struct VamtFirmware {
+    VamtFwVersion version;
+    uint32_t sku;                   /* 0x4008: AMT Pro, corporate */
+    char bios_version[65];          /* reported by GetCodeVersions */
+    uint8_t system_uuid[16];        /* SMBIOS byte order */
+    uint32_t provisioning_state;
+    uint32_t control_mode;
+    uint32_t features;              /* MKHI FWCAPS feature bitmap */
+    uint32_t platform_type;         /* MKHI FWCAPS rule 29 */
+    uint8_t host_mac[6];
+} VamtFirmware;
+
+/* Fill @fw with the defaults of an unprovisioned AMT 16.1 corporate ME. */
+void vamt_firmware_init(VamtFirmware *fw);
+
+/*
+ * Parse "major.minor.hotfix.build" (each 0..65535) into @v.
+ * Returns false, leaving @v alone, if @str is not such a version.
+ */
+bool vamt_fw_version_parse(const char *str, VamtFwVersion *v);
+
+/* Convert a UUID between RFC 4122 (big-endian) and SMBIOS byte order. */
+void vamt_uuid_swap_fields(uint8_t out[16], const uint8_t in[16]);
+
+#endif

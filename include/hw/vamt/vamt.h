@@ -1,0 +1,53 @@
+/*
+ * vAMT: a virtual Intel Management Engine running Intel AMT
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_VAMT_VAMT_H
+#define HW_VAMT_VAMT_H
+
+#include "hw/pci/pci_device.h"
+#include "qapi/qapi-types-vamt.h"
+#include "hw/vamt/me/firmware.h"
+#include "hw/vamt/me/mei-bus.h"
+#include "hw/vamt/me/mei-wire.h"
+
+#define TYPE_VAMT "vamt"
+OBJECT_DECLARE_SIMPLE_TYPE(VamtState, VAMT)
+
+#define VAMT_FWSTS_COUNT 6
+
+struct VamtState {
+    PCIDevice parent_obj;
+
+    MemoryRegion mmio;
+    QEMUBH *bh;                 /* firmware work: ready, receive, send */
+    QEMUTimer *wd_timer;        /* AMT watchdog, guest-visible time */
+    MeiBus *bus;
+    VamtFirmware fw;
+
+    /* HECI registers (BAR0) */
+    uint32_t h_csr;             /* host-owned bits of H_CSR */
+    uint32_t me_csr;            /* ME-owned bits of ME_CSR_HA */
+    uint8_t h_wp, h_rp;         /* host circular buffer pointers */
+    uint8_t me_wp, me_rp;       /* ME circular buffer pointers */
+    uint32_t h_cb[MEI_CB_DEPTH];
+    uint32_t me_cb[MEI_CB_DEPTH];
+    bool me_reset_pending;      /* link reset seen, ME not ready yet */
+    bool irq_level;
+    uint32_t link_resets;
+
+    /* migration: the MEI bus state, serialized in pre_save */
+    uint8_t *bus_blob;
+    uint32_t bus_blob_len;
+
+    /* properties */
+    uint16_t device_id;
+    char *fw_version;
+    uint32_t fwsts[VAMT_FWSTS_COUNT];
+};
+
+VamtInfo *vamt_query(VamtState *s);
+
+#endif

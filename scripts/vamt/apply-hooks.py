@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Insert the few lines that hook vAMT into QEMU's own build files.
+
+Each hook is an anchored insertion: the anchor line must exist exactly once,
+the new line goes right after it, and a re-run finds the line already there
+and does nothing.  A missing anchor is an error that names file and anchor,
+so a QEMU update that moved things fails loudly instead of building without
+vAMT.
+"""
+
+import sys
+from pathlib import Path
+
+# (file, anchor line, line to insert after it)
+HOOKS = [
+    ("hw/meson.build", "subdir('uefi')", "subdir('vamt')"),
+    ("hw/Kconfig", "source uefi/Kconfig", "source vamt/Kconfig"),
+    ("meson.build", "    'hw/uefi',", "    'hw/vamt',"),
+    ("qapi/meson.build", "    'uefi',", "    'vamt',"),
+    ("qapi/qapi-schema.json", "{ 'include': 'uefi.json' }",
+     "{ 'include': 'vamt.json' }"),
+    ("tests/qtest/meson.build", "qtests_i386 = \\",
+     "  (config_all_devices.has_key('CONFIG_VAMT') ? ['vamt-test'] : []) + \\"),
+    ("docs/system/device-emulation.rst", "   devices/igb.rst",
+     "   devices/vamt.rst"),
+]
+
+
+def apply(tree: Path) -> int:
+    errors = 0
+    for rel, anchor, line in HOOKS:
+        path = tree / rel
+        try:
+            lines = path.read_text().split("\n")
+        except OSError as e:
+            print(f"apply-hooks: {rel}: {e.strerror}", file=sys.stderr)
+            errors += 1
+            continue
+        if line in lines:
+            continue
+        hits = [i for i, text in enumerate(lines) if text == anchor]
+        if len(hits) != 1:
+            print(f"apply-hooks: {rel}: anchor {anchor!r} found {len(hits)} "
+                  "times, expected once; QEMU's tree has changed, update "
+                  "scripts/vamt/apply-hooks.py", file=sys.stderr)
+            errors += 1
+            continue
+        lines.insert(hits[0] + 1, line)
+        path.write_text("\n".join(lines))
+        print(f"apply-hooks: {rel}: inserted {line.strip()!r}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print("usage: apply-hooks.py QEMU_SOURCE_TREE", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(apply(Path(sys.argv[1])))

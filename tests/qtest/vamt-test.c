@@ -1,0 +1,868 @@
+/*
+ * QTest for the vAMT HECI/MEI device: drives BAR0 the way Linux's mei_me
+ * does (reset handshake, HBM bring-up, connect, flow control) and checks
+ * what the driver and user space would see.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "libqos/pci.h"
+#include "libqos/pci-pc.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
+#include "hw/pci/pci_regs.h"
+
+#define H_CB_WW     0x00
+#define H_CSR       0x04
+#define ME_CB_RW    0x08
+#define ME_CSR_HA   0x0c
+
+#define CSR_IE      0x01
+#define CSR_IS      0x02
+#define CSR_IG      0x04
+#define CSR_RDY     0x08
+#define CSR_RST     0x10
+
+#define CB_DEPTH    128
+#define HDR_COMPLETE 0x80000000u
+
+#define ADDR_MKHI_FIXED 0x07
+#define ADDR_MKHI   0x08
+#define ADDR_AMTHI  0x10
+#define ADDR_WD     0x11
+#define ADDR_LME    0x12
+
+#define QEMU_UUID   "c0ffee00-1234-5678-9abc-def012345678"
+
+typedef struct Heci {
+    QTestState *qts;
+    QPCIBus *pcibus;
+    QPCIDevice *dev;
+    QPCIBar bar;
+} Heci;
+
+typedef struct Msg {
+    uint8_t me_addr;
+    uint8_t host_addr;
+    size_t len;
+    uint8_t data[8192];
+} Msg;
+
+static uint32_t rd(Heci *h, uint32_t reg)
+{
+    return qpci_io_readl(h->dev, h->bar, reg);
+}
+
+static void wr(Heci *h, uint32_t reg, uint32_t val)
+{
+    qpci_io_writel(h->dev, h->bar, reg, val);
+}
+
+static uint8_t cb_filled(uint32_t csr)
+{
+    return (uint8_t)(((csr >> 16) & 0xff) - ((csr >> 8) & 0xff));
+}
+
+/* Wait until @reg & @mask == @want (the ME works from a bottom half). */
+static uint32_t poll_reg(Heci *h, uint32_t reg, uint32_t mask, uint32_t want)
+{
+    uint32_t v = 0;
+
+    for (int i = 0; i < 5000; i++) {
+        v = rd(h, reg);
+        if ((v & mask) == want) {
+            return v;
+        }
+        g_usleep(1000);
+    }
+    g_assert_cmphex(v & mask, ==, want);
+    return v;
+}
+
+static void heci_attach(Heci *h, QTestState *qts)
+{
+    h->qts = qts;
+    h->pcibus = qpci_new_pc(qts, NULL);
+    h->dev = qpci_device_find(h->pcibus, QPCI_DEVFN(0x16, 0));
+    g_assert_nonnull(h->dev);
+}
+
+static void heci_start(Heci *h, const char *extra)
+{
+    heci_attach(h, qtest_initf("-machine q35 -uuid " QEMU_UUID
+                               " -device vamt,addr=16.0%s", extra));
+    qpci_device_enable(h->dev);
+    h->bar = qpci_iomap(h->dev, 0, NULL);
+}
+
+static void heci_stop(Heci *h)
+{
+    g_free(h->dev);
+    qpci_free_pc(h->pcibus);
+    qtest_quit(h->qts);
+}
+
+/* The driver's write of H_CSR: keep IE/RDY, never clear IS by accident */
+static void ring_doorbell(Heci *h)
+{
+    wr(h, H_CSR, (rd(h, H_CSR) & ~CSR_IS) | CSR_IG);
+}
+
+/* mei_me_hw_reset + mei_me_hw_start */
+static void link_reset(Heci *h)
+{
+    uint32_t csr = rd(h, H_CSR);
+
+    if (csr & CSR_RST) {
+        /* mei_me_hw_reset: "H_RST is set", clear it first */
+        wr(h, H_CSR, csr & ~(CSR_RST | CSR_IS));
+    }
+    wr(h, H_CSR, CSR_IE | CSR_RST | CSR_IG | CSR_IS);
+    csr = rd(h, H_CSR);
+    g_assert_cmphex(csr & (CSR_RST | CSR_RDY), ==, CSR_RST);
+    /* the ME comes back ready and interrupts while H_RST is still set */
+    poll_reg(h, H_CSR, CSR_IS, CSR_IS);
+    g_assert_cmphex(rd(h, ME_CSR_HA) & CSR_RDY, ==, CSR_RDY);
+    wr(h, H_CSR, CSR_IS | CSR_IE);          /* ack */
+    wr(h, H_CSR, CSR_IE | CSR_IG);          /* release reset */
+    wr(h, H_CSR, CSR_IE | CSR_IG | CSR_RDY);
+    g_assert_cmphex(rd(h, H_CSR) & 0xff, ==, CSR_IE | CSR_RDY);
+}
+
+static void send_fragment(Heci *h, uint8_t me, uint8_t host,
+                          const uint8_t *data, size_t len, bool complete)
+{
+    uint32_t hdr = me | (host << 8) | ((uint32_t)len << 16) |
+                   (complete ? HDR_COMPLETE : 0);
+
+    g_assert_cmpuint(len, <=, (CB_DEPTH - 1) * 4);
+    /* like mei_hbuf_acquire: write only into an empty host buffer */
+    for (int i = 0; i < 5000 && cb_filled(rd(h, H_CSR)); i++) {
+        g_usleep(1000);
+    }
+    g_assert_cmpuint(cb_filled(rd(h, H_CSR)), ==, 0);
+    wr(h, H_CB_WW, hdr);
+    for (size_t i = 0; i < len; i += 4) {
+        uint8_t dw[4] = { 0 };
+
+        memcpy(dw, data + i, MIN(4, len - i));
+        wr(h, H_CB_WW, ldl_le_p(dw));
+    }
+    ring_doorbell(h);
+}
+
+static void send_msg(Heci *h, uint8_t me, uint8_t host, const void *data,
+                     size_t len)
+{
+    const uint8_t *p = data;
+    size_t max = (CB_DEPTH - 1) * 4;
+
+    do {
+        size_t n = MIN(len, max);
+
+        send_fragment(h, me, host, p, n, n == len);
+        p += n;
+        len -= n;
+    } while (len);
+}
+
+/* Whether the ME has anything for the host, after it had time to work */
+static bool me_has_data(Heci *h)
+{
+    ring_doorbell(h);
+    return cb_filled(rd(h, ME_CSR_HA)) != 0;
+}
+
+/* Read one fragment (mei_me_read_slots) and ring, as the driver does */
+static uint32_t recv_fragment(Heci *h, uint8_t *buf, size_t *len)
+{
+    uint32_t hdr, slots;
+
+    for (int i = 0; i < 5000 && !cb_filled(rd(h, ME_CSR_HA)); i++) {
+        g_usleep(1000);
+    }
+    g_assert_cmpuint(cb_filled(rd(h, ME_CSR_HA)), >, 0);
+    hdr = rd(h, ME_CB_RW);
+    g_assert_cmphex(hdr & 0x0e000000, ==, 0);    /* reserved bits */
+    *len = (hdr >> 16) & 0x1ff;
+    slots = (*len + 3) / 4;
+    /* a fragment is published whole */
+    g_assert_cmpuint(cb_filled(rd(h, ME_CSR_HA)), >=, slots);
+    for (uint32_t i = 0; i < slots; i++) {
+        uint32_t dw = rd(h, ME_CB_RW);
+        uint8_t b[4];
+
+        stl_le_p(b, dw);
+        memcpy(buf + 4 * i, b, MIN(4, *len - 4 * i));
+    }
+    wr(h, H_CSR, rd(h, H_CSR) | CSR_IG);        /* ack IS + doorbell */
+    return hdr;
+}
+
+static void recv_msg(Heci *h, Msg *m)
+{
+    uint32_t hdr;
+    size_t len;
+
+    m->len = 0;
+    do {
+        g_assert_cmpuint(m->len + 512, <=, sizeof(m->data));
+        hdr = recv_fragment(h, m->data + m->len, &len);
+        if (m->len) {
+            g_assert_cmpuint(hdr & 0xff, ==, m->me_addr);
+            g_assert_cmpuint((hdr >> 8) & 0xff, ==, m->host_addr);
+        }
+        m->me_addr = hdr & 0xff;
+        m->host_addr = (hdr >> 8) & 0xff;
+        m->len += len;
+    } while (!(hdr & HDR_COMPLETE));
+}
+
+/* Expect an HBM message with the given leading bytes */
+static void expect_hbm(Heci *h, Msg *m, const uint8_t *head, size_t n)
+{
+    recv_msg(h, m);
+    g_assert_cmpuint(m->me_addr, ==, 0);
+    g_assert_cmpuint(m->host_addr, ==, 0);
+    g_assert_cmpuint(m->len, >=, n);
+    g_assert_cmpmem(m->data, n, head, n);
+}
+
+static void hbm_start(Heci *h)
+{
+    static const uint8_t start[4] = { 0x01, 0, 2, 2 };
+    static const uint8_t res[4] = { 0x81, 1, 2, 2 };
+    Msg m;
+
+    send_msg(h, 0, 0, start, sizeof(start));
+    expect_hbm(h, &m, res, sizeof(res));
+    g_assert_cmpuint(m.len, ==, 4);
+}
+
+static void hbm_connect(Heci *h, uint8_t me, uint8_t host, uint8_t status)
+{
+    uint8_t req[4] = { 0x06, me, host, 0 };
+    uint8_t res[4] = { 0x86, me, host, status };
+    uint8_t fc[3] = { 0x08, me, host };
+    Msg m;
+
+    send_msg(h, 0, 0, req, sizeof(req));
+    expect_hbm(h, &m, res, sizeof(res));
+    if (status == 0) {
+        /* the ME grants the host one message right away */
+        expect_hbm(h, &m, fc, sizeof(fc));
+        g_assert_cmpuint(m.len, ==, 8);
+    }
+}
+
+static void host_flow_control(Heci *h, uint8_t me, uint8_t host)
+{
+    uint8_t fc[8] = { 0x08, me, host };
+
+    send_msg(h, 0, 0, fc, sizeof(fc));
+}
+
+static void bring_up(Heci *h)
+{
+    link_reset(h);
+    hbm_start(h);
+}
+
+static QDict *query_vamt(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-vamt' }");
+    QList *list = qdict_get_qlist(rsp, "return");
+    QDict *info;
+
+    g_assert_nonnull(list);
+    g_assert_cmpuint(qlist_size(list), ==, 1);
+    info = qobject_to(QDict, qlist_peek(list));
+    qobject_ref(info);
+    qobject_unref(rsp);
+    return info;
+}
+
+static void assert_link(QTestState *qts, const char *link, int connections)
+{
+    QDict *info = query_vamt(qts);
+
+    g_assert_cmpstr(qdict_get_str(info, "link"), ==, link);
+    if (connections >= 0) {
+        g_assert_cmpint(qdict_get_int(info, "connections"), ==, connections);
+    }
+    qobject_unref(info);
+}
+
+/* ---- AMTHI ----------------------------------------------------------- */
+
+static void amthi_request(Heci *h, uint8_t host, uint32_t cmd,
+                          const uint8_t *data, size_t len, Msg *rsp)
+{
+    uint8_t req[64] = { 1, 1, 0, 0 };
+    uint8_t fc[3] = { 0x08, ADDR_AMTHI, host };
+    Msg m;
+
+    g_assert_cmpuint(len, <=, sizeof(req) - 12);
+    stl_le_p(req + 4, cmd);
+    stl_le_p(req + 8, len);
+    memcpy(req + 12, data, len);
+    send_msg(h, ADDR_AMTHI, host, req, 12 + len);
+    /* consumed: the ME grants the next message */
+    expect_hbm(h, &m, fc, sizeof(fc));
+    /* the reply waits for the host's read credit */
+    g_assert_false(me_has_data(h));
+    host_flow_control(h, ADDR_AMTHI, host);
+    recv_msg(h, rsp);
+    g_assert_cmpuint(rsp->me_addr, ==, ADDR_AMTHI);
+    g_assert_cmpuint(rsp->host_addr, ==, host);
+    /* what every AMTHI client checks */
+    g_assert_cmpuint(rsp->len, >=, 16);
+    g_assert_cmpuint(rsp->data[0], ==, 1);
+    g_assert_cmpuint(rsp->data[1], ==, 1);
+    g_assert_cmpuint(lduw_le_p(rsp->data + 2), ==, 0);
+    g_assert_cmphex(ldl_le_p(rsp->data + 4), ==, cmd | 0x00800000);
+    g_assert_cmpuint(ldl_le_p(rsp->data + 8), ==, rsp->len - 12);
+}
+
+static const char *code_version(Msg *rsp, const char *desc, char *out)
+{
+    uint32_t count = ldl_le_p(rsp->data + 16 + 65);
+    const uint8_t *e = rsp->data + 16 + 65 + 4;
+
+    g_assert_cmpuint(rsp->len, ==, 16 + 65 + 4 + 44 * count);
+    for (uint32_t i = 0; i < count; i++, e += 44) {
+        uint16_t dlen = lduw_le_p(e), vlen = lduw_le_p(e + 22);
+
+        g_assert_cmpuint(dlen, <=, 20);
+        g_assert_cmpuint(vlen, <, 20);
+        g_assert_cmpuint(e[24 + vlen], ==, 0);
+        if (dlen == strlen(desc) && !memcmp(e + 2, desc, dlen)) {
+            memcpy(out, e + 24, vlen);
+            out[vlen] = 0;
+            return out;
+        }
+    }
+    return NULL;
+}
+
+/* ---- tests ----------------------------------------------------------- */
+
+static void test_pci_identity(void)
+{
+    Heci h;
+    uint8_t cap;
+    uint32_t bar;
+
+    heci_start(&h, "");
+    g_assert_cmphex(qpci_config_readw(h.dev, PCI_VENDOR_ID), ==, 0x8086);
+    g_assert_cmphex(qpci_config_readw(h.dev, PCI_DEVICE_ID), ==, 0x7ae8);
+    g_assert_cmphex(qpci_config_readw(h.dev, PCI_CLASS_DEVICE), ==, 0x0780);
+    g_assert_cmphex(qpci_config_readb(h.dev, PCI_INTERRUPT_PIN), ==, 1);
+    bar = qpci_config_readl(h.dev, PCI_BASE_ADDRESS_0);
+    g_assert_cmphex(bar & 0x7, ==, PCI_BASE_ADDRESS_MEM_TYPE_64);
+
+    /* FW status: what mei_me shows in sysfs fw_status, read-only */
+    g_assert_cmphex(qpci_config_readl(h.dev, 0x40), ==, 0x00000245);
+    g_assert_cmphex(qpci_config_readl(h.dev, 0x60), ==, 0x00000030);
+    qpci_config_writel(h.dev, 0x40, 0xffffffff);
+    qpci_config_writel(h.dev, 0x60, 0);
+    g_assert_cmphex(qpci_config_readl(h.dev, 0x40), ==, 0x00000245);
+    g_assert_cmphex(qpci_config_readl(h.dev, 0x60), ==, 0x00000030);
+
+    /* PM at 0x50, then MSI at 0x8c, as on real PCHs */
+    g_assert_cmphex(qpci_config_readw(h.dev, PCI_STATUS) &
+                    PCI_STATUS_CAP_LIST, ==, PCI_STATUS_CAP_LIST);
+    cap = qpci_config_readb(h.dev, PCI_CAPABILITY_LIST);
+    g_assert_cmphex(cap, ==, 0x50);
+    g_assert_cmphex(qpci_config_readb(h.dev, cap), ==, PCI_CAP_ID_PM);
+    cap = qpci_config_readb(h.dev, cap + 1);
+    g_assert_cmphex(cap, ==, 0x8c);
+    g_assert_cmphex(qpci_config_readb(h.dev, cap), ==, PCI_CAP_ID_MSI);
+    g_assert_cmphex(qpci_config_readb(h.dev, cap + 1), ==, 0);
+
+    /* power-on register values */
+    g_assert_cmphex(rd(&h, H_CSR), ==, 0x80000000);
+    g_assert_cmphex(rd(&h, ME_CSR_HA), ==, 0x80000008);
+    heci_stop(&h);
+
+    heci_start(&h, ",device-id=0x51e0,fwsts2=0x12345678");
+    g_assert_cmphex(qpci_config_readw(h.dev, PCI_DEVICE_ID), ==, 0x51e0);
+    g_assert_cmphex(qpci_config_readl(h.dev, 0x48), ==, 0x12345678);
+    heci_stop(&h);
+}
+
+/* QEMU refuses to start, exits 1 and says why */
+static void expect_startup_error(const char *args, const char *msg)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "%s -machine q35 -accel qtest -nodefaults -display none %s",
+        g_getenv("QTEST_QEMU_BINARY"), args);
+    g_autofree char *out = NULL, *err = NULL;
+    int status;
+
+    g_assert_true(g_spawn_command_line_sync(cmd, &out, &err, &status, NULL));
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    if (!strstr(err, msg)) {
+        g_test_message("stderr: %s", err);
+    }
+    g_assert_nonnull(strstr(err, msg));
+}
+
+static void test_bad_properties(void)
+{
+    expect_startup_error("-device vamt,fw-version=16.1",
+                         "is not major.minor.hotfix.build");
+    expect_startup_error("-device vamt,fwsts1=0x80000245",
+                         "D0i3");
+    expect_startup_error("-device vamt -device vamt,addr=17.0",
+                         "only one vamt device");
+}
+
+static void test_reset_handshake(void)
+{
+    Heci h;
+    bool any = false;
+
+    heci_start(&h, "");
+    qtest_irq_intercept_in(h.qts, "ioapic");
+    assert_link(h.qts, "reset", 0);
+
+    wr(&h, H_CSR, CSR_IE | CSR_RST | CSR_IG);
+    /* H_RST reads back set and H_RDY clear (the driver warns otherwise) */
+    g_assert_cmphex(rd(&h, H_CSR) & (CSR_RST | CSR_RDY), ==, CSR_RST);
+    poll_reg(&h, H_CSR, CSR_IS, CSR_IS);
+    g_assert_cmphex(rd(&h, ME_CSR_HA) & CSR_RDY, ==, CSR_RDY);
+
+    /* INTx follows IS && IE (no MSI enabled here) */
+    for (int pin = 16; pin < 24; pin++) {
+        any |= qtest_get_irq(h.qts, pin);
+    }
+    g_assert_true(any);
+    wr(&h, H_CSR, CSR_IS | CSR_IE | CSR_RST);  /* W1C */
+    g_assert_cmphex(rd(&h, H_CSR) & CSR_IS, ==, 0);
+    for (int pin = 16; pin < 24; pin++) {
+        g_assert_false(qtest_get_irq(h.qts, pin));
+    }
+
+    wr(&h, H_CSR, CSR_IE | CSR_IG);
+    wr(&h, H_CSR, CSR_IE | CSR_IG | CSR_RDY);
+    assert_link(h.qts, "ready", 0);
+    hbm_start(&h);
+    assert_link(h.qts, "started", 0);
+
+    /* a second reset drops the link again and comes back */
+    link_reset(&h);
+    assert_link(h.qts, "ready", 0);
+    heci_stop(&h);
+}
+
+static void test_hbm_enumeration(void)
+{
+    static const uint8_t caps_req[4] = { 0x13, 0x07 };
+    static const uint8_t caps_res[4] = { 0x93, 0, 0, 0 };
+    static const uint8_t dma_res[2] = { 0x92, 5 };
+    static const uint8_t enum_req[4] = { 0x04, 0x03 };
+    static const uint8_t amthi_uuid[16] = {
+        0x28, 0x00, 0xf8, 0x12, 0xb7, 0xb4, 0x2d, 0x4b,
+        0xac, 0xa8, 0x46, 0xe0, 0xff, 0x65, 0x81, 0x4c
+    };
+    uint8_t dma_req[40] = { 0x12 };
+    Heci h;
+    Msg m;
+    int clients = 0;
+
+    heci_start(&h, "");
+    bring_up(&h);
+    assert_link(h.qts, "started", 0);
+
+    send_msg(&h, 0, 0, caps_req, sizeof(caps_req));
+    expect_hbm(&h, &m, caps_res, sizeof(caps_res));
+    send_msg(&h, 0, 0, dma_req, sizeof(dma_req));
+    expect_hbm(&h, &m, dma_res, sizeof(dma_res));
+
+    send_msg(&h, 0, 0, enum_req, sizeof(enum_req));
+    recv_msg(&h, &m);
+    g_assert_cmpuint(m.len, ==, 36);
+    g_assert_cmphex(m.data[0], ==, 0x84);
+    for (int addr = 0; addr < 256; addr++) {
+        uint8_t req[4] = { 0x05, addr };
+        bool present = m.data[4 + addr / 8] & (1 << (addr % 8));
+        Msg p;
+
+        if (!present) {
+            continue;
+        }
+        clients++;
+        send_msg(&h, 0, 0, req, sizeof(req));
+        recv_msg(&h, &p);
+        g_assert_cmpuint(p.len, ==, 28);
+        g_assert_cmphex(p.data[0], ==, 0x85);
+        g_assert_cmpuint(p.data[1], ==, addr);
+        g_assert_cmpuint(p.data[2], ==, 0);
+        switch (addr) {
+        case ADDR_MKHI_FIXED:
+            g_assert_cmpuint(p.data[4 + 18], ==, ADDR_MKHI_FIXED);
+            break;
+        case ADDR_AMTHI:
+            g_assert_cmpmem(p.data + 4, 16, amthi_uuid, 16);
+            g_assert_cmpuint(p.data[4 + 17], ==, 4);     /* max conns */
+            g_assert_cmpuint(ldl_le_p(p.data + 24), ==, 4096);
+            break;
+        case ADDR_WD:
+            g_assert_cmpuint(p.data[4 + 16], ==, 2);     /* version */
+            break;
+        }
+    }
+    g_assert_cmpint(clients, ==, 5);
+    g_assert_cmphex(m.data[4], ==, 0);      /* address 0 is the bus */
+
+    /* an address with no client: CLIENT_NOT_FOUND */
+    {
+        uint8_t req[4] = { 0x05, 0x42 };
+
+        send_msg(&h, 0, 0, req, sizeof(req));
+        recv_msg(&h, &m);
+        g_assert_cmpuint(m.data[2], ==, 1);
+    }
+    heci_stop(&h);
+}
+
+static void test_amthi(void)
+{
+    static const uint8_t smbios_uuid[16] = {
+        0x00, 0xee, 0xff, 0xc0, 0x34, 0x12, 0x78, 0x56,
+        0x9a, 0xbc, 0xde, 0xf0, 0x12, 0x34, 0x56, 0x78
+    };
+    Heci h;
+    Msg rsp;
+    char ver[32];
+
+    heci_start(&h, ",fw-version=16.2.11.4242");
+    bring_up(&h);
+    hbm_connect(&h, ADDR_AMTHI, 1, 0);
+    assert_link(h.qts, "started", 1);
+
+    /* 569 bytes: two fragments, 508 + 61 */
+    amthi_request(&h, 1, 0x0400001a, NULL, 0, &rsp);
+    g_assert_cmpuint(rsp.len, ==, 569);
+    g_assert_cmpuint(ldl_le_p(rsp.data + 12), ==, 0);
+    g_assert_cmpstr(code_version(&rsp, "AMT", ver), ==, "16.2.11");
+    g_assert_cmpstr(code_version(&rsp, "Build Number", ver), ==, "4242");
+    g_assert_cmpstr(code_version(&rsp, "Flash", ver), ==, "16.2.11.4242");
+    g_assert_cmpstr(code_version(&rsp, "Sku", ver), ==, "16392");
+
+    amthi_request(&h, 1, 0x04000011, NULL, 0, &rsp);    /* provisioning */
+    g_assert_cmpuint(rsp.len, ==, 20);
+    g_assert_cmpuint(ldl_le_p(rsp.data + 12), ==, 0);
+    g_assert_cmpuint(ldl_le_p(rsp.data + 16), ==, 0);   /* pre-provisioned */
+
+    amthi_request(&h, 1, 0x0400005c, NULL, 0, &rsp);    /* GetUUID */
+    g_assert_cmpuint(rsp.len, ==, 32);
+    g_assert_cmpmem(rsp.data + 16, 16, smbios_uuid, 16);
+
+    amthi_request(&h, 1, 0x0400006b, NULL, 0, &rsp);    /* control mode */
+    g_assert_cmpuint(rsp.len, ==, 20);
+    g_assert_cmpuint(ldl_le_p(rsp.data + 16), ==, 0);
+
+    amthi_request(&h, 1, 0x04001234, NULL, 0, &rsp);    /* unknown */
+    g_assert_cmpuint(rsp.len, ==, 16);
+    g_assert_cmpuint(ldl_le_p(rsp.data + 12), ==, 1);
+
+    /* a length field that does not match the message */
+    {
+        uint8_t req[12] = { 1, 1, 0, 0, 0x11, 0, 0, 0x04, 8, 0, 0, 0 };
+        uint8_t fc[3] = { 0x08, ADDR_AMTHI, 1 };
+        Msg m;
+
+        send_msg(&h, ADDR_AMTHI, 1, req, sizeof(req));
+        expect_hbm(&h, &m, fc, sizeof(fc));
+        host_flow_control(&h, ADDR_AMTHI, 1);
+        recv_msg(&h, &m);
+        g_assert_cmpuint(ldl_le_p(m.data + 12), ==, 4);
+    }
+    heci_stop(&h);
+}
+
+static void test_mkhi(void)
+{
+    static const uint8_t get_ver[4] = { 0xff, 0x02, 0, 0 };
+    static const uint8_t ver_res[4] = { 0xff, 0x82, 0, 0 };
+    static const uint8_t os_ver[17] = { 0x03, 0x06, 0, 0, 0x10 };
+    static const uint8_t get_rule[8] = { 0x03, 0x02, 0, 0, 32, 0, 0, 0 };
+    Heci h;
+    Msg m;
+
+    heci_start(&h, ",fw-version=16.1.25.1234");
+    bring_up(&h);
+
+    /* the fixed-address client, as the kernel's bus fix-up uses it */
+    send_msg(&h, ADDR_MKHI_FIXED, 0, get_ver, sizeof(get_ver));
+    recv_msg(&h, &m);
+    g_assert_cmpuint(m.me_addr, ==, ADDR_MKHI_FIXED);
+    g_assert_cmpuint(m.host_addr, ==, 0);
+    g_assert_cmpuint(m.len, ==, 4 + 24);
+    g_assert_cmpmem(m.data, 4, ver_res, 4);
+    g_assert_cmpuint(lduw_le_p(m.data + 4), ==, 1);        /* minor */
+    g_assert_cmpuint(lduw_le_p(m.data + 6), ==, 16);       /* major */
+    g_assert_cmpuint(lduw_le_p(m.data + 8), ==, 1234);     /* build */
+    g_assert_cmpuint(lduw_le_p(m.data + 10), ==, 25);      /* hotfix */
+    /* the OS version notice wants no answer */
+    send_msg(&h, ADDR_MKHI_FIXED, 0, os_ver, sizeof(os_ver));
+    g_assert_false(me_has_data(&h));
+
+    /* the dynamic MKHI client: FWCAPS "features enabled" has AMT (bit 2) */
+    hbm_connect(&h, ADDR_MKHI, 3, 0);
+    host_flow_control(&h, ADDR_MKHI, 3);
+    send_msg(&h, ADDR_MKHI, 3, get_rule, sizeof(get_rule));
+    recv_msg(&h, &m);
+    g_assert_cmpuint(m.me_addr, ==, ADDR_MKHI);
+    g_assert_cmpuint(m.len, ==, 13);
+    g_assert_cmphex(m.data[1], ==, 0x82);
+    g_assert_cmpuint(m.data[3], ==, 0);
+    g_assert_cmphex(ldl_le_p(m.data + 9) & 4, ==, 4);
+    {
+        /* then the credit for the host's next message */
+        uint8_t fc[3] = { 0x08, ADDR_MKHI, 3 };
+
+        expect_hbm(&h, &m, fc, sizeof(fc));
+    }
+    heci_stop(&h);
+}
+
+static void test_connections(void)
+{
+    static const uint8_t disc[4] = { 0x07, ADDR_AMTHI, 1 };
+    static const uint8_t disc_res[4] = { 0x87, ADDR_AMTHI, 1, 0 };
+    static const uint8_t notify[4] = { 0x10, ADDR_WD, 5, 1 };
+    static const uint8_t notify_res[5] = { 0x90, ADDR_WD, 5, 0, 1 };
+    static const uint8_t notify_again[5] = { 0x90, ADDR_WD, 5, 6, 1 };
+    static const uint8_t wd_start[23] = { 0x02, 0x15, 0x13, 0x10, 120 };
+    static const uint8_t wd_res[6] = { 0x02, 0x04, 0x83, 0x10, 0, 0 };
+    static const uint8_t get_ver[12] = { 1, 1, 0, 0, 0x1a, 0, 0, 0x04 };
+    Heci h;
+    Msg m;
+
+    heci_start(&h, "");
+    bring_up(&h);
+
+    hbm_connect(&h, 0x42, 1, 1);                /* no such client */
+    hbm_connect(&h, ADDR_MKHI_FIXED, 1, 5);     /* fixed: no connect */
+    hbm_connect(&h, ADDR_MKHI, 1, 0);
+    hbm_connect(&h, ADDR_MKHI, 2, 3);           /* one connection only */
+    hbm_connect(&h, ADDR_MKHI, 1, 2);           /* already connected */
+    for (int host = 10; host < 14; host++) {
+        hbm_connect(&h, ADDR_AMTHI, host, 0);   /* AMTHI allows four */
+    }
+    hbm_connect(&h, ADDR_AMTHI, 14, 3);
+    assert_link(h.qts, "started", 5);
+
+    /* disconnect frees the slot; messages for the old pair are dropped */
+    hbm_connect(&h, ADDR_AMTHI, 1, 3);
+    {
+        uint8_t d[4] = { 0x07, ADDR_AMTHI, 10 };
+        uint8_t r[4] = { 0x87, ADDR_AMTHI, 10, 0 };
+
+        send_msg(&h, 0, 0, d, sizeof(d));
+        expect_hbm(&h, &m, r, sizeof(r));
+    }
+    hbm_connect(&h, ADDR_AMTHI, 1, 0);
+    send_msg(&h, 0, 0, disc, sizeof(disc));
+    expect_hbm(&h, &m, disc_res, sizeof(disc_res));
+    send_msg(&h, ADDR_AMTHI, 1, get_ver, sizeof(get_ver));
+    host_flow_control(&h, ADDR_AMTHI, 1);
+    g_assert_false(me_has_data(&h));
+
+    /* the watchdog as mei_wdt drives it: notify, START answered */
+    hbm_connect(&h, ADDR_WD, 5, 0);
+    send_msg(&h, 0, 0, notify, sizeof(notify));
+    expect_hbm(&h, &m, notify_res, sizeof(notify_res));
+    send_msg(&h, 0, 0, notify, sizeof(notify));
+    expect_hbm(&h, &m, notify_again, sizeof(notify_again));
+    host_flow_control(&h, ADDR_WD, 5);
+    send_msg(&h, ADDR_WD, 5, wd_start, sizeof(wd_start));
+    recv_msg(&h, &m);
+    g_assert_cmpuint(m.me_addr, ==, ADDR_WD);
+    g_assert_cmpmem(m.data, m.len, wd_res, sizeof(wd_res));
+    {
+        uint8_t fc[3] = { 0x08, ADDR_WD, 5 };
+
+        expect_hbm(&h, &m, fc, sizeof(fc));
+    }
+
+    /* LME opens with its APF protocol version once the host reads */
+    hbm_connect(&h, ADDR_LME, 6, 0);
+    g_assert_false(me_has_data(&h));
+    host_flow_control(&h, ADDR_LME, 6);
+    recv_msg(&h, &m);
+    g_assert_cmpuint(m.me_addr, ==, ADDR_LME);
+    g_assert_cmpuint(m.len, ==, 93);
+    g_assert_cmphex(m.data[0], ==, 0xc0);
+    heci_stop(&h);
+}
+
+/* A hostile guest: nothing it writes may crash or wedge the device. */
+static void test_garbage(void)
+{
+    static const uint32_t bad_headers[] = {
+        0x01ff0000,         /* length 511: cannot fit the buffer */
+        0x0e000000,         /* reserved bits */
+        0x00000000,         /* an empty header */
+        0x80040010,         /* AMTHI, never connected */
+        0x10000000 | (4 << 16), /* extended header */
+    };
+    Heci h;
+    GRand *rand = g_rand_new_with_seed(0x5a3d);
+
+    heci_start(&h, "");
+    bring_up(&h);
+
+    /* reading an empty ME buffer gives 0 and moves nothing */
+    g_assert_cmphex(rd(&h, ME_CB_RW), ==, 0);
+    g_assert_cmpuint(cb_filled(rd(&h, ME_CSR_HA)), ==, 0);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bad_headers); i++) {
+        wr(&h, H_CB_WW, bad_headers[i]);
+        wr(&h, H_CB_WW, 0xdeadbeef);
+        ring_doorbell(&h);
+        g_assert_false(me_has_data(&h));
+    }
+    /* overfill the host buffer: the excess is dropped */
+    for (int i = 0; i < 300; i++) {
+        wr(&h, H_CB_WW, 0xffffffff);
+    }
+    g_assert_cmpuint(cb_filled(rd(&h, H_CSR)), <=, CB_DEPTH);
+    ring_doorbell(&h);
+
+    for (int i = 0; i < 20000; i++) {
+        uint32_t off = g_rand_int_range(rand, 0, 0x1000) & ~3;
+
+        if (g_rand_boolean(rand)) {
+            off = g_rand_int_range(rand, 0, 4) * 4;
+        }
+        if (g_rand_boolean(rand)) {
+            wr(&h, off, g_rand_int(rand));
+        } else {
+            rd(&h, off);
+        }
+    }
+
+    /* the driver's next reset brings everything back */
+    bring_up(&h);
+    hbm_connect(&h, ADDR_AMTHI, 1, 0);
+    {
+        Msg rsp;
+
+        amthi_request(&h, 1, 0x04000011, NULL, 0, &rsp);
+        g_assert_cmpuint(rsp.len, ==, 20);
+    }
+    g_rand_free(rand);
+    heci_stop(&h);
+}
+
+/* A platform reset restarts the host interface; the ME stays sane. */
+static void test_system_reset(void)
+{
+    Heci h;
+
+    heci_start(&h, "");
+    bring_up(&h);
+    hbm_connect(&h, ADDR_AMTHI, 1, 0);
+    assert_link(h.qts, "started", 1);
+    qtest_qmp_assert_success(h.qts, "{ 'execute': 'system_reset' }");
+    qtest_qmp_eventwait(h.qts, "RESET");
+    assert_link(h.qts, "reset", 0);
+    /* the reset also cleared the BAR: map it again, as firmware would */
+    qpci_device_enable(h.dev);
+    h.bar = qpci_iomap(h.dev, 0, NULL);
+    g_assert_cmphex(rd(&h, ME_CSR_HA), ==, 0x80000008);
+    g_assert_cmphex(rd(&h, H_CSR), ==, 0x80000000);
+    heci_stop(&h);
+}
+
+static void wait_migration(QTestState *qts)
+{
+    for (;;) {
+        QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-migrate' }");
+        QDict *ret = qdict_get_qdict(rsp, "return");
+        const char *status = qdict_get_try_str(ret, "status");
+        bool done = status && !strcmp(status, "completed");
+
+        g_assert_cmpstr(status, !=, "failed");
+        qobject_unref(rsp);
+        if (done) {
+            return;
+        }
+        g_usleep(10000);
+    }
+}
+
+/*
+ * Migrate while a reply waits for the host's read credit: the destination
+ * delivers it once the host grants one.
+ */
+static void test_migration(void)
+{
+    g_autofree char *tmp = g_dir_make_tmp("vamt-test-XXXXXX", NULL);
+    g_autofree char *sock = g_strdup_printf("%s/migrate", tmp);
+    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    uint8_t get_ver[12] = { 1, 1, 0, 0, 0x1a, 0, 0, 0x04 };
+    uint8_t fc[3] = { 0x08, ADDR_AMTHI, 1 };
+    Heci src, dst;
+    Msg m;
+    char ver[32];
+    uint64_t bar;
+
+    heci_start(&src, ",fw-version=16.1.30.2307");
+    bring_up(&src);
+    hbm_connect(&src, ADDR_AMTHI, 1, 0);
+    send_msg(&src, ADDR_AMTHI, 1, get_ver, sizeof(get_ver));
+    expect_hbm(&src, &m, fc, sizeof(fc));
+    g_assert_false(me_has_data(&src));
+
+    heci_attach(&dst, qtest_initf("-machine q35 -uuid " QEMU_UUID
+                                  " -device vamt,addr=16.0,"
+                                  "fw-version=16.1.30.2307 -incoming %s",
+                                  uri));
+    qtest_qmp_assert_success(src.qts, "{ 'execute': 'migrate',"
+                             " 'arguments': { 'uri': %s } }", uri);
+    wait_migration(src.qts);
+    qtest_qmp_eventwait(dst.qts, "RESUME");
+
+    /* the BAR was programmed on the source: use it as migrated */
+    bar = qpci_config_readl(dst.dev, PCI_BASE_ADDRESS_0) & ~0xfull;
+    bar |= (uint64_t)qpci_config_readl(dst.dev, PCI_BASE_ADDRESS_1) << 32;
+    dst.bar.addr = bar;
+    dst.bar.is_io = false;
+    assert_link(dst.qts, "started", 1);
+
+    host_flow_control(&dst, ADDR_AMTHI, 1);
+    recv_msg(&dst, &m);
+    g_assert_cmpuint(m.me_addr, ==, ADDR_AMTHI);
+    g_assert_cmpuint(m.len, ==, 569);
+    g_assert_cmphex(ldl_le_p(m.data + 4), ==, 0x0480001a);
+    g_assert_cmpstr(code_version(&m, "AMT", ver), ==, "16.1.30");
+
+    heci_stop(&src);
+    heci_stop(&dst);
+    unlink(sock);
+    rmdir(tmp);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/vamt/pci-identity", test_pci_identity);
+    qtest_add_func("/vamt/bad-properties", test_bad_properties);
+    qtest_add_func("/vamt/reset-handshake", test_reset_handshake);
+    qtest_add_func("/vamt/hbm-enumeration", test_hbm_enumeration);
+    qtest_add_func("/vamt/amthi", test_amthi);
+    qtest_add_func("/vamt/mkhi", test_mkhi);
+    qtest_add_func("/vamt/connections", test_connections);
+    qtest_add_func("/vamt/garbage", test_garbage);
+    qtest_add_func("/vamt/system-reset", test_system_reset);
+    qtest_add_func("/vamt/migration", test_migration);
+    return g_test_run();
+}
