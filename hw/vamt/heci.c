@@ -281,7 +281,7 @@ static const MemoryRegionOps vamt_mmio_ops = {
     },
 };
 
-/* ---- the ME core's platform ---------------------------------------------- */
+/* ---- the ME core's platform -------------------------------------------- */
 
 static void vamt_core_tx_ready(void *opaque)
 {
@@ -331,7 +331,7 @@ static void vamt_wd_timer_cb(void *opaque)
     mei_bus_timer_expired(s->bus);
 }
 
-/* ---- QOM ------------------------------------------------------------------ */
+/* ---- QOM ---------------------------------------------------------------- */
 
 static void vamt_realize(PCIDevice *pd, Error **errp)
 {
@@ -446,7 +446,7 @@ VamtInfo *vamt_query(VamtState *s)
     return info;
 }
 
-/* ---- migration ------------------------------------------------------------ */
+/* ---- migration ---------------------------------------------------------- */
 
 static int vamt_pre_save(void *opaque)
 {
@@ -549,6 +549,14 @@ static void vamt_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "fw-version",
         "ME firmware version major.minor.hotfix.build (default "
         VAMT_DEFAULT_FW_VERSION ")");
+    for (int i = 0; i < VAMT_FWSTS_COUNT; i++) {
+        g_autofree char *name = g_strdup_printf("fwsts%d", i + 1);
+        g_autofree char *desc = g_strdup_printf(
+            "FW status register %d (config offset 0x%x), read-only to the "
+            "guest", i + 1, vamt_fwsts_offset[i]);
+
+        object_class_property_set_description(klass, name, desc);
+    }
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
 }
 

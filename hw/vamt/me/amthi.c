@@ -119,9 +119,12 @@ static void amthi_receive(MeiBus *bus, MeiConn *conn,
         return;
     }
     command = mei_le32(msg + 4);
+    if (len >= AMTHI_REQUEST_HDR_LEN) {
+        length = mei_le32(msg + 8);
+    }
     g_byte_array_append(rsp, hdr, sizeof(hdr));
     if (len < AMTHI_REQUEST_HDR_LEN ||
-        (length = mei_le32(msg + 8)) != len - AMTHI_REQUEST_HDR_LEN) {
+        length != len - AMTHI_REQUEST_HDR_LEN) {
         status = AMT_STATUS_INVALID_MESSAGE_LENGTH;
     } else if (msg[0] != 1 || msg[1] < 1 || (command & AMTHI_IS_RESPONSE)) {
         status = AMT_STATUS_INTERNAL_ERROR;

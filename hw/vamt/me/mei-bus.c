@@ -834,7 +834,8 @@ static bool bus_load(MeiBus *bus, const uint8_t *data, size_t len,
         }
         for (uint32_t j = 0; j < npending && r.ok; j++) {
             uint32_t n;
-            const uint8_t *p = blob_get_bytes(&r, &n, c->client->max_msg_length);
+            const uint8_t *p = blob_get_bytes(&r, &n,
+                                              c->client->max_msg_length);
 
             if (p) {
                 g_queue_push_tail(&c->pending, g_bytes_new(p, n));

@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The whole vAMT test suite: builds what it needs (scripts/vamt/build.sh),
+# then runs each layer and prints one TAP line per test and a closing
+# "N passed, N failed" line.  Exit status 0 only when nothing failed.
+#
+#   unit      the ME core standalone (root meson.build), ASan + UBSan
+#   qtest     tests/qtest/vamt-test.c against the built QEMU
+#   qemu      properties, docs and style checks on the built tree
+#   guest     Debian's kernel with mei_me in a busybox guest under TCG
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+logs=${VAMT_TEST_LOGS:-$VAMT_REPO/build/test-logs}
+mkdir -p "$logs"
+passed=0
+failed=0
+
+# Run one TAP-producing command; count its ok / not ok lines.  A command
+# that fails without reporting a failing test counts as one failure.
+run_tap() {
+    local suite=$1
+    shift
+    local log=$logs/$suite.log rc ok notok
+
+    echo "# --- $suite: $*"
+    "$@" > "$log" 2>&1
+    rc=$?
+    grep -E '^(not )?ok ' "$log" | sed "s/^/[$suite] /"
+    ok=$(grep -cE '^ok ' "$log")
+    notok=$(grep -cE '^not ok ' "$log")
+    if [ "$rc" != 0 ] && [ "$notok" = 0 ]; then
+        notok=1
+        echo "[$suite] not ok - $suite exited with status $rc"
+    fi
+    if [ "$notok" != 0 ] || [ "$rc" != 0 ]; then
+        echo "# $suite failed; last lines of $log:"
+        tail -n 30 "$log" | sed 's/^/#   /'
+    fi
+    passed=$((passed + ok))
+    failed=$((failed + notok))
+}
+
+if ! "$VAMT_REPO/scripts/vamt/build.sh" > "$logs/build.log" 2>&1; then
+    tail -n 40 "$logs/build.log"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+unit_build=$VAMT_REPO/build/unit
+if [ ! -f "$unit_build/build.ninja" ]; then
+    meson setup "$unit_build" "$VAMT_REPO" > "$logs/unit-setup.log" 2>&1
+fi
+if ninja -C "$unit_build" > "$logs/unit-build.log" 2>&1; then
+    for t in "$unit_build"/tests/unit/test-*; do
+        [ -x "$t" ] && run_tap "unit-${t##*/}" "$t" --tap
+    done
+else
+    tail -n 40 "$logs/unit-build.log"
+    failed=$((failed + 1))
+fi
+
+run_tap qtest env QTEST_QEMU_BINARY="$QEMU_BIN" \
+    "$QEMU_BUILD/tests/qtest/vamt-test" --tap -k
+run_tap qemu "$VAMT_REPO/tests/vamt-checks.sh"
+run_tap guest "$VAMT_REPO/tests/guest/run-guest-test.sh"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
