@@ -50,8 +50,10 @@ check "docs/system/devices/vamt.rst documents every vamt property" documented
 checkpatch_clean() {
     local out rc=0
     while IFS= read -r f; do
-        out=$("$QEMU_TREE/scripts/checkpatch.pl" --no-tree --terse -f \
-              "$VAMT_REPO/$f" 2>&1) || { echo "$out" | sed 's/^/# /'; rc=1; }
+        # relative paths: checkpatch applies test-only rules under tests/
+        out=$(cd "$VAMT_REPO" && "$QEMU_TREE/scripts/checkpatch.pl" \
+              --no-tree --terse -f "$f" 2>&1) ||
+            { echo "$out" | sed 's/^/# /'; rc=1; }
     done < <(cd "$VAMT_REPO" && git ls-files '*.c' '*.h')
     return $rc
 }
