@@ -158,6 +158,9 @@ static bool vamt_consume_host_cb(VamtState *s)
         if (filled < slots) {
             break;              /* the rest of the fragment is not written */
         }
+        if (!mei_bus_can_receive(s->bus)) {
+            break;              /* the host must read before it writes more */
+        }
         for (uint32_t i = 0; i < slots - 1; i++) {
             uint32_t dw = s->h_cb[(uint8_t)(s->h_rp + 1 + i) % MEI_CB_DEPTH];
 
@@ -214,6 +217,7 @@ static void vamt_bh(void *opaque)
     }
     if (vamt_link_is_up(s)) {
         /* The driver learns that its buffer drained only from an IRQ */
+        interrupt |= vamt_fill_me_cb(s);
         interrupt |= vamt_consume_host_cb(s);
         interrupt |= vamt_fill_me_cb(s);
     }

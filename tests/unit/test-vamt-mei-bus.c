@@ -636,6 +636,55 @@ static void test_oversized_message(void)
     mei_bus_free(bus);
 }
 
+/* A host that writes and never reads cannot make the ME queue forever. */
+static void test_backpressure(void)
+{
+    Platform p;
+    MeiBus *bus = bus_new(&p);
+    unsigned credits = 0, replies = 0;
+    Msg m;
+
+    start(bus);
+    connect(bus, ADDR_AMTHI, 1, 0);
+    for (int i = 0; i < 100; i++) {
+        amthi_send(bus, 1, AMTHI_GET_UUID, 0, 12);
+    }
+    /* the credits stop once 8 replies wait; the replies wait for reads */
+    while (recv(bus, &m)) {
+        credits++;
+        msg_clear(&m);
+    }
+    g_assert_cmpuint(credits, ==, 7);
+    /* each read lets one reply out; the held-back credit comes with it */
+    for (int i = 0; i < 8; i++) {
+        host_credit(bus, ADDR_AMTHI, 1);
+        while (recv(bus, &m)) {
+            if (m.me_addr == ADDR_AMTHI) {
+                g_assert_cmpuint(m.data->len, ==, 32);
+                replies++;
+            } else {
+                credits++;
+            }
+            msg_clear(&m);
+        }
+    }
+    g_assert_cmpuint(replies, ==, 8);
+    g_assert_cmpuint(credits, ==, 8);
+
+    /* HBM requests nobody reads: the bus stops taking input */
+    for (int i = 0; i < 200 && mei_bus_can_receive(bus); i++) {
+        static const uint8_t req[4] = { HBM_CLIENT_PROPERTIES, ADDR_LME };
+
+        send(bus, 0, 0, req, sizeof(req));
+    }
+    g_assert_false(mei_bus_can_receive(bus));
+    while (recv(bus, &m)) {
+        msg_clear(&m);
+    }
+    g_assert_true(mei_bus_can_receive(bus));
+    mei_bus_free(bus);
+}
+
 /* ---- migration --------------------------------------------------------- */
 
 /* Everything the bus sends from now on, as one byte string */
@@ -813,5 +862,6 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/mei-bus/migration/corrupt",
                     test_migration_blob_corrupt);
     g_test_add_func("/vamt/mei-bus/garbage", test_garbage);
+    g_test_add_func("/vamt/mei-bus/backpressure", test_backpressure);
     return g_test_run();
 }

@@ -19,6 +19,8 @@ struct MeiConn {
     uint32_t host_credits;      /* messages the host is ready to receive */
     bool notify;                /* host enabled notifications */
     bool rx_overflow;           /* dropping the rest of an oversized message */
+    bool credit_owed;           /* host credit held back until replies drain */
+    bool host_may_send;         /* we granted the host a message */
     GByteArray *rx;             /* host message being reassembled */
     GQueue pending;             /* GBytes waiting for a host credit */
 };
@@ -40,6 +42,13 @@ static const MeiClientType *const mei_clients[] = {
 
 /* A host may grant many credits at once; keep the count bounded. */
 #define MEI_MAX_HOST_CREDITS    64
+/*
+ * Back-pressure on a host that writes but never reads: a connection with
+ * this many replies waiting gets no credit for its next message, and the
+ * bus takes no more input while this many messages wait to go out.
+ */
+#define MEI_MAX_PENDING         8
+#define MEI_MAX_TX_BACKLOG      64
 /* Bounds for loading migrated state */
 #define MEI_MAX_QUEUED          4096
 #define MEI_MAX_MSG             65536
@@ -180,6 +189,7 @@ static void hbm_send(MeiBus *bus, const uint8_t *msg, size_t len)
 
 static void hbm_send_flow_control(MeiBus *bus, MeiConn *conn)
 {
+    conn->host_may_send = true;
     uint8_t fc[HBM_FLOW_CONTROL_LEN] = {
         HBM_FLOW_CONTROL, conn->client->me_addr, conn->host_addr
     };
@@ -385,6 +395,11 @@ static void hbm_flow_control(MeiBus *bus, uint8_t me_addr, uint8_t host_addr)
     } else if (conn->host_credits < MEI_MAX_HOST_CREDITS) {
         conn->host_credits++;
     }
+    if (conn->credit_owed &&
+        g_queue_get_length(&conn->pending) < MEI_MAX_PENDING) {
+        conn->credit_owed = false;
+        hbm_send_flow_control(bus, conn);
+    }
 }
 
 static void hbm_notify(MeiBus *bus, const uint8_t *msg)
@@ -537,15 +552,34 @@ void mei_bus_receive(MeiBus *bus, uint32_t hdr,
     if (!complete) {
         return;
     }
+    if (host_addr && !conn->host_may_send) {
+        /* The driver never does this; a hostile one must not fill memory */
+        mei_bus_log(bus, "%s: message sent without a credit dropped",
+                    conn->client->name);
+        g_byte_array_set_size(conn->rx, 0);
+        conn->rx_overflow = false;
+        return;
+    }
+    conn->host_may_send = false;
     if (!conn->rx_overflow && conn->client->receive) {
         conn->client->receive(bus, conn, conn->rx->data, conn->rx->len);
     }
     g_byte_array_set_size(conn->rx, 0);
     conn->rx_overflow = false;
-    if (host_addr) {
+    if (!host_addr) {
+        return;
+    }
+    if (g_queue_get_length(&conn->pending) < MEI_MAX_PENDING) {
         /* Ready for the host's next message */
         hbm_send_flow_control(bus, conn);
+    } else {
+        conn->credit_owed = true;
     }
+}
+
+bool mei_bus_can_receive(MeiBus *bus)
+{
+    return g_queue_get_length(&bus->tx) < MEI_MAX_TX_BACKLOG;
 }
 
 bool mei_bus_tx_peek(MeiBus *bus, size_t max_payload, size_t *len)
@@ -724,6 +758,8 @@ void mei_bus_save(MeiBus *bus, GByteArray *out)
         blob_put_u8(out, c->host_addr);
         blob_put_u32(out, c->host_credits);
         blob_put_u8(out, c->notify);
+        blob_put_u8(out, c->credit_owed);
+        blob_put_u8(out, c->host_may_send);
         save_conn_rx(out, c);
         blob_put_u32(out, g_queue_get_length(&c->pending));
         for (GList *l = c->pending.head; l; l = l->next) {
@@ -827,6 +863,8 @@ static bool bus_load(MeiBus *bus, const uint8_t *data, size_t len,
         credits = blob_get_u32(&r);
         c->host_credits = MIN(credits, MEI_MAX_HOST_CREDITS);
         c->notify = blob_get_u8(&r);
+        c->credit_owed = blob_get_u8(&r);
+        c->host_may_send = blob_get_u8(&r);
         load_conn_rx(&r, c);
         npending = blob_get_u32(&r);
         if (npending > MEI_MAX_QUEUED) {

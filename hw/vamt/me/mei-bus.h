@@ -95,6 +95,11 @@ void mei_bus_link_up(MeiBus *bus);
  */
 void mei_bus_receive(MeiBus *bus, uint32_t hdr,
                      const uint8_t *payload, size_t len);
+/*
+ * False while too many messages wait to go out: leave the host's data in
+ * its buffer until the host has read some (back-pressure).
+ */
+bool mei_bus_can_receive(MeiBus *bus);
 
 /*
  * The next ME->host fragment: mei_bus_tx_peek() tells whether there is one
