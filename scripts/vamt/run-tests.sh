@@ -61,6 +61,22 @@ else
     failed=$((failed + 1))
 fi
 
+# libFuzzer smoke run of the core (clang only; gcc has no libFuzzer)
+fuzz_build=$VAMT_REPO/build/fuzz
+if command -v clang > /dev/null; then
+    [ -f "$fuzz_build/build.ninja" ] ||
+        CC=clang meson setup "$fuzz_build" "$VAMT_REPO" \
+            > "$logs/fuzz-setup.log" 2>&1
+    fuzz_mei_bus() {
+        ninja -C "$fuzz_build" tests/fuzz/fuzz-mei-bus &&
+            "$fuzz_build/tests/fuzz/fuzz-mei-bus" -runs=300000 -seed=1 \
+                -max_len=4096 && echo "ok 1 - fuzz-mei-bus: 300000 runs"
+    }
+    run_tap fuzz fuzz_mei_bus
+else
+    echo "# fuzz: clang not installed, fuzz run skipped (not counted)"
+fi
+
 run_tap qtest env QTEST_QEMU_BINARY="$QEMU_BIN" \
     "$QEMU_BUILD/tests/qtest/vamt-test" --tap -k
 run_tap qemu "$VAMT_REPO/tests/vamt-checks.sh"
