@@ -22,6 +22,7 @@
 #include "hw/pci/pci.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
+#include "qapi/qapi-events-vamt.h"
 #include "system/system.h"
 #include "hw/vamt/vamt.h"
 #include "trace/trace-hw_vamt.h"
@@ -317,7 +318,10 @@ static void vamt_core_log(void *opaque, const char *msg)
 
 static void vamt_core_watchdog_expired(void *opaque, uint16_t timeout_s)
 {
+    g_autofree char *path = object_get_canonical_path(OBJECT(opaque));
+
     trace_vamt_watchdog_expired(timeout_s);
+    qapi_event_send_vamt_watchdog(path, timeout_s);
 }
 
 static const MeiBusOps vamt_core_ops = {

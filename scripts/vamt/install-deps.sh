@@ -13,7 +13,7 @@ packages=(
     build-essential ninja-build pkg-config flex bison python3-venv
     libglib2.0-dev libpixman-1-dev libslirp-dev libgnutls28-dev zlib1g-dev
     libxml2-dev libfdt-dev seabios ipxe-qemu dpkg-dev ccache rsync
-    busybox-static cpio kmod linux-libc-dev
+    busybox-static cpio kmod linux-libc-dev clang
 )
 backports=(meson python3-pycotap)
 

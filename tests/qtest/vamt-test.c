@@ -8,6 +8,7 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qemu/timer.h"
 #include "libqtest.h"
 #include "libqos/pci.h"
 #include "libqos/pci-pc.h"
@@ -689,8 +690,18 @@ static void test_connections(void)
     g_assert_cmpmem(m.data, m.len, wd_res, sizeof(wd_res));
     {
         uint8_t fc[3] = { 0x08, ADDR_WD, 5 };
+        QDict *ev;
 
         expect_hbm(&h, &m, fc, sizeof(fc));
+        /* 120 s of guest time without a keep-alive: AMT reports it */
+        qtest_clock_step(h.qts, 119 * NANOSECONDS_PER_SECOND);
+        assert_link(h.qts, "started", -1);  /* collects pending events */
+        g_assert_null(qtest_qmp_event_ref(h.qts, "VAMT_WATCHDOG"));
+        qtest_clock_step(h.qts, 2 * NANOSECONDS_PER_SECOND);
+        ev = qtest_qmp_eventwait_ref(h.qts, "VAMT_WATCHDOG");
+        g_assert_cmpint(qdict_get_int(qdict_get_qdict(ev, "data"),
+                                      "timeout"), ==, 120);
+        qobject_unref(ev);
     }
 
     /* LME opens with its APF protocol version once the host reads */
