@@ -54,7 +54,7 @@ if [ ! -f "$unit_build/build.ninja" ]; then
 fi
 if ninja -C "$unit_build" > "$logs/unit-build.log" 2>&1; then
     for t in "$unit_build"/tests/unit/test-*; do
-        [ -x "$t" ] && run_tap "unit-${t##*/}" "$t" --tap
+        [ -f "$t" ] && [ -x "$t" ] && run_tap "unit-${t##*/}" "$t" --tap
     done
 else
     tail -n 40 "$logs/unit-build.log"

@@ -13,8 +13,7 @@
 #include "firmware.h"
 #include "mei-bus.h"
 #include "mei-wire.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz-target.h"
 
 static int64_t fuzz_clock_ms(void *opaque)
 {
