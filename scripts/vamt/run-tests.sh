@@ -16,6 +16,7 @@ logs=${VAMT_TEST_LOGS:-$VAMT_REPO/build/test-logs}
 mkdir -p "$logs"
 passed=0
 failed=0
+skipped=0
 
 # Run one TAP-producing command; count its ok / not ok lines.  A command
 # that fails without reporting a failing test counts as one failure.
@@ -28,7 +29,9 @@ run_tap() {
     "$@" > "$log" 2>&1
     rc=$?
     grep -E '^(not )?ok ' "$log" | sed "s/^/[$suite] /"
-    ok=$(grep -cE '^ok ' "$log")
+    # a skipped test is reported, never counted as passed
+    ok=$(grep -E '^ok ' "$log" | grep -vc '# SKIP')
+    skipped=$((skipped + $(grep -E '^ok ' "$log" | grep -c '# SKIP')))
     notok=$(grep -cE '^not ok ' "$log")
     if [ "$rc" != 0 ] && [ "$notok" = 0 ]; then
         notok=1
@@ -82,5 +85,6 @@ run_tap qtest env QTEST_QEMU_BINARY="$QEMU_BIN" \
 run_tap qemu "$VAMT_REPO/tests/vamt-checks.sh"
 run_tap guest "$VAMT_REPO/tests/guest/run-guest-test.sh"
 
+[ "$skipped" = 0 ] || echo "# $skipped skipped (not counted as passed)"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

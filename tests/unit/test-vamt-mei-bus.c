@@ -83,8 +83,10 @@ static void send(MeiBus *bus, uint8_t me, uint8_t host, const void *data,
         size_t n = MIN(len, MEI_MAX_FRAGMENT);
 
         mei_bus_receive(bus, MEI_HDR(me, host, n, n == len), p, n);
-        p += n;
         len -= n;
+        if (len) {
+            p += n;     /* @data may be NULL for an empty message */
+        }
     } while (len);
 }
 

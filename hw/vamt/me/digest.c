@@ -1,0 +1,590 @@
+/*
+ * vAMT ME core: HTTP Digest authentication as AMT consoles expect it
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <glib.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "digest.h"
+
+/* How many (nc, cnonce) pairs per nonce are remembered to refuse replays */
+#define REPLAY_SLOTS    64
+#define MD5_LEN         16
+
+typedef struct DigestNonce {
+    char value[VAMT_DIGEST_NONCE_LEN + 1];      /* "" when the slot is free */
+    int64_t last_used_ms;
+    uint8_t seen[REPLAY_SLOTS][MD5_LEN];
+    unsigned n_seen;
+    unsigned next_seen;
+} DigestNonce;
+
+typedef struct DigestAccount {
+    unsigned failures;          /* consecutive wrong responses */
+    int64_t locked_until_ms;    /* 0: not locked */
+} DigestAccount;
+
+struct VamtDigest {
+    const VamtDigestOps *ops;
+    void *opaque;
+    char *realm;
+    DigestNonce nonces[VAMT_DIGEST_NONCE_SLOTS];
+    GHashTable *accounts;       /* user name -> DigestAccount */
+    unsigned max_failures;
+    int64_t lockout_ms;
+};
+
+static int64_t digest_now(VamtDigest *digest)
+{
+    return digest->ops->clock_ms(digest->opaque);
+}
+
+VamtDigest *vamt_digest_new(const VamtDigestOps *ops, void *opaque,
+                            const char *realm)
+{
+    VamtDigest *digest = g_new0(VamtDigest, 1);
+
+    digest->ops = ops;
+    digest->opaque = opaque;
+    digest->realm = g_strdup(realm ? realm : "");
+    digest->accounts = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                             g_free, g_free);
+    digest->max_failures = VAMT_DIGEST_MAX_FAILURES;
+    digest->lockout_ms = VAMT_DIGEST_LOCKOUT_MS;
+    return digest;
+}
+
+void vamt_digest_free(VamtDigest *digest)
+{
+    if (!digest) {
+        return;
+    }
+    g_hash_table_destroy(digest->accounts);
+    g_free(digest->realm);
+    g_free(digest);
+}
+
+void vamt_digest_set_realm(VamtDigest *digest, const char *realm)
+{
+    g_free(digest->realm);
+    digest->realm = g_strdup(realm ? realm : "");
+    /* Every HA1 depends on the realm, so old nonces prove nothing now. */
+    vamt_digest_forget_nonces(digest);
+}
+
+const char *vamt_digest_realm(const VamtDigest *digest)
+{
+    return digest->realm;
+}
+
+const char *vamt_digest_generate_realm(VamtDigest *digest)
+{
+    uint8_t raw[16];
+    GString *realm = g_string_new("Digest:");
+    size_t i;
+
+    digest->ops->random_bytes(digest->opaque, raw, sizeof(raw));
+    for (i = 0; i < sizeof(raw); i++) {
+        g_string_append_printf(realm, "%02X", raw[i]);
+    }
+    vamt_digest_set_realm(digest, realm->str);
+    g_string_free(realm, TRUE);
+    return digest->realm;
+}
+
+void vamt_digest_set_lockout(VamtDigest *digest, unsigned max_failures,
+                             int64_t lockout_ms)
+{
+    digest->max_failures = max_failures;
+    digest->lockout_ms = lockout_ms;
+    g_hash_table_remove_all(digest->accounts);
+}
+
+void vamt_digest_forget_nonces(VamtDigest *digest)
+{
+    memset(digest->nonces, 0, sizeof(digest->nonces));
+}
+
+static bool nonce_alive(const DigestNonce *n, int64_t now)
+{
+    return n->value[0] &&
+           now - n->last_used_ms < VAMT_DIGEST_NONCE_LIFETIME_MS;
+}
+
+/* A free or expired slot, else the least recently used one. */
+static DigestNonce *nonce_slot_for_new(VamtDigest *digest, int64_t now)
+{
+    DigestNonce *victim = &digest->nonces[0];
+    size_t i;
+
+    for (i = 0; i < VAMT_DIGEST_NONCE_SLOTS; i++) {
+        DigestNonce *n = &digest->nonces[i];
+
+        if (!nonce_alive(n, now)) {
+            return n;
+        }
+        if (n->last_used_ms < victim->last_used_ms) {
+            victim = n;
+        }
+    }
+    return victim;
+}
+
+static DigestNonce *nonce_find(VamtDigest *digest, const char *value,
+                               int64_t now)
+{
+    size_t i;
+
+    for (i = 0; i < VAMT_DIGEST_NONCE_SLOTS; i++) {
+        DigestNonce *n = &digest->nonces[i];
+
+        if (nonce_alive(n, now) && strcmp(n->value, value) == 0) {
+            return n;
+        }
+    }
+    return NULL;
+}
+
+char *vamt_digest_challenge(VamtDigest *digest, bool stale)
+{
+    int64_t now = digest_now(digest);
+    DigestNonce *slot = nonce_slot_for_new(digest, now);
+    uint8_t raw[VAMT_DIGEST_NONCE_BYTES];
+    char *b64;
+
+    digest->ops->random_bytes(digest->opaque, raw, sizeof(raw));
+    /* 24 bytes encode to exactly 32 characters: no '=' padding */
+    b64 = g_base64_encode(raw, sizeof(raw));
+    memset(slot, 0, sizeof(*slot));
+    g_strlcpy(slot->value, b64, sizeof(slot->value));
+    slot->last_used_ms = now;
+    g_free(b64);
+
+    /* AMT's punctuation, which MPS/RPS parse literally */
+    return g_strdup_printf("Digest realm=\"%s\", nonce=\"%s\",stale=\"%s\","
+                           "qop=\"auth\"", digest->realm, slot->value,
+                           stale ? "true" : "false");
+}
+
+/* Header parsing */
+
+static const char *skip_space(const char *p)
+{
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    return p;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* If @p starts with the scheme name "Digest", the parameters after it. */
+static const char *digest_scheme_params(const char *header)
+{
+    const char *p = skip_space(header);
+
+    if (g_ascii_strncasecmp(p, "Digest", 6) != 0 ||
+        (p[6] != '\0' && !is_space(p[6]))) {
+        return NULL;
+    }
+    return p + 6;
+}
+
+static char **param_field(VamtDigestParams *params, const char *name,
+                          size_t len)
+{
+    static const struct {
+        const char *name;
+        size_t offset;
+    } fields[] = {
+        { "username", offsetof(VamtDigestParams, username) },
+        { "realm", offsetof(VamtDigestParams, realm) },
+        { "nonce", offsetof(VamtDigestParams, nonce) },
+        { "uri", offsetof(VamtDigestParams, uri) },
+        { "response", offsetof(VamtDigestParams, response) },
+        { "algorithm", offsetof(VamtDigestParams, algorithm) },
+        { "qop", offsetof(VamtDigestParams, qop) },
+        { "nc", offsetof(VamtDigestParams, nc) },
+        { "cnonce", offsetof(VamtDigestParams, cnonce) },
+        { "opaque", offsetof(VamtDigestParams, opaque) },
+    };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(fields); i++) {
+        if (strlen(fields[i].name) == len &&
+            g_ascii_strncasecmp(fields[i].name, name, len) == 0) {
+            return (char **)((char *)params + fields[i].offset);
+        }
+    }
+    return NULL;
+}
+
+void vamt_digest_params_clear(VamtDigestParams *params)
+{
+    g_free(params->username);
+    g_free(params->realm);
+    g_free(params->nonce);
+    g_free(params->uri);
+    g_free(params->response);
+    g_free(params->algorithm);
+    g_free(params->qop);
+    g_free(params->nc);
+    g_free(params->cnonce);
+    g_free(params->opaque);
+    memset(params, 0, sizeof(*params));
+}
+
+bool vamt_digest_parse(const char *header, VamtDigestParams *params)
+{
+    const char *p;
+
+    memset(params, 0, sizeof(*params));
+    p = header ? digest_scheme_params(header) : NULL;
+    if (!p) {
+        return false;
+    }
+
+    for (;;) {
+        const char *name;
+        size_t name_len;
+        char *value;
+        char **field;
+
+        while (*p == ',' || is_space(*p)) {
+            p++;
+        }
+        if (!*p) {
+            break;
+        }
+
+        name = p;
+        while (*p && *p != '=' && *p != ',' && !is_space(*p)) {
+            p++;
+        }
+        name_len = p - name;
+        p = skip_space(p);
+        if (*p != '=' || name_len == 0) {
+            goto fail;
+        }
+        p = skip_space(p + 1);
+
+        if (*p == '"') {
+            GString *quoted = g_string_new(NULL);
+
+            for (p++; *p && *p != '"'; p++) {
+                if (*p == '\\' && p[1]) {
+                    p++;
+                }
+                g_string_append_c(quoted, *p);
+            }
+            if (*p != '"') {
+                g_string_free(quoted, TRUE);
+                goto fail;
+            }
+            p++;
+            value = g_string_free(quoted, FALSE);
+        } else {
+            const char *start = p;
+
+            /* A bare token; may contain '=' (base64 cnonce) */
+            while (*p && *p != ',' && !is_space(*p)) {
+                p++;
+            }
+            value = g_strndup(start, p - start);
+        }
+
+        p = skip_space(p);
+        if (*p && *p != ',') {
+            g_free(value);
+            goto fail;
+        }
+
+        field = param_field(params, name, name_len);
+        if (field && !*field) {
+            *field = value;
+        } else {
+            /* unknown parameter, or a repeated one: the first wins */
+            g_free(value);
+        }
+    }
+    return true;
+
+fail:
+    vamt_digest_params_clear(params);
+    return false;
+}
+
+/* Hashing */
+
+/* MD5 of the arguments joined by ':' (NULL-terminated list) */
+static void md5_hex_joined(char out[VAMT_DIGEST_HEX_LEN + 1], ...)
+{
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_MD5);
+    const char *part;
+    bool first = true;
+    va_list ap;
+
+    va_start(ap, out);
+    while ((part = va_arg(ap, const char *)) != NULL) {
+        if (!first) {
+            g_checksum_update(sum, (const guchar *)":", 1);
+        }
+        g_checksum_update(sum, (const guchar *)part, strlen(part));
+        first = false;
+    }
+    va_end(ap);
+    g_strlcpy(out, g_checksum_get_string(sum), VAMT_DIGEST_HEX_LEN + 1);
+    g_checksum_free(sum);
+}
+
+void vamt_digest_ha1(const char *user, const char *realm,
+                     const char *password,
+                     char ha1_hex[VAMT_DIGEST_HEX_LEN + 1])
+{
+    md5_hex_joined(ha1_hex, user, realm, password, NULL);
+}
+
+bool vamt_digest_hex_equal(const char *expected, const char *given)
+{
+    unsigned diff = 0;
+    size_t i;
+
+    if (!expected || !given || strlen(expected) != VAMT_DIGEST_HEX_LEN ||
+        strlen(given) != VAMT_DIGEST_HEX_LEN) {
+        return false;
+    }
+    /*
+     * Look at every digit whatever the outcome (CVE-2017-5689 was a
+     * compare of strlen(given) bytes).  Only the client's value is case
+     * folded, so no branch depends on the secret.
+     */
+    for (i = 0; i < VAMT_DIGEST_HEX_LEN; i++) {
+        diff |= (unsigned char)expected[i] ^
+                (unsigned char)g_ascii_tolower(given[i]);
+    }
+    return diff == 0;
+}
+
+static void lower_hex(char hex[VAMT_DIGEST_HEX_LEN + 1])
+{
+    size_t i;
+
+    for (i = 0; hex[i]; i++) {
+        hex[i] = g_ascii_tolower(hex[i]);
+    }
+}
+
+/* nc is hex of any length: "6", "00000006" are the same count */
+static void replay_key(const VamtDigestParams *params, uint8_t key[MD5_LEN])
+{
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_MD5);
+    const char *nc = params->nc;
+    gsize len = MD5_LEN;
+
+    while (nc[0] == '0' && nc[1]) {
+        nc++;
+    }
+    g_checksum_update(sum, (const guchar *)nc, strlen(nc));
+    g_checksum_update(sum, (const guchar *)":", 1);
+    g_checksum_update(sum, (const guchar *)params->cnonce,
+                      strlen(params->cnonce));
+    g_checksum_get_digest(sum, key, &len);
+    g_checksum_free(sum);
+}
+
+/* Record (nc, cnonce) under @n; false if it was seen before. */
+static bool nonce_note_use(DigestNonce *n, const VamtDigestParams *params)
+{
+    uint8_t key[MD5_LEN];
+    unsigned i;
+
+    if (!params->qop) {
+        /* RFC 2069 clients send no counter to tell replays apart */
+        return true;
+    }
+    replay_key(params, key);
+    for (i = 0; i < n->n_seen; i++) {
+        if (memcmp(n->seen[i], key, MD5_LEN) == 0) {
+            return false;
+        }
+    }
+    memcpy(n->seen[n->next_seen], key, MD5_LEN);
+    n->next_seen = (n->next_seen + 1) % REPLAY_SLOTS;
+    if (n->n_seen < REPLAY_SLOTS) {
+        n->n_seen++;
+    }
+    return true;
+}
+
+static DigestAccount *account_get(VamtDigest *digest, const char *user)
+{
+    DigestAccount *acct = g_hash_table_lookup(digest->accounts, user);
+
+    if (!acct) {
+        acct = g_new0(DigestAccount, 1);
+        g_hash_table_insert(digest->accounts, g_strdup(user), acct);
+    }
+    return acct;
+}
+
+static bool account_locked(VamtDigest *digest, DigestAccount *acct,
+                           int64_t now)
+{
+    if (acct->locked_until_ms && now >= acct->locked_until_ms) {
+        acct->locked_until_ms = 0;
+        acct->failures = 0;
+    }
+    return acct->locked_until_ms != 0;
+}
+
+bool vamt_digest_user_locked(VamtDigest *digest, const char *user)
+{
+    DigestAccount *acct = g_hash_table_lookup(digest->accounts, user);
+
+    return acct && account_locked(digest, acct, digest_now(digest));
+}
+
+static void account_failed(VamtDigest *digest, DigestAccount *acct,
+                           const char *user, int64_t now)
+{
+    if (!digest->max_failures) {
+        return;
+    }
+    acct->failures++;
+    if (acct->failures >= digest->max_failures) {
+        /* never 0, which means "not locked" */
+        acct->locked_until_ms = MAX(now + digest->lockout_ms, 1);
+        acct->failures = 0;
+        if (digest->ops->locked_out) {
+            digest->ops->locked_out(digest->opaque, user);
+        }
+    }
+}
+
+static bool params_complete(const VamtDigestParams *params)
+{
+    if (!params->username || !params->realm || !params->nonce ||
+        !params->uri || !params->response) {
+        return false;
+    }
+    if (params->algorithm &&
+        g_ascii_strcasecmp(params->algorithm, "MD5") != 0) {
+        return false;
+    }
+    if (params->qop) {
+        if (g_ascii_strcasecmp(params->qop, "auth") != 0 &&
+            g_ascii_strcasecmp(params->qop, "auth-int") != 0) {
+            return false;
+        }
+        if (!params->nc || !params->nc[0] || !params->cnonce) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void expected_response(const VamtDigestParams *params,
+                              const char *ha1, const char *method,
+                              const uint8_t *body, size_t body_len,
+                              char out[VAMT_DIGEST_HEX_LEN + 1])
+{
+    char ha2[VAMT_DIGEST_HEX_LEN + 1];
+
+    if (params->qop && g_ascii_strcasecmp(params->qop, "auth-int") == 0) {
+        static const guchar empty[1];
+        char *body_hash = g_compute_checksum_for_data(G_CHECKSUM_MD5,
+                                                      body ? body : empty,
+                                                      body_len);
+
+        md5_hex_joined(ha2, method, params->uri, body_hash, NULL);
+        g_free(body_hash);
+    } else {
+        md5_hex_joined(ha2, method, params->uri, NULL);
+    }
+
+    if (params->qop) {
+        md5_hex_joined(out, ha1, params->nonce, params->nc, params->cnonce,
+                       params->qop, ha2, NULL);
+    } else {
+        md5_hex_joined(out, ha1, params->nonce, ha2, NULL);
+    }
+}
+
+VamtDigestResult vamt_digest_check(VamtDigest *digest, const char *method,
+                                   const char *uri,
+                                   const char *authorization,
+                                   const uint8_t *body, size_t body_len,
+                                   char **user)
+{
+    VamtDigestParams params;
+    char ha1[VAMT_DIGEST_HEX_LEN + 1];
+    char expected[VAMT_DIGEST_HEX_LEN + 1];
+    VamtDigestResult result;
+    DigestAccount *acct;
+    DigestNonce *nonce;
+    int64_t now = digest_now(digest);
+
+    if (user) {
+        *user = NULL;
+    }
+    if (!authorization || !digest_scheme_params(authorization)) {
+        return VAMT_DIGEST_MISSING;
+    }
+    if (!vamt_digest_parse(authorization, &params)) {
+        return VAMT_DIGEST_MALFORMED;
+    }
+    if (!params_complete(&params)) {
+        result = VAMT_DIGEST_MALFORMED;
+        goto out;
+    }
+    if (strcmp(params.realm, digest->realm) != 0 ||
+        strcmp(params.uri, uri) != 0) {
+        result = VAMT_DIGEST_DENIED;
+        goto out;
+    }
+
+    memset(ha1, 0, sizeof(ha1));
+    if (!digest->ops->get_ha1(digest->opaque, params.username, ha1)) {
+        result = VAMT_DIGEST_DENIED;
+        goto out;
+    }
+    lower_hex(ha1);
+
+    acct = account_get(digest, params.username);
+    if (account_locked(digest, acct, now)) {
+        /* even the right password is refused until the lock expires */
+        result = VAMT_DIGEST_LOCKED;
+        goto out;
+    }
+
+    expected_response(&params, ha1, method, body, body_len, expected);
+    if (!vamt_digest_hex_equal(expected, params.response)) {
+        account_failed(digest, acct, params.username, now);
+        result = VAMT_DIGEST_DENIED;
+        goto out;
+    }
+    /* The client knows the password; only the nonce may be at fault. */
+    acct->failures = 0;
+
+    nonce = nonce_find(digest, params.nonce, now);
+    if (!nonce || !nonce_note_use(nonce, &params)) {
+        result = VAMT_DIGEST_STALE;
+        goto out;
+    }
+    nonce->last_used_ms = now;
+
+    if (user) {
+        *user = g_strdup(params.username);
+    }
+    result = VAMT_DIGEST_OK;
+
+out:
+    vamt_digest_params_clear(&params);
+    return result;
+}

@@ -1,0 +1,138 @@
+/*
+ * vAMT ME core: HTTP Digest authentication as AMT consoles expect it
+ *
+ * MD5 only, qop=auth advertised, auth-int and the RFC 2069 form (no qop)
+ * accepted.  Nonces live in a small ring and stay valid for a long time
+ * after their last use, because consoles re-use one nonce for hundreds of
+ * requests.  Repeated wrong passwords lock the account for a while
+ * (anti-hammering).  Time and randomness come from the caller, so tests
+ * control both.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef VAMT_ME_DIGEST_H
+#define VAMT_ME_DIGEST_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct VamtDigest VamtDigest;
+
+/* 32 lower-case hex digits and a NUL */
+#define VAMT_DIGEST_HEX_LEN         32
+/* Nonces: 24 random bytes, base64 without padding */
+#define VAMT_DIGEST_NONCE_BYTES     24
+#define VAMT_DIGEST_NONCE_LEN       32
+#define VAMT_DIGEST_NONCE_SLOTS     16
+#define VAMT_DIGEST_NONCE_LIFETIME_MS   (30 * 60 * 1000)
+/* Anti-hammering defaults (the spec leaves the numbers open) */
+#define VAMT_DIGEST_MAX_FAILURES    5
+#define VAMT_DIGEST_LOCKOUT_MS      (60 * 1000)
+
+typedef struct VamtDigestOps {
+    /* Fill @buf with @len unpredictable bytes. */
+    void (*random_bytes)(void *opaque, uint8_t *buf, size_t len);
+    /* Monotonic milliseconds. */
+    int64_t (*clock_ms)(void *opaque);
+    /*
+     * Look up @user (case-sensitive) and copy its HA1 =
+     * MD5(user:realm:password) as 32 hex digits into @ha1_hex.  Return
+     * false if the account does not exist or may not log on over the
+     * network.
+     */
+    bool (*get_ha1)(void *opaque, const char *user,
+                    char ha1_hex[VAMT_DIGEST_HEX_LEN + 1]);
+    /* Optional: @user has just been locked out (for the audit log). */
+    void (*locked_out)(void *opaque, const char *user);
+} VamtDigestOps;
+
+typedef enum VamtDigestResult {
+    VAMT_DIGEST_OK,
+    VAMT_DIGEST_MISSING,        /* no Digest credentials (none, Basic, ...) */
+    VAMT_DIGEST_MALFORMED,      /* unparsable or incomplete credentials */
+    VAMT_DIGEST_DENIED,         /* unknown user, wrong hash/realm/uri */
+    VAMT_DIGEST_STALE,          /* right hash, unknown/expired/replayed nonce */
+    VAMT_DIGEST_LOCKED,         /* account locked after repeated failures */
+} VamtDigestResult;
+
+/* The parameters of an Authorization: Digest header; NULL when absent. */
+typedef struct VamtDigestParams {
+    char *username;
+    char *realm;
+    char *nonce;
+    char *uri;
+    char *response;
+    char *algorithm;
+    char *qop;
+    char *nc;
+    char *cnonce;
+    char *opaque;
+} VamtDigestParams;
+
+VamtDigest *vamt_digest_new(const VamtDigestOps *ops, void *opaque,
+                            const char *realm);
+void vamt_digest_free(VamtDigest *digest);
+
+void vamt_digest_set_realm(VamtDigest *digest, const char *realm);
+const char *vamt_digest_realm(const VamtDigest *digest);
+/*
+ * Make a fresh realm "Digest:" + 32 upper-case hex digits from the random
+ * source, as at provisioning, and use it.  Returns the new realm.
+ */
+const char *vamt_digest_generate_realm(VamtDigest *digest);
+
+/* Change the anti-hammering policy; @max_failures 0 disables it. */
+void vamt_digest_set_lockout(VamtDigest *digest, unsigned max_failures,
+                             int64_t lockout_ms);
+
+/* Invalidate every issued nonce (e.g. after an ACL change). */
+void vamt_digest_forget_nonces(VamtDigest *digest);
+
+/*
+ * The value of a WWW-Authenticate header with a new nonce, punctuated
+ * exactly as AMT does:
+ *   Digest realm="...", nonce="...",stale="false",qop="auth"
+ * Free with g_free().
+ */
+char *vamt_digest_challenge(VamtDigest *digest, bool stale);
+
+/*
+ * Check the Authorization header value @authorization (may be NULL) of a
+ * request with @method and request-target @uri and the given body (used
+ * only for qop=auth-int).  On VAMT_DIGEST_OK, *@user (if @user is not
+ * NULL) receives the user name, to free with g_free().
+ */
+VamtDigestResult vamt_digest_check(VamtDigest *digest, const char *method,
+                                   const char *uri,
+                                   const char *authorization,
+                                   const uint8_t *body, size_t body_len,
+                                   char **user);
+
+/* Is @user currently locked out? */
+bool vamt_digest_user_locked(VamtDigest *digest, const char *user);
+
+/*
+ * Parse an Authorization header value leniently: scheme "Digest" in any
+ * case, name=value or name="value" in any order, optional whitespace,
+ * case-insensitive names, unknown names ignored.  Returns false if it is
+ * not Digest or cannot be parsed.  Release with vamt_digest_params_clear().
+ */
+bool vamt_digest_parse(const char *header, VamtDigestParams *params);
+void vamt_digest_params_clear(VamtDigestParams *params);
+
+/* HA1 = MD5(user:realm:password) as lower-case hex. */
+void vamt_digest_ha1(const char *user, const char *realm,
+                     const char *password,
+                     char ha1_hex[VAMT_DIGEST_HEX_LEN + 1]);
+
+/*
+ * Compare two 32-digit hex hashes in time independent of where they
+ * differ (case-insensitive).  Anything that is not exactly 32 hex digits
+ * is unequal: an empty or short response must never match.
+ */
+bool vamt_digest_hex_equal(const char *expected, const char *given);
+
+#endif

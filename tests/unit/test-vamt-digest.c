@@ -1,0 +1,633 @@
+/*
+ * Unit tests for the vAMT ME core's HTTP Digest authentication: the
+ * challenge as consoles parse it, lenient parsing of what they send,
+ * stale nonces, replays and the anti-hammering lockout.  Built
+ * standalone (root meson.build), no QEMU.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <glib.h>
+#include <string.h>
+
+#include "digest.h"
+
+#define REALM       "Digest:A1B2C3D4E5F60718293A4B5C6D7E8F90"
+#define PASSWORD    "P@ssw0rd"
+
+typedef struct Env {
+    int64_t now_ms;
+    GRand *rand;
+    GByteArray *next_random;    /* bytes to hand out before @rand's */
+    unsigned lockouts;
+    VamtDigest *digest;
+    char *nonce;                /* for attempt() */
+    unsigned nc;
+} Env;
+
+static void env_random(void *opaque, uint8_t *buf, size_t len)
+{
+    Env *env = opaque;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        if (env->next_random->len) {
+            buf[i] = env->next_random->data[0];
+            g_byte_array_remove_index(env->next_random, 0);
+        } else {
+            buf[i] = g_rand_int_range(env->rand, 0, 256);
+        }
+    }
+}
+
+static int64_t env_clock(void *opaque)
+{
+    return ((Env *)opaque)->now_ms;
+}
+
+static bool env_get_ha1(void *opaque, const char *user,
+                        char ha1_hex[VAMT_DIGEST_HEX_LEN + 1])
+{
+    if (strcmp(user, "admin") != 0) {
+        return false;
+    }
+    vamt_digest_ha1(user, REALM, PASSWORD, ha1_hex);
+    return true;
+}
+
+static void env_locked_out(void *opaque, const char *user)
+{
+    ((Env *)opaque)->lockouts++;
+}
+
+static const VamtDigestOps env_ops = {
+    .random_bytes = env_random,
+    .clock_ms = env_clock,
+    .get_ha1 = env_get_ha1,
+    .locked_out = env_locked_out,
+};
+
+static void env_init(Env *env)
+{
+    memset(env, 0, sizeof(*env));
+    env->now_ms = 1000000;
+    env->rand = g_rand_new_with_seed(42);
+    env->next_random = g_byte_array_new();
+    env->digest = vamt_digest_new(&env_ops, env, REALM);
+}
+
+static void env_fini(Env *env)
+{
+    vamt_digest_free(env->digest);
+    g_byte_array_free(env->next_random, TRUE);
+    g_rand_free(env->rand);
+}
+
+/* Issue a challenge whose nonce is @nonce (a captured one). */
+static void env_issue_nonce(Env *env, const char *nonce)
+{
+    gsize len;
+    guchar *raw = g_base64_decode(nonce, &len);
+    char *challenge;
+
+    g_assert_cmpuint(len, ==, VAMT_DIGEST_NONCE_BYTES);
+    g_byte_array_append(env->next_random, raw, len);
+    challenge = vamt_digest_challenge(env->digest, false);
+    g_assert_nonnull(strstr(challenge, nonce));
+    g_free(challenge);
+    g_free(raw);
+}
+
+/* The nonce of a WWW-Authenticate value, as a console extracts it. */
+static char *challenge_nonce(const char *challenge)
+{
+    const char *p = strstr(challenge, "nonce=\"");
+    const char *end;
+
+    g_assert_nonnull(p);
+    p += strlen("nonce=\"");
+    end = strchr(p, '"');
+    g_assert_nonnull(end);
+    return g_strndup(p, end - p);
+}
+
+static char *md5_hex(const char *s)
+{
+    return g_compute_checksum_for_string(G_CHECKSUM_MD5, s, -1);
+}
+
+/* What a console computes for qop=auth (RFC 2617 3.2.2.1), by hand. */
+static char *client_response(const char *password, const char *nonce,
+                             const char *nc, const char *cnonce,
+                             const char *method, const char *uri)
+{
+    char *a1 = g_strdup_printf("admin:%s:%s", REALM, password);
+    char *a2 = g_strdup_printf("%s:%s", method, uri);
+    char *ha1 = md5_hex(a1);
+    char *ha2 = md5_hex(a2);
+    char *kd = g_strdup_printf("%s:%s:%s:%s:auth:%s", ha1, nonce, nc, cnonce,
+                               ha2);
+    char *rsp = md5_hex(kd);
+
+    g_free(a1);
+    g_free(a2);
+    g_free(ha1);
+    g_free(ha2);
+    g_free(kd);
+    return rsp;
+}
+
+/* An Authorization header in MeshCentral's style (no spaces) */
+static char *mesh_authorization(const char *password, const char *nonce,
+                                const char *nc, const char *uri)
+{
+    const char *cnonce = "432818f6e08bfbd3c5a5176bf9498b4a";
+    char *rsp = client_response(password, nonce, nc, cnonce, "POST", uri);
+    char *hdr = g_strdup_printf("Digest username=\"admin\",realm=\"%s\","
+                                "nonce=\"%s\",uri=\"%s\",qop=auth,"
+                                "response=\"%s\",nc=%s,cnonce=\"%s\"",
+                                REALM, nonce, uri, rsp, nc, cnonce);
+
+    g_free(rsp);
+    return hdr;
+}
+
+static VamtDigestResult env_check(Env *env, const char *hdr)
+{
+    return vamt_digest_check(env->digest, "POST", "/wsman", hdr, NULL, 0,
+                             NULL);
+}
+
+static void test_challenge_shape(void)
+{
+    Env env;
+    char *challenge;
+    char *nonce;
+    GRegex *shape = g_regex_new("^Digest realm=\"Digest:[0-9A-F]{32}\", "
+                                "nonce=\"[A-Za-z0-9+/]{32}\","
+                                "stale=\"false\",qop=\"auth\"$", 0, 0, NULL);
+
+    env_init(&env);
+    challenge = vamt_digest_challenge(env.digest, false);
+    g_assert_true(g_regex_match(shape, challenge, 0, NULL));
+    g_assert_true(g_str_has_prefix(challenge,
+                                   "Digest realm=\"" REALM "\", nonce=\""));
+    nonce = challenge_nonce(challenge);
+    /* MeshCentral splits on '=': no padding ever */
+    g_assert_null(strchr(nonce, '='));
+    g_assert_cmpuint(strlen(nonce), ==, 32);
+    g_free(nonce);
+    g_free(challenge);
+
+    challenge = vamt_digest_challenge(env.digest, true);
+    g_assert_nonnull(strstr(challenge, ",stale=\"true\",qop=\"auth\""));
+    g_free(challenge);
+    g_regex_unref(shape);
+    env_fini(&env);
+}
+
+static void test_generate_realm(void)
+{
+    Env env;
+    const char *realm;
+    GRegex *shape = g_regex_new("^Digest:[0-9A-F]{32}$", 0, 0, NULL);
+
+    env_init(&env);
+    realm = vamt_digest_generate_realm(env.digest);
+    g_assert_true(g_regex_match(shape, realm, 0, NULL));
+    g_assert_cmpstr(vamt_digest_realm(env.digest), ==, realm);
+    g_regex_unref(shape);
+    env_fini(&env);
+}
+
+static void test_parse_lenient(void)
+{
+    VamtDigestParams p;
+
+    /* LWP (amttool): spaces, algorithm quoted, qop/nc bare */
+    g_assert_true(vamt_digest_parse(
+        "Digest username=\"admin\", realm=\"" REALM "\", qop=auth, "
+        "algorithm=\"MD5\", uri=\"/RemoteControlService\", "
+        "nonce=\"rRyrstMW+82/vefuJmIJ85kU13iaoaF7\", nc=00000002, "
+        "cnonce=\"6b053b28\", response=\"abc\"", &p));
+    g_assert_cmpstr(p.username, ==, "admin");
+    g_assert_cmpstr(p.realm, ==, REALM);
+    g_assert_cmpstr(p.qop, ==, "auth");
+    g_assert_cmpstr(p.algorithm, ==, "MD5");
+    g_assert_cmpstr(p.uri, ==, "/RemoteControlService");
+    g_assert_cmpstr(p.nonce, ==, "rRyrstMW+82/vefuJmIJ85kU13iaoaF7");
+    g_assert_cmpstr(p.nc, ==, "00000002");
+    g_assert_cmpstr(p.cnonce, ==, "6b053b28");
+    g_assert_cmpstr(p.response, ==, "abc");
+    vamt_digest_params_clear(&p);
+
+    /* MPS: all quoted, no spaces; odd case, tabs, unknown names, '=' */
+    g_assert_true(vamt_digest_parse(
+        "digest\tUserName=\"admin\",REALM=\"r\",qop=\"auth\",nc=\"6\","
+        "cnonce=ZWQ0NWE3YzBhNDNl=,foo=bar,  opaque=\"o\" ,nonce = \"n\"",
+        &p));
+    g_assert_cmpstr(p.username, ==, "admin");
+    g_assert_cmpstr(p.realm, ==, "r");
+    g_assert_cmpstr(p.qop, ==, "auth");
+    g_assert_cmpstr(p.nc, ==, "6");
+    g_assert_cmpstr(p.cnonce, ==, "ZWQ0NWE3YzBhNDNl=");
+    g_assert_cmpstr(p.opaque, ==, "o");
+    g_assert_cmpstr(p.nonce, ==, "n");
+    g_assert_null(p.response);
+    vamt_digest_params_clear(&p);
+
+    /* quoted-string escapes */
+    g_assert_true(vamt_digest_parse("Digest username=\"a\\\"b\\\\c\"", &p));
+    g_assert_cmpstr(p.username, ==, "a\"b\\c");
+    vamt_digest_params_clear(&p);
+
+    /* not Digest, or broken */
+    g_assert_false(vamt_digest_parse("Basic YWRtaW46UEBzc3cwcmQ=", &p));
+    g_assert_false(vamt_digest_parse("Digestive username=\"a\"", &p));
+    g_assert_false(vamt_digest_parse("Digest username=\"unterminated", &p));
+    g_assert_false(vamt_digest_parse("Digest username", &p));
+    g_assert_false(vamt_digest_parse("Digest =x", &p));
+    g_assert_false(vamt_digest_parse("Digest a=b c=d", &p));
+    g_assert_null(p.username);
+}
+
+static void test_hex_equal(void)
+{
+    const char *h = "441a49df0c1ca87bfd0bba7a9dd679eb";
+
+    g_assert_true(vamt_digest_hex_equal(h, h));
+    g_assert_true(vamt_digest_hex_equal(h, "441A49DF0C1CA87BFD0BBA7A9DD679EB"));
+    /* a difference in the last digit counts as much as in the first */
+    g_assert_false(vamt_digest_hex_equal(h,
+                                         "441a49df0c1ca87bfd0bba7a9dd679ec"));
+    g_assert_false(vamt_digest_hex_equal(h,
+                                         "541a49df0c1ca87bfd0bba7a9dd679eb"));
+    /* CVE-2017-5689: an empty or short response must never match */
+    g_assert_false(vamt_digest_hex_equal(h, ""));
+    g_assert_false(vamt_digest_hex_equal(h, "441a"));
+    g_assert_false(vamt_digest_hex_equal(h,
+                                         "441a49df0c1ca87bfd0bba7a9dd679eb0"));
+    g_assert_false(vamt_digest_hex_equal(h, NULL));
+}
+
+/* A captured MeshCommander request, re-verified against its nonce */
+static void test_capture_meshcommander(void)
+{
+    Env env;
+    char *user = NULL;
+    const char *hdr =
+        "Digest username=\"admin\",realm=\"" REALM "\","
+        "nonce=\"zkysRgboZgjJiPNZfHGx0bxKJhlNMMNV\",uri=\"/wsman\",qop=auth,"
+        "response=\"441a49df0c1ca87bfd0bba7a9dd679eb\",nc=00000001,"
+        "cnonce=\"432818f6e08bfbd3c5a5176bf9498b4a\"";
+    char *mine;
+
+    /* the test's own client computation agrees with the capture */
+    mine = client_response(PASSWORD, "zkysRgboZgjJiPNZfHGx0bxKJhlNMMNV",
+                           "00000001", "432818f6e08bfbd3c5a5176bf9498b4a",
+                           "POST", "/wsman");
+    g_assert_cmpstr(mine, ==, "441a49df0c1ca87bfd0bba7a9dd679eb");
+    g_free(mine);
+
+    env_init(&env);
+    /* a nonce the device never issued: right hash, so stale */
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_STALE);
+    env_issue_nonce(&env, "zkysRgboZgjJiPNZfHGx0bxKJhlNMMNV");
+    g_assert_cmpint(vamt_digest_check(env.digest, "POST", "/wsman", hdr,
+                                      NULL, 0, &user), ==, VAMT_DIGEST_OK);
+    g_assert_cmpstr(user, ==, "admin");
+    g_free(user);
+    /* the same (nonce, nc, cnonce) again is a replay */
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_STALE);
+    /* the uri must be the request's, literally */
+    g_assert_cmpint(vamt_digest_check(env.digest, "POST", "/wsman/", hdr,
+                                      NULL, 0, NULL), ==, VAMT_DIGEST_DENIED);
+    env_fini(&env);
+}
+
+/* Captured amttool (LWP) and MPS forms */
+static void test_capture_lwp_and_mps(void)
+{
+    Env env;
+    const char *lwp =
+        "Digest username=\"admin\", realm=\"" REALM "\", qop=auth, "
+        "algorithm=\"MD5\", uri=\"/SecurityAdministrationService\", "
+        "nonce=\"eyXaw4tfglOusR5Anfan9AHz+Rl9rJVH\", nc=00000001, "
+        "cnonce=\"6b053b28\", response=\"7dc2a2effb896fd975d344ffb04c5be7\"";
+    const char *lwp_bad =
+        "Digest username=\"admin\", realm=\"" REALM "\", qop=auth, "
+        "algorithm=\"MD5\", uri=\"/SecurityAdministrationService\", "
+        "nonce=\"X6iP+AoAQoTnd2EBXcaPJYgewx+XaSFy\", nc=00000001, "
+        "cnonce=\"6b053b35\", response=\"27e2e108a6e5bb3d332d2c72b4a79f70\"";
+    const char *mps =
+        "Digest username=\"admin\",realm=\"" REALM "\","
+        "nonce=\"iWGGt3eAGo9oZyt7tRskBBTKMzNCfOfG\",uri=\"/wsman\","
+        "qop=\"auth\",response=\"7fe9399aed1c69ff4f79ff4f913e8498\","
+        "nc=\"00000001\",cnonce=\"o5vja\"";
+
+    env_init(&env);
+    env_issue_nonce(&env, "eyXaw4tfglOusR5Anfan9AHz+Rl9rJVH");
+    env_issue_nonce(&env, "X6iP+AoAQoTnd2EBXcaPJYgewx+XaSFy");
+    env_issue_nonce(&env, "iWGGt3eAGo9oZyt7tRskBBTKMzNCfOfG");
+    g_assert_cmpint(vamt_digest_check(env.digest, "POST",
+                                      "/SecurityAdministrationService", lwp,
+                                      NULL, 0, NULL), ==, VAMT_DIGEST_OK);
+    g_assert_cmpint(vamt_digest_check(env.digest, "POST",
+                                      "/SecurityAdministrationService",
+                                      lwp_bad, NULL, 0, NULL),
+                    ==, VAMT_DIGEST_DENIED);
+    g_assert_cmpint(env_check(&env, mps), ==, VAMT_DIGEST_OK);
+    env_fini(&env);
+}
+
+static void test_rejections(void)
+{
+    Env env;
+    char *nonce, *challenge, *hdr, *rsp;
+
+    env_init(&env);
+    challenge = vamt_digest_challenge(env.digest, false);
+    nonce = challenge_nonce(challenge);
+
+    g_assert_cmpint(env_check(&env, NULL), ==, VAMT_DIGEST_MISSING);
+    g_assert_cmpint(env_check(&env, "Basic YWRtaW46UEBzc3cwcmQ="), ==,
+                    VAMT_DIGEST_MISSING);
+    g_assert_cmpint(env_check(&env, "Digest username=\"admin\""), ==,
+                    VAMT_DIGEST_MALFORMED);
+
+    /* empty response (CVE-2017-5689) */
+    hdr = g_strdup_printf("Digest username=\"admin\",realm=\"%s\","
+                          "nonce=\"%s\",uri=\"/wsman\",response=\"\"",
+                          REALM, nonce);
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_DENIED);
+    g_free(hdr);
+
+    /* unknown user, with what would be the right hash for admin */
+    rsp = client_response(PASSWORD, nonce, "1", "c", "POST", "/wsman");
+    hdr = g_strdup_printf("Digest username=\"Admin\",realm=\"%s\","
+                          "nonce=\"%s\",uri=\"/wsman\",qop=auth,nc=1,"
+                          "cnonce=c,response=%s", REALM, nonce, rsp);
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_DENIED);
+    g_free(hdr);
+
+    /* realm mismatch */
+    hdr = g_strdup_printf("Digest username=\"admin\",realm=\"Digest:0\","
+                          "nonce=\"%s\",uri=\"/wsman\",qop=auth,nc=1,"
+                          "cnonce=c,response=%s", nonce, rsp);
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_DENIED);
+    g_free(hdr);
+
+    /* algorithms other than MD5, qop we do not know, qop without nc */
+    hdr = g_strdup_printf("Digest username=\"admin\",realm=\"%s\","
+                          "nonce=\"%s\",uri=\"/wsman\",qop=auth,nc=1,"
+                          "cnonce=c,algorithm=SHA-256,response=%s",
+                          REALM, nonce, rsp);
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_MALFORMED);
+    g_free(hdr);
+    hdr = g_strdup_printf("Digest username=\"admin\",realm=\"%s\","
+                          "nonce=\"%s\",uri=\"/wsman\",qop=auth-conf,nc=1,"
+                          "cnonce=c,response=%s", REALM, nonce, rsp);
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_MALFORMED);
+    g_free(hdr);
+    hdr = g_strdup_printf("Digest username=\"admin\",realm=\"%s\","
+                          "nonce=\"%s\",uri=\"/wsman\",qop=auth,"
+                          "response=%s", REALM, nonce, rsp);
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_MALFORMED);
+    g_free(hdr);
+
+    /* and the well-formed one passes, with algorithm=MD5 bare */
+    hdr = g_strdup_printf("Digest username=\"admin\",realm=\"%s\","
+                          "nonce=\"%s\",uri=\"/wsman\",qop=auth,nc=1,"
+                          "cnonce=c,algorithm=MD5,response=%s",
+                          REALM, nonce, rsp);
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_OK);
+    g_free(hdr);
+
+    g_free(rsp);
+    g_free(nonce);
+    g_free(challenge);
+    env_fini(&env);
+}
+
+static void test_rfc2069_and_auth_int(void)
+{
+    Env env;
+    char *challenge = NULL, *nonce, *hdr, *ha1, *ha2, *kd, *rsp, *bodyhash;
+    const char *body = "<Envelope/>";
+
+    env_init(&env);
+    challenge = vamt_digest_challenge(env.digest, false);
+    nonce = challenge_nonce(challenge);
+    ha1 = g_compute_checksum_for_string(G_CHECKSUM_MD5,
+                                        "admin:" REALM ":" PASSWORD, -1);
+
+    /* RFC 2069: response = MD5(HA1:nonce:HA2) */
+    ha2 = md5_hex("POST:/wsman");
+    kd = g_strdup_printf("%s:%s:%s", ha1, nonce, ha2);
+    rsp = md5_hex(kd);
+    hdr = g_strdup_printf("Digest username=\"admin\", realm=\"%s\", "
+                          "nonce=\"%s\", uri=\"/wsman\", response=\"%s\"",
+                          REALM, nonce, rsp);
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_OK);
+    g_free(ha2);
+    g_free(kd);
+    g_free(rsp);
+    g_free(hdr);
+
+    /* auth-int: HA2 = MD5(method:uri:MD5(body)) (MeshCentral on AMT 14+) */
+    bodyhash = md5_hex(body);
+    kd = g_strdup_printf("POST:/wsman:%s", bodyhash);
+    ha2 = md5_hex(kd);
+    g_free(kd);
+    kd = g_strdup_printf("%s:%s:00000001:abcd:auth-int:%s", ha1, nonce, ha2);
+    rsp = md5_hex(kd);
+    hdr = g_strdup_printf("Digest username=\"admin\",realm=\"%s\","
+                          "nonce=\"%s\",uri=\"/wsman\",qop=auth-int,"
+                          "nc=00000001,cnonce=\"abcd\",response=\"%s\"",
+                          REALM, nonce, rsp);
+    g_assert_cmpint(vamt_digest_check(env.digest, "POST", "/wsman", hdr,
+                                      (const uint8_t *)body, strlen(body),
+                                      NULL), ==, VAMT_DIGEST_OK);
+    /* a different body does not match (and this is not a replay) */
+    g_assert_cmpint(vamt_digest_check(env.digest, "POST", "/wsman", hdr,
+                                      (const uint8_t *)"<x/>", 4, NULL),
+                    ==, VAMT_DIGEST_DENIED);
+
+    g_free(bodyhash);
+    g_free(ha1);
+    g_free(ha2);
+    g_free(kd);
+    g_free(rsp);
+    g_free(hdr);
+    g_free(nonce);
+    g_free(challenge);
+    env_fini(&env);
+}
+
+/* One nonce serves many requests with growing nc, across a long time */
+static void test_nonce_lifetime(void)
+{
+    Env env;
+    char *challenge, *nonce, *hdr;
+    int i;
+
+    env_init(&env);
+    challenge = vamt_digest_challenge(env.digest, false);
+    nonce = challenge_nonce(challenge);
+
+    for (i = 1; i <= 300; i++) {
+        char *nc = g_strdup_printf("%08x", i);
+
+        hdr = mesh_authorization(PASSWORD, nonce, nc, "/wsman");
+        g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_OK);
+        g_free(hdr);
+        g_free(nc);
+        /* a poll every 10 s: each use extends the nonce's life */
+        env.now_ms += 10 * 1000;
+    }
+
+    /* idle for less than the lifetime since the last use: still good */
+    env.now_ms += VAMT_DIGEST_NONCE_LIFETIME_MS - 10 * 1000 - 1;
+    hdr = mesh_authorization(PASSWORD, nonce, "00001000", "/wsman");
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_OK);
+    g_free(hdr);
+
+    /* idle for longer: stale, and only with the right password */
+    env.now_ms += VAMT_DIGEST_NONCE_LIFETIME_MS;
+    hdr = mesh_authorization(PASSWORD, nonce, "00001001", "/wsman");
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_STALE);
+    g_free(hdr);
+    hdr = mesh_authorization("wrong", nonce, "00001002", "/wsman");
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_DENIED);
+    g_free(hdr);
+
+    g_free(nonce);
+    g_free(challenge);
+    env_fini(&env);
+}
+
+/* The ring keeps the 16 most recently used nonces */
+static void test_nonce_ring(void)
+{
+    Env env;
+    char *first, *challenge, *hdr;
+    int i;
+
+    env_init(&env);
+    challenge = vamt_digest_challenge(env.digest, false);
+    first = challenge_nonce(challenge);
+    g_free(challenge);
+
+    /* keep using the first nonce while others are issued */
+    for (i = 0; i < 40; i++) {
+        char *nc = g_strdup_printf("%x", i + 1);
+
+        env.now_ms += 100;
+        g_free(vamt_digest_challenge(env.digest, false));
+        env.now_ms += 100;
+        hdr = mesh_authorization(PASSWORD, first, nc, "/wsman");
+        g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_OK);
+        g_free(hdr);
+        g_free(nc);
+    }
+    /* 16 new challenges with no use of @first push it out */
+    for (i = 0; i < VAMT_DIGEST_NONCE_SLOTS; i++) {
+        env.now_ms += 100;
+        g_free(vamt_digest_challenge(env.digest, false));
+    }
+    hdr = mesh_authorization(PASSWORD, first, "100", "/wsman");
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_STALE);
+    g_free(hdr);
+
+    /* forgetting nonces (ACL change) makes every nonce stale */
+    challenge = vamt_digest_challenge(env.digest, false);
+    g_free(first);
+    first = challenge_nonce(challenge);
+    vamt_digest_forget_nonces(env.digest);
+    hdr = mesh_authorization(PASSWORD, first, "1", "/wsman");
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_STALE);
+    g_free(hdr);
+
+    g_free(challenge);
+    g_free(first);
+    env_fini(&env);
+}
+
+/* A MeshCentral-style attempt on the nonce of the last challenge */
+static VamtDigestResult attempt(Env *env, const char *password)
+{
+    char *nc_hex = g_strdup_printf("%08x", ++env->nc);
+    char *hdr = mesh_authorization(password, env->nonce, nc_hex, "/wsman");
+    VamtDigestResult result = env_check(env, hdr);
+
+    g_free(hdr);
+    g_free(nc_hex);
+    return result;
+}
+
+static void test_lockout(void)
+{
+    Env env;
+    char *challenge;
+    unsigned i;
+
+    env_init(&env);
+    challenge = vamt_digest_challenge(env.digest, false);
+    env.nonce = challenge_nonce(challenge);
+
+    /* failures that are not consecutive do not lock */
+    for (i = 0; i < VAMT_DIGEST_MAX_FAILURES - 1; i++) {
+        g_assert_cmpint(attempt(&env, "wrong"), ==, VAMT_DIGEST_DENIED);
+    }
+    g_assert_cmpint(attempt(&env, PASSWORD), ==, VAMT_DIGEST_OK);
+    g_assert_false(vamt_digest_user_locked(env.digest, "admin"));
+
+    /* N consecutive failures lock the account */
+    for (i = 0; i < VAMT_DIGEST_MAX_FAILURES; i++) {
+        g_assert_cmpint(attempt(&env, "wrong"), ==, VAMT_DIGEST_DENIED);
+    }
+    g_assert_cmpuint(env.lockouts, ==, 1);
+    g_assert_true(vamt_digest_user_locked(env.digest, "admin"));
+
+    /* during the lockout even the right password is refused */
+    g_assert_cmpint(attempt(&env, PASSWORD), ==, VAMT_DIGEST_LOCKED);
+    env.now_ms += VAMT_DIGEST_LOCKOUT_MS - 1;
+    g_assert_cmpint(attempt(&env, PASSWORD), ==, VAMT_DIGEST_LOCKED);
+    g_assert_cmpint(attempt(&env, "wrong"), ==, VAMT_DIGEST_LOCKED);
+
+    /* afterwards it is accepted again */
+    env.now_ms += 1;
+    g_assert_cmpint(attempt(&env, PASSWORD), ==, VAMT_DIGEST_OK);
+    g_assert_false(vamt_digest_user_locked(env.digest, "admin"));
+    g_assert_cmpuint(env.lockouts, ==, 1);
+
+    /* with the policy off, failures never lock */
+    vamt_digest_set_lockout(env.digest, 0, 0);
+    for (i = 0; i < 3 * VAMT_DIGEST_MAX_FAILURES; i++) {
+        g_assert_cmpint(attempt(&env, "wrong"), ==, VAMT_DIGEST_DENIED);
+    }
+    g_assert_cmpint(attempt(&env, PASSWORD), ==, VAMT_DIGEST_OK);
+
+    g_free(env.nonce);
+    g_free(challenge);
+    env_fini(&env);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/vamt/digest/challenge-shape", test_challenge_shape);
+    g_test_add_func("/vamt/digest/generate-realm", test_generate_realm);
+    g_test_add_func("/vamt/digest/parse-lenient", test_parse_lenient);
+    g_test_add_func("/vamt/digest/hex-equal", test_hex_equal);
+    g_test_add_func("/vamt/digest/capture-meshcommander",
+                    test_capture_meshcommander);
+    g_test_add_func("/vamt/digest/capture-lwp-mps", test_capture_lwp_and_mps);
+    g_test_add_func("/vamt/digest/rejections", test_rejections);
+    g_test_add_func("/vamt/digest/rfc2069-auth-int",
+                    test_rfc2069_and_auth_int);
+    g_test_add_func("/vamt/digest/nonce-lifetime", test_nonce_lifetime);
+    g_test_add_func("/vamt/digest/nonce-ring", test_nonce_ring);
+    g_test_add_func("/vamt/digest/lockout", test_lockout);
+    return g_test_run();
+}
