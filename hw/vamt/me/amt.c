@@ -1,0 +1,615 @@
+/*
+ * vAMT ME core: the AMT subsystem's state, accounts and logs
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <glib.h>
+#include <string.h>
+
+#include "amt.h"
+#include "blob.h"
+#include "digest.h"
+
+#define AMT_STATE_MAGIC     0x544d4176  /* "vAMT" */
+#define AMT_STATE_VERSION   1
+
+struct VamtAmt {
+    const VamtFirmware *fw;
+    const VamtPlatformOps *ops;
+    void *opaque;
+    VamtAmtState state;
+};
+
+static void amt_defaults(VamtAmt *amt)
+{
+    VamtAmtState *s = &amt->state;
+    uint8_t raw[16];
+    GString *realm = g_string_new("Digest:");
+
+    memset(s, 0, sizeof(*s));
+    amt->ops->random(amt->opaque, raw, sizeof(raw));
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        g_string_append_printf(realm, "%02X", raw[i]);
+    }
+    g_strlcpy(s->realm, realm->str, sizeof(s->realm));
+    g_string_free(realm, TRUE);
+    g_strlcpy(s->admin_name, "admin", sizeof(s->admin_name));
+    s->next_user_handle = 1;
+
+    g_strlcpy(s->hostname, "vamt", sizeof(s->hostname));
+    s->ping_response = true;
+    s->rmcp_ping_response = true;
+    s->shared_fqdn = true;
+    s->idle_wake_timeout = 65535;
+
+    s->redirection_state = 32771;
+    s->redirection_listener = true;
+    s->kvm_state = 6;
+    s->kvm_requested = 2;
+    s->kvm_session_timeout = 15;
+    s->opt_in_required = 0;
+    s->opt_in_code_timeout = 120;
+    s->opt_in_display_timeout = 300;
+    s->user_initiated_state = 32771;
+    s->boot.boot_source = VAMT_BOOT_DEFAULT;
+    s->boot.options_cleared = true;
+}
+
+VamtAmt *vamt_amt_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
+                      void *opaque)
+{
+    VamtAmt *amt = g_new0(VamtAmt, 1);
+
+    amt->fw = fw;
+    amt->ops = ops;
+    amt->opaque = opaque;
+    amt_defaults(amt);
+    return amt;
+}
+
+void vamt_amt_free(VamtAmt *amt)
+{
+    g_free(amt);
+}
+
+const VamtFirmware *vamt_amt_firmware(VamtAmt *amt)
+{
+    return amt->fw;
+}
+
+const VamtPlatformOps *vamt_amt_ops(VamtAmt *amt)
+{
+    return amt->ops;
+}
+
+void *vamt_amt_opaque(VamtAmt *amt)
+{
+    return amt->opaque;
+}
+
+VamtAmtState *vamt_amt_state(VamtAmt *amt)
+{
+    return &amt->state;
+}
+
+const char *vamt_amt_realm(VamtAmt *amt)
+{
+    return amt->state.realm;
+}
+
+void vamt_amt_set_realm(VamtAmt *amt, const char *realm)
+{
+    g_strlcpy(amt->state.realm, realm, sizeof(amt->state.realm));
+}
+
+void vamt_amt_set_admin_password(VamtAmt *amt, const char *password)
+{
+    vamt_digest_ha1(amt->state.admin_name, amt->state.realm, password,
+                    amt->state.admin_ha1);
+}
+
+static VamtAmtUser *find_user_by_name(VamtAmt *amt, const char *name)
+{
+    for (unsigned i = 0; i < VAMT_AMT_MAX_USERS; i++) {
+        VamtAmtUser *u = &amt->state.users[i];
+
+        if (u->in_use && !strcmp(u->name, name)) {
+            return u;
+        }
+    }
+    return NULL;
+}
+
+bool vamt_amt_user_ha1(VamtAmt *amt, const char *user,
+                       char ha1_hex[VAMT_AMT_HA1_HEX_LEN + 1])
+{
+    VamtAmtUser *u;
+
+    if (!strcmp(user, amt->state.admin_name)) {
+        if (strlen(amt->state.admin_ha1) != VAMT_AMT_HA1_HEX_LEN) {
+            return false;
+        }
+        memcpy(ha1_hex, amt->state.admin_ha1, VAMT_AMT_HA1_HEX_LEN + 1);
+        return true;
+    }
+    u = find_user_by_name(amt, user);
+    if (!u || !u->enabled || u->access == VAMT_ACCESS_LOCAL) {
+        return false;
+    }
+    memcpy(ha1_hex, u->ha1, VAMT_AMT_HA1_HEX_LEN + 1);
+    return true;
+}
+
+bool vamt_amt_get_ha1_cb(void *amt, const char *user,
+                         char ha1_hex[VAMT_AMT_HA1_HEX_LEN + 1])
+{
+    return vamt_amt_user_ha1(amt, user, ha1_hex);
+}
+
+uint32_t vamt_amt_user_realms(VamtAmt *amt, const char *user)
+{
+    VamtAmtUser *u;
+
+    if (!strcmp(user, amt->state.admin_name)) {
+        return UINT32_MAX;
+    }
+    u = find_user_by_name(amt, user);
+    return u ? u->realms : 0;
+}
+
+uint32_t vamt_amt_add_user(VamtAmt *amt, const char *name,
+                           const char *ha1_hex, uint8_t access,
+                           uint32_t realms)
+{
+    VamtAmtState *s = &amt->state;
+
+    if (!*name || strlen(name) > VAMT_AMT_USER_NAME_MAX ||
+        strlen(ha1_hex) != VAMT_AMT_HA1_HEX_LEN ||
+        !strcmp(name, s->admin_name) || find_user_by_name(amt, name)) {
+        return 0;
+    }
+    for (unsigned i = 0; i < VAMT_AMT_MAX_USERS; i++) {
+        VamtAmtUser *u = &s->users[i];
+
+        if (!u->in_use) {
+            memset(u, 0, sizeof(*u));
+            u->in_use = true;
+            u->enabled = true;
+            u->handle = s->next_user_handle++;
+            g_strlcpy(u->name, name, sizeof(u->name));
+            g_strlcpy(u->ha1, ha1_hex, sizeof(u->ha1));
+            u->access = access;
+            u->realms = realms;
+            return u->handle;
+        }
+    }
+    return 0;
+}
+
+VamtAmtUser *vamt_amt_find_user(VamtAmt *amt, uint32_t handle)
+{
+    for (unsigned i = 0; i < VAMT_AMT_MAX_USERS; i++) {
+        VamtAmtUser *u = &amt->state.users[i];
+
+        if (u->in_use && u->handle == handle) {
+            return u;
+        }
+    }
+    return NULL;
+}
+
+int64_t vamt_amt_now(VamtAmt *amt)
+{
+    return amt->ops->time_utc(amt->opaque) + amt->state.clock_offset_s;
+}
+
+/* Logs are rings: when full, the oldest record makes room. */
+void vamt_log_event(VamtAmt *amt, const VamtEventRecord *record)
+{
+    VamtAmtState *s = &amt->state;
+    unsigned slot;
+
+    if (s->event_count == VAMT_AMT_EVENT_LOG_SIZE) {
+        s->event_first = (s->event_first + 1) % VAMT_AMT_EVENT_LOG_SIZE;
+        s->event_count--;
+    }
+    slot = (s->event_first + s->event_count) % VAMT_AMT_EVENT_LOG_SIZE;
+    s->events[slot] = *record;
+    if (!record->timestamp) {
+        s->events[slot].timestamp = vamt_amt_now(amt);
+    }
+    s->event_count++;
+}
+
+void vamt_audit_event(VamtAmt *amt, unsigned event, const char *user)
+{
+    VamtAmtState *s = &amt->state;
+    VamtAuditRecord *r;
+
+    if (s->audit_count == VAMT_AMT_AUDIT_LOG_SIZE) {
+        s->audit_first = (s->audit_first + 1) % VAMT_AMT_AUDIT_LOG_SIZE;
+        s->audit_count--;
+    }
+    r = &s->audit[(s->audit_first + s->audit_count) %
+                  VAMT_AMT_AUDIT_LOG_SIZE];
+    memset(r, 0, sizeof(*r));
+    r->app_id = event / 100;
+    r->event_id = event % 100;
+    r->timestamp = vamt_amt_now(amt);
+    g_strlcpy(r->user, user ? user : "", sizeof(r->user));
+    s->audit_count++;
+}
+
+bool vamt_amt_event_bytes(VamtAmt *amt, unsigned index,
+                          uint8_t out[VAMT_EVENT_RECORD_BYTES])
+{
+    VamtAmtState *s = &amt->state;
+    const VamtEventRecord *r;
+
+    if (index >= s->event_count) {
+        return false;
+    }
+    r = &s->events[(s->event_first + index) % VAMT_AMT_EVENT_LOG_SIZE];
+    out[0] = r->timestamp;
+    out[1] = r->timestamp >> 8;
+    out[2] = r->timestamp >> 16;
+    out[3] = r->timestamp >> 24;
+    out[4] = r->device_address;
+    out[5] = r->sensor_type;
+    out[6] = r->event_type;
+    out[7] = r->event_offset;
+    out[8] = r->source_type;
+    out[9] = r->severity;
+    out[10] = r->sensor_number;
+    out[11] = r->entity;
+    out[12] = r->entity_instance;
+    memcpy(out + 13, r->data, 8);
+    return true;
+}
+
+/*
+ * AuditAppID and EventID (big-endian), initiator type 0 (Digest) with
+ * the user name, timestamp (big-endian), MC location type 0 and no
+ * network address, no extended data.
+ */
+GByteArray *vamt_amt_audit_bytes(VamtAmt *amt, unsigned index)
+{
+    VamtAmtState *s = &amt->state;
+    const VamtAuditRecord *r;
+    GByteArray *out;
+    uint8_t len;
+    uint8_t fixed[4];
+
+    if (index >= s->audit_count) {
+        return NULL;
+    }
+    r = &s->audit[(s->audit_first + index) % VAMT_AMT_AUDIT_LOG_SIZE];
+    out = g_byte_array_new();
+    fixed[0] = r->app_id >> 8;
+    fixed[1] = r->app_id;
+    fixed[2] = r->event_id >> 8;
+    fixed[3] = r->event_id;
+    g_byte_array_append(out, fixed, 4);
+    len = strlen(r->user);
+    g_byte_array_append(out, (const uint8_t[]) { 0, len }, 2);
+    g_byte_array_append(out, (const uint8_t *)r->user, len);
+    fixed[0] = r->timestamp >> 24;
+    fixed[1] = r->timestamp >> 16;
+    fixed[2] = r->timestamp >> 8;
+    fixed[3] = r->timestamp;
+    g_byte_array_append(out, fixed, 4);
+    g_byte_array_append(out, (const uint8_t[]) { 0, 0, 0 }, 3);
+    return out;
+}
+
+static unsigned power_audit_event(VamtPowerState request)
+{
+    switch (request) {
+    case VAMT_POWER_ON:
+        return VAMT_AUDIT_POWER_UP;
+    case VAMT_POWER_CYCLE_SOFT:
+    case VAMT_POWER_CYCLE_HARD:
+    case VAMT_POWER_CYCLE_SOFT_GRACEFUL:
+    case VAMT_POWER_CYCLE_HARD_GRACEFUL:
+        return VAMT_AUDIT_POWER_CYCLE;
+    case VAMT_POWER_MASTER_BUS_RESET:
+    case VAMT_POWER_MASTER_BUS_RESET_GRACEFUL:
+    case VAMT_POWER_NMI:
+        return VAMT_AUDIT_RESET;
+    default:
+        return VAMT_AUDIT_POWER_DOWN;
+    }
+}
+
+bool vamt_amt_request_power(VamtAmt *amt, VamtPowerState request,
+                            const char *user)
+{
+    if (!amt->ops->power_request(amt->opaque, request)) {
+        return false;
+    }
+    vamt_audit_event(amt, power_audit_event(request), user);
+    return true;
+}
+
+static VamtBootTarget boot_target(const VamtBootSettings *b)
+{
+    if (!b->next_single_use) {
+        return VAMT_BOOT_DEFAULT;
+    }
+    if (b->bios_setup) {
+        return VAMT_BOOT_BIOS_SETUP;
+    }
+    return b->boot_source;
+}
+
+void vamt_amt_apply_boot(VamtAmt *amt, const char *user)
+{
+    VamtBootSettings *b = &amt->state.boot;
+    VamtBootTarget target = boot_target(b);
+
+    b->options_cleared = target == VAMT_BOOT_DEFAULT && !b->use_sol &&
+                         !b->use_ider;
+    if (amt->ops->set_boot_target) {
+        amt->ops->set_boot_target(amt->opaque, target);
+    }
+    if (target != VAMT_BOOT_DEFAULT) {
+        vamt_audit_event(amt, VAMT_AUDIT_SET_BOOT_OPTIONS, user);
+    }
+}
+
+void vamt_amt_notify_boot(VamtAmt *amt)
+{
+    VamtBootSettings *b = &amt->state.boot;
+    VamtEventRecord boot = {
+        .device_address = 0x20, .sensor_type = 0x0f, .event_type = 0x6f,
+        .event_offset = 0x02, .source_type = 0x68, .severity = 0x01,
+        .sensor_number = 0xff, .entity = 0x22, .entity_instance = 0,
+        .data = { 0x40, 0x13, 0, 0, 0, 0, 0, 0 },
+    };
+
+    memset(b, 0, sizeof(*b));
+    b->boot_source = VAMT_BOOT_DEFAULT;
+    b->options_cleared = true;
+    vamt_log_event(amt, &boot);
+}
+
+/* Serialization */
+
+static void put_str(GByteArray *out, const char *s)
+{
+    blob_put_bytes(out, s, strlen(s));
+}
+
+static bool get_str(BlobReader *r, char *dst, size_t size)
+{
+    uint32_t n;
+    const uint8_t *p = blob_get_bytes(r, &n, size - 1);
+
+    if (!r->ok) {
+        return false;
+    }
+    memcpy(dst, p, n);
+    dst[n] = 0;
+    return true;
+}
+
+static void put_boot(GByteArray *out, const VamtBootSettings *b)
+{
+    const bool flags[] = {
+        b->use_sol, b->use_ider, b->use_safe_mode, b->reflash_bios,
+        b->bios_setup, b->bios_pause, b->lock_power_button,
+        b->lock_reset_button, b->lock_keyboard, b->lock_sleep_button,
+        b->user_password_bypass, b->forced_progress_events,
+        b->configuration_data_reset, b->enforce_secure_boot,
+        b->next_single_use, b->options_cleared,
+    };
+    uint32_t bits = 0;
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(flags); i++) {
+        bits |= (uint32_t)flags[i] << i;
+    }
+    blob_put_u32(out, bits);
+    blob_put_u8(out, b->firmware_verbosity);
+    blob_put_u8(out, b->ider_boot_device);
+    blob_put_u16(out, b->boot_media_index);
+    blob_put_u8(out, b->boot_source);
+}
+
+static void get_boot(BlobReader *r, VamtBootSettings *b)
+{
+    bool *const flags[] = {
+        &b->use_sol, &b->use_ider, &b->use_safe_mode, &b->reflash_bios,
+        &b->bios_setup, &b->bios_pause, &b->lock_power_button,
+        &b->lock_reset_button, &b->lock_keyboard, &b->lock_sleep_button,
+        &b->user_password_bypass, &b->forced_progress_events,
+        &b->configuration_data_reset, &b->enforce_secure_boot,
+        &b->next_single_use, &b->options_cleared,
+    };
+    uint32_t bits = blob_get_u32(r);
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(flags); i++) {
+        *flags[i] = bits & (1u << i);
+    }
+    b->firmware_verbosity = blob_get_u8(r);
+    b->ider_boot_device = blob_get_u8(r);
+    b->boot_media_index = blob_get_u16(r);
+    b->boot_source = blob_get_u8(r);
+}
+
+void vamt_amt_save(VamtAmt *amt, GByteArray *out)
+{
+    const VamtAmtState *s = &amt->state;
+    unsigned i;
+
+    blob_put_u32(out, AMT_STATE_MAGIC);
+    blob_put_u32(out, AMT_STATE_VERSION);
+    put_str(out, s->realm);
+    put_str(out, s->admin_name);
+    put_str(out, s->admin_ha1);
+    blob_put_u32(out, s->next_user_handle);
+    for (i = 0; i < VAMT_AMT_MAX_USERS; i++) {
+        const VamtAmtUser *u = &s->users[i];
+
+        blob_put_u8(out, u->in_use | (u->enabled << 1));
+        blob_put_u32(out, u->handle);
+        put_str(out, u->name);
+        put_str(out, u->ha1);
+        blob_put_u8(out, u->access);
+        blob_put_u32(out, u->realms);
+    }
+    put_str(out, s->hostname);
+    put_str(out, s->domainname);
+    blob_put_u8(out, s->ping_response | (s->rmcp_ping_response << 1) |
+                (s->shared_fqdn << 2) | (s->redirection_listener << 3) |
+                (s->kvm_port_5900 << 4));
+    blob_put_u32(out, s->idle_wake_timeout);
+    blob_put_u16(out, s->redirection_state);
+    blob_put_u8(out, s->kvm_state);
+    blob_put_u8(out, s->kvm_requested);
+    blob_put_u32(out, s->kvm_session_timeout);
+    blob_put_u32(out, s->opt_in_required);
+    blob_put_u32(out, s->opt_in_code_timeout);
+    blob_put_u32(out, s->opt_in_display_timeout);
+    blob_put_u16(out, s->user_initiated_state);
+    put_boot(out, &s->boot);
+    blob_put_u64(out, s->clock_offset_s);
+
+    blob_put_u32(out, s->event_count);
+    for (i = 0; i < s->event_count; i++) {
+        uint8_t rec[VAMT_EVENT_RECORD_BYTES];
+
+        vamt_amt_event_bytes(amt, i, rec);
+        g_byte_array_append(out, rec, sizeof(rec));
+    }
+    blob_put_u32(out, s->audit_count);
+    for (i = 0; i < s->audit_count; i++) {
+        const VamtAuditRecord *a =
+            &s->audit[(s->audit_first + i) % VAMT_AMT_AUDIT_LOG_SIZE];
+
+        blob_put_u16(out, a->app_id);
+        blob_put_u16(out, a->event_id);
+        blob_put_u32(out, a->timestamp);
+        put_str(out, a->user);
+    }
+    for (i = 0; i < VAMT_AMT_MAX_ALARMS; i++) {
+        const VamtAlarm *al = &s->alarms[i];
+
+        blob_put_u8(out, al->in_use | (al->delete_on_completion << 1));
+        put_str(out, al->name);
+        blob_put_u64(out, al->start_time);
+        blob_put_u32(out, al->interval_minutes);
+    }
+}
+
+static void get_event(BlobReader *r, VamtEventRecord *e)
+{
+    uint32_t n;
+    const uint8_t *p;
+
+    e->timestamp = blob_get_u32(r);
+    e->device_address = blob_get_u8(r);
+    e->sensor_type = blob_get_u8(r);
+    e->event_type = blob_get_u8(r);
+    e->event_offset = blob_get_u8(r);
+    e->source_type = blob_get_u8(r);
+    e->severity = blob_get_u8(r);
+    e->sensor_number = blob_get_u8(r);
+    e->entity = blob_get_u8(r);
+    e->entity_instance = blob_get_u8(r);
+    /* the 8 data bytes are raw, not length-prefixed */
+    n = r->left >= 8 ? 8 : 0;
+    p = r->p;
+    if (!n) {
+        r->ok = false;
+        return;
+    }
+    memcpy(e->data, p, 8);
+    r->p += 8;
+    r->left -= 8;
+}
+
+/* Load into a scratch copy so a bad blob leaves the state untouched. */
+bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
+{
+    g_autofree VamtAmtState *s = g_new0(VamtAmtState, 1);
+    BlobReader r;
+    unsigned i;
+    uint8_t flags;
+
+    blob_reader_init(&r, data, len);
+    if (blob_get_u32(&r) != AMT_STATE_MAGIC ||
+        blob_get_u32(&r) != AMT_STATE_VERSION) {
+        return false;
+    }
+    get_str(&r, s->realm, sizeof(s->realm));
+    get_str(&r, s->admin_name, sizeof(s->admin_name));
+    get_str(&r, s->admin_ha1, sizeof(s->admin_ha1));
+    s->next_user_handle = blob_get_u32(&r);
+    for (i = 0; i < VAMT_AMT_MAX_USERS; i++) {
+        VamtAmtUser *u = &s->users[i];
+
+        flags = blob_get_u8(&r);
+        u->in_use = flags & 1;
+        u->enabled = flags & 2;
+        u->handle = blob_get_u32(&r);
+        get_str(&r, u->name, sizeof(u->name));
+        get_str(&r, u->ha1, sizeof(u->ha1));
+        u->access = blob_get_u8(&r);
+        u->realms = blob_get_u32(&r);
+    }
+    get_str(&r, s->hostname, sizeof(s->hostname));
+    get_str(&r, s->domainname, sizeof(s->domainname));
+    flags = blob_get_u8(&r);
+    s->ping_response = flags & 1;
+    s->rmcp_ping_response = flags & 2;
+    s->shared_fqdn = flags & 4;
+    s->redirection_listener = flags & 8;
+    s->kvm_port_5900 = flags & 16;
+    s->idle_wake_timeout = blob_get_u32(&r);
+    s->redirection_state = blob_get_u16(&r);
+    s->kvm_state = blob_get_u8(&r);
+    s->kvm_requested = blob_get_u8(&r);
+    s->kvm_session_timeout = blob_get_u32(&r);
+    s->opt_in_required = blob_get_u32(&r);
+    s->opt_in_code_timeout = blob_get_u32(&r);
+    s->opt_in_display_timeout = blob_get_u32(&r);
+    s->user_initiated_state = blob_get_u16(&r);
+    get_boot(&r, &s->boot);
+    s->clock_offset_s = blob_get_u64(&r);
+
+    s->event_count = blob_get_u32(&r);
+    if (s->event_count > VAMT_AMT_EVENT_LOG_SIZE) {
+        return false;
+    }
+    for (i = 0; i < s->event_count && r.ok; i++) {
+        get_event(&r, &s->events[i]);
+    }
+    s->audit_count = blob_get_u32(&r);
+    if (s->audit_count > VAMT_AMT_AUDIT_LOG_SIZE) {
+        return false;
+    }
+    for (i = 0; i < s->audit_count && r.ok; i++) {
+        VamtAuditRecord *a = &s->audit[i];
+
+        a->app_id = blob_get_u16(&r);
+        a->event_id = blob_get_u16(&r);
+        a->timestamp = blob_get_u32(&r);
+        get_str(&r, a->user, sizeof(a->user));
+    }
+    for (i = 0; i < VAMT_AMT_MAX_ALARMS; i++) {
+        VamtAlarm *al = &s->alarms[i];
+
+        flags = blob_get_u8(&r);
+        al->in_use = flags & 1;
+        al->delete_on_completion = flags & 2;
+        get_str(&r, al->name, sizeof(al->name));
+        al->start_time = blob_get_u64(&r);
+        al->interval_minutes = blob_get_u32(&r);
+    }
+    if (!r.ok || r.left || s->boot.boot_source > VAMT_BOOT_BIOS_SETUP) {
+        return false;
+    }
+    amt->state = *s;
+    return true;
+}
