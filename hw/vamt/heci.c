@@ -23,6 +23,8 @@
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "qapi/qapi-events-vamt.h"
+#include "crypto/secret_common.h"
+#include "system/runstate-action.h"
 #include "system/system.h"
 #include "hw/vamt/vamt.h"
 #include "trace/trace-hw_vamt.h"
@@ -341,6 +343,49 @@ static void vamt_wd_timer_cb(void *opaque)
 
 /* ---- QOM ---------------------------------------------------------------- */
 
+static void vamt_exit(PCIDevice *pd);
+
+/* The ME's management side: AMT state, web service, platform binding. */
+static bool vamt_me_realize(VamtState *s, Error **errp)
+{
+    g_autofree char *password = NULL;
+
+    if (s->listen && !s->admin_secret) {
+        error_setg(errp, "listen= needs admin-secret=: the id of a "
+                   "'-object secret' holding the AMT admin password");
+        return false;
+    }
+    if (s->admin_secret) {
+        password = qcrypto_secret_lookup_as_utf8(s->admin_secret, errp);
+        if (!password) {
+            return false;
+        }
+        /* AMT's rule: 8 to 32 characters */
+        if (strlen(password) < 8 || strlen(password) > 32) {
+            error_setg(errp, "the AMT admin password in secret '%s' must "
+                       "have 8 to 32 characters", s->admin_secret);
+            return false;
+        }
+    }
+    vamt_platform_init(&s->platform);
+    s->me = vamt_me_new(&s->fw, &vamt_platform_ops, &s->platform);
+    if (password) {
+        vamt_me_set_admin_password(s->me, password);
+    }
+    if (s->listen) {
+        s->listener = vamt_listener_new(s->listen, vamt_me_http(s->me),
+                                        errp);
+        if (!s->listener) {
+            return false;
+        }
+        if (shutdown_action != SHUTDOWN_ACTION_PAUSE) {
+            warn_report("vamt: without -action shutdown=pause a guest "
+                        "power-off ends QEMU, and the ME with it");
+        }
+    }
+    return true;
+}
+
 static void vamt_realize(PCIDevice *pd, Error **errp)
 {
     VamtState *s = VAMT(pd);
@@ -397,6 +442,10 @@ static void vamt_realize(PCIDevice *pd, Error **errp)
     s->wd_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, vamt_wd_timer_cb, s);
     s->bus = mei_bus_new(&vamt_core_ops, s, &s->fw);
     s->me_csr = CSR_RDY;
+
+    if (!vamt_me_realize(s, errp)) {
+        vamt_exit(pd);
+    }
 }
 
 static void vamt_exit(PCIDevice *pd)
@@ -407,6 +456,12 @@ static void vamt_exit(PCIDevice *pd)
     g_clear_pointer(&s->wd_timer, timer_free);
     g_clear_pointer(&s->bus, mei_bus_free);
     g_clear_pointer(&s->bus_blob, g_free);
+    g_clear_pointer(&s->me_blob, g_free);
+    g_clear_pointer(&s->listener, vamt_listener_free);
+    if (s->me) {
+        g_clear_pointer(&s->me, vamt_me_free);
+        vamt_platform_cleanup(&s->platform);
+    }
     msi_uninit(pd);
 }
 
@@ -427,6 +482,9 @@ static void vamt_reset_hold(Object *obj, ResetType type)
     s->me_reset_pending = false;
     s->irq_level = false;
     mei_bus_link_reset(s->bus);
+    /* the host boots again: one-time boot options are spent */
+    vamt_platform_reset(&s->platform);
+    vamt_amt_notify_boot(vamt_me_amt(s->me));
 }
 
 VamtInfo *vamt_query(VamtState *s)
@@ -465,6 +523,12 @@ static int vamt_pre_save(void *opaque)
     g_free(s->bus_blob);
     s->bus_blob_len = blob->len;
     s->bus_blob = g_byte_array_free(blob, false);
+
+    blob = g_byte_array_new();
+    vamt_amt_save(vamt_me_amt(s->me), blob);
+    g_free(s->me_blob);
+    s->me_blob_len = blob->len;
+    s->me_blob = g_byte_array_free(blob, false);
     return 0;
 }
 
@@ -473,6 +537,7 @@ static int vamt_post_save(void *opaque)
     VamtState *s = opaque;
 
     g_clear_pointer(&s->bus_blob, g_free);
+    g_clear_pointer(&s->me_blob, g_free);
     return 0;
 }
 
@@ -491,6 +556,12 @@ static int vamt_post_load(void *opaque, int version_id)
     g_clear_pointer(&s->bus_blob, g_free);
     if (!ok) {
         error_report("%s", err);
+        return -EINVAL;
+    }
+    ok = vamt_me_load(s->me, s->me_blob, s->me_blob_len);
+    g_clear_pointer(&s->me_blob, g_free);
+    if (!ok) {
+        error_report("vamt: the migrated ME state is not valid");
         return -EINVAL;
     }
     qemu_bh_schedule(s->bh);
@@ -520,6 +591,9 @@ static const VMStateDescription vmstate_vamt = {
         VMSTATE_UINT32(bus_blob_len, VamtState),
         VMSTATE_VBUFFER_ALLOC_UINT32(bus_blob, VamtState, 0, NULL,
                                      bus_blob_len),
+        VMSTATE_UINT32(me_blob_len, VamtState),
+        VMSTATE_VBUFFER_ALLOC_UINT32(me_blob, VamtState, 0, NULL,
+                                     me_blob_len),
         VMSTATE_END_OF_LIST()
     },
 };
@@ -533,6 +607,8 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_UINT32("fwsts4", VamtState, fwsts[3], 0),
     DEFINE_PROP_UINT32("fwsts5", VamtState, fwsts[4], 0),
     DEFINE_PROP_UINT32("fwsts6", VamtState, fwsts[5], 0),
+    DEFINE_PROP_STRING("listen", VamtState, listen),
+    DEFINE_PROP_STRING("admin-secret", VamtState, admin_secret),
 };
 
 static void vamt_class_init(ObjectClass *klass, void *data)
@@ -557,6 +633,12 @@ static void vamt_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "fw-version",
         "ME firmware version major.minor.hotfix.build (default "
         VAMT_DEFAULT_FW_VERSION ")");
+    object_class_property_set_description(klass, "listen",
+        "serve WS-Management and legacy SOAP (AMT port 16992) on this host "
+        "socket, e.g. 127.0.0.1:16992; needs admin-secret");
+    object_class_property_set_description(klass, "admin-secret",
+        "id of a secret object holding the AMT admin password "
+        "(8 to 32 characters)");
     for (int i = 0; i < VAMT_FWSTS_COUNT; i++) {
         g_autofree char *name = g_strdup_printf("fwsts%d", i + 1);
         g_autofree char *desc = g_strdup_printf(

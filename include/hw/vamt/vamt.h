@@ -9,7 +9,10 @@
 
 #include "hw/pci/pci_device.h"
 #include "qapi/qapi-types-vamt.h"
+#include "hw/vamt/listener.h"
+#include "hw/vamt/platform.h"
 #include "hw/vamt/me/firmware.h"
+#include "hw/vamt/me/me.h"
 #include "hw/vamt/me/mei-bus.h"
 #include "hw/vamt/me/mei-wire.h"
 
@@ -38,14 +41,23 @@ struct VamtState {
     bool irq_level;
     uint32_t link_resets;
 
-    /* migration: the MEI bus state, serialized in pre_save */
+    /* the ME's management service and the platform it manages */
+    VamtPlatform platform;
+    VamtMe *me;
+    VamtListener *listener;
+
+    /* migration: MEI bus and ME state, serialized in pre_save */
     uint8_t *bus_blob;
     uint32_t bus_blob_len;
+    uint8_t *me_blob;
+    uint32_t me_blob_len;
 
     /* properties */
     uint16_t device_id;
     char *fw_version;
     uint32_t fwsts[VAMT_FWSTS_COUNT];
+    char *listen;               /* host socket for the web service */
+    char *admin_secret;         /* id of a secret object */
 };
 
 VamtInfo *vamt_query(VamtState *s);

@@ -1,0 +1,142 @@
+/*
+ * vAMT ME core: the management engine's network-facing service
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <glib.h>
+
+#include "digest.h"
+#include "me.h"
+#include "wsman.h"
+
+/* Security Admin audit event "ACL Access with Invalid Credentials" */
+#define VAMT_AUDIT_ACCOUNT_LOCKED   1605
+
+struct VamtMe {
+    const VamtPlatformOps *ops;
+    void *opaque;
+    VamtAmt *amt;
+    VamtWsman *wsman;
+    VamtDigest *digest;
+    VamtHttpServer *http;
+};
+
+static void me_random(void *opaque, uint8_t *buf, size_t len)
+{
+    VamtMe *me = opaque;
+
+    me->ops->random(me->opaque, buf, len);
+}
+
+static int64_t me_clock_ms(void *opaque)
+{
+    VamtMe *me = opaque;
+
+    return me->ops->clock_ms(me->opaque);
+}
+
+static int64_t me_wall_clock_s(void *opaque)
+{
+    VamtMe *me = opaque;
+
+    return vamt_amt_now(me->amt);
+}
+
+static bool me_get_ha1(void *opaque, const char *user,
+                       char ha1_hex[VAMT_DIGEST_HEX_LEN + 1])
+{
+    VamtMe *me = opaque;
+
+    return vamt_amt_user_ha1(me->amt, user, ha1_hex);
+}
+
+static void me_locked_out(void *opaque, const char *user)
+{
+    VamtMe *me = opaque;
+
+    vamt_audit_event(me->amt, VAMT_AUDIT_ACCOUNT_LOCKED, user);
+}
+
+static const VamtDigestOps me_digest_ops = {
+    .random_bytes = me_random,
+    .clock_ms = me_clock_ms,
+    .get_ha1 = me_get_ha1,
+    .locked_out = me_locked_out,
+};
+
+static bool me_anonymous_allowed(void *opaque, const VamtHttpRequest *req)
+{
+    return vamt_wsman_http_anonymous_allowed(req);
+}
+
+static void me_handle(void *opaque, const VamtHttpRequest *req,
+                      VamtHttpResponse *rsp)
+{
+    VamtMe *me = opaque;
+
+    vamt_wsman_http_handle(me->wsman, req, rsp);
+}
+
+static const VamtHttpServerOps me_http_ops = {
+    .clock_ms = me_clock_ms,
+    .wall_clock_s = me_wall_clock_s,
+    .anonymous_allowed = me_anonymous_allowed,
+    .handle = me_handle,
+};
+
+VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
+                    void *opaque)
+{
+    VamtMe *me = g_new0(VamtMe, 1);
+
+    me->ops = ops;
+    me->opaque = opaque;
+    me->amt = vamt_amt_new(fw, ops, opaque);
+    me->wsman = vamt_wsman_new(me->amt);
+    /* one realm for Digest and AMT_GeneralSettings.DigestRealm */
+    me->digest = vamt_digest_new(&me_digest_ops, me,
+                                 vamt_amt_realm(me->amt));
+    me->http = vamt_http_server_new(&me_http_ops, me, me->digest);
+    vamt_http_server_set_version(me->http, &fw->version);
+    return me;
+}
+
+void vamt_me_free(VamtMe *me)
+{
+    if (!me) {
+        return;
+    }
+    vamt_http_server_free(me->http);
+    vamt_digest_free(me->digest);
+    vamt_wsman_free(me->wsman);
+    vamt_amt_free(me->amt);
+    g_free(me);
+}
+
+void vamt_me_set_admin_password(VamtMe *me, const char *password)
+{
+    vamt_amt_set_admin_password(me->amt, password);
+    vamt_digest_forget_nonces(me->digest);
+}
+
+VamtAmt *vamt_me_amt(VamtMe *me)
+{
+    return me->amt;
+}
+
+VamtHttpServer *vamt_me_http(VamtMe *me)
+{
+    return me->http;
+}
+
+bool vamt_me_load(VamtMe *me, const uint8_t *data, size_t len)
+{
+    if (!vamt_amt_load(me->amt, data, len)) {
+        return false;
+    }
+    /* the saved realm is the one the stored password hashes belong to */
+    vamt_digest_set_realm(me->digest, vamt_amt_realm(me->amt));
+    vamt_digest_forget_nonces(me->digest);
+    return true;
+}

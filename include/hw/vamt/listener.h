@@ -1,0 +1,24 @@
+/*
+ * vAMT: the ME's web service on a host socket
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_VAMT_LISTENER_H
+#define HW_VAMT_LISTENER_H
+
+#include "hw/vamt/me/http.h"
+
+typedef struct VamtListener VamtListener;
+
+/*
+ * Listen on @address ("host:port", or any form socket_parse() takes) and
+ * serve each connection with @server, which must outlive the listener.
+ */
+VamtListener *vamt_listener_new(const char *address, VamtHttpServer *server,
+                                Error **errp);
+void vamt_listener_free(VamtListener *l);
+/* Open client connections */
+unsigned vamt_listener_clients(const VamtListener *l);
+
+#endif
