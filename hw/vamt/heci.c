@@ -23,6 +23,7 @@
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "qapi/qapi-events-vamt.h"
+#include "qapi/visitor.h"
 #include "crypto/secret_common.h"
 #include "system/runstate-action.h"
 #include "system/system.h"
@@ -611,6 +612,15 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_STRING("admin-secret", VamtState, admin_secret),
 };
 
+static void vamt_get_listen_port(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    VamtState *s = VAMT(obj);
+    int64_t port = vamt_listener_port(s->listener);
+
+    visit_type_int(v, name, &port, errp);
+}
+
 static void vamt_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -636,6 +646,11 @@ static void vamt_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "listen",
         "serve WS-Management and legacy SOAP (AMT port 16992) on this host "
         "socket, e.g. 127.0.0.1:16992; needs admin-secret");
+    object_class_property_add(klass, "listen-port", "int",
+                              vamt_get_listen_port, NULL, NULL, NULL);
+    object_class_property_set_description(klass, "listen-port",
+        "the TCP port the web service listens on (read-only; -1 when not "
+        "listening), for listen=host:0");
     object_class_property_set_description(klass, "admin-secret",
         "id of a secret object holding the AMT admin password "
         "(8 to 32 characters)");

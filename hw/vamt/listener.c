@@ -21,7 +21,7 @@
 
 /* Stop reading a client's requests while this much output is pending */
 #define VAMT_LISTENER_OUTPUT_HIGH   (256 * 1024)
-#define VAMT_LISTENER_READ_CHUNK    4096
+#define VAMT_LISTENER_READ_CHUNK    (16 * 1024)
 
 typedef struct VamtListenerClient VamtListenerClient;
 
@@ -188,6 +188,8 @@ static void listener_accept(QIONetListener *net, QIOChannelSocket *sioc,
     object_ref(OBJECT(sioc));
     qio_channel_set_name(QIO_CHANNEL(sioc), "vamt-http");
     qio_channel_set_blocking(QIO_CHANNEL(sioc), false, NULL);
+    /* answers go out whole: no waiting for the console's delayed ACK */
+    qio_channel_set_delay(QIO_CHANNEL(sioc), false);
     c->output = g_byte_array_new();
     c->conn = vamt_http_conn_new(l->server, &client_ops, c);
     c->timer = timer_new_ms(QEMU_CLOCK_REALTIME, client_timeout, c);
@@ -229,6 +231,20 @@ void vamt_listener_free(VamtListener *l)
         client_destroy(l->clients->data);
     }
     g_free(l);
+}
+
+int vamt_listener_port(const VamtListener *l)
+{
+    g_autoptr(SocketAddress) addr = NULL;
+
+    if (!l || !l->net->nsioc) {
+        return -1;
+    }
+    addr = qio_channel_socket_get_local_address(l->net->sioc[0], NULL);
+    if (!addr || addr->type != SOCKET_ADDRESS_TYPE_INET) {
+        return -1;
+    }
+    return atoi(addr->u.inet.port);
 }
 
 unsigned vamt_listener_clients(const VamtListener *l)

@@ -15,6 +15,7 @@
 #include "qobject/qdict.h"
 #include "qobject/qlist.h"
 #include "hw/pci/pci_regs.h"
+#include "qemu/sockets.h"
 
 #define H_CB_WW     0x00
 #define H_CSR       0x04
@@ -863,6 +864,416 @@ static void test_migration(void)
     rmdir(tmp);
 }
 
+/* ---- the web service on a host socket (listen=) ------------------------ */
+
+#define AMT_PASSWORD    "P@ssw0rd"
+#define WSMAN_NS        "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
+#define CIM_NS          "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+#define PMS_URI         CIM_NS "CIM_PowerManagementService"
+
+typedef struct Web {
+    QTestState *qts;
+    int port;
+    char *realm;
+    char *nonce;
+    unsigned nc;
+} Web;
+
+static void web_start(Web *w, const char *extra)
+{
+    QDict *rsp;
+
+    memset(w, 0, sizeof(*w));
+    w->qts = qtest_initf("-machine q35 -uuid " QEMU_UUID
+                         " -action shutdown=pause"
+                         " -object secret,id=amtpw,data=" AMT_PASSWORD
+                         " -device vamt,id=amt,addr=16.0,"
+                         "listen=127.0.0.1:0,admin-secret=amtpw%s", extra);
+    rsp = qtest_qmp(w->qts, "{ 'execute': 'qom-get', 'arguments': "
+                    "{ 'path': 'amt', 'property': 'listen-port' } }");
+    w->port = qdict_get_int(rsp, "return");
+    qobject_unref(rsp);
+    g_assert_cmpint(w->port, >, 0);
+}
+
+static void web_stop(Web *w)
+{
+    qtest_quit(w->qts);
+    g_free(w->realm);
+    g_free(w->nonce);
+}
+
+static int web_connect(Web *w)
+{
+    struct sockaddr_in sa = {
+        .sin_family = AF_INET,
+        .sin_port = htons(w->port),
+        .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+    };
+    struct timeval tv = { .tv_sec = 10 };
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return fd;
+}
+
+static void send_all(int fd, const char *data, size_t len)
+{
+    while (len) {
+        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+
+        g_assert_cmpint(n, >, 0);
+        data += n;
+        len -= n;
+    }
+}
+
+/*
+ * Read one response: the head, then a Content-Length or chunked body.
+ * Returns the head and the (de-chunked) body in *@body.
+ */
+static char *read_response(int fd, char **body)
+{
+    GString *in = g_string_new(NULL);
+    GString *out = g_string_new(NULL);
+    char buf[4096];
+    const char *end, *cl;
+    size_t pos;
+
+    while (!(end = strstr(in->str, "\r\n\r\n"))) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+        g_assert_cmpint(n, >, 0);
+        g_string_append_len(in, buf, n);
+    }
+    pos = end - in->str + 4;
+    cl = g_strstr_len(in->str, pos, "Content-Length: ");
+    for (;;) {
+        size_t want;
+
+        if (cl) {
+            want = pos + g_ascii_strtoull(cl + 16, NULL, 10);
+        } else {
+            /* chunked: size line, data, CRLF ... until the 0 chunk */
+            const char *line = in->str + pos;
+            const char *eol = strstr(line, "\r\n");
+            size_t size;
+
+            if (eol) {
+                size = g_ascii_strtoull(line, NULL, 16);
+                want = eol - in->str + 2 + size + 2;
+                if (size == 0 && in->len >= want) {
+                    break;
+                }
+                if (in->len >= want) {
+                    g_string_append_len(out, eol + 2, size);
+                    pos = want;
+                    continue;
+                }
+            } else {
+                want = in->len + 1;
+            }
+        }
+        if (cl && in->len >= want) {
+            g_string_append_len(out, in->str + pos, want - pos);
+            break;
+        }
+        {
+            ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+            g_assert_cmpint(n, >, 0);
+            g_string_append_len(in, buf, n);
+        }
+    }
+    *body = g_string_free(out, false);
+    g_string_truncate(in, end - in->str + 2);
+    return g_string_free(in, false);
+}
+
+static char *md5_hex(const char *str)
+{
+    return g_compute_checksum_for_string(G_CHECKSUM_MD5, str, -1);
+}
+
+/* Value of @key="..." in a WWW-Authenticate header */
+static char *auth_param(const char *head, const char *key)
+{
+    g_autofree char *pat = g_strdup_printf("%s=\"", key);
+    const char *p = strstr(head, pat);
+    const char *e;
+
+    g_assert_nonnull(p);
+    p += strlen(pat);
+    e = strchr(p, '"');
+    return g_strndup(p, e - p);
+}
+
+/* POST @body to /wsman on @fd as admin, answering a Digest challenge */
+static char *wsman_post(Web *w, int fd, const char *body, char **rsp_body)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        g_autofree char *auth = NULL;
+        g_autofree char *req = NULL;
+        char *head;
+
+        if (w->nonce) {
+            g_autofree char *ha1 = NULL, *ha2 = NULL, *resp = NULL;
+            g_autofree char *a1 = g_strdup_printf("admin:%s:" AMT_PASSWORD,
+                                                  w->realm);
+            g_autofree char *r = NULL;
+
+            ha1 = md5_hex(a1);
+            ha2 = md5_hex("POST:/wsman");
+            r = g_strdup_printf("%s:%s:%08x:c0ffee:auth:%s", ha1, w->nonce,
+                                ++w->nc, ha2);
+            resp = md5_hex(r);
+            auth = g_strdup_printf("Authorization: Digest username=\"admin\", "
+                                   "realm=\"%s\", nonce=\"%s\", "
+                                   "uri=\"/wsman\", qop=auth, nc=%08x, "
+                                   "cnonce=\"c0ffee\", response=\"%s\"\r\n",
+                                   w->realm, w->nonce, w->nc, resp);
+        }
+        req = g_strdup_printf("POST /wsman HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Content-Type: application/soap+xml;"
+                              "charset=UTF-8\r\n%sContent-Length: %zu\r\n\r\n"
+                              "%s", auth ? auth : "", strlen(body), body);
+        send_all(fd, req, strlen(req));
+        head = read_response(fd, rsp_body);
+        if (!g_str_has_prefix(head, "HTTP/1.1 401")) {
+            return head;
+        }
+        /* a 401 closes the connection, as on AMT */
+        g_assert_cmpint(attempt, ==, 0);
+        g_free(w->realm);
+        g_free(w->nonce);
+        w->realm = auth_param(head, "realm");
+        w->nonce = auth_param(head, "nonce");
+        w->nc = 0;
+        g_free(head);
+        g_free(*rsp_body);
+        close(fd);
+        fd = web_connect(w);
+    }
+    g_assert_not_reached();
+}
+
+static char *wsman_envelope(const char *action, const char *uri,
+                            const char *body)
+{
+    return g_strdup_printf(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+        "<Envelope xmlns=\"http://www.w3.org/2003/05/soap-envelope\" "
+        "xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\" "
+        "xmlns:w=\"" WSMAN_NS "\"><Header>"
+        "<a:Action>%s</a:Action><a:To>/wsman</a:To>"
+        "<w:ResourceURI>%s</w:ResourceURI><a:MessageID>7</a:MessageID>"
+        "<a:ReplyTo><a:Address>http://schemas.xmlsoap.org/ws/2004/08/"
+        "addressing/role/anonymous</a:Address></a:ReplyTo>"
+        "<w:OperationTimeout>PT60S</w:OperationTimeout></Header>"
+        "<Body>%s</Body></Envelope>", action, uri, body);
+}
+
+static char *power_request_body(int state)
+{
+    return g_strdup_printf(
+        "<h:RequestPowerStateChange_INPUT xmlns:h=\"" PMS_URI "\">"
+        "<h:PowerState>%d</h:PowerState><h:ManagedElement>"
+        "<Address xmlns=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\">"
+        "http://schemas.xmlsoap.org/ws/2004/08/addressing</Address>"
+        "<ReferenceParameters xmlns=\"http://schemas.xmlsoap.org/ws/2004/08/"
+        "addressing\"><ResourceURI xmlns=\"" WSMAN_NS "\">" CIM_NS
+        "CIM_ComputerSystem</ResourceURI><SelectorSet xmlns=\"" WSMAN_NS
+        "\"><Selector Name=\"CreationClassName\">CIM_ComputerSystem"
+        "</Selector><Selector Name=\"Name\">ManagedSystem</Selector>"
+        "</SelectorSet></ReferenceParameters></h:ManagedElement>"
+        "</h:RequestPowerStateChange_INPUT>", state);
+}
+
+static const char *vm_status(Web *w)
+{
+    static char status[32];
+    QDict *rsp = qtest_qmp(w->qts, "{ 'execute': 'query-status' }");
+
+    g_strlcpy(status, qdict_get_str(qdict_get_qdict(rsp, "return"),
+                                    "status"), sizeof(status));
+    qobject_unref(rsp);
+    return status;
+}
+
+static void wait_status(Web *w, const char *want)
+{
+    for (int i = 0; i < 5000 && strcmp(vm_status(w), want); i++) {
+        g_usleep(1000);
+    }
+    g_assert_cmpstr(vm_status(w), ==, want);
+}
+
+/* Identify needs no password; everything else gets the Digest challenge */
+static void test_web_identify(void)
+{
+    static const char identify[] =
+        "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+        "xmlns:i=\"http://schemas.dmtf.org/wbem/wsman/identity/1/"
+        "wsmanidentity.xsd\"><s:Header/><s:Body><i:Identify/></s:Body>"
+        "</s:Envelope>";
+    g_autofree char *req = g_strdup_printf(
+        "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n%s",
+        strlen(identify), identify);
+    g_autofree char *get = wsman_envelope(
+        "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get",
+        CIM_NS "CIM_SoftwareIdentity", "");
+    g_autofree char *get_req = g_strdup_printf(
+        "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n%s",
+        strlen(get), get);
+    g_autofree char *head = NULL, *body = NULL;
+    Web w;
+    int fd;
+
+    web_start(&w, ",fw-version=16.1.27.2225");
+    fd = web_connect(&w);
+    send_all(fd, req, strlen(req));
+    head = read_response(fd, &body);
+    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 200"));
+    g_assert_nonnull(strstr(head, "Server: Intel(R) Active Management "
+                            "Technology 16.1.27.2225"));
+    g_assert_nonnull(strstr(body, "IdentifyResponse"));
+    g_assert_nonnull(strstr(body, "AMT 16.1"));
+    g_free(head);
+    g_free(body);
+
+    /* same keep-alive connection: an unauthenticated Get */
+    send_all(fd, get_req, strlen(get_req));
+    head = read_response(fd, &body);
+    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 401"));
+    g_assert_nonnull(strstr(head, "WWW-Authenticate: Digest realm=\"Digest:"));
+    g_assert_nonnull(strstr(head, "qop=\"auth\""));
+    close(fd);
+    web_stop(&w);
+}
+
+/* RequestPowerStateChange really powers the VM off and on, and resets it */
+static void test_web_power(void)
+{
+    g_autofree char *off_body = power_request_body(8);
+    g_autofree char *on_body = power_request_body(2);
+    g_autofree char *reset_body = power_request_body(10);
+    const char *action = PMS_URI "/RequestPowerStateChange";
+    g_autofree char *off = wsman_envelope(action, PMS_URI, off_body);
+    g_autofree char *on = wsman_envelope(action, PMS_URI, on_body);
+    g_autofree char *reset = wsman_envelope(action, PMS_URI, reset_body);
+    char *head, *body;
+    QDict *ev;
+    Web w;
+    int fd;
+
+    web_start(&w, "");
+    g_assert_cmpstr(vm_status(&w), ==, "running");
+    fd = web_connect(&w);
+
+    head = wsman_post(&w, fd, off, &body);
+    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 200"));
+    g_assert_nonnull(strstr(body, "<g:ReturnValue>0</g:ReturnValue>"));
+    g_free(head);
+    g_free(body);
+    ev = qtest_qmp_eventwait_ref(w.qts, "SHUTDOWN");
+    g_assert_false(qdict_get_bool(qdict_get_qdict(ev, "data"), "guest"));
+    qobject_unref(ev);
+    wait_status(&w, "shutdown");
+
+    /* the ME answers while the host is off; off again is refused */
+    fd = web_connect(&w);
+    head = wsman_post(&w, fd, off, &body);
+    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 200"));
+    g_assert_null(strstr(body, "<g:ReturnValue>0</g:ReturnValue>"));
+    g_free(head);
+    g_free(body);
+
+    head = wsman_post(&w, fd, on, &body);
+    g_assert_nonnull(strstr(body, "<g:ReturnValue>0</g:ReturnValue>"));
+    g_free(head);
+    g_free(body);
+    wait_status(&w, "running");
+
+    head = wsman_post(&w, fd, reset, &body);
+    g_assert_nonnull(strstr(body, "<g:ReturnValue>0</g:ReturnValue>"));
+    g_free(head);
+    g_free(body);
+    ev = qtest_qmp_eventwait_ref(w.qts, "RESET");
+    g_assert_false(qdict_get_bool(qdict_get_qdict(ev, "data"), "guest"));
+    qobject_unref(ev);
+    g_assert_cmpstr(vm_status(&w), ==, "running");
+    close(fd);
+    web_stop(&w);
+}
+
+/* Garbage, floods and abandoned connections cost QEMU nothing lasting */
+static void test_web_hostile(void)
+{
+    g_autofree char *head = NULL, *body = NULL;
+    g_autofree char *junk = g_malloc(64 * 1024);
+    int idle[40];
+    Web w;
+    int fd;
+
+    web_start(&w, "");
+    for (size_t i = 0; i < 64 * 1024; i++) {
+        junk[i] = g_test_rand_int_range(1, 256);
+    }
+    fd = web_connect(&w);
+    send(fd, junk, 64 * 1024, MSG_NOSIGNAL);
+    head = read_response(fd, &body);
+    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 4"));
+    close(fd);
+
+    /* a head that never ends */
+    fd = web_connect(&w);
+    send_all(fd, "POST /wsman HTTP/1.1\r\n", 22);
+    for (int i = 0; i < 200; i++) {
+        send(fd, "X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n",
+             56, MSG_NOSIGNAL);
+    }
+    g_free(head);
+    g_free(body);
+    head = read_response(fd, &body);
+    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 431"));
+    close(fd);
+
+    /* idle half-open requests do not block the others */
+    for (int i = 0; i < G_N_ELEMENTS(idle); i++) {
+        idle[i] = web_connect(&w);
+        send_all(idle[i], "POST /wsman HTTP/1.1\r\nContent-Le", 32);
+    }
+    fd = web_connect(&w);
+    send_all(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27);
+    g_free(head);
+    g_free(body);
+    head = read_response(fd, &body);
+    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 303"));
+    close(fd);
+    for (int i = 0; i < G_N_ELEMENTS(idle); i++) {
+        close(idle[i]);
+    }
+    g_assert_cmpstr(vm_status(&w), ==, "running");
+    web_stop(&w);
+}
+
+/* listen= without a password, or with a bad one, is refused clearly */
+static void test_web_bad_config(void)
+{
+    expect_startup_error("-device vamt,listen=127.0.0.1:0",
+                         "needs admin-secret");
+    expect_startup_error("-device vamt,listen=127.0.0.1:0,admin-secret=nope",
+                         "No secret with id 'nope'");
+    expect_startup_error("-object secret,id=s,data=short "
+                         "-device vamt,listen=127.0.0.1:0,admin-secret=s",
+                         "8 to 32 characters");
+    expect_startup_error("-object secret,id=s,data=P@ssw0rd "
+                         "-device vamt,listen=nonsense,admin-secret=s",
+                         "error parsing address 'nonsense'");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -876,5 +1287,9 @@ int main(int argc, char **argv)
     qtest_add_func("/vamt/garbage", test_garbage);
     qtest_add_func("/vamt/system-reset", test_system_reset);
     qtest_add_func("/vamt/migration", test_migration);
+    qtest_add_func("/vamt/web/identify", test_web_identify);
+    qtest_add_func("/vamt/web/power", test_web_power);
+    qtest_add_func("/vamt/web/hostile", test_web_hostile);
+    qtest_add_func("/vamt/web/bad-config", test_web_bad_config);
     return g_test_run();
 }

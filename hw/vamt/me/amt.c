@@ -12,7 +12,8 @@
 #include "digest.h"
 
 #define AMT_STATE_MAGIC     0x544d4176  /* "vAMT" */
-#define AMT_STATE_VERSION   1
+/* 2: audit records carry extended data; version 1 blobs still load */
+#define AMT_STATE_VERSION   2
 
 struct VamtAmt {
     const VamtFirmware *fw;
@@ -222,7 +223,8 @@ void vamt_log_event(VamtAmt *amt, const VamtEventRecord *record)
     s->event_count++;
 }
 
-void vamt_audit_event(VamtAmt *amt, unsigned event, const char *user)
+void vamt_audit_event_ex(VamtAmt *amt, unsigned event, const char *user,
+                         const uint8_t *extended, size_t len)
 {
     VamtAmtState *s = &amt->state;
     VamtAuditRecord *r;
@@ -238,7 +240,16 @@ void vamt_audit_event(VamtAmt *amt, unsigned event, const char *user)
     r->event_id = event % 100;
     r->timestamp = vamt_amt_now(amt);
     g_strlcpy(r->user, user ? user : "", sizeof(r->user));
+    r->extended_len = MIN(len, sizeof(r->extended));
+    if (r->extended_len) {
+        memcpy(r->extended, extended, r->extended_len);
+    }
     s->audit_count++;
+}
+
+void vamt_audit_event(VamtAmt *amt, unsigned event, const char *user)
+{
+    vamt_audit_event_ex(amt, event, user, NULL, 0);
 }
 
 bool vamt_amt_event_bytes(VamtAmt *amt, unsigned index,
@@ -271,7 +282,7 @@ bool vamt_amt_event_bytes(VamtAmt *amt, unsigned index,
 /*
  * AuditAppID and EventID (big-endian), initiator type 0 (Digest) with
  * the user name, timestamp (big-endian), MC location type 0 and no
- * network address, no extended data.
+ * network address, then the length-prefixed extended data.
  */
 GByteArray *vamt_amt_audit_bytes(VamtAmt *amt, unsigned index)
 {
@@ -299,7 +310,8 @@ GByteArray *vamt_amt_audit_bytes(VamtAmt *amt, unsigned index)
     fixed[2] = r->timestamp >> 8;
     fixed[3] = r->timestamp;
     g_byte_array_append(out, fixed, 4);
-    g_byte_array_append(out, (const uint8_t[]) { 0, 0, 0 }, 3);
+    g_byte_array_append(out, (const uint8_t[]) { 0, 0, r->extended_len }, 3);
+    g_byte_array_append(out, r->extended, r->extended_len);
     return out;
 }
 
@@ -491,6 +503,7 @@ void vamt_amt_save(VamtAmt *amt, GByteArray *out)
         blob_put_u16(out, a->event_id);
         blob_put_u32(out, a->timestamp);
         put_str(out, a->user);
+        blob_put_bytes(out, a->extended, a->extended_len);
     }
     for (i = 0; i < VAMT_AMT_MAX_ALARMS; i++) {
         const VamtAlarm *al = &s->alarms[i];
@@ -536,10 +549,14 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
     BlobReader r;
     unsigned i;
     uint8_t flags;
+    uint32_t version;
 
     blob_reader_init(&r, data, len);
-    if (blob_get_u32(&r) != AMT_STATE_MAGIC ||
-        blob_get_u32(&r) != AMT_STATE_VERSION) {
+    if (blob_get_u32(&r) != AMT_STATE_MAGIC) {
+        return false;
+    }
+    version = blob_get_u32(&r);
+    if (version < 1 || version > AMT_STATE_VERSION) {
         return false;
     }
     get_str(&r, s->realm, sizeof(s->realm));
@@ -596,6 +613,15 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
         a->event_id = blob_get_u16(&r);
         a->timestamp = blob_get_u32(&r);
         get_str(&r, a->user, sizeof(a->user));
+        if (version >= 2) {
+            uint32_t n;
+            const uint8_t *p = blob_get_bytes(&r, &n, sizeof(a->extended));
+
+            if (n) {
+                memcpy(a->extended, p, n);
+            }
+            a->extended_len = n;
+        }
     }
     for (i = 0; i < VAMT_AMT_MAX_ALARMS; i++) {
         VamtAlarm *al = &s->alarms[i];

@@ -31,6 +31,8 @@ typedef struct VamtAmt VamtAmt;
 #define VAMT_AMT_EVENT_LOG_SIZE     390
 #define VAMT_AMT_AUDIT_LOG_SIZE     256
 #define VAMT_AMT_AUDIT_USER_MAX     32
+/* ACL events: a flags byte, initiator type, name length and the name */
+#define VAMT_AMT_AUDIT_EXTENDED_MAX (3 + VAMT_AMT_USER_NAME_MAX)
 #define VAMT_AMT_MAX_ALARMS         5
 #define VAMT_AMT_ALARM_NAME_MAX     64
 
@@ -65,6 +67,11 @@ enum {
 
 /* Audit log event ids: AuditAppID * 100 + EventID (spec section 3.2) */
 enum {
+    VAMT_AUDIT_ACL_ENTRY_ADDED = 1602,
+    VAMT_AUDIT_ACL_ENTRY_MODIFIED = 1603,
+    VAMT_AUDIT_ACL_ENTRY_REMOVED = 1604,
+    VAMT_AUDIT_ACL_INVALID_CREDENTIALS = 1605,
+    VAMT_AUDIT_ACL_ENTRY_STATE = 1606,
     VAMT_AUDIT_POWER_UP = 1700,
     VAMT_AUDIT_POWER_DOWN = 1701,
     VAMT_AUDIT_POWER_CYCLE = 1702,
@@ -105,6 +112,8 @@ typedef struct VamtAuditRecord {
     uint16_t event_id;
     uint32_t timestamp;
     char user[VAMT_AMT_AUDIT_USER_MAX + 1];
+    uint8_t extended_len;
+    uint8_t extended[VAMT_AMT_AUDIT_EXTENDED_MAX];  /* per-event details */
 } VamtAuditRecord;
 
 /* The next-boot options (AMT_BootSettingData + boot order) */
@@ -232,6 +241,9 @@ int64_t vamt_amt_now(VamtAmt *amt);
 void vamt_log_event(VamtAmt *amt, const VamtEventRecord *record);
 /* Append to AMT_AuditLog; @event is AuditAppID * 100 + EventID. */
 void vamt_audit_event(VamtAmt *amt, unsigned event, const char *user);
+/* The same with the event's extended data (cut to the maximum) */
+void vamt_audit_event_ex(VamtAmt *amt, unsigned event, const char *user,
+                         const uint8_t *extended, size_t len);
 /* Serialize record @index (0 = oldest) as AMT sends it (base64'd later) */
 bool vamt_amt_event_bytes(VamtAmt *amt, unsigned index,
                           uint8_t out[VAMT_EVENT_RECORD_BYTES]);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "acl.h"
 #include "cim.h"
 #include "digest.h"
 
@@ -27,6 +28,7 @@
 #define PT_SUCCESS              0
 #define PT_INTERNAL_ERROR       1
 #define PT_INVALID_STATE        2
+#define PT_NOT_PERMITTED        0x10
 #define PT_INVALID_TIME         0x22
 #define PT_INVALID_PARAMETER    0x24
 #define PT_INVALID_HANDLE       0x805
@@ -1101,6 +1103,48 @@ static void authorization_list(VamtAmt *amt, GPtrArray *out)
     g_ptr_array_add(out, inst);
 }
 
+/* Extended data of the ACL audit events (1602-1606) */
+#define AUDIT_INITIATOR_DIGEST      0
+#define AUDIT_MODIFIED_USERNAME     0x01
+#define AUDIT_MODIFIED_PASSWORD     0x02
+#define AUDIT_MODIFIED_REALMS       0x0c    /* local and remote realms */
+
+/*
+ * Audit a change to ACL entry @name: @lead (flags or state, may be
+ * empty) then the entry as a Digest user, as AMT's consoles decode it.
+ */
+static void audit_acl_entry(VamtCimCall *call, unsigned event,
+                            const uint8_t *lead, size_t lead_len,
+                            const char *name)
+{
+    uint8_t ext[VAMT_AMT_AUDIT_EXTENDED_MAX];
+    size_t name_len = MIN(strlen(name), VAMT_AMT_USER_NAME_MAX);
+    size_t n = lead_len;
+
+    g_assert(lead_len + 2 + name_len <= sizeof(ext));
+    if (lead_len) {
+        memcpy(ext, lead, lead_len);
+    }
+    ext[n++] = AUDIT_INITIATOR_DIGEST;
+    ext[n++] = name_len;
+    memcpy(ext + n, name, name_len);
+    vamt_audit_event_ex(call->amt, event, call->user, ext, n + name_len);
+}
+
+/*
+ * A user with the ACL realm but without PT Administration manages only
+ * entries within its own realms, so it cannot hand out (or take away)
+ * more power than it has.
+ */
+static bool may_manage_realms(VamtCimCall *call, uint32_t realms)
+{
+    uint32_t own = call->user ? vamt_amt_user_realms(call->amt, call->user)
+                              : 0;
+    uint32_t admin = VAMT_ACL_REALM(VAMT_REALM_PT_ADMINISTRATION);
+
+    return vamt_acl_permits(own, admin) || !(realms & ~own);
+}
+
 static uint32_t auth_get_admin(VamtCimCall *call)
 {
     vamt_cim_str(call->output, "Username",
@@ -1192,7 +1236,12 @@ static uint32_t auth_set_enabled(VamtCimCall *call)
     if (!vamt_xml_parse_bool(text, &enabled)) {
         return PT_INVALID_PARAMETER;
     }
+    if (!may_manage_realms(call, u->realms)) {
+        return PT_NOT_PERMITTED;
+    }
     u->enabled = enabled;
+    audit_acl_entry(call, VAMT_AUDIT_ACL_ENTRY_STATE,
+                    (const uint8_t[]) { enabled }, 1, u->name);
     return PT_SUCCESS;
 }
 
@@ -1262,6 +1311,9 @@ static uint32_t auth_add_user(VamtCimCall *call)
          !arg_uint(call, "AccessPermission", VAMT_ACCESS_ANY, &access))) {
         return PT_INVALID_PARAMETER;
     }
+    if (!may_manage_realms(call, realms)) {
+        return PT_NOT_PERMITTED;
+    }
     if (vamt_amt_user_realms(call->amt, name)) {
         return PT_DUPLICATE;
     }
@@ -1269,6 +1321,7 @@ static uint32_t auth_add_user(VamtCimCall *call)
     if (!handle) {
         return PT_MAX_LIMIT_REACHED;
     }
+    audit_acl_entry(call, VAMT_AUDIT_ACL_ENTRY_ADDED, NULL, 0, name);
     vamt_cim_uint(call->output, "Handle", handle);
     return PT_SUCCESS;
 }
@@ -1283,6 +1336,7 @@ static uint32_t auth_update_user(VamtCimCall *call)
     char ha1[VAMT_AMT_HA1_HEX_LEN + 1];
     uint64_t access = u ? u->access : 0;
     uint32_t realms;
+    uint8_t modified = 0;
 
     if (!u) {
         return PT_INVALID_HANDLE;
@@ -1292,6 +1346,10 @@ static uint32_t auth_update_user(VamtCimCall *call)
         (vamt_xml_child(call->input, "AccessPermission") &&
          !arg_uint(call, "AccessPermission", VAMT_ACCESS_ANY, &access))) {
         return PT_INVALID_PARAMETER;
+    }
+    if (!may_manage_realms(call, u->realms) ||
+        !may_manage_realms(call, realms)) {
+        return PT_NOT_PERMITTED;
     }
     if (name && strcmp(name, u->name)) {
         if (!*name || strlen(name) > VAMT_AMT_USER_NAME_MAX) {
@@ -1305,23 +1363,36 @@ static uint32_t auth_update_user(VamtCimCall *call)
             return PT_INVALID_PARAMETER;
         }
         g_strlcpy(u->name, name, sizeof(u->name));
+        modified |= AUDIT_MODIFIED_USERNAME;
     }
     if (password) {
         g_strlcpy(u->ha1, ha1, sizeof(u->ha1));
+        modified |= AUDIT_MODIFIED_PASSWORD;
+    }
+    if (access != u->access || realms != u->realms) {
+        modified |= AUDIT_MODIFIED_REALMS;
     }
     u->access = access;
     u->realms = realms;
+    audit_acl_entry(call, VAMT_AUDIT_ACL_ENTRY_MODIFIED, &modified, 1,
+                    u->name);
     return PT_SUCCESS;
 }
 
 static uint32_t auth_remove_user(VamtCimCall *call)
 {
     VamtAmtUser *u = arg_user(call);
+    char name[VAMT_AMT_USER_NAME_MAX + 1];
 
     if (!u) {
         return PT_INVALID_HANDLE;
     }
+    if (!may_manage_realms(call, u->realms)) {
+        return PT_NOT_PERMITTED;
+    }
+    g_strlcpy(name, u->name, sizeof(name));
     memset(u, 0, sizeof(*u));
+    audit_acl_entry(call, VAMT_AUDIT_ACL_ENTRY_REMOVED, NULL, 0, name);
     return PT_SUCCESS;
 }
 
@@ -1332,6 +1403,7 @@ static uint32_t auth_set_admin(VamtCimCall *call)
     g_autofree char *password = vamt_xml_child_text(call->input,
                                                     "DigestPassword");
     char ha1[VAMT_AMT_HA1_HEX_LEN + 1];
+    uint8_t modified = AUDIT_MODIFIED_PASSWORD;
 
     if (!name || !*name || strlen(name) > VAMT_AMT_USER_NAME_MAX) {
         return PT_INVALID_NAME;
@@ -1339,8 +1411,12 @@ static uint32_t auth_set_admin(VamtCimCall *call)
     if (!parse_digest_password(password, ha1)) {
         return PT_INVALID_PARAMETER;
     }
+    if (strcmp(name, s->admin_name)) {
+        modified |= AUDIT_MODIFIED_USERNAME;
+    }
     g_strlcpy(s->admin_name, name, sizeof(s->admin_name));
     g_strlcpy(s->admin_ha1, ha1, sizeof(s->admin_ha1));
+    audit_acl_entry(call, VAMT_AUDIT_ACL_ENTRY_MODIFIED, &modified, 1, name);
     return PT_SUCCESS;
 }
 

@@ -11,6 +11,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "acl.h"
 #include "cim.h"
 #include "wsman.h"
 
@@ -18,6 +19,7 @@
 #define NS_SOAP11       "http://schemas.xmlsoap.org/soap/envelope/"
 
 #define PT_SUCCESS              0
+#define PT_NOT_PERMITTED        0x10
 #define PT_INVALID_PARAMETER    0x24
 
 #define IANA_INTEL      343
@@ -362,7 +364,13 @@ bool vamt_eoi_handle(VamtAmt *amt, const char *path, const char *user,
         .amt = amt, .user = user, .input = input,
         .out = g_string_new(NULL), .status_name = service->status_name,
     };
-    status = op->handler(&call);
+    /* EOI reports a missing realm as a status, not as a fault */
+    if (vamt_acl_user_permitted(amt, user,
+                                vamt_acl_eoi_realms(service->path, op->name))) {
+        status = op->handler(&call);
+    } else {
+        status = PT_NOT_PERMITTED;
+    }
     envelope_open(rsp->body);
     g_string_append_printf(rsp->body, "<b:%sResponse xmlns:b=\"%s\">"
                            "<b:%s>%u</b:%s>", op->name, service->ns,

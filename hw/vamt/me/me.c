@@ -10,8 +10,8 @@
 #include "me.h"
 #include "wsman.h"
 
-/* Security Admin audit event "ACL Access with Invalid Credentials" */
-#define VAMT_AUDIT_ACCOUNT_LOCKED   1605
+/* Extended data of audit event 1605: the failed access was to the ME */
+#define AUDIT_INVALID_ME_ACCESS     0
 
 struct VamtMe {
     const VamtPlatformOps *ops;
@@ -51,11 +51,17 @@ static bool me_get_ha1(void *opaque, const char *user,
     return vamt_amt_user_ha1(me->amt, user, ha1_hex);
 }
 
+/*
+ * A single wrong password is not audited, so typos do not flood the
+ * log; the lock-out that repeated ones cause is.
+ */
 static void me_locked_out(void *opaque, const char *user)
 {
     VamtMe *me = opaque;
+    static const uint8_t invalid_me_access[] = { AUDIT_INVALID_ME_ACCESS };
 
-    vamt_audit_event(me->amt, VAMT_AUDIT_ACCOUNT_LOCKED, user);
+    vamt_audit_event_ex(me->amt, VAMT_AUDIT_ACL_INVALID_CREDENTIALS, user,
+                        invalid_me_access, sizeof(invalid_me_access));
 }
 
 static const VamtDigestOps me_digest_ops = {

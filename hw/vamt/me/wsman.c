@@ -13,6 +13,7 @@
 #include <libxml/parser.h>
 #include <string.h>
 
+#include "acl.h"
 #include "cim.h"
 #include "wsman.h"
 
@@ -48,6 +49,7 @@ typedef struct EnumContext {
     uint32_t id;
     EnumMode mode;
     GPtrArray *items;           /* VamtCimInstance, owned */
+    uint32_t realms;            /* that may Pull it: the class's read realms */
     guint next;
     int64_t last_used_ms;
 } EnumContext;
@@ -348,6 +350,29 @@ static void success_begin(VamtWsman *ws, const Request *req,
     rsp->content_type = VAMT_WSMAN_CONTENT_TYPE;
 }
 
+/*
+ * The realm check (acl.c): a user lacking every realm in @realms gets an
+ * AccessDenied fault, as AMT answers it (spec 2.6).
+ */
+static bool access_denied(VamtWsman *ws, const Request *req, uint32_t realms,
+                          VamtSoapResponse *rsp)
+{
+    if (vamt_acl_user_permitted(ws->amt, req->user, realms)) {
+        return false;
+    }
+    fault(ws, req, FAULT_ACCESS_DENIED, rsp);
+    return true;
+}
+
+static bool class_access_denied(VamtWsman *ws, const Request *req,
+                                const VamtCimClass *cls, VamtAclAccess access,
+                                const char *method, VamtSoapResponse *rsp)
+{
+    return access_denied(ws, req,
+                         vamt_acl_wsman_realms(cls->name, access, method),
+                         rsp);
+}
+
 /* Request parsing */
 
 static void request_clear(Request *req)
@@ -623,6 +648,7 @@ static void op_enumerate(VamtWsman *ws, const Request *req,
      */
     ctx = context_new(ws);
     ctx->mode = enum_mode;
+    ctx->realms = vamt_acl_wsman_realms(cls->name, VAMT_ACL_READ, NULL);
     ctx->items = g_ptr_array_new_with_free_func(
         (GDestroyNotify)vamt_cim_free);
     if (cls->list) {
@@ -664,6 +690,10 @@ static void op_pull(VamtWsman *ws, const Request *req,
 
     if (!ctx) {
         fault(ws, req, FAULT_INVALID_ENUMERATION_CONTEXT, rsp);
+        return;
+    }
+    /* contexts are shared by all connections; another user may guess one */
+    if (access_denied(ws, req, ctx->realms, rsp)) {
         return;
     }
     if (max_text && (!vamt_xml_parse_uint(max_text, UINT32_MAX, &max) ||
@@ -748,6 +778,9 @@ static void op_release(VamtWsman *ws, const Request *req,
         fault(ws, req, FAULT_INVALID_ENUMERATION_CONTEXT, rsp);
         return;
     }
+    if (access_denied(ws, req, ctx->realms, rsp)) {
+        return;
+    }
     context_clear(ctx);
     success_begin(ws, req, NS_ENUMERATION "/ReleaseResponse", NULL, rsp);
     envelope_close(rsp->body);
@@ -811,6 +844,7 @@ static void dispatch(VamtWsman *ws, Request *req, VamtSoapResponse *rsp)
     static const char transfer[] = NS_TRANSFER "/";
     static const char enumeration[] = NS_ENUMERATION "/";
     const VamtCimClass *cls;
+    VamtAclAccess access;
     const char *op;
     size_t uri_len;
 
@@ -826,7 +860,10 @@ static void dispatch(VamtWsman *ws, Request *req, VamtSoapResponse *rsp)
         } else if (!strcmp(op, "Release")) {
             op_release(ws, req, rsp);
         } else if (!strcmp(op, "Enumerate") && cls) {
-            op_enumerate(ws, req, cls, rsp);
+            if (!class_access_denied(ws, req, cls, VAMT_ACL_READ, NULL,
+                                     rsp)) {
+                op_enumerate(ws, req, cls, rsp);
+            }
         } else {
             fault(ws, req, cls ? FAULT_ACTION_NOT_SUPPORTED
                                : FAULT_DESTINATION_UNREACHABLE, rsp);
@@ -839,6 +876,10 @@ static void dispatch(VamtWsman *ws, Request *req, VamtSoapResponse *rsp)
     }
     if (g_str_has_prefix(req->action, transfer)) {
         op = req->action + strlen(transfer);
+        access = strcmp(op, "Get") ? VAMT_ACL_WRITE : VAMT_ACL_READ;
+        if (class_access_denied(ws, req, cls, access, NULL, rsp)) {
+            return;
+        }
         if (!strcmp(op, "Get")) {
             op_get(ws, req, cls, rsp);
         } else if (!strcmp(op, "Put")) {
@@ -856,7 +897,12 @@ static void dispatch(VamtWsman *ws, Request *req, VamtSoapResponse *rsp)
     uri_len = strlen(req->resource_uri);
     if (!strncmp(req->action, req->resource_uri, uri_len) &&
         req->action[uri_len] == '/' && req->action[uri_len + 1]) {
-        op_invoke(ws, req, cls, req->action + uri_len + 1, rsp);
+        const char *method = req->action + uri_len + 1;
+
+        if (!class_access_denied(ws, req, cls, VAMT_ACL_INVOKE, method,
+                                 rsp)) {
+            op_invoke(ws, req, cls, method, rsp);
+        }
         return;
     }
     fault(ws, req, FAULT_ACTION_NOT_SUPPORTED, rsp);

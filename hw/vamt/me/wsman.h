@@ -45,8 +45,9 @@ void vamt_wsman_free(VamtWsman *ws);
 /*
  * Answer one POST to @path (/wsman, /wsman-anon or an EOI service
  * path).  @user is the Digest user, or NULL when unauthenticated: then
- * only Identify is answered and everything else gets 401.  Unknown paths
- * get 404 with no body.
+ * only Identify is answered and everything else gets 401.  The user's
+ * realms (acl.h) decide what else it may do.  Unknown paths get 404 with
+ * no body.
  */
 void vamt_wsman_handle(VamtWsman *ws, const char *path, const char *user,
                        const uint8_t *body, size_t len,

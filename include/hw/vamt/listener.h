@@ -18,6 +18,8 @@ typedef struct VamtListener VamtListener;
 VamtListener *vamt_listener_new(const char *address, VamtHttpServer *server,
                                 Error **errp);
 void vamt_listener_free(VamtListener *l);
+/* The TCP port it listens on (useful with port 0), or -1 */
+int vamt_listener_port(const VamtListener *l);
 /* Open client connections */
 unsigned vamt_listener_clients(const VamtListener *l);
 

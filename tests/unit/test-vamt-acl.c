@@ -1,0 +1,834 @@
+/*
+ * Unit tests for the vAMT ME core's user ACL: accounts added through
+ * AMT_AuthorizationService and the realms that limit them, driven end to
+ * end through vamt_me_new(), the HTTP connection and real Digest
+ * credentials computed here, against a fake platform that records power
+ * requests.  Also the audit trail: ACL changes, power actions and the
+ * lock-out after repeated wrong passwords.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <glib.h>
+#include <string.h>
+
+#include "acl.h"
+#include "me.h"
+
+#define ADMIN_PASSWORD  "P@ssw0rd"
+#define NOW_UTC         1700000000
+
+#define NS_WSA      "http://schemas.xmlsoap.org/ws/2004/08/addressing"
+#define NS_WSMAN    "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
+#define NS_SOAP     "http://www.w3.org/2003/05/soap-envelope"
+#define NS_XFER     "http://schemas.xmlsoap.org/ws/2004/09/transfer"
+#define NS_ENUM     "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
+#define NS_SOAP11   "http://schemas.xmlsoap.org/soap/envelope/"
+#define AMT         "http://intel.com/wbem/wscim/1/amt-schema/1/"
+#define CIM         "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+#define IPS         "http://intel.com/wbem/wscim/1/ips-schema/1/"
+#define AUTH_SERVICE    AMT "AMT_AuthorizationService"
+#define EOI_RC      "http://schemas.intel.com/platform/client/RemoteControl/" \
+                    "2004/01"
+
+#define PT_NOT_PERMITTED    16
+
+typedef struct Fake {
+    VamtPowerState power;
+    GArray *power_requests;     /* VamtPowerState */
+    VamtInventory inv;
+    int64_t ms;
+    uint8_t random_byte;
+} Fake;
+
+typedef struct Env {
+    Fake fake;
+    VamtFirmware fw;
+    VamtMe *me;
+    char *realm;
+    char *nonce;                /* from the first 401 */
+    unsigned nc;
+} Env;
+
+typedef struct Reply {
+    int status;
+    GString *head;
+    GString *body;              /* de-chunked */
+} Reply;
+
+/* Fake platform */
+
+static VamtPowerState fake_power_state(void *opaque)
+{
+    return ((Fake *)opaque)->power;
+}
+
+static bool fake_power_request(void *opaque, VamtPowerState request)
+{
+    Fake *f = opaque;
+
+    if (request == VAMT_POWER_ON) {
+        if (f->power == VAMT_POWER_ON) {
+            return false;
+        }
+        f->power = VAMT_POWER_ON;
+    } else {
+        if (f->power != VAMT_POWER_ON) {
+            return false;
+        }
+        f->power = VAMT_POWER_OFF_SOFT;
+    }
+    g_array_append_val(f->power_requests, request);
+    return true;
+}
+
+static bool fake_set_boot_target(void *opaque, VamtBootTarget target)
+{
+    return true;
+}
+
+static const VamtInventory *fake_inventory(void *opaque)
+{
+    return &((Fake *)opaque)->inv;
+}
+
+static int64_t fake_time_utc(void *opaque)
+{
+    return NOW_UTC;
+}
+
+static int64_t fake_clock_ms(void *opaque)
+{
+    return ((Fake *)opaque)->ms;
+}
+
+static void fake_random(void *opaque, uint8_t *buf, size_t len)
+{
+    Fake *f = opaque;
+
+    for (size_t i = 0; i < len; i++) {
+        buf[i] = f->random_byte++;
+    }
+}
+
+static const VamtPlatformOps fake_ops = {
+    .power_state = fake_power_state,
+    .power_request = fake_power_request,
+    .set_boot_target = fake_set_boot_target,
+    .inventory = fake_inventory,
+    .time_utc = fake_time_utc,
+    .clock_ms = fake_clock_ms,
+    .random = fake_random,
+};
+
+/* A client on its own connection per request, as MeshCentral reconnects */
+
+static void conn_write(void *opaque, const uint8_t *data, size_t len)
+{
+    g_byte_array_append(opaque, data, len);
+}
+
+static void conn_close(void *opaque)
+{
+}
+
+static const VamtHttpConnOps conn_ops = {
+    .write = conn_write,
+    .close = conn_close,
+};
+
+static void reply_free(Reply *r)
+{
+    g_string_free(r->head, TRUE);
+    g_string_free(r->body, TRUE);
+    g_free(r);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Reply, reply_free)
+
+static Reply *parse_reply(GByteArray *raw)
+{
+    Reply *r = g_new0(Reply, 1);
+    const char *p = (const char *)raw->data;
+    const char *end = p + raw->len;
+    const char *head_end = g_strstr_len(p, raw->len, "\r\n\r\n");
+
+    g_assert_nonnull(head_end);
+    r->head = g_string_new_len(p, head_end - p);
+    r->body = g_string_new(NULL);
+    r->status = atoi(p + strlen("HTTP/1.1 "));
+    p = head_end + 4;
+    if (!strstr(r->head->str, "Transfer-Encoding: chunked")) {
+        g_string_append_len(r->body, p, end - p);
+        return r;
+    }
+    while (p < end) {
+        char *next;
+        guint64 size = g_ascii_strtoull(p, &next, 16);
+
+        p = strstr(next, "\r\n") + 2;
+        g_string_append_len(r->body, p, size);
+        p += size + 2;
+        if (!size) {
+            break;
+        }
+    }
+    return r;
+}
+
+static Reply *http_send(Env *e, const char *request)
+{
+    g_autoptr(GByteArray) out = g_byte_array_new();
+    VamtHttpConn *conn = vamt_http_conn_new(vamt_me_http(e->me), &conn_ops,
+                                            out);
+    Reply *r;
+
+    vamt_http_conn_input(conn, (const uint8_t *)request, strlen(request));
+    vamt_http_conn_free(conn);
+    r = parse_reply(out);
+    return r;
+}
+
+static char *md5_hex(const char *s)
+{
+    return g_compute_checksum_for_string(G_CHECKSUM_MD5, s, -1);
+}
+
+/* POST @body to @path as @user with a Digest response computed here */
+static Reply *post_as(Env *e, const char *user, const char *password,
+                      const char *path, const char *body)
+{
+    g_autofree char *a1 = g_strdup_printf("%s:%s:%s", user, e->realm,
+                                          password);
+    g_autofree char *a2 = g_strdup_printf("POST:%s", path);
+    g_autofree char *ha1 = md5_hex(a1);
+    g_autofree char *ha2 = md5_hex(a2);
+    unsigned nc = ++e->nc;
+    g_autofree char *kd = g_strdup_printf("%s:%s:%08x:c0ffee:auth:%s", ha1,
+                                          e->nonce, nc, ha2);
+    g_autofree char *response = md5_hex(kd);
+    g_autofree char *request = g_strdup_printf(
+        "POST %s HTTP/1.1\r\nHost: vamt:16992\r\n"
+        "Authorization: Digest username=\"%s\",realm=\"%s\",nonce=\"%s\","
+        "uri=\"%s\",qop=auth,response=\"%s\",nc=%08x,cnonce=\"c0ffee\"\r\n"
+        "Content-Length: %zu\r\n\r\n%s",
+        path, user, e->realm, e->nonce, path, response, nc, strlen(body),
+        body);
+
+    return http_send(e, request);
+}
+
+static char *wsman_envelope(const char *action, const char *resource,
+                            const char *body)
+{
+    return g_strdup_printf(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><Envelope "
+        "xmlns:a=\"" NS_WSA "\" xmlns:w=\"" NS_WSMAN "\" "
+        "xmlns=\"" NS_SOAP "\"><Header><a:Action>%s</a:Action>"
+        "<a:To>/wsman</a:To><w:ResourceURI>%s</w:ResourceURI>"
+        "<a:MessageID>1</a:MessageID></Header><Body>%s</Body></Envelope>",
+        action, resource, body ? body : "");
+}
+
+static Reply *wsman_get(Env *e, const char *user, const char *password,
+                        const char *resource)
+{
+    g_autofree char *env = wsman_envelope(NS_XFER "/Get", resource, NULL);
+
+    return post_as(e, user, password, "/wsman", env);
+}
+
+static Reply *wsman_invoke(Env *e, const char *user, const char *password,
+                           const char *resource, const char *method,
+                           const char *args)
+{
+    g_autofree char *action = g_strdup_printf("%s/%s", resource, method);
+    g_autofree char *body = g_strdup_printf(
+        "<r:%s_INPUT xmlns:r=\"%s\">%s</r:%s_INPUT>", method, resource,
+        args ? args : "", method);
+    g_autofree char *env = wsman_envelope(action, resource, body);
+
+    return post_as(e, user, password, "/wsman", env);
+}
+
+static Reply *admin_invoke(Env *e, const char *resource, const char *method,
+                           const char *args)
+{
+    return wsman_invoke(e, "admin", ADMIN_PASSWORD, resource, method, args);
+}
+
+static Reply *eoi_remote_control(Env *e, const char *user,
+                                 const char *password, unsigned command)
+{
+    g_autofree char *env = g_strdup_printf(
+        "<?xml version=\"1.0\"?><soap:Envelope xmlns:soap=\"" NS_SOAP11
+        "\"><soap:Body><RemoteControl xmlns=\"" EOI_RC "\"><Command>%u"
+        "</Command><IanaOemNumber>343</IanaOemNumber></RemoteControl>"
+        "</soap:Body></soap:Envelope>", command);
+
+    return post_as(e, user, password, "/RemoteControlService", env);
+}
+
+/* The text of the first <...:@name> element of the body, or "" */
+static char *element_text(const Reply *r, const char *name)
+{
+    g_autofree char *open = g_strdup_printf(":%s>", name);
+    const char *p = strstr(r->body->str, open);
+    const char *q;
+
+    if (!p) {
+        return g_strdup("");
+    }
+    p += strlen(open);
+    q = strchr(p, '<');
+    return g_strndup(p, q - p);
+}
+
+static void assert_return_value(const Reply *r, const char *expected)
+{
+    g_autofree char *got = element_text(r, "ReturnValue");
+
+    if (r->status != 200 || strcmp(got, expected)) {
+        g_test_message("reply: %s %s", r->head->str, r->body->str);
+    }
+    g_assert_cmpint(r->status, ==, 200);
+    g_assert_cmpstr(got, ==, expected);
+}
+
+/* What AMT answers a user without the realm (spec 2.6) */
+static void assert_access_denied(const Reply *r)
+{
+    if (r->status != 400) {
+        g_test_message("reply: %s %s", r->head->str, r->body->str);
+    }
+    g_assert_cmpint(r->status, ==, 400);
+    g_assert_nonnull(strstr(r->head->str, "Connection: close"));
+    g_assert_nonnull(strstr(r->body->str,
+                            "<a:Value>a:Sender</a:Value><a:Subcode>"
+                            "<a:Value>e:AccessDenied</a:Value>"));
+    g_assert_nonnull(strstr(r->body->str, "The sender was not authorized "
+                            "to access the resource."));
+}
+
+/* Env */
+
+static Env *env_new(void)
+{
+    Env *e = g_new0(Env, 1);
+    g_autoptr(Reply) challenge = NULL;
+    const char *p;
+
+    e->fake.power = VAMT_POWER_OFF_SOFT;
+    e->fake.power_requests = g_array_new(FALSE, FALSE,
+                                         sizeof(VamtPowerState));
+    e->fake.ms = 1000;
+    e->fake.inv = (VamtInventory) {
+        .bios_vendor = "EFI Development Kit II / OVMF",
+        .bios_version = "0.0.0",
+        .bios_date = "02/06/2015",
+        .system_manufacturer = "QEMU",
+        .system_product = "Standard PC (Q35 + ICH9, 2009)",
+        .chassis_manufacturer = "QEMU chassis",
+        .cpus = 1,
+        .cpu_model = "Intel(R) Core(TM) i7-12700",
+        .ram_bytes = 1ULL << 30,
+    };
+    vamt_firmware_init(&e->fw);
+    e->fw.version = (VamtFwVersion) { 16, 1, 25, 2124 };
+    e->fw.provisioning_state = VAMT_PROVISIONING_POST;
+    e->fw.control_mode = VAMT_CONTROL_MODE_ACM;
+    e->me = vamt_me_new(&e->fw, &fake_ops, &e->fake);
+    vamt_me_set_admin_password(e->me, ADMIN_PASSWORD);
+    e->realm = g_strdup(vamt_amt_realm(vamt_me_amt(e->me)));
+
+    /* a request without credentials brings the challenge and its nonce */
+    challenge = http_send(e, "POST /wsman HTTP/1.1\r\nHost: vamt\r\n"
+                             "Content-Length: 0\r\n\r\n");
+    g_assert_cmpint(challenge->status, ==, 401);
+    p = strstr(challenge->head->str, "nonce=\"");
+    g_assert_nonnull(p);
+    p += strlen("nonce=\"");
+    e->nonce = g_strndup(p, strchr(p, '"') - p);
+    return e;
+}
+
+static void env_free(Env *e)
+{
+    vamt_me_free(e->me);
+    g_array_free(e->fake.power_requests, TRUE);
+    g_free(e->realm);
+    g_free(e->nonce);
+    g_free(e);
+}
+
+/*
+ * AddUserAclEntryEx as the admin, DigestPassword as AMT consoles send
+ * it: base64 of MD5(user:realm:password).  Returns the handle.
+ */
+static char *add_user(Env *e, const char *user, const char *password,
+                      unsigned access, const unsigned *realms,
+                      unsigned n_realms, const char *expected_rv)
+{
+    g_autofree char *a1 = g_strdup_printf("%s:%s:%s", user, e->realm,
+                                          password);
+    GChecksum *md5 = g_checksum_new(G_CHECKSUM_MD5);
+    uint8_t digest[16];
+    gsize digest_len = sizeof(digest);
+    g_autofree char *b64 = NULL;
+    g_autoptr(GString) args = g_string_new(NULL);
+    g_autoptr(Reply) r = NULL;
+
+    g_checksum_update(md5, (const guchar *)a1, -1);
+    g_checksum_get_digest(md5, digest, &digest_len);
+    g_checksum_free(md5);
+    b64 = g_base64_encode(digest, digest_len);
+    g_string_printf(args, "<r:DigestUsername>%s</r:DigestUsername>"
+                    "<r:DigestPassword>%s</r:DigestPassword>"
+                    "<r:AccessPermission>%u</r:AccessPermission>",
+                    user, b64, access);
+    for (unsigned i = 0; i < n_realms; i++) {
+        g_string_append_printf(args, "<r:Realms>%u</r:Realms>", realms[i]);
+    }
+    r = admin_invoke(e, AUTH_SERVICE, "AddUserAclEntryEx", args->str);
+    assert_return_value(r, expected_rv);
+    return element_text(r, "Handle");
+}
+
+static void remove_user(Env *e, const char *handle)
+{
+    g_autofree char *args = g_strdup_printf("<r:Handle>%s</r:Handle>",
+                                            handle);
+    g_autoptr(Reply) r = admin_invoke(e, AUTH_SERVICE, "RemoveUserAclEntry",
+                                      args);
+
+    assert_return_value(r, "0");
+}
+
+static Reply *request_power(Env *e, const char *user, const char *password,
+                            unsigned state)
+{
+    g_autofree char *args = g_strdup_printf(
+        "<r:PowerState>%u</r:PowerState><r:ManagedElement><Address xmlns=\""
+        NS_WSA "\">" NS_WSA "/role/anonymous</Address><ReferenceParameters "
+        "xmlns=\"" NS_WSA "\"><ResourceURI xmlns=\"" NS_WSMAN "\">" CIM
+        "CIM_ComputerSystem</ResourceURI><SelectorSet xmlns=\"" NS_WSMAN
+        "\"><Selector Name=\"Name\">ManagedSystem</Selector></SelectorSet>"
+        "</ReferenceParameters></r:ManagedElement>", state);
+
+    return wsman_invoke(e, user, password, CIM "CIM_PowerManagementService",
+                        "RequestPowerStateChange", args);
+}
+
+/* The audit log, read by the admin: one decoded record */
+typedef struct AuditEntry {
+    unsigned event;             /* AuditAppID * 100 + EventID */
+    char *initiator;
+    GByteArray *extended;
+} AuditEntry;
+
+static void audit_entry_free(gpointer p)
+{
+    AuditEntry *a = p;
+
+    g_free(a->initiator);
+    g_byte_array_free(a->extended, TRUE);
+    g_free(a);
+}
+
+static GPtrArray *read_audit_log(Env *e)
+{
+    GPtrArray *log = g_ptr_array_new_with_free_func(audit_entry_free);
+    unsigned total;
+
+    do {
+        guint had = log->len;
+        g_autofree char *args = g_strdup_printf(
+            "<r:StartIndex>%u</r:StartIndex>", log->len + 1);
+        g_autoptr(Reply) r = admin_invoke(e, AMT "AMT_AuditLog",
+                                          "ReadRecords", args);
+        g_autofree char *total_text = element_text(r, "TotalRecordCount");
+        const char *p = r->body->str;
+
+        assert_return_value(r, "0");
+        total = atoi(total_text);
+        while ((p = strstr(p, "<g:EventRecords>"))) {
+            AuditEntry *a = g_new0(AuditEntry, 1);
+            g_autofree char *b64 = NULL;
+            g_autofree guchar *raw = NULL;
+            gsize len;
+            size_t at;
+
+            p += strlen("<g:EventRecords>");
+            b64 = g_strndup(p, strchr(p, '<') - p);
+            raw = g_base64_decode(b64, &len);
+            g_assert_cmpuint(len, >=, 13);
+            a->event = (raw[0] << 8 | raw[1]) * 100 + (raw[2] << 8 | raw[3]);
+            g_assert_cmpuint(raw[4], ==, 0);       /* Digest initiator */
+            a->initiator = g_strndup((char *)raw + 6, raw[5]);
+            at = 6 + raw[5] + 4 + 1;                /* time, MC location */
+            at += 1 + raw[at];                      /* network address */
+            g_assert_cmpuint(len, ==, at + 1 + raw[at]);
+            a->extended = g_byte_array_new();
+            g_byte_array_append(a->extended, raw + at + 1, raw[at]);
+            g_ptr_array_add(log, a);
+        }
+        g_assert_cmpuint(log->len, >, had);
+    } while (log->len < total);
+    return log;
+}
+
+/* The last record of @event, or NULL */
+static AuditEntry *audit_find(GPtrArray *log, unsigned event)
+{
+    for (guint i = log->len; i-- > 0;) {
+        AuditEntry *a = g_ptr_array_index(log, i);
+
+        if (a->event == event) {
+            return a;
+        }
+    }
+    return NULL;
+}
+
+/* Extended data of an ACL event naming Digest entry @name */
+static void assert_acl_extended(const AuditEntry *a, size_t lead,
+                                const char *name)
+{
+    g_assert_cmpuint(a->extended->len, ==, lead + 2 + strlen(name));
+    g_assert_cmpuint(a->extended->data[lead], ==, 0);
+    g_assert_cmpuint(a->extended->data[lead + 1], ==, strlen(name));
+    g_assert_cmpmem(a->extended->data + lead + 2, strlen(name), name,
+                    strlen(name));
+}
+
+/* Tests */
+
+static const unsigned hardware_asset[] = { VAMT_REALM_HARDWARE_ASSET };
+static const unsigned remote_control[] = { VAMT_REALM_REMOTE_CONTROL };
+
+static void test_hardware_asset_user(void)
+{
+    Env *e = env_new();
+    g_autofree char *handle = add_user(e, "inventory", "Inv3nt0ry!",
+                                       VAMT_ACCESS_NETWORK, hardware_asset,
+                                       1, "0");
+    g_autoptr(Reply) chassis = wsman_get(e, "inventory", "Inv3nt0ry!",
+                                         CIM "CIM_Chassis");
+    g_autoptr(Reply) power = request_power(e, "inventory", "Inv3nt0ry!", 2);
+    g_autoptr(Reply) audit = wsman_invoke(e, "inventory", "Inv3nt0ry!",
+                                          AMT "AMT_AuditLog", "ReadRecords",
+                                          "<r:StartIndex>1</r:StartIndex>");
+    g_autoptr(Reply) acl = wsman_invoke(e, "inventory", "Inv3nt0ry!",
+                                        AUTH_SERVICE, "AddUserAclEntryEx",
+                                        NULL);
+    g_autoptr(Reply) eoi = eoi_remote_control(e, "inventory", "Inv3nt0ry!",
+                                              17);
+    g_autofree char *eoi_status = element_text(eoi, "Status");
+    g_autoptr(Reply) wrong = wsman_get(e, "inventory", "wrong",
+                                       CIM "CIM_Chassis");
+
+    g_assert_cmpint(chassis->status, ==, 200);
+    g_assert_nonnull(strstr(chassis->body->str, "<g:CIM_Chassis>"));
+    g_assert_nonnull(strstr(chassis->body->str, "QEMU chassis"));
+
+    assert_access_denied(power);
+    g_assert_cmpuint(e->fake.power_requests->len, ==, 0);
+    assert_access_denied(audit);
+    assert_access_denied(acl);
+
+    /* legacy SOAP reports the missing realm as PT_STATUS_NOT_PERMITTED */
+    g_assert_cmpint(eoi->status, ==, 200);
+    g_assert_cmpint(atoi(eoi_status), ==, PT_NOT_PERMITTED);
+    g_assert_cmpuint(e->fake.power_requests->len, ==, 0);
+    g_assert_cmpint(wrong->status, ==, 401);
+    env_free(e);
+}
+
+static void test_remote_control_user(void)
+{
+    Env *e = env_new();
+    g_autofree char *handle = add_user(e, "operator", "0per@tor",
+                                       VAMT_ACCESS_ANY, remote_control, 1,
+                                       "0");
+    g_autoptr(Reply) on = request_power(e, "operator", "0per@tor", 2);
+    g_autoptr(Reply) chassis = wsman_get(e, "operator", "0per@tor",
+                                         CIM "CIM_Chassis");
+    g_autoptr(Reply) off = eoi_remote_control(e, "operator", "0per@tor", 18);
+    g_autofree char *off_status = element_text(off, "Status");
+    g_autoptr(Reply) after = NULL;
+    g_autoptr(GPtrArray) log = NULL;
+    AuditEntry *a;
+
+    assert_return_value(on, "0");
+    assert_access_denied(chassis);
+    g_assert_cmpstr(off_status, ==, "0");
+    g_assert_cmpuint(e->fake.power_requests->len, ==, 2);
+    g_assert_cmpint(g_array_index(e->fake.power_requests, VamtPowerState, 0),
+                    ==, VAMT_POWER_ON);
+
+    /* power actions are audited with the user that asked for them */
+    log = read_audit_log(e);
+    a = audit_find(log, VAMT_AUDIT_POWER_UP);
+    g_assert_nonnull(a);
+    g_assert_cmpstr(a->initiator, ==, "operator");
+    a = audit_find(log, VAMT_AUDIT_POWER_DOWN);
+    g_assert_nonnull(a);
+    g_assert_cmpstr(a->initiator, ==, "operator");
+
+    /* removed: the same credentials no longer log in */
+    remove_user(e, handle);
+    after = request_power(e, "operator", "0per@tor", 2);
+    g_assert_cmpint(after->status, ==, 401);
+    g_assert_cmpuint(e->fake.power_requests->len, ==, 2);
+    env_free(e);
+}
+
+static void test_acl_audit(void)
+{
+    Env *e = env_new();
+    g_autofree char *handle = add_user(e, "auditee", "Aud1t33!",
+                                       VAMT_ACCESS_NETWORK, hardware_asset,
+                                       1, "0");
+    g_autofree char *update_args = g_strdup_printf(
+        "<r:Handle>%s</r:Handle><r:AccessPermission>1</r:AccessPermission>"
+        "<r:Realms>4</r:Realms><r:Realms>13</r:Realms>", handle);
+    g_autofree char *disable_args = g_strdup_printf(
+        "<r:Handle>%s</r:Handle><r:Enabled>false</r:Enabled>", handle);
+    g_autoptr(Reply) update = admin_invoke(e, AUTH_SERVICE,
+                                           "UpdateUserAclEntryEx",
+                                           update_args);
+    g_autoptr(Reply) disable = admin_invoke(e, AUTH_SERVICE,
+                                            "SetAclEnabledState",
+                                            disable_args);
+    g_autoptr(GPtrArray) log = NULL;
+    AuditEntry *a;
+
+    assert_return_value(update, "0");
+    assert_return_value(disable, "0");
+    remove_user(e, handle);
+    log = read_audit_log(e);
+
+    a = audit_find(log, VAMT_AUDIT_ACL_ENTRY_ADDED);
+    g_assert_nonnull(a);
+    g_assert_cmpstr(a->initiator, ==, "admin");
+    assert_acl_extended(a, 0, "auditee");
+
+    a = audit_find(log, VAMT_AUDIT_ACL_ENTRY_MODIFIED);
+    g_assert_nonnull(a);
+    g_assert_cmpstr(a->initiator, ==, "admin");
+    assert_acl_extended(a, 1, "auditee");
+    g_assert_cmphex(a->extended->data[0], ==, 0x0c);    /* realms only */
+
+    a = audit_find(log, VAMT_AUDIT_ACL_ENTRY_STATE);
+    g_assert_nonnull(a);
+    assert_acl_extended(a, 1, "auditee");
+    g_assert_cmpuint(a->extended->data[0], ==, 0);      /* disabled */
+
+    a = audit_find(log, VAMT_AUDIT_ACL_ENTRY_REMOVED);
+    g_assert_nonnull(a);
+    g_assert_cmpstr(a->initiator, ==, "admin");
+    assert_acl_extended(a, 0, "auditee");
+
+    /* the extended data survives migration */
+    {
+        Env *copy = env_new();
+        g_autoptr(GByteArray) blob = g_byte_array_new();
+        VamtAmt *amt = vamt_me_amt(e->me);
+        unsigned last = vamt_amt_state(amt)->audit_count - 1;
+        g_autoptr(GByteArray) before = vamt_amt_audit_bytes(amt, last);
+        g_autoptr(GByteArray) after = NULL;
+
+        vamt_amt_save(amt, blob);
+        g_assert_true(vamt_me_load(copy->me, blob->data, blob->len));
+        after = vamt_amt_audit_bytes(vamt_me_amt(copy->me), last);
+        g_assert_nonnull(after);
+        g_assert_cmpmem(before->data, before->len, after->data, after->len);
+        env_free(copy);
+    }
+    env_free(e);
+}
+
+static void test_lockout_audited(void)
+{
+    Env *e = env_new();
+    g_autofree char *handle = add_user(e, "typo", "Typ0-free",
+                                       VAMT_ACCESS_NETWORK, hardware_asset,
+                                       1, "0");
+    g_autoptr(Reply) locked = NULL;
+    g_autoptr(Reply) unlocked = NULL;
+    g_autoptr(GPtrArray) before = read_audit_log(e);
+    g_autoptr(GPtrArray) log = NULL;
+    AuditEntry *a;
+
+    /* single failures leave no trace; the lock-out does */
+    for (unsigned i = 0; i < VAMT_DIGEST_MAX_FAILURES; i++) {
+        g_autoptr(Reply) r = wsman_get(e, "typo", "typ0-free",
+                                       CIM "CIM_Chassis");
+
+        g_assert_cmpint(r->status, ==, 401);
+        if (i + 1 < VAMT_DIGEST_MAX_FAILURES) {
+            g_autoptr(GPtrArray) now = read_audit_log(e);
+
+            g_assert_cmpuint(now->len, ==, before->len);
+        }
+    }
+    locked = wsman_get(e, "typo", "Typ0-free", CIM "CIM_Chassis");
+    g_assert_cmpint(locked->status, ==, 401);
+
+    log = read_audit_log(e);
+    g_assert_cmpuint(log->len, ==, before->len + 1);
+    a = audit_find(log, VAMT_AUDIT_ACL_INVALID_CREDENTIALS);
+    g_assert_nonnull(a);
+    g_assert_cmpstr(a->initiator, ==, "typo");
+    g_assert_cmpuint(a->extended->len, ==, 1);
+    g_assert_cmpuint(a->extended->data[0], ==, 0);      /* ME access */
+
+    e->fake.ms += VAMT_DIGEST_LOCKOUT_MS;
+    unlocked = wsman_get(e, "typo", "Typ0-free", CIM "CIM_Chassis");
+    g_assert_cmpint(unlocked->status, ==, 200);
+    env_free(e);
+}
+
+static void test_local_only_user(void)
+{
+    Env *e = env_new();
+    g_autofree char *handle = add_user(e, "local", "L0cal-only",
+                                       VAMT_ACCESS_LOCAL, remote_control, 1,
+                                       "0");
+    g_autoptr(Reply) r = request_power(e, "local", "L0cal-only", 2);
+
+    g_assert_cmpint(r->status, ==, 401);
+    g_assert_cmpuint(e->fake.power_requests->len, ==, 0);
+    env_free(e);
+}
+
+/* An ACL manager cannot hand out realms it does not hold itself */
+static void test_acl_realm_user(void)
+{
+    static const unsigned acl_only[] = { VAMT_REALM_ACL };
+    static const unsigned acl_and_asset[] = {
+        VAMT_REALM_ACL, VAMT_REALM_HARDWARE_ASSET,
+    };
+    Env *e = env_new();
+    g_autofree char *handle = add_user(e, "manager", "M@nager1",
+                                       VAMT_ACCESS_NETWORK, acl_and_asset,
+                                       2, "0");
+    g_autoptr(Reply) grant_admin = wsman_invoke(
+        e, "manager", "M@nager1", AUTH_SERVICE, "AddUserAclEntryEx",
+        "<r:DigestUsername>boss</r:DigestUsername><r:DigestPassword>"
+        "0123456789abcdef0123456789abcdef</r:DigestPassword>"
+        "<r:Realms>3</r:Realms>");
+    g_autoptr(Reply) grant_asset = wsman_invoke(
+        e, "manager", "M@nager1", AUTH_SERVICE, "AddUserAclEntryEx",
+        "<r:DigestUsername>clerk</r:DigestUsername><r:DigestPassword>"
+        "0123456789abcdef0123456789abcdef</r:DigestPassword>"
+        "<r:Realms>4</r:Realms>");
+    g_autoptr(Reply) set_admin = wsman_invoke(
+        e, "manager", "M@nager1", AUTH_SERVICE, "SetAdminAclEntryEx",
+        "<r:Username>admin</r:Username><r:DigestPassword>"
+        "0123456789abcdef0123456789abcdef</r:DigestPassword>");
+    g_autoptr(Reply) list = wsman_invoke(e, "manager", "M@nager1",
+                                         AUTH_SERVICE,
+                                         "EnumerateUserAclEntries",
+                                         "<r:StartIndex>1</r:StartIndex>");
+    g_autofree char *acl_handle = add_user(e, "acl-only", "Acl-0nly",
+                                           VAMT_ACCESS_NETWORK, acl_only, 1,
+                                           "0");
+    g_autoptr(Reply) escalate = NULL;
+    g_autofree char *escalate_args = g_strdup_printf(
+        "<r:Handle>%s</r:Handle><r:Realms>4</r:Realms><r:Realms>21"
+        "</r:Realms>", acl_handle);
+
+    assert_return_value(grant_admin, "16");
+    assert_return_value(grant_asset, "0");
+    assert_access_denied(set_admin);
+    assert_return_value(list, "0");
+    g_assert_cmpuint(vamt_amt_user_realms(vamt_me_amt(e->me), "boss"), ==, 0);
+
+    /* nor may it give itself, or a peer, more than it has */
+    escalate = wsman_invoke(e, "acl-only", "Acl-0nly", AUTH_SERVICE,
+                            "UpdateUserAclEntryEx", escalate_args);
+    assert_return_value(escalate, "16");
+    env_free(e);
+}
+
+/* Enumeration contexts are shared; Pull needs the class's realm too */
+static void test_pull_needs_realm(void)
+{
+    Env *e = env_new();
+    g_autofree char *handle = add_user(e, "inventory", "Inv3nt0ry!",
+                                       VAMT_ACCESS_NETWORK, hardware_asset,
+                                       1, "0");
+    g_autofree char *enum_env = wsman_envelope(
+        NS_ENUM "/Enumerate", AMT "AMT_AuditLog",
+        "<Enumerate xmlns=\"" NS_ENUM "\"/>");
+    g_autoptr(Reply) started = post_as(e, "admin", ADMIN_PASSWORD, "/wsman",
+                                       enum_env);
+    g_autofree char *context = element_text(started, "EnumerationContext");
+    g_autofree char *pull_body = g_strdup_printf(
+        "<Pull xmlns=\"" NS_ENUM "\"><EnumerationContext>%s"
+        "</EnumerationContext></Pull>", context);
+    g_autofree char *pull_env = wsman_envelope(NS_ENUM "/Pull",
+                                               AMT "AMT_AuditLog", pull_body);
+    g_autoptr(Reply) stolen = post_as(e, "inventory", "Inv3nt0ry!", "/wsman",
+                                      pull_env);
+    g_autoptr(Reply) own = post_as(e, "admin", ADMIN_PASSWORD, "/wsman",
+                                   pull_env);
+
+    g_assert_cmpint(started->status, ==, 200);
+    assert_access_denied(stolen);
+    g_assert_cmpint(own->status, ==, 200);
+    g_assert_nonnull(strstr(own->body->str, "AMT_AuditLog"));
+    env_free(e);
+}
+
+/* The realm table itself */
+static void test_realm_map(void)
+{
+    const uint32_t rc = VAMT_ACL_REALM(VAMT_REALM_REMOTE_CONTROL);
+    const uint32_t ha = VAMT_ACL_REALM(VAMT_REALM_HARDWARE_ASSET);
+    const uint32_t pt = VAMT_ACL_REALM(VAMT_REALM_PT_ADMINISTRATION);
+    const uint32_t gi = VAMT_ACL_REALM(VAMT_REALM_GENERAL_INFO);
+    const uint32_t elr = VAMT_ACL_REALM(VAMT_REALM_EVENT_LOG_READER);
+
+    g_assert_cmphex(vamt_acl_wsman_realms("CIM_PowerManagementService",
+                                          VAMT_ACL_INVOKE,
+                                          "RequestPowerStateChange"), ==, rc);
+    g_assert_true(vamt_acl_wsman_realms("CIM_Processor", VAMT_ACL_READ,
+                                        NULL) & ha);
+    g_assert_true(vamt_acl_wsman_realms("AMT_GeneralSettings",
+                                        VAMT_ACL_READ, NULL) & gi);
+    g_assert_cmphex(vamt_acl_wsman_realms("AMT_GeneralSettings",
+                                          VAMT_ACL_WRITE, NULL), ==, pt);
+    g_assert_true(vamt_acl_wsman_realms("AMT_MessageLog", VAMT_ACL_INVOKE,
+                                        "GetRecords") & elr);
+    /* unknown classes fail closed */
+    g_assert_cmphex(vamt_acl_wsman_realms("AMT_Nope", VAMT_ACL_READ, NULL),
+                    ==, pt);
+    g_assert_cmphex(vamt_acl_eoi_realms("/RemoteControlService",
+                                        "RemoteControl"), ==, rc);
+    g_assert_cmphex(vamt_acl_eoi_realms("/SecurityAdministrationService",
+                                        "GetCoreVersion"), ==,
+                    VAMT_ACL_ANY_USER);
+
+    /* PT Administration stands for every realm; admin holds all */
+    g_assert_true(vamt_acl_permits(pt, rc));
+    g_assert_true(vamt_acl_permits(UINT32_MAX, ha));
+    g_assert_false(vamt_acl_permits(ha, rc));
+    g_assert_false(vamt_acl_permits(0, gi));
+    g_assert_true(vamt_acl_permits(0, VAMT_ACL_ANY_USER));
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/acl/realm-map", test_realm_map);
+    g_test_add_func("/acl/hardware-asset-user", test_hardware_asset_user);
+    g_test_add_func("/acl/remote-control-user", test_remote_control_user);
+    g_test_add_func("/acl/audit-acl-changes", test_acl_audit);
+    g_test_add_func("/acl/lockout-audited", test_lockout_audited);
+    g_test_add_func("/acl/local-only-user", test_local_only_user);
+    g_test_add_func("/acl/acl-realm-user", test_acl_realm_user);
+    g_test_add_func("/acl/pull-needs-realm", test_pull_needs_realm);
+    return g_test_run();
+}
