@@ -10,6 +10,9 @@ set -euo pipefail
 
 demo=$VAMT_CACHE/demo
 mkdir -p "$demo"
+# The demo's AMT admin password; real set-ups pass their own secret.
+demo_password=${VAMT_DEMO_PASSWORD:-P@ssw0rd}
+demo_port=${VAMT_DEMO_PORT:-16992}
 
 "$VAMT_REPO/scripts/vamt/build.sh"
 "$VAMT_REPO/tests/guest/build-guest.sh"
@@ -20,6 +23,8 @@ if [ -S "$demo/qmp.sock" ]; then
     sleep 1
 fi
 rm -f "$demo/serial.log" "$demo/qmp.sock"
+printf '%s' "$demo_password" > "$demo/admin-password"
+chmod 600 "$demo/admin-password"
 
 "$QEMU_BIN" -name vamt-demo -daemonize -pidfile "$demo/qemu.pid" \
     -L "$VAMT_FW" -L /usr/share/seabios -L /usr/lib/ipxe/qemu \
@@ -31,7 +36,8 @@ rm -f "$demo/serial.log" "$demo/qmp.sock"
     -qmp unix:"$demo/qmp.sock",server=on,wait=off \
     -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd.gz" \
     -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo' \
-    -device vamt,addr=16.0
+    -object secret,id=amtpw,file="$demo/admin-password" \
+    -device vamt,addr=16.0,listen=127.0.0.1:$demo_port,admin-secret=amtpw
 
 echo "vamt: demo VM started (pid $(cat "$demo/qemu.pid")), waiting for the guest..."
 for _ in $(seq 120); do
@@ -45,14 +51,28 @@ grep 'VAMT-GUEST\|MEICLIENT' "$demo/serial.log" | grep -v DMESG || true
 echo
 echo "=== What QEMU reports (QMP query-vamt) ==="
 "$VAMT_REPO/scripts/vamt/qmp.py" "$demo/qmp.sock" query-vamt
+echo
+echo "=== A console's view: amttool info over the ME's web service ==="
+AMT_PASSWORD=$demo_password timeout 30 amttool "127.0.0.1:$demo_port" info ||
+    echo "amttool failed"
 cat <<EOF2
 
 === Consoles ===
+The ME's web service (WS-Management and amttool's SOAP) listens on
+127.0.0.1:$demo_port; user admin, password $demo_password (demo only).
+  amttool:      AMT_PASSWORD='$demo_password' amttool 127.0.0.1:$demo_port info
+                echo y | AMT_PASSWORD='$demo_password' amttool 127.0.0.1:$demo_port powerdown
+                (then powerup, reset; QMP query-status shows the VM follow)
+  wsl:          printf 'WSNOSSL=true\\nIPINTERACTIVE=0\\n' > ~/.wsl-config
+                echo --digest > ~/.curlrc
+                WSENDPOINT=127.0.0.1:$demo_port WSUSER=admin WSPASS='$demo_password' wsl enum CIM_SoftwareIdentity
+  MeshCommander / MeshCentral: add computer 127.0.0.1, port $demo_port, no TLS, user admin
+  curl:         curl --digest -u 'admin:$demo_password' -H 'Content-Type: application/soap+xml' \\
+                     --data @request.xml http://127.0.0.1:$demo_port/wsman
 Guest serial console (log):  $demo/serial.log
 QMP monitor:                 $VAMT_REPO/scripts/vamt/qmp.py $demo/qmp.sock query-vamt
-In-guest agents (/dev/mei0): MKHI, AMTHI, watchdog (mei_wdt) and LME are served now
-WS-Management 16992/16993 (MeshCommander, amttool, wsl),
-Serial-over-LAN/IDE-R 16994/16995 (amtterm), KVM 5900 (VNC viewers):
-                             not served by this version yet
+In-guest agents (/dev/mei0): MKHI, AMTHI, watchdog (mei_wdt) and LME
+Not served yet: TLS (16993), Serial-over-LAN/IDE-R (16994/16995), KVM (5900),
+                the ME's own address on the guest NIC (use listen= on the host)
 Stop the demo VM:            $VAMT_REPO/scripts/vamt/qmp.py $demo/qmp.sock quit
 EOF2
