@@ -10,6 +10,10 @@ set -euo pipefail
 
 "$VAMT_REPO/scripts/vamt/install-deps.sh"
 mkdir -p "$VAMT_CACHE/src"
+# One build at a time in the shared tree (two clones, or tests and a
+# developer building at once).
+exec 9> "$VAMT_CACHE/build.lock"
+flock 9
 
 # --- QEMU source (pinned; newest 10.0.x if the archive has moved on) -----
 versions=$(apt-cache showsrc qemu | sed -n 's/^Version: //p')
