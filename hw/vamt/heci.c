@@ -342,6 +342,16 @@ static void vamt_wd_timer_cb(void *opaque)
     mei_bus_timer_expired(s->bus);
 }
 
+/* The ME core's state changed; its opaque is &VamtState.platform */
+static void vamt_core_state_changed(void *opaque)
+{
+    VamtState *s = container_of(opaque, VamtState, platform);
+
+    if (s->nvram) {
+        vamt_nvram_schedule_write(s->nvram);
+    }
+}
+
 /* ---- QOM ---------------------------------------------------------------- */
 
 static void vamt_exit(PCIDevice *pd);
@@ -368,8 +378,28 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
             return false;
         }
     }
+    if (password) {
+        /*
+         * An admin password set by the platform's owner is what remote
+         * configuration (ACM) would have left: consoles and in-guest
+         * agents alike see a provisioned ME.
+         */
+        s->fw.provisioning_state = VAMT_PROVISIONING_POST;
+        s->fw.control_mode = VAMT_CONTROL_MODE_ACM;
+    }
     vamt_platform_init(&s->platform);
-    s->me = vamt_me_new(&s->fw, &vamt_platform_ops, &s->platform);
+    s->platform_ops = vamt_platform_ops;
+    if (s->nvram_path) {
+        s->platform_ops.state_changed = vamt_core_state_changed;
+    }
+    s->me = vamt_me_new(&s->fw, &s->platform_ops, &s->platform);
+    if (s->nvram_path) {
+        s->nvram = vamt_nvram_open(s->nvram_path, s->me, errp);
+        if (!s->nvram) {
+            return false;
+        }
+    }
+    /* after the NVRAM load: admin-secret wins over a saved password */
     if (password) {
         vamt_me_set_admin_password(s->me, password);
     }
@@ -459,6 +489,8 @@ static void vamt_exit(PCIDevice *pd)
     g_clear_pointer(&s->bus_blob, g_free);
     g_clear_pointer(&s->me_blob, g_free);
     g_clear_pointer(&s->listener, vamt_listener_free);
+    /* writes what is pending, so before the ME goes */
+    g_clear_pointer(&s->nvram, vamt_nvram_close);
     if (s->me) {
         g_clear_pointer(&s->me, vamt_me_free);
         vamt_platform_cleanup(&s->platform);
@@ -565,6 +597,10 @@ static int vamt_post_load(void *opaque, int version_id)
         error_report("vamt: the migrated ME state is not valid");
         return -EINVAL;
     }
+    /* the destination owns the NVRAM file from now on */
+    if (s->nvram) {
+        vamt_nvram_schedule_write(s->nvram);
+    }
     qemu_bh_schedule(s->bh);
     return 0;
 }
@@ -610,6 +646,7 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_UINT32("fwsts6", VamtState, fwsts[5], 0),
     DEFINE_PROP_STRING("listen", VamtState, listen),
     DEFINE_PROP_STRING("admin-secret", VamtState, admin_secret),
+    DEFINE_PROP_STRING("nvram", VamtState, nvram_path),
 };
 
 static void vamt_get_listen_port(Object *obj, Visitor *v, const char *name,
@@ -654,6 +691,9 @@ static void vamt_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "admin-secret",
         "id of a secret object holding the AMT admin password "
         "(8 to 32 characters)");
+    object_class_property_set_description(klass, "nvram",
+        "file keeping the ME's state (users, settings, logs) across QEMU "
+        "restarts; created if missing; /dev/fdset/N works");
     for (int i = 0; i < VAMT_FWSTS_COUNT; i++) {
         g_autofree char *name = g_strdup_printf("fwsts%d", i + 1);
         g_autofree char *desc = g_strdup_printf(

@@ -15,6 +15,7 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/config-file.h"
+#include "qemu/datadir.h"
 #include "qemu/main-loop.h"
 #include "qemu/option.h"
 #include "qemu/timer.h"
@@ -141,44 +142,267 @@ static bool vamt_platform_power_request(void *opaque, VamtPowerState request)
     return true;
 }
 
-static bool vamt_platform_set_boot_target(void *opaque, VamtBootTarget target)
+/*
+ * One-time boot overrides.
+ *
+ * SeaBIOS (and OVMF) try the devices of the fw_cfg "bootorder" file
+ * first, in bootindex order, and only then the rest by the CMOS boot
+ * order that -boot / qemu_boot_set() write; with -kernel, the
+ * linuxboot ROM comes first with bootindex 0.  So the CMOS order alone
+ * loses to any device that has a bootindex.  Instead, the target device
+ * gets a bootindex below all others through QOM, and
+ * fw_cfg_machine_reset() writes the new bootorder at the next reset;
+ * after the overridden boot, the devices get their own values back.
+ */
+
+typedef struct BootDevice {
+    Object *obj;
+    VamtBootTarget kind;                /* VAMT_BOOT_DEFAULT: other */
+    int32_t bootindex;
+    char *path;
+} BootDevice;
+
+static void boot_device_clear(gpointer data)
 {
-    VamtPlatform *p = opaque;
-    static const char *const order[] = {
-        [VAMT_BOOT_PXE] = "n",
-        [VAMT_BOOT_CD] = "d",
-        [VAMT_BOOT_HDD] = "c",
-    };
+    g_free(((BootDevice *)data)->path);
+}
+
+/* A NIC can boot from the network if it has an option ROM. */
+static bool nic_has_rom(Object *obj)
+{
+    /* virtio-net-device: romfile is its proxy's, virtio-net-pci */
+    Object *o[] = { obj, obj->parent };
+
+    for (int i = 0; i < ARRAY_SIZE(o); i++) {
+        g_autofree char *rom = NULL;
+
+        if (o[i] && object_property_find(o[i], "romfile")) {
+            rom = object_property_get_str(o[i], "romfile", NULL);
+            return rom && *rom;
+        }
+    }
+    return true;
+}
+
+static VamtBootTarget boot_device_kind(Object *obj)
+{
+    if (object_dynamic_cast(obj, "ide-cd") ||
+        object_dynamic_cast(obj, "scsi-cd")) {
+        return VAMT_BOOT_CD;
+    }
+    if (object_property_find(obj, "netdev")) {
+        return nic_has_rom(obj) ? VAMT_BOOT_PXE : VAMT_BOOT_DEFAULT;
+    }
+    if (object_property_find(obj, "drive")) {
+        return VAMT_BOOT_HDD;
+    }
+    return VAMT_BOOT_DEFAULT;
+}
+
+/* Every realized device that owns a bootindex (aliases excluded) */
+static int collect_boot_device(Object *obj, void *opaque)
+{
+    GArray *devs = opaque;
+    ObjectProperty *prop = object_property_find(obj, "bootindex");
+    DeviceState *dev = (DeviceState *)object_dynamic_cast(obj, TYPE_DEVICE);
+    BootDevice d;
+
+    if (!dev || !dev->realized || !prop || prop->resolve || !prop->set) {
+        return 0;
+    }
+    d.obj = obj;
+    d.kind = boot_device_kind(obj);
+    d.bootindex = object_property_get_int(obj, "bootindex", NULL);
+    d.path = object_get_canonical_path(obj);
+    g_array_append_val(devs, d);
+    return 0;
+}
+
+static GArray *boot_devices(void)
+{
+    GArray *devs = g_array_new(false, false, sizeof(BootDevice));
+
+    g_array_set_clear_func(devs, boot_device_clear);
+    object_child_foreach_recursive(qdev_get_machine(), collect_boot_device,
+                                   devs);
+    return devs;
+}
+
+/* The device of @kind first in the boot order, or the first by path */
+static BootDevice *boot_device_pick(GArray *devs, VamtBootTarget kind)
+{
+    BootDevice *best = NULL;
+
+    for (guint i = 0; i < devs->len; i++) {
+        BootDevice *d = &g_array_index(devs, BootDevice, i);
+        uint32_t di = d->bootindex, bi;
+
+        if (d->kind != kind) {
+            continue;
+        }
+        bi = best ? best->bootindex : 0;
+        /* as unsigned, -1 (none) sorts after every bootindex */
+        if (!best || di < bi || (di == bi && strcmp(d->path, best->path) < 0)) {
+            best = d;
+        }
+    }
+    return best;
+}
+
+static bool boot_set_index(VamtPlatform *p, Object *obj, int32_t old,
+                           int32_t bootindex)
+{
+    VamtBootSaved saved = { obj, old };
     Error *err = NULL;
 
-    if (target == VAMT_BOOT_DEFAULT) {
-        p->boot_override = NULL;
-        qemu_boot_set(p->normal_boot_order, &err);
-    } else if (target < G_N_ELEMENTS(order) && order[target]) {
-        p->boot_override = order[target];
-        qemu_boot_set(order[target], &err);
-    } else {
-        return false;   /* BIOS setup: SeaBIOS has none */
-    }
+    object_property_set_int(obj, "bootindex", bootindex, &err);
     if (err) {
         error_free(err);
         return false;
     }
-    trace_vamt_boot_target(target);
+    for (guint i = 0; i < p->boot_saved->len; i++) {
+        if (g_array_index(p->boot_saved, VamtBootSaved, i).dev == obj) {
+            return true;    /* the first value is the device's own */
+        }
+    }
+    object_ref(obj);
+    g_array_append_val(p->boot_saved, saved);
     return true;
 }
 
-/* An AMT boot override lasts one boot. */
-void vamt_platform_reset(VamtPlatform *p)
+/* Give the changed devices their own bootindex back. */
+static void boot_restore(VamtPlatform *p)
 {
+    guint i;
+
+    /* free all the slots first: an old value may be another's new one */
+    for (i = 0; i < p->boot_saved->len; i++) {
+        VamtBootSaved *s = &g_array_index(p->boot_saved, VamtBootSaved, i);
+
+        object_property_set_int(s->dev, "bootindex", -1, NULL);
+    }
+    for (i = 0; i < p->boot_saved->len; i++) {
+        VamtBootSaved *s = &g_array_index(p->boot_saved, VamtBootSaved, i);
+        g_autofree char *path = object_get_canonical_path(s->dev);
+
+        if (s->bootindex >= 0) {
+            object_property_set_int(s->dev, "bootindex", s->bootindex, NULL);
+        }
+        trace_vamt_boot_restore(path ?: "?", s->bootindex);
+        object_unref(s->dev);
+    }
+    g_array_set_size(p->boot_saved, 0);
+}
+
+static int boot_index_desc(gconstpointer a, gconstpointer b)
+{
+    const BootDevice *da = a, *db = b;
+
+    return da->bootindex < db->bootindex ? 1 :
+           da->bootindex > db->bootindex ? -1 : 0;
+}
+
+/* Put the device first in the boot order: bootindex 0. */
+static bool boot_override_apply(VamtPlatform *p, VamtBootTarget kind)
+{
+    g_autoptr(GArray) devs = boot_devices();
+    BootDevice *t = boot_device_pick(devs, kind);
+    g_autofree char *path = NULL;
+    BootDevice target;
     Error *err = NULL;
 
-    if (p->boot_override && p->boot_override_armed) {
-        p->boot_override = NULL;
-        p->boot_override_armed = false;
-        qemu_boot_set(p->normal_boot_order, &err);
+    if (!t) {
+        return false;   /* no such device, or a NIC without a ROM */
+    }
+    target = *t;
+    target.path = NULL;
+    path = g_strdup(t->path);
+    if (target.bootindex == 0) {
+        trace_vamt_boot_override(path, 0, 0);
+        return true;
+    }
+    check_boot_index(0, &err);
+    if (err) {
+        bool movable = false;
+
+        /*
+         * 0 is taken.  If a device holds it, every device moves one
+         * place down, from the last up so no two ever share an index;
+         * if the firmware holds it (-kernel), nothing can come first.
+         */
         error_free(err);
-    } else if (p->boot_override) {
+        for (guint i = 0; i < devs->len; i++) {
+            movable |= g_array_index(devs, BootDevice, i).bootindex == 0;
+        }
+        if (!movable) {
+            return false;
+        }
+        if (!boot_set_index(p, target.obj, target.bootindex, -1)) {
+            return false;
+        }
+        g_array_sort(devs, boot_index_desc);
+        for (guint i = 0; i < devs->len; i++) {
+            BootDevice *d = &g_array_index(devs, BootDevice, i);
+
+            if (d->obj == target.obj || d->bootindex < 0) {
+                continue;
+            }
+            if (d->bootindex == INT32_MAX ||
+                !boot_set_index(p, d->obj, d->bootindex, d->bootindex + 1)) {
+                boot_restore(p);
+                return false;
+            }
+        }
+    }
+    if (!boot_set_index(p, target.obj, target.bootindex, 0)) {
+        boot_restore(p);
+        return false;
+    }
+    trace_vamt_boot_override(path, target.bootindex, 0);
+    return true;
+}
+
+static bool vamt_platform_set_boot_target(void *opaque, VamtBootTarget target)
+{
+    VamtPlatform *p = opaque;
+
+    /* a new request replaces the pending one */
+    boot_restore(p);
+    p->boot_override = VAMT_BOOT_DEFAULT;
+    p->boot_override_armed = false;
+    trace_vamt_boot_target(target);
+    switch (target) {
+    case VAMT_BOOT_DEFAULT:
+        return true;
+    case VAMT_BOOT_PXE:
+    case VAMT_BOOT_CD:
+    case VAMT_BOOT_HDD:
+        if (!boot_override_apply(p, target)) {
+            return false;
+        }
+        p->boot_override = target;
+        return true;
+    default:
+        return false;   /* BIOS setup: SeaBIOS has none */
+    }
+}
+
+/*
+ * Called from the device's reset hold phase, which runs before the
+ * legacy reset handlers and so before fw_cfg_machine_reset() writes the
+ * bootorder (registered later, at machine-done): the first reset after
+ * an override starts its boot, the second restores the normal order.
+ */
+void vamt_platform_reset(VamtPlatform *p)
+{
+    if (p->boot_override == VAMT_BOOT_DEFAULT) {
+        return;
+    }
+    if (p->boot_override_armed) {
+        boot_restore(p);
+        p->boot_override = VAMT_BOOT_DEFAULT;
+        p->boot_override_armed = false;
+    } else {
         p->boot_override_armed = true;
     }
 }
@@ -214,6 +438,49 @@ static const char *smbios_opt(const char *type, const char *field,
     return l.value;
 }
 
+/*
+ * SeaBIOS builds the SMBIOS type 0 table itself, from its version string
+ * and a fixed release date, unless -smbios type=0 is given.  Its image
+ * holds the version as a string of its own ("1.16.2-debian-1.16.2-1"),
+ * next to the format "SeaBIOS (version %s)".
+ */
+#define SEABIOS_BANNER          "SeaBIOS (version %s)"
+#define SEABIOS_SMBIOS_DATE     "04/01/2014"
+
+/* "major.minor.patch" with an optional "-suffix" */
+static bool looks_like_version(const char *str)
+{
+    unsigned dots = 0;
+    const char *p = str;
+
+    for (; g_ascii_isdigit(*p) || *p == '.'; p++) {
+        dots += *p == '.';
+    }
+    return g_ascii_isdigit(str[0]) && dots == 2 && (!*p || *p == '-') &&
+           strlen(str) < 48;
+}
+
+static char *seabios_version(MachineState *ms)
+{
+    g_autofree char *path = qemu_find_file(QEMU_FILE_TYPE_BIOS,
+                                           ms->firmware ?: "bios-256k.bin");
+    g_autofree char *image = NULL;
+    gsize len, pos;
+
+    if (!path || !g_file_get_contents(path, &image, &len, NULL) ||
+        !memmem(image, len, SEABIOS_BANNER, strlen(SEABIOS_BANNER))) {
+        return NULL;
+    }
+    /* the version is one of the image's NUL-terminated strings */
+    for (pos = 0; pos < len; pos += strnlen(image + pos, len - pos) + 1) {
+        if (memchr(image + pos, '\0', len - pos) &&
+            looks_like_version(image + pos)) {
+            return g_strdup(image + pos);
+        }
+    }
+    return NULL;
+}
+
 static void collect_nic(NICState *nic, void *opaque)
 {
     VamtInventory *inv = opaque;
@@ -240,9 +507,13 @@ static const VamtInventory *vamt_platform_inventory(void *opaque)
     }
 
     /* What QEMU puts into the SMBIOS tables (hw/i386/fw_cfg.c) */
+    if (!p->seabios_version) {
+        p->seabios_version = seabios_version(ms) ?: g_strdup("");
+    }
     inv->bios_vendor = smbios_opt("0", "vendor", "SeaBIOS");
-    inv->bios_version = smbios_opt("0", "version", "");
-    inv->bios_date = smbios_opt("0", "date", "");
+    inv->bios_version = smbios_opt("0", "version", p->seabios_version);
+    inv->bios_date = smbios_opt("0", "date", *p->seabios_version ?
+                                SEABIOS_SMBIOS_DATE : "");
     inv->system_manufacturer = smbios_opt("1", "manufacturer", "QEMU");
     inv->system_product = smbios_opt("1", "product", mc->desc);
     inv->system_version = smbios_opt("1", "version", mc->name);
@@ -252,6 +523,7 @@ static const VamtInventory *vamt_platform_inventory(void *opaque)
     inv->chassis_manufacturer = smbios_opt("3", "manufacturer", "QEMU");
     vamt_uuid_swap_fields(inv->system_uuid, qemu_uuid.data);
     inv->cpus = ms->smp.cpus;
+    inv->cpu_sockets = ms->smp.sockets;
     inv->cpu_model = p->cpu_model;
     inv->cpu_max_mhz = 2000;
     inv->ram_bytes = ms->ram_size;
@@ -287,17 +559,15 @@ const VamtPlatformOps vamt_platform_ops = {
 
 void vamt_platform_init(VamtPlatform *p)
 {
-    MachineState *ms = MACHINE(qdev_get_machine());
-
     p->power_bh = qemu_bh_new(vamt_platform_power_bh, p);
-    p->normal_boot_order = g_strdup(ms->boot_config.order ?
-                                    ms->boot_config.order :
-                                    MACHINE_GET_CLASS(ms)->default_boot_order);
+    p->boot_saved = g_array_new(false, false, sizeof(VamtBootSaved));
 }
 
 void vamt_platform_cleanup(VamtPlatform *p)
 {
     qemu_bh_delete(p->power_bh);
-    g_free(p->normal_boot_order);
+    boot_restore(p);
+    g_array_free(p->boot_saved, true);
     g_free(p->cpu_model);
+    g_free(p->seabios_version);
 }

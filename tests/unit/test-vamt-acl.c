@@ -541,6 +541,7 @@ static void test_hardware_asset_user(void)
     g_assert_cmpint(atoi(eoi_status), ==, PT_NOT_PERMITTED);
     g_assert_cmpuint(e->fake.power_requests->len, ==, 0);
     g_assert_cmpint(wrong->status, ==, 401);
+    g_assert_nonnull(handle);    /* the entry was created */
     env_free(e);
 }
 
@@ -686,6 +687,7 @@ static void test_lockout_audited(void)
     e->fake.ms += VAMT_DIGEST_LOCKOUT_MS;
     unlocked = wsman_get(e, "typo", "Typ0-free", CIM "CIM_Chassis");
     g_assert_cmpint(unlocked->status, ==, 200);
+    g_assert_nonnull(handle);    /* the entry was created */
     env_free(e);
 }
 
@@ -699,6 +701,7 @@ static void test_local_only_user(void)
 
     g_assert_cmpint(r->status, ==, 401);
     g_assert_cmpuint(e->fake.power_requests->len, ==, 0);
+    g_assert_nonnull(handle);    /* the entry was created */
     env_free(e);
 }
 
@@ -749,6 +752,7 @@ static void test_acl_realm_user(void)
     escalate = wsman_invoke(e, "acl-only", "Acl-0nly", AUTH_SERVICE,
                             "UpdateUserAclEntryEx", escalate_args);
     assert_return_value(escalate, "16");
+    g_assert_nonnull(handle);    /* the entry was created */
     env_free(e);
 }
 
@@ -779,6 +783,7 @@ static void test_pull_needs_realm(void)
     assert_access_denied(stolen);
     g_assert_cmpint(own->status, ==, 200);
     g_assert_nonnull(strstr(own->body->str, "AMT_AuditLog"));
+    g_assert_nonnull(handle);    /* the entry was created */
     env_free(e);
 }
 

@@ -134,6 +134,7 @@ static const AclClassRule class_rules[] = {
     { "CIM_Chip",                       HW_ASSET,             PT_ADMIN },
     { "CIM_PhysicalMemory",             HW_ASSET,             PT_ADMIN },
     { "CIM_MediaAccessDevice",          HW_ASSET,             PT_ADMIN },
+    { "CIM_Battery",                    HW_ASSET,             PT_ADMIN },
 
     /* security, certificates, remote access (CIRA): administration */
     { "AMT_TLSSettingData",             PT_ADMIN,             PT_ADMIN },

@@ -20,7 +20,36 @@ struct VamtAmt {
     const VamtPlatformOps *ops;
     void *opaque;
     VamtAmtState state;
+    /* the saved state at the last check, to notice changes */
+    GByteArray *last_saved;
 };
+
+/*
+ * Comparing saved forms catches every change, including those CIM
+ * providers make in place, and no write follows a Put of the same values.
+ */
+static void amt_check_changed(VamtAmt *amt, bool notify)
+{
+    GByteArray *now;
+
+    if (!amt->ops->state_changed) {
+        return;
+    }
+    now = g_byte_array_new();
+    vamt_amt_save(amt, now);
+    if (amt->last_saved && amt->last_saved->len == now->len &&
+        !memcmp(amt->last_saved->data, now->data, now->len)) {
+        g_byte_array_unref(now);
+        return;
+    }
+    if (amt->last_saved) {
+        g_byte_array_unref(amt->last_saved);
+    }
+    amt->last_saved = now;
+    if (notify) {
+        amt->ops->state_changed(amt->opaque);
+    }
+}
 
 static void amt_defaults(VamtAmt *amt)
 {
@@ -66,11 +95,15 @@ VamtAmt *vamt_amt_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
     amt->ops = ops;
     amt->opaque = opaque;
     amt_defaults(amt);
+    amt_check_changed(amt, false);
     return amt;
 }
 
 void vamt_amt_free(VamtAmt *amt)
 {
+    if (amt->last_saved) {
+        g_byte_array_unref(amt->last_saved);
+    }
     g_free(amt);
 }
 
@@ -102,12 +135,14 @@ const char *vamt_amt_realm(VamtAmt *amt)
 void vamt_amt_set_realm(VamtAmt *amt, const char *realm)
 {
     g_strlcpy(amt->state.realm, realm, sizeof(amt->state.realm));
+    vamt_amt_check_changed(amt);
 }
 
 void vamt_amt_set_admin_password(VamtAmt *amt, const char *password)
 {
     vamt_digest_ha1(amt->state.admin_name, amt->state.realm, password,
                     amt->state.admin_ha1);
+    vamt_amt_check_changed(amt);
 }
 
 static VamtAmtUser *find_user_by_name(VamtAmt *amt, const char *name)
@@ -182,6 +217,7 @@ uint32_t vamt_amt_add_user(VamtAmt *amt, const char *name,
             g_strlcpy(u->ha1, ha1_hex, sizeof(u->ha1));
             u->access = access;
             u->realms = realms;
+            vamt_amt_check_changed(amt);
             return u->handle;
         }
     }
@@ -221,6 +257,7 @@ void vamt_log_event(VamtAmt *amt, const VamtEventRecord *record)
         s->events[slot].timestamp = vamt_amt_now(amt);
     }
     s->event_count++;
+    vamt_amt_check_changed(amt);
 }
 
 void vamt_audit_event_ex(VamtAmt *amt, unsigned event, const char *user,
@@ -245,6 +282,7 @@ void vamt_audit_event_ex(VamtAmt *amt, unsigned event, const char *user,
         memcpy(r->extended, extended, r->extended_len);
     }
     s->audit_count++;
+    vamt_amt_check_changed(amt);
 }
 
 void vamt_audit_event(VamtAmt *amt, unsigned event, const char *user)
@@ -368,6 +406,7 @@ void vamt_amt_apply_boot(VamtAmt *amt, const char *user)
     if (target != VAMT_BOOT_DEFAULT) {
         vamt_audit_event(amt, VAMT_AUDIT_SET_BOOT_OPTIONS, user);
     }
+    vamt_amt_check_changed(amt);
 }
 
 void vamt_amt_notify_boot(VamtAmt *amt)
@@ -637,5 +676,12 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
         return false;
     }
     amt->state = *s;
+    /* what was loaded is saved already: no change to report */
+    amt_check_changed(amt, false);
     return true;
+}
+
+void vamt_amt_check_changed(VamtAmt *amt)
+{
+    amt_check_changed(amt, true);
 }

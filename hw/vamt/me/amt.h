@@ -263,5 +263,13 @@ void vamt_amt_notify_boot(VamtAmt *amt);
 /* The whole VamtAmtState as a versioned blob, and back. */
 void vamt_amt_save(VamtAmt *amt, GByteArray *out);
 bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len);
+/*
+ * Call ops->state_changed if what vamt_amt_save() writes differs from the
+ * last call, vamt_amt_new() or vamt_amt_load().  The core calls it after
+ * its own changes; callers that change VamtAmtState in place (a console
+ * request) call it when they are done.  Costs nothing without
+ * ops->state_changed.
+ */
+void vamt_amt_check_changed(VamtAmt *amt);
 
 #endif

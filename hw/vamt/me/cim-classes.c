@@ -1713,29 +1713,38 @@ static const VamtCimClass bios_class = {
 };
 
 static const VamtCimClass processor_class;
+static unsigned cpu_sockets(const VamtInventory *inv)
+{
+    return MAX(inv->cpu_sockets, 1);
+}
+
 static void processor_list(VamtAmt *amt, GPtrArray *out)
 {
     const VamtInventory *inv = inventory(amt);
-    VamtCimInstance *inst = vamt_cim_new(&processor_class);
 
-    /* one package: vCPUs are cores, not sockets */
-    vamt_cim_str(inst, "CreationClassName", "CIM_Processor");
-    vamt_cim_str(inst, "DeviceID", "CPU 0");
-    vamt_cim_str(inst, "SystemCreationClassName", COMPUTER_SYSTEM);
-    vamt_cim_str(inst, "SystemName", MANAGED_SYSTEM);
-    vamt_cim_str(inst, "ElementName", "Managed System CPU");
-    vamt_cim_uint(inst, "Family", 1);
-    vamt_cim_str(inst, "OtherFamilyDescription", str_or_empty(inv->cpu_model));
-    vamt_cim_uint(inst, "CurrentClockSpeed", inv->cpu_max_mhz);
-    vamt_cim_uint(inst, "MaxClockSpeed", inv->cpu_max_mhz);
-    vamt_cim_uint(inst, "ExternalBusClockSpeed", 100);
-    vamt_cim_uint(inst, "CPUStatus", 1);
-    vamt_cim_uint(inst, "EnabledState", 2);
-    vamt_cim_uint(inst, "HealthState", 5);
-    vamt_cim_uint(inst, "OperationalStatus", 0);
-    vamt_cim_uint(inst, "UpgradeMethod", 2);
-    vamt_cim_str(inst, "Role", "Central");
-    g_ptr_array_add(out, inst);
+    /* one CIM_Processor per socket, as SMBIOS type 4 */
+    for (unsigned i = 0; i < cpu_sockets(inv); i++) {
+        VamtCimInstance *inst = vamt_cim_new(&processor_class);
+
+        vamt_cim_str(inst, "CreationClassName", "CIM_Processor");
+        vamt_cim_printf(inst, "DeviceID", "CPU %u", i);
+        vamt_cim_str(inst, "SystemCreationClassName", COMPUTER_SYSTEM);
+        vamt_cim_str(inst, "SystemName", MANAGED_SYSTEM);
+        vamt_cim_str(inst, "ElementName", "Managed System CPU");
+        vamt_cim_uint(inst, "Family", 1);
+        vamt_cim_str(inst, "OtherFamilyDescription",
+                     str_or_empty(inv->cpu_model));
+        vamt_cim_uint(inst, "CurrentClockSpeed", inv->cpu_max_mhz);
+        vamt_cim_uint(inst, "MaxClockSpeed", inv->cpu_max_mhz);
+        vamt_cim_uint(inst, "ExternalBusClockSpeed", 100);
+        vamt_cim_uint(inst, "CPUStatus", 1);
+        vamt_cim_uint(inst, "EnabledState", 2);
+        vamt_cim_uint(inst, "HealthState", 5);
+        vamt_cim_uint(inst, "OperationalStatus", 0);
+        vamt_cim_uint(inst, "UpgradeMethod", 2);
+        vamt_cim_str(inst, "Role", "Central");
+        g_ptr_array_add(out, inst);
+    }
 }
 
 static const VamtCimClass processor_class = {
@@ -1748,17 +1757,20 @@ static void chip_list(VamtAmt *amt, GPtrArray *out)
 {
     const VamtInventory *inv = inventory(amt);
     const char *model = str_or_empty(inv->cpu_model);
-    VamtCimInstance *inst = vamt_cim_new(&chip_class);
     g_autofree char *vendor = g_strndup(model, strcspn(model, " "));
 
-    vamt_cim_str(inst, "CreationClassName", "CIM_Chip");
-    vamt_cim_str(inst, "Tag", "CPU 0");
-    vamt_cim_str(inst, "ElementName", "Managed System Processor Chip");
-    vamt_cim_str(inst, "Manufacturer", vendor);
-    vamt_cim_str(inst, "Version", model);
-    vamt_cim_bool(inst, "CanBeFRUed", true);
-    vamt_cim_uint(inst, "OperationalStatus", 0);
-    g_ptr_array_add(out, inst);
+    for (unsigned i = 0; i < cpu_sockets(inv); i++) {
+        VamtCimInstance *inst = vamt_cim_new(&chip_class);
+
+        vamt_cim_str(inst, "CreationClassName", "CIM_Chip");
+        vamt_cim_printf(inst, "Tag", "CPU %u", i);
+        vamt_cim_str(inst, "ElementName", "Managed System Processor Chip");
+        vamt_cim_str(inst, "Manufacturer", vendor);
+        vamt_cim_str(inst, "Version", model);
+        vamt_cim_bool(inst, "CanBeFRUed", true);
+        vamt_cim_uint(inst, "OperationalStatus", 0);
+        g_ptr_array_add(out, inst);
+    }
 }
 
 static const VamtCimClass chip_class = {
@@ -2102,6 +2114,12 @@ EMPTY_CLASS(screen_setting_class, "IPS_ScreenSettingData", VAMT_NS_IPS,
 EMPTY_CLASS(proxy_access_class, "IPS_HTTPProxyAccessPoint", VAMT_NS_IPS,
             keys_service);
 
+/* A desktop has no battery (see absent_device) */
+static const VamtCimClass battery_class = {
+    .name = "CIM_Battery", .ns_prefix = VAMT_NS_CIM,
+    .keys = keys_device, .absent_device = true,
+};
+
 static const VamtCimClass *const classes[] = {
     &software_identity_class, &setup_service_class, &host_setup_class,
     &general_settings_class, &computer_system_class, &power_service_class,
@@ -2119,7 +2137,7 @@ static const VamtCimClass *const classes[] = {
     &certificate_class, &key_pair_class, &tls_credential_class,
     &mps_sap_class, &cira_credential_class, &cira_applies_class,
     &cira_rule_class, &mps_password_class, &proxy_access_class,
-    &screen_setting_class,
+    &screen_setting_class, &battery_class,
 };
 
 const VamtCimClass *vamt_cim_find_class(const char *resource_uri)

@@ -103,6 +103,12 @@ struct VamtCimClass {
                             VamtCimEpr *created);
     VamtCimStatus (*delete)(VamtAmt *amt, const VamtCimInstance *target);
     const VamtCimMethod *methods;   /* { NULL } terminated, or NULL */
+    /*
+     * A device the platform does not have (a desktop's battery): Get
+     * without selectors answers an empty instance, as consoles expect,
+     * and enumerations are empty.
+     */
+    bool absent_device;
 };
 
 /* Instances */
@@ -110,6 +116,7 @@ VamtCimInstance *vamt_cim_new(const VamtCimClass *cls);
 VamtCimInstance *vamt_cim_new_output(const char *class_name,
                                      const char *ns_prefix);
 void vamt_cim_free(VamtCimInstance *inst);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VamtCimInstance, vamt_cim_free)
 void vamt_cim_str(VamtCimInstance *inst, const char *name,
                   const char *value);
 void G_GNUC_PRINTF(3, 4) vamt_cim_printf(VamtCimInstance *inst,

@@ -82,6 +82,8 @@ static void me_handle(void *opaque, const VamtHttpRequest *req,
     VamtMe *me = opaque;
 
     vamt_wsman_http_handle(me->wsman, req, rsp);
+    /* CIM providers change settings in place */
+    vamt_amt_check_changed(me->amt);
 }
 
 static const VamtHttpServerOps me_http_ops = {

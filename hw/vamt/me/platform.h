@@ -61,6 +61,7 @@ typedef struct VamtInventory {
     const char *chassis_manufacturer;
     uint8_t system_uuid[16];            /* SMBIOS byte order */
     unsigned cpus;
+    unsigned cpu_sockets;
     const char *cpu_model;
     unsigned cpu_max_mhz;
     uint64_t ram_bytes;
@@ -92,6 +93,12 @@ typedef struct VamtPlatformOps {
      * machine (IPS_OptInService.StartOptIn); @code 0 hides it again.
      */
     void (*show_consent_code)(void *opaque, uint32_t code);
+    /*
+     * Optional: what vamt_amt_save() writes has changed (a console's
+     * request, a log record, a boot), so a platform with NVRAM should
+     * save it.  Not called for vamt_amt_load() itself.
+     */
+    void (*state_changed)(void *opaque);
 } VamtPlatformOps;
 
 #endif

@@ -543,7 +543,15 @@ static void op_get(VamtWsman *ws, const Request *req,
     g_autoptr(GPtrArray) list = NULL;
     VamtCimInstance *inst;
     VamtCimStatus st = resolve(ws->amt, cls, req->selectors, &list, &inst);
+    g_autoptr(VamtCimInstance) empty = NULL;
 
+    /* MeshCommander's hardware page needs a 200 for CIM_Battery */
+    if (st == VAMT_CIM_NOT_FOUND && cls->absent_device &&
+        (!req->selectors || !req->selectors->len)) {
+        empty = vamt_cim_new(cls);
+        inst = empty;
+        st = VAMT_CIM_OK;
+    }
     if (st != VAMT_CIM_OK) {
         fault(ws, req, fault_of_status(st), rsp);
         return;

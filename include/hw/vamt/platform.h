@@ -10,14 +10,25 @@
 #include "hw/vamt/me/firmware.h"
 #include "hw/vamt/me/platform.h"
 
+typedef struct VamtBootSaved {
+    Object *dev;                        /* holds a reference */
+    int32_t bootindex;                  /* the device's own, or -1 */
+} VamtBootSaved;
+
 typedef struct VamtPlatform {
     QEMUBH *power_bh;
     VamtPowerState pending_request;     /* 0: none */
-    char *normal_boot_order;
-    const char *boot_override;          /* one-time boot order, or NULL */
+    /*
+     * A one-time boot override moves the target device to the front of
+     * the firmware's boot order (its bootindex) for one boot; the
+     * devices it changed and their own bootindex are kept to restore.
+     */
+    VamtBootTarget boot_override;       /* VAMT_BOOT_DEFAULT: none */
     bool boot_override_armed;           /* the override's boot has begun */
+    GArray *boot_saved;                 /* VamtBootSaved */
     VamtInventory inventory;
     char *cpu_model;
+    char *seabios_version;              /* cached; "" if unknown */
 } VamtPlatform;
 
 /* The ops take the VamtPlatform as their opaque. */

@@ -10,6 +10,7 @@
 #include "hw/pci/pci_device.h"
 #include "qapi/qapi-types-vamt.h"
 #include "hw/vamt/listener.h"
+#include "hw/vamt/nvram.h"
 #include "hw/vamt/platform.h"
 #include "hw/vamt/me/firmware.h"
 #include "hw/vamt/me/me.h"
@@ -43,6 +44,8 @@ struct VamtState {
 
     /* the ME's management service and the platform it manages */
     VamtPlatform platform;
+    VamtPlatformOps platform_ops;   /* the platform's, plus NVRAM saving */
+    VamtNvram *nvram;
     VamtMe *me;
     VamtListener *listener;
 
@@ -58,6 +61,7 @@ struct VamtState {
     uint32_t fwsts[VAMT_FWSTS_COUNT];
     char *listen;               /* host socket for the web service */
     char *admin_secret;         /* id of a secret object */
+    char *nvram_path;           /* file keeping the ME state, or NULL */
 };
 
 VamtInfo *vamt_query(VamtState *s);

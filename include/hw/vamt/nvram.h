@@ -1,0 +1,26 @@
+/*
+ * vAMT: the ME's NVRAM, a file that keeps its state across QEMU restarts
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_VAMT_NVRAM_H
+#define HW_VAMT_NVRAM_H
+
+#include "hw/vamt/me/me.h"
+
+typedef struct VamtNvram VamtNvram;
+
+/*
+ * Open (or create) the NVRAM file @path, which may be /dev/fdset/N, and
+ * load the state it holds into @me; a file without a readable state
+ * leaves @me at factory defaults, with a warning.  @me must outlive the
+ * returned object.
+ */
+VamtNvram *vamt_nvram_open(const char *path, VamtMe *me, Error **errp);
+/* Write a pending change, then close; NULL is fine. */
+void vamt_nvram_close(VamtNvram *nv);
+/* The ME state changed: save it within a second. */
+void vamt_nvram_schedule_write(VamtNvram *nv);
+
+#endif

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// MeshCommander against vAMT, headless: MeshCentral's own AMT stack
+// (amt-wsman-comm.js, amt-wsman.js, amt.js from the pinned npm package,
+// unmodified) driven through the calls MeshCommander's pages make, in
+// MeshCommander's order (spec/wsman.md 3.1, captures/meshcommander-connect):
+// connect, hardware page, event log, audit log, power actions.  Each check
+// is what a MeshCommander user would look at; power actions are confirmed
+// by QEMU's run state and by the guest really booting again.  Prints TAP.
+'use strict';
+
+const path = require('path');
+const H = require('./harness.js');
+
+const vm = H.vmUnderTest();
+const tap = new H.Tap();
+const amtDir = path.join(vm.nodeModules, 'meshcentral', 'amt');
+const CreateWsmanComm = require(path.join(amtDir, 'amt-wsman-comm.js'));
+const WsmanStackCreateService = require(path.join(amtDir, 'amt-wsman.js'));
+const AmtStackCreateService = require(path.join(amtDir, 'amt.js'));
+
+// As MeshCentral's amtmanager.js builds it for a direct (non-CIRA,
+// non-TLS) connection
+const comm = CreateWsmanComm(vm.host, vm.port, vm.user, vm.password, 0);
+const amtstack = AmtStackCreateService(WsmanStackCreateService(comm));
+
+// The stack is callback-based; a stuck exchange must fail, not hang
+function withTimeout(what, executor, ms = 30000) {
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
+        executor((value) => { clearTimeout(timer); resolve(value); });
+    });
+}
+
+function batchEnum(names, continueOnError) {
+    return withTimeout(`BatchEnum ${names.join(' ')}`, (done) =>
+        amtstack.BatchEnum('', names, (stack, name, responses, status) =>
+            done({ responses, status }), null, continueOnError));
+}
+
+function enumerate(name) {
+    return withTimeout(`Enum ${name}`, (done) =>
+        amtstack.Enum(name, (stack, n, items, status) => done({ items, status })));
+}
+
+// amtstack.<method>(...args, callback): resolves to { body, status }
+function call(method, ...args) {
+    return withTimeout(method, (done) =>
+        amtstack[method](...args, (stack, name, response, status) =>
+            done({ body: response && response.Body, status })));
+}
+
+function messageLog() {
+    return withTimeout('GetMessageLog', (done) =>
+        amtstack.GetMessageLog((stack, messages, tag, status) => done({ messages, status })));
+}
+
+function auditLog() {
+    return withTimeout('GetAuditLog', (done) =>
+        amtstack.GetAuditLog((stack, records, status) => done({ records, status })));
+}
+
+const instance = (items, id) => (items || []).find((x) => x && x.InstanceID === id);
+const bodyOf = (batch, cls) => batch.responses[cls] && batch.responses[cls].response;
+const statusOf = (batch, cls) => batch.responses[cls] ? batch.responses[cls].status : 'not requested';
+const asArray = (v) => (v === undefined || v === null) ? [] : (Array.isArray(v) ? v : [v]);
+
+async function currentPowerState() {
+    const r = await batchEnum(['CIM_ServiceAvailableToElement']);
+    const items = r.responses.CIM_ServiceAvailableToElement &&
+                  r.responses.CIM_ServiceAvailableToElement.responses;
+    return { status: r.status, powerState: items && items[0] ? Number(items[0].PowerState) : null };
+}
+
+// Audit records are identified as AuditAppID * 100 + EventID (17xx = remote
+// control: 1700 power up, 1701 power down, 1702 power cycle, 1703 reset)
+const auditEventIds = (records) => records.map((r) => r.AuditAppID * 100 + r.EventID);
+
+async function connect() {
+    const [major, minor, hotfix, build] = vm.fwVersion.split('.');
+    const amtVersion = `${major}.${minor}.${hotfix}`;
+
+    // 1. version: MeshCommander disconnects when it cannot find InstanceID=AMT
+    const version = await batchEnum(['CIM_SoftwareIdentity', '*AMT_SetupAndConfigurationService']);
+    const ids = version.responses.CIM_SoftwareIdentity &&
+                version.responses.CIM_SoftwareIdentity.responses;
+    const amt = instance(ids, 'AMT');
+    tap.ok(version.status === 200 && amt && amt.VersionString === amtVersion,
+        `connect: CIM_SoftwareIdentity "AMT" is the device's fw-version (${amtVersion})`,
+        { status: version.status, identities: ids });
+    const buildNumber = instance(ids, 'Build Number');
+    const flash = instance(ids, 'Flash');
+    // amt-xml.js turns numeric text into numbers, hence String()
+    tap.ok(buildNumber && String(buildNumber.VersionString) === build &&
+           flash && String(flash.VersionString) === amtVersion,
+        `connect: "Build Number" is ${build} and "Flash" is ${amtVersion}`,
+        { buildNumber, flash });
+    const setup = bodyOf(version, 'AMT_SetupAndConfigurationService');
+    tap.ok(statusOf(version, 'AMT_SetupAndConfigurationService') === 200 &&
+           setup && Number(setup.ProvisioningState) === 2,
+        'connect: AMT_SetupAndConfigurationService says provisioned (ProvisioningState 2)',
+        { status: statusOf(version, 'AMT_SetupAndConfigurationService'), setup });
+
+    // 3. the clock MeshCommander shows (Ta0 is the ME's UTC seconds)
+    const time = await call('AMT_TimeSynchronizationService_GetLowAccuracyTimeSynch');
+    const drift = time.body ? Math.abs(Number(time.body.Ta0) - Date.now() / 1000) : null;
+    tap.ok(time.status === 200 && Number(time.body.ReturnValue) === 0 && drift !== null && drift < 120,
+        'connect: GetLowAccuracyTimeSynch returns 0 and the host time (within 2 min)',
+        { status: time.status, body: time.body });
+
+    // 4. the status batch, continue-on-error; any status but 200/400 is an
+    // error page in MeshCommander
+    const names = ['CIM_ServiceAvailableToElement', '*AMT_GeneralSettings',
+        'AMT_EthernetPortSettings', '*AMT_RedirectionService', 'CIM_ElementSettingData',
+        '*AMT_BootCapabilities'];
+    if (Number(major) > 5) {
+        names.push('IPS_IPv6PortSettings', '*CIM_KVMRedirectionSAP', '*IPS_OptInService',
+                   '*IPS_KVMRedirectionSettingData');
+    }
+    if (Number(major) > 9) names.push('*IPS_ScreenConfigurationService', '*IPS_PowerManagementService');
+    if (Number(major) > 15) names.push('*CIM_BootService');
+    if (Number(major) > 2) names.push('*AMT_8021XProfile');
+    const status = await batchEnum(names, true);
+    const statuses = {};
+    for (const n of names) statuses[n.replace('*', '')] = statusOf(status, n.replace('*', ''));
+    tap.ok(Object.values(statuses).every((s) => s === 200 || s === 400),
+        'connect: every status-batch request answers 200 or 400', statuses);
+    const required = ['CIM_ServiceAvailableToElement', 'AMT_GeneralSettings',
+        'AMT_EthernetPortSettings', 'AMT_RedirectionService', 'AMT_BootCapabilities',
+        'CIM_KVMRedirectionSAP', 'IPS_OptInService'];
+    tap.ok(required.every((n) => statuses[n] === 200),
+        'connect: the classes MeshCommander shows (power, settings, network, redirection, boot, KVM, consent) answer 200',
+        statuses);
+    const power = status.responses.CIM_ServiceAvailableToElement.responses;
+    tap.ok(power && power[0] && Number(power[0].PowerState) === 2,
+        'connect: power state is 2 (on) while the VM runs', { power, qemu: await H.runState(vm) });
+    const general = bodyOf(status, 'AMT_GeneralSettings');
+    const realm = comm.challengeParams && comm.challengeParams.realm;
+    tap.ok(general && realm && general.DigestRealm === realm && general.HostName,
+        'connect: AMT_GeneralSettings.DigestRealm equals the HTTP Digest realm and HostName is set',
+        { httpRealm: realm, general });
+    const redirection = bodyOf(status, 'AMT_RedirectionService');
+    tap.ok(redirection && [32768, 32769, 32770, 32771].includes(Number(redirection.EnabledState)),
+        'connect: AMT_RedirectionService.EnabledState is one of the SOL/IDER states (32768..32771)',
+        redirection);
+
+    // 5. accounts page data
+    const admin = await call('AMT_AuthorizationService_GetAdminAclEntry');
+    tap.ok(admin.status === 200 && admin.body && admin.body.Username === vm.user,
+        `connect: GetAdminAclEntry names the admin account "${vm.user}"`, admin);
+    const users = await call('AMT_AuthorizationService_EnumerateUserAclEntries', 1);
+    const handles = asArray(users.body && users.body.Handles);
+    let perUser = true;
+    for (const h of handles) {
+        const enabled = await call('AMT_AuthorizationService_GetAclEnabledState', h);
+        const entry = await call('AMT_AuthorizationService_GetUserAclEntryEx', h);
+        perUser = perUser && enabled.status === 200 && entry.status === 200;
+    }
+    tap.ok(users.status === 200 && Number(users.body.ReturnValue) === 0 && perUser,
+        'connect: EnumerateUserAclEntries(1) and each entry answer', users);
+
+    // 6. wake alarms (v >= 8)
+    const alarms = await enumerate('IPS_AlarmClockOccurrence');
+    tap.ok(alarms.status === 200, 'connect: IPS_AlarmClockOccurrence enumerates', alarms);
+}
+
+async function hardware() {
+    // PullHardware(): one batch, stop at the first status other than
+    // 200/400; processHardware() renders the page only when it ends with 200
+    const names = ['*CIM_ComputerSystemPackage', 'CIM_SystemPackaging', '*CIM_Chassis',
+        'CIM_Chip', '*CIM_Card', '*CIM_BIOSElement', 'CIM_Processor', 'CIM_PhysicalMemory',
+        'CIM_MediaAccessDevice', 'CIM_PhysicalPackage', '*CIM_Battery'];
+    const hw = await batchEnum(names);
+    const statuses = {};
+    for (const n of names) statuses[n.replace('*', '')] = statusOf(hw, n.replace('*', ''));
+    tap.ok(hw.status === 200,
+        'hardware: the hardware batch ends with 200, so MeshCommander renders the page',
+        { final: hw.status, statuses });
+
+    const pkg = bodyOf(hw, 'CIM_ComputerSystemPackage');
+    const uuid = pkg && H.platformGuidToUuid(pkg.PlatformGUID);
+    tap.ok(uuid === vm.uuid, `hardware: PlatformGUID is the VM's -uuid ${vm.uuid}`,
+        { PlatformGUID: pkg && pkg.PlatformGUID, asUuid: uuid });
+    const chassis = bodyOf(hw, 'CIM_Chassis');
+    const card = bodyOf(hw, 'CIM_Card');
+    tap.ok(chassis && chassis.Manufacturer && chassis.Model && card && card.Manufacturer && card.Model,
+        'hardware: chassis and board have a manufacturer and model', { chassis, card });
+    const bios = bodyOf(hw, 'CIM_BIOSElement');
+    tap.ok(bios && bios.Manufacturer && bios.SoftwareElementID,
+        'hardware: BIOS vendor and version (SoftwareElementID, shown as "Version") are reported', bios);
+
+    const cpus = hw.responses.CIM_Processor && hw.responses.CIM_Processor.responses;
+    // AMT has one CIM_Processor per package, as SMBIOS has one type 4 table
+    tap.ok(Array.isArray(cpus) && cpus.length === vm.cpuSockets,
+        `hardware: ${vm.cpuSockets} processors, one per socket of -smp sockets=${vm.cpuSockets}`, cpus);
+    const chips = hw.responses.CIM_Chip && hw.responses.CIM_Chip.responses;
+    tap.ok(Array.isArray(chips) && chips.length >= 1 && chips.every((c) => c.Version),
+        'hardware: CIM_Chip names the processor model', chips);
+    const dimms = hw.responses.CIM_PhysicalMemory && hw.responses.CIM_PhysicalMemory.responses;
+    const total = (dimms || []).reduce((sum, d) => sum + Number(d.Capacity), 0);
+    tap.ok(total === vm.memoryMiB * 1024 * 1024,
+        `hardware: memory modules add up to -m ${vm.memoryMiB} (${vm.memoryMiB * 1048576} bytes)`,
+        { total, dimms });
+    const packages = hw.responses.CIM_PhysicalPackage && hw.responses.CIM_PhysicalPackage.responses;
+    tap.ok(Array.isArray(packages) && packages.some((p) => Number(p.PackageType) === 9),
+        'hardware: CIM_PhysicalPackage lists the base board (PackageType 9)', packages);
+}
+
+async function eventLogs() {
+    // PullEventLog(): Enum AMT_MessageLog, then GetMessageLog()
+    const ml = await enumerate('AMT_MessageLog');
+    tap.ok(ml.status === 200 && ml.items && ml.items.length === 1,
+        'event log: AMT_MessageLog enumerates its one log', ml);
+    const events = await messageLog();
+    tap.ok(events.status === 200 && Array.isArray(events.messages),
+        'event log: PositionToFirstRecord + GetRecords return the records', events);
+    const bad = (events.messages || []).filter((m) => !(m.Time instanceof Date) ||
+        isNaN(m.Time.getTime()) || m.Time.getFullYear() < 2020);
+    tap.ok(events.messages && bad.length === 0,
+        `event log: all ${events.messages ? events.messages.length : 0} records decode with a plausible time`, bad);
+
+    // PullAuditLog(): Enum AMT_AuditLog, then GetAuditLog()
+    const al = await enumerate('AMT_AuditLog');
+    const settings = al.items && al.items[0];
+    tap.ok(al.status === 200 && settings && (Number(settings.AuditState) & 1) === 0,
+        'audit log: AMT_AuditLog enumerates and is enabled (AuditState bit 0 clear)', al);
+    const audit = await auditLog();
+    tap.ok(audit.status === 200 && Array.isArray(audit.records),
+        'audit log: ReadRecords returns the records', { status: audit.status });
+    return audit.records || [];
+}
+
+// One MeshCommander power action (plain: Get IPS_OptInService first, as
+// powerActionResponse0 does, then RequestPowerStateChange)
+async function powerAction(state) {
+    const optin = await batchEnum(['*IPS_OptInService']);
+    const result = await call('RequestPowerStateChange', state);
+    return { optinStatus: optin.status, status: result.status, body: result.body };
+}
+
+async function power(auditBefore) {
+    let auditCount = auditBefore.length;
+    const auditGained = async (eventId) => {
+        const audit = await auditLog();
+        const fresh = (audit.records || []).slice(auditCount);
+        auditCount = (audit.records || []).length;
+        const hit = fresh.find((r) => r.AuditAppID * 100 + r.EventID === eventId);
+        return { ok: Boolean(hit) && hit.Initiator === vm.user, fresh: auditEventIds(fresh), hit };
+    };
+
+    // power off (8 = off soft)
+    let r = await powerAction(8);
+    tap.ok(r.status === 200 && Number(r.body.ReturnValue) === 0,
+        'power: RequestPowerStateChange(8, off) returns 0', r);
+    let qemu = await H.waitFor(async () => (await H.runState(vm)) === 'shutdown' && 'shutdown', 15000);
+    tap.ok(qemu === 'shutdown', 'power: QEMU reports the VM shut down', { qemu: await H.runState(vm) });
+    let ps = await currentPowerState();
+    tap.ok(ps.powerState === 8 || ps.powerState === 6,
+        'power: CIM_AssociatedPowerManagementService.PowerState is off (8 or 6)', ps);
+    let gained = await auditGained(1701);
+    tap.ok(gained.ok, 'power: the audit log gains "Remote Control: power down" (1701) by admin', gained);
+
+    // power on (2)
+    let boots = H.bootCount(vm);
+    r = await powerAction(2);
+    tap.ok(r.status === 200 && Number(r.body.ReturnValue) === 0,
+        'power: RequestPowerStateChange(2, on) returns 0', r);
+    qemu = await H.waitFor(async () => (await H.runState(vm)) === 'running' && 'running', 15000);
+    let booted = await H.waitFor(() => H.bootCount(vm) > boots, 30000);
+    tap.ok(qemu === 'running' && booted,
+        'power: QEMU runs the VM again and the guest boots once more',
+        { qemu: await H.runState(vm), bootsBefore: boots, bootsNow: H.bootCount(vm) });
+    ps = await currentPowerState();
+    tap.ok(ps.powerState === 2, 'power: PowerState is 2 again', ps);
+    gained = await auditGained(1700);
+    tap.ok(gained.ok, 'power: the audit log gains "Remote Control: power up" (1700) by admin', gained);
+
+    // power on while on: refused, nothing happens
+    boots = H.bootCount(vm);
+    r = await powerAction(2);
+    await H.sleep(1500);
+    tap.ok(r.status === 200 && Number(r.body.ReturnValue) !== 0 && H.bootCount(vm) === boots,
+        'power: RequestPowerStateChange(2) while on returns non-zero and does not reboot',
+        { result: r, bootsBefore: boots, bootsNow: H.bootCount(vm) });
+
+    // power cycle (5): off and on again, the guest boots again
+    boots = H.bootCount(vm);
+    r = await powerAction(5);
+    tap.ok(r.status === 200 && Number(r.body.ReturnValue) === 0,
+        'power: RequestPowerStateChange(5, power cycle) returns 0', r);
+    booted = await H.waitFor(() => H.bootCount(vm) > boots, 30000);
+    qemu = await H.runState(vm);
+    tap.ok(booted && qemu === 'running', 'power: after the power cycle the guest has booted again and runs',
+        { qemu, bootsBefore: boots, bootsNow: H.bootCount(vm) });
+    gained = await auditGained(1702);
+    tap.ok(gained.ok, 'power: the audit log gains "Remote Control: power cycle" (1702) by admin', gained);
+
+    // MeshCommander's idle poll sees the machine on
+    ps = await currentPowerState();
+    tap.ok(ps.status === 200 && ps.powerState === 2, 'power: the 5-second status poll shows PowerState 2', ps);
+}
+
+async function main() {
+    try {
+        await connect();
+        await hardware();
+        const audit = await eventLogs();
+        await power(audit);
+    } catch (e) {
+        tap.ok(false, `MeshCommander scenario ran to completion (${e.message})`, e.stack);
+    }
+    tap.finish();
+    // the comm layer keeps its keep-alive socket open
+    setTimeout(() => process.exit(), 100);
+}
+
+main();

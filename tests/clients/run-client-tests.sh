@@ -1,0 +1,262 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Real, unmodified management clients against -device vamt: one VM running
+# the busybox test guest, then
+#   wsman-messages   Open AMT's message builder, sent the way MPS sends it
+#   meshcommander    MeshCentral's AMT stack through MeshCommander's pages
+#   amttool          Debian's amtterm package (legacy EOI SOAP)
+#   wsl              Debian's wsl (WS-Man over curl)
+# Power actions are confirmed by QEMU's run state (QMP query-status) and,
+# for anything that starts the machine, by the guest printing another
+# "VAMT-GUEST: BOOT" line on its serial console.  Prints TAP; exits
+# non-zero when a test fails.
+set -uo pipefail
+. "$(dirname "$0")/../../scripts/vamt/common.sh"
+
+here=$VAMT_REPO/tests/clients
+logs=${VAMT_TEST_LOGS:-$VAMT_REPO/build/test-logs}/clients
+mkdir -p "$logs"
+
+testno=0
+failures=0
+report() {              # report ok|fail DESCRIPTION
+    testno=$((testno + 1))
+    if [ "$1" = ok ]; then
+        echo "ok $testno - $2"
+    else
+        failures=$((failures + 1))
+        echo "not ok $testno - $2"
+    fi
+}
+check() {               # check DESCRIPTION COMMAND...
+    local desc=$1
+    shift
+    if "$@"; then report ok "$desc"; else report fail "$desc"; fi
+}
+finish() {
+    echo "1..$testno"
+    [ "$failures" = 0 ]
+    exit
+}
+
+if ! "$VAMT_REPO/tests/guest/build-guest.sh" > "$logs/build-guest.log" 2>&1; then
+    tail -n 20 "$logs/build-guest.log" | sed 's/^/# /'
+    report fail "build the test guest"
+    finish
+fi
+if ! "$here/install-clients.sh" > "$logs/install-clients.log" 2>&1; then
+    tail -n 20 "$logs/install-clients.log" | sed 's/^/# /'
+    report fail "install the pinned client stacks (npm ci)"
+    finish
+fi
+
+# Non-default machine values, so every check sees the device's answers
+# about this VM rather than defaults
+vm_uuid=3f2504e0-4f89-41d3-9a0c-0305e82c3301
+fw_version=16.1.25.1234
+amt_version=${fw_version%.*}
+mem_mb=384
+cpu_sockets=2
+password='P@ssw0rd'
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/vamt-clients.XXXXXX")
+serial=$work/serial.log
+qmp_sock=$work/qmp.sock
+qemu_pid=
+cleanup() {
+    if [ -n "$qemu_pid" ]; then
+        kill "$qemu_pid" 2> /dev/null
+        wait "$qemu_pid" 2> /dev/null
+    fi
+    [ -f "$serial" ] && tr -d '\r' < "$serial" > "$logs/serial.log"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$QEMU_BIN" -L "$VAMT_FW" -L /usr/share/seabios -M q35 -accel tcg \
+    -m "$mem_mb" -smp "$cpu_sockets,sockets=$cpu_sockets,cores=1,threads=1" -nodefaults -display none \
+    -action shutdown=pause -serial "file:$serial" \
+    -qmp "unix:$qmp_sock,server=on,wait=off" \
+    -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd.gz" \
+    -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo' \
+    -uuid "$vm_uuid" \
+    -object "secret,id=amtpw,data=$password" \
+    -device "vamt,addr=16.0,fw-version=$fw_version,listen=127.0.0.1:$port,admin-secret=amtpw" \
+    > "$logs/qemu.log" 2>&1 &
+qemu_pid=$!
+
+qmp() {
+    python3 "$VAMT_REPO/scripts/vamt/qmp.py" "$qmp_sock" "$@"
+}
+run_state() {
+    qmp query-status 2> /dev/null | sed -n 's/^ *"status": "\(.*\)",\{0,1\}$/\1/p'
+}
+boots() {
+    grep -c '^VAMT-GUEST: BOOT ' "$serial" 2> /dev/null
+}
+dones() {
+    grep -c '^VAMT-GUEST: DONE' "$serial" 2> /dev/null
+}
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds
+wait_for() {
+    local end=$((SECONDS + $1))
+    shift
+    until "$@"; do
+        [ "$SECONDS" -ge "$end" ] && return 1
+        sleep 0.25
+    done
+}
+state_is() {
+    [ "$(run_state)" = "$1" ]
+}
+listening() {
+    python3 -c "import socket, sys; socket.create_connection(('127.0.0.1', $port), 1)" 2> /dev/null
+}
+# the guest finished booting as often as it started
+guest_settled() {
+    [ "$(boots)" -ge 1 ] && [ "$(dones)" = "$(boots)" ]
+}
+boots_above() {
+    [ "$(boots)" -gt "$1" ] && guest_settled
+}
+
+check "QEMU starts with -device vamt listening on 127.0.0.1:$port and the guest boots" \
+    eval 'wait_for 60 listening && wait_for 60 guest_settled && state_is running'
+if ! kill -0 "$qemu_pid" 2> /dev/null; then
+    sed 's/^/# qemu: /' "$logs/qemu.log"
+    finish
+fi
+
+# run_node NAME: one node client scenario; its TAP lines are renumbered
+# into ours; a scenario that dies or leaves no plan is a failure
+run_node() {
+    local name=$1 log=$logs/$1.log rc line planned=no
+    VAMT_PORT=$port VAMT_PASSWORD=$password VAMT_UUID=$vm_uuid \
+    VAMT_FW_VERSION=$fw_version VAMT_MEM_MB=$mem_mb VAMT_CPU_SOCKETS=$cpu_sockets \
+    VAMT_QMP=$qmp_sock VAMT_SERIAL=$serial VAMT_NODE_MODULES=$VAMT_CACHE/node/node_modules \
+        timeout 150 node "$here/$name.js" > "$log" 2>&1
+    rc=$?
+    while IFS= read -r line; do
+        case $line in
+        "ok "*)     report ok "$name: ${line#ok * - }" ;;
+        "not ok "*) report fail "$name: ${line#not ok * - }" ;;
+        "#"*)       echo "$line" ;;
+        1..*)       planned=yes ;;
+        esac
+    done < "$log"
+    if [ "$planned" != yes ] || { [ "$rc" != 0 ] && ! grep -q '^not ok ' "$log"; }; then
+        tail -n 20 "$log" | sed 's/^/#   /'
+        report fail "$name: scenario ran to its end (exit $rc)"
+    fi
+}
+
+# --- Open AMT (wsman-messages + MPS framing), then MeshCommander
+run_node wsman-messages
+wait_for 30 guest_settled
+run_node meshcommander
+wait_for 30 guest_settled
+
+# --- amttool (amtterm): legacy SOAP
+export AMT_PASSWORD=$password
+amttool_out=$logs/amttool.out
+amttool_run() {         # amttool_run COMMAND: answers "y" to its prompt
+    echo "\$ amttool 127.0.0.1:$port $1" >> "$amttool_out"
+    echo y | timeout 30 amttool "127.0.0.1:$port" "$1" >> "$amttool_out" 2>&1
+}
+: > "$amttool_out"
+
+amttool_run info > /dev/null
+info=$(sed -n '/amttool [^ ]* info$/,$p' "$amttool_out")
+check "amttool info: AMT version $amt_version" \
+    grep -qx "AMT version:  $amt_version" <<< "$info"
+check "amttool info: a hostname and power state S0 while the VM runs" \
+    eval 'grep -qE "^Hostname: +[^ ]+" <<< "$info" && grep -qx "Powerstate:   S0" <<< "$info"'
+
+badpass=$(echo y | AMT_PASSWORD=not-the-password timeout 30 amttool "127.0.0.1:$port" info 2>&1)
+echo "$badpass" | sed 's/^/# wrong password: /'
+check "amttool with a wrong password: refused with 401, no AMT data shown" \
+    eval 'grep -q 401 <<< "$badpass" && ! grep -q "^AMT version" <<< "$badpass"'
+
+amttool_run netinfo
+netinfo=$(sed -n '/amttool [^ ]* netinfo$/,$p' "$amttool_out")
+check "amttool netinfo: interface 0 with a MAC address and DHCP state" \
+    eval 'grep -q "^Network Interface 0:" <<< "$netinfo" &&
+          grep -qE "HardwareAddressDescription +([0-9a-fA-F]{2}-){5}[0-9a-fA-F]{2}\$" <<< "$netinfo" &&
+          grep -qE "DhcpEnabled +(true|false)\$" <<< "$netinfo"'
+
+amttool_run powerdown
+check "amttool powerdown: QEMU reports the VM shut down" wait_for 15 state_is shutdown
+amttool_run info
+info=$(sed -n '/amttool [^ ]* info$/,$p' "$amttool_out" | sed -n '/Powerstate/p' | tail -n 1)
+check "amttool info after powerdown: power state S5 (soft off)" \
+    grep -qE '^Powerstate: +S5' <<< "$info"
+
+before=$(boots)
+amttool_run powerup
+check "amttool powerup: the VM runs and the guest boots again" \
+    eval 'wait_for 15 state_is running && wait_for 30 boots_above $before'
+
+before=$(boots)
+amttool_run reset
+check "amttool reset: the guest boots again and the VM keeps running" \
+    eval 'wait_for 30 boots_above $before && state_is running'
+sed 's/^/# /' "$amttool_out"
+
+# --- wsl (Debian): WS-Man with curl --digest
+wsl_home=$work/wsl
+mkdir -p "$wsl_home"
+printf 'WSNOSSL=true\nIPINTERACTIVE=0\nKEEPHISTORY=0\n' > "$wsl_home/.wsl-config"
+printf -- '--digest\n' > "$wsl_home/.curlrc"
+wsl_run() {             # wsl_run ARGS...: response.xml is left in $wsl_home
+    rm -f "$wsl_home"/response*.xml
+    (cd "$wsl_home" && HOME=$wsl_home CURL_HOME=$wsl_home \
+        WSENDPOINT=127.0.0.1:$port WSUSER=admin WSPASS=$password \
+        timeout 60 wsl "$@") >> "$logs/wsl.out" 2>&1
+}
+xpath() {               # xpath EXPRESSION: evaluate on the last response.xml
+    xmllint --xpath "$1" "$wsl_home/response.xml" 2> /dev/null
+}
+local_path() {          # local_path a b c -> /*[local-name()="a"]/*[...]...
+    local p= step
+    for step in "$@"; do p="$p/*[local-name()=\"$step\"]"; done
+    echo "$p"
+}
+: > "$logs/wsl.out"
+
+wsl_run id check
+check "wsl id check: IdentifyResponse from Intel Corporation, ProductVersion AMT ${amt_version%.*}" \
+    eval '[ "$(xpath "string(/$(local_path Envelope Body IdentifyResponse ProductVendor))")" = "Intel Corporation" ] &&
+          [ "$(xpath "string(/$(local_path Envelope Body IdentifyResponse ProductVersion))")" = "AMT ${amt_version%.*}" ]'
+
+wsl_run enum CIM_SoftwareIdentity
+sw='//*[local-name()="CIM_SoftwareIdentity"][*[local-name()="InstanceID"]="AMT"]/*[local-name()="VersionString"]'
+check "wsl enum CIM_SoftwareIdentity: the AMT instance has VersionString $amt_version" \
+    eval '[ "$(xpath "string($sw)")" = "$amt_version" ] &&
+          [ "$(xpath "count(//*[local-name()=\"EndOfSequence\"])")" = 1 ]'
+
+wsl_run get http://intel.com/wbem/wscim/1/amt-schema/1/AMT_GeneralSettings \
+    "InstanceID=Intel(r) AMT: General Settings"
+gs=$(local_path Envelope Body AMT_GeneralSettings)
+check "wsl get AMT_GeneralSettings: that instance, with a Digest realm and a host name" \
+    eval '[ "$(xpath "string(/$gs/*[local-name()=\"InstanceID\"])")" = "Intel(r) AMT: General Settings" ] &&
+          xpath "string(/$gs/*[local-name()=\"DigestRealm\"])" | grep -q "^Digest:" &&
+          [ -n "$(xpath "string(/$gs/*[local-name()=\"HostName\"])")" ]'
+
+rv=$(local_path Envelope Body RequestPowerStateChange_OUTPUT ReturnValue)
+wsl_run invoke CIM_PowerManagementService RequestPowerStateChange PowerState=8
+check "wsl invoke RequestPowerStateChange PowerState=8: ReturnValue 0 and QEMU shuts the VM down" \
+    eval '[ "$(xpath "string(/$rv)")" = 0 ] && wait_for 15 state_is shutdown'
+before=$(boots)
+wsl_run invoke CIM_PowerManagementService RequestPowerStateChange PowerState=2
+check "wsl invoke RequestPowerStateChange PowerState=2: ReturnValue 0, the VM runs and the guest boots" \
+    eval '[ "$(xpath "string(/$rv)")" = 0 ] && wait_for 15 state_is running &&
+          wait_for 30 boots_above $before'
+wsl_run invoke CIM_PowerManagementService RequestPowerStateChange PowerState=2
+check "wsl invoke PowerState=2 while on: a non-zero ReturnValue" \
+    eval 'v=$(xpath "string(/$rv)"); [ -n "$v" ] && [ "$v" != 0 ]'
+
+check "QEMU is still running and printed nothing on stderr" \
+    eval 'kill -0 $qemu_pid && [ ! -s "$logs/qemu.log" ]'
+finish
