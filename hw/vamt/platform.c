@@ -23,7 +23,10 @@
 #include "crypto/random.h"
 #include "hw/boards.h"
 #include "hw/nmi.h"
+#include "hw/nvram/fw_cfg.h"
+#include "hw/qdev-core.h"
 #include "net/net.h"
+#include "system/reset.h"
 #include "system/runstate.h"
 #include "system/system.h"
 #include "hw/vamt/platform.h"
@@ -388,23 +391,47 @@ static bool vamt_platform_set_boot_target(void *opaque, VamtBootTarget target)
 }
 
 /*
- * Called from the device's reset hold phase, which runs before the
- * legacy reset handlers and so before fw_cfg_machine_reset() writes the
- * bootorder (registered later, at machine-done): the first reset after
- * an override starts its boot, the second restores the normal order.
+ * Has the firmware run since the last system reset?  fw_cfg's reset
+ * selects entry 0 at offset 0, and every firmware reads fw_cfg early in
+ * POST (SeaBIOS, OVMF, the -kernel option ROMs).  SeaBIOS answers a
+ * warm reset with a second, "hard" reset of its own before POST ("In
+ * resume ... Attempting a hard reboot"), and an S3 wakeup resets without
+ * POST either: neither touches fw_cfg, and neither is a boot.
  */
-void vamt_platform_reset(VamtPlatform *p)
+static bool firmware_ran(void)
 {
+    FWCfgState *fw_cfg = fw_cfg_find();
+
+    return !fw_cfg || fw_cfg->cur_entry != 0 || fw_cfg->cur_offset != 0;
+}
+
+/*
+ * A system reset handler, registered at realize: it runs before the bus
+ * tree's (so fw_cfg still shows what the firmware did since the last
+ * reset) and before fw_cfg_machine_reset(), registered at machine-done,
+ * which writes the bootorder the next boot reads.  The first reset
+ * after an override starts its boot; the first one after the firmware
+ * has run again ends it, and the normal order is back for the next boot.
+ */
+static void vamt_platform_system_reset(void *opaque)
+{
+    VamtPlatform *p = opaque;
+
     if (p->boot_override == VAMT_BOOT_DEFAULT) {
         return;
     }
-    if (p->boot_override_armed) {
+    if (!p->boot_override_armed) {
+        p->boot_override_armed = true;
+    } else if (firmware_ran()) {
         boot_restore(p);
         p->boot_override = VAMT_BOOT_DEFAULT;
         p->boot_override_armed = false;
-    } else {
-        p->boot_override_armed = true;
     }
+}
+
+/* Boot overrides follow system resets only: see above. */
+void vamt_platform_reset(VamtPlatform *p)
+{
 }
 
 typedef struct SmbiosLookup {
@@ -561,11 +588,15 @@ void vamt_platform_init(VamtPlatform *p)
 {
     p->power_bh = qemu_bh_new(vamt_platform_power_bh, p);
     p->boot_saved = g_array_new(false, false, sizeof(VamtBootSaved));
+    /* before the bus tree, see vamt_platform_system_reset() */
+    assert(!phase_check(PHASE_MACHINE_READY));
+    qemu_register_reset_nosnapshotload(vamt_platform_system_reset, p);
 }
 
 void vamt_platform_cleanup(VamtPlatform *p)
 {
     qemu_bh_delete(p->power_bh);
+    qemu_unregister_reset(vamt_platform_system_reset, p);
     boot_restore(p);
     g_array_free(p->boot_saved, true);
     g_free(p->cpu_model);

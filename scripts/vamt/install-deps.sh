@@ -14,7 +14,7 @@ packages=(
     libglib2.0-dev libpixman-1-dev libslirp-dev libgnutls28-dev zlib1g-dev
     libxml2-dev libfdt-dev seabios ipxe-qemu dpkg-dev ccache rsync
     busybox-static cpio kmod linux-libc-dev clang
-    amtterm libsoap-lite-perl wsl curl libxml2-utils uuid-runtime
+    amtterm libsoap-lite-perl wsl curl libxml2-utils uuid-runtime xorriso
 )
 # MeshCentral's AMT stack runs on Node.js: Debian's, unless one is there
 if ! command -v node > /dev/null || ! command -v npm > /dev/null; then

@@ -9,6 +9,8 @@
 #   qtest     tests/qtest/vamt-test.c against the built QEMU
 #   qemu      properties, docs and style checks on the built tree
 #   guest     Debian's kernel with mei_me in a busybox guest under TCG
+#   boot      one-time PXE/CD/disk boots through the ME, seen by SeaBIOS
+#   power     graceful off (ACPI power button) and on through WS-Management
 #   clients   real consoles, unmodified, against a running VM: MeshCentral's
 #             AMT stack, wsman-messages, amttool, wsl
 set -uo pipefail
@@ -87,6 +89,8 @@ run_tap qtest env QTEST_QEMU_BINARY="$QEMU_BIN" \
     "$QEMU_BUILD/tests/qtest/vamt-test" --tap -k
 run_tap qemu "$VAMT_REPO/tests/vamt-checks.sh"
 run_tap guest "$VAMT_REPO/tests/guest/run-guest-test.sh"
+run_tap boot "$VAMT_REPO/tests/guest/run-boot-test.sh"
+run_tap power "$VAMT_REPO/tests/guest/run-power-test.sh"
 run_tap clients "$VAMT_REPO/tests/clients/run-client-tests.sh"
 
 [ "$skipped" = 0 ] || echo "# $skipped skipped (not counted as passed)"

@@ -6,7 +6,9 @@
 #               taken out of the bzImage so QEMU boots it through PVH
 #               (3 s under TCG instead of 6 s: no xz decompression)
 #   initrd.gz   busybox-static, the mei, mei_me, watchdog and mei_wdt
-#               modules of that kernel, our /init and a static meiclient
+#               modules of that kernel, evdev and button for busybox
+#               acpid (the ACPI power button powers the guest off in
+#               demo mode), our /init and a static meiclient
 #
 # The kernel .deb is only downloaded and unpacked, never installed.
 # Re-running is cheap: the kernel is cached by version, the initramfs is
@@ -29,9 +31,18 @@ fi
 kver=${kpkg#linux-image-}
 kdir=$VAMT_GUEST/kernel-$kver
 modules="kernel/drivers/misc/mei/mei.ko kernel/drivers/misc/mei/mei-me.ko
-         kernel/drivers/watchdog/watchdog.ko kernel/drivers/watchdog/mei_wdt.ko"
+         kernel/drivers/watchdog/watchdog.ko kernel/drivers/watchdog/mei_wdt.ko
+         kernel/drivers/input/evdev.ko kernel/drivers/acpi/button.ko"
 
-if [ ! -f "$kdir/vmlinux" ]; then
+have_kernel() {
+    local m
+    [ -f "$kdir/vmlinux" ] || return 1
+    for m in $modules; do
+        [ -f "$kdir/$(basename "$m" | tr - _)" ] || return 1
+    done
+}
+
+if ! have_kernel; then
     echo "build-guest: fetching $kpkg"
     work=$(mktemp -d "$VAMT_GUEST/unpack.XXXXXX")
     trap 'rm -rf "$work"' EXIT
@@ -68,11 +79,19 @@ fi
 echo "build-guest: initramfs for $kver"
 stage=$(mktemp -d "$VAMT_GUEST/stage.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,dev,proc,sys,tmp,lib/modules}
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,lib/modules,etc/acpi/PWRF}
 cp /bin/busybox "$stage/bin/busybox"
 install -m 755 "$here/init" "$stage/init"
 gcc -static -O2 -Wall -Werror -o "$stage/bin/meiclient" "$here/meiclient.c"
 cp "$kdir"/*.ko "$stage/lib/modules/"
+# busybox acpid runs /etc/acpi/PWRF/00000080 on the power button
+cat > "$stage/etc/acpi/PWRF/00000080" <<'ACPI'
+#!/bin/sh
+echo "VAMT-GUEST: POWERBUTTON uptime=$(cut -d' ' -f1 /proc/uptime)s" \
+     "powering off" > /dev/console
+poweroff -f
+ACPI
+chmod 755 "$stage/etc/acpi/PWRF/00000080"
 # reproducible archive: fixed times, sorted names, no owner
 find "$stage" -exec touch -h -d @0 {} +
 (cd "$stage" && find . | LC_ALL=C sort |

@@ -36,7 +36,10 @@ extern const VamtPlatformOps vamt_platform_ops;
 
 void vamt_platform_init(VamtPlatform *p);
 void vamt_platform_cleanup(VamtPlatform *p);
-/* Call on every system reset: one-time boot overrides expire. */
+/*
+ * The device's reset.  One-time boot overrides follow system resets
+ * through a handler of their own (vamt_platform_init registers it).
+ */
 void vamt_platform_reset(VamtPlatform *p);
 
 #endif
