@@ -357,6 +357,11 @@ static void vamt_core_state_changed(void *opaque)
 static void vamt_exit(PCIDevice *pd);
 
 /* The ME's management side: AMT state, web service, platform binding. */
+static bool vamt_power_off_stops(VamtState *s)
+{
+    return s->power_off_mode && !strcmp(s->power_off_mode, "stop");
+}
+
 static bool vamt_me_realize(VamtState *s, Error **errp)
 {
     g_autofree char *password = NULL;
@@ -387,7 +392,13 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
         s->fw.provisioning_state = VAMT_PROVISIONING_POST;
         s->fw.control_mode = VAMT_CONTROL_MODE_ACM;
     }
-    vamt_platform_init(&s->platform);
+    if (s->power_off_mode && strcmp(s->power_off_mode, "shutdown") &&
+        strcmp(s->power_off_mode, "stop")) {
+        error_setg(errp, "power-off-mode must be 'shutdown' or 'stop', "
+                   "not '%s'", s->power_off_mode);
+        return false;
+    }
+    vamt_platform_init(&s->platform, vamt_power_off_stops(s));
     s->platform_ops = vamt_platform_ops;
     if (s->nvram_path) {
         s->platform_ops.state_changed = vamt_core_state_changed;
@@ -409,7 +420,8 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
         if (!s->listener) {
             return false;
         }
-        if (shutdown_action != SHUTDOWN_ACTION_PAUSE) {
+        if (shutdown_action != SHUTDOWN_ACTION_PAUSE &&
+            !vamt_power_off_stops(s)) {
             warn_report("vamt: without -action shutdown=pause a guest "
                         "power-off ends QEMU, and the ME with it");
         }
@@ -646,6 +658,7 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_UINT32("fwsts6", VamtState, fwsts[5], 0),
     DEFINE_PROP_STRING("listen", VamtState, listen),
     DEFINE_PROP_STRING("admin-secret", VamtState, admin_secret),
+    DEFINE_PROP_STRING("power-off-mode", VamtState, power_off_mode),
     DEFINE_PROP_STRING("nvram", VamtState, nvram_path),
 };
 
@@ -683,6 +696,10 @@ static void vamt_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "listen",
         "serve WS-Management and legacy SOAP (AMT port 16992) on this host "
         "socket, e.g. 127.0.0.1:16992; needs admin-secret");
+    object_class_property_set_description(klass, "power-off-mode",
+        "how a console's power-off stops the VM: 'shutdown' (default; "
+        "with -action shutdown=pause) or 'stop' (pause, for libvirt, "
+        "which ends QEMU on a SHUTDOWN event)");
     object_class_property_add(klass, "listen-port", "int",
                               vamt_get_listen_port, NULL, NULL, NULL);
     object_class_property_set_description(klass, "listen-port",

@@ -34,8 +34,10 @@
 
 static VamtPowerState vamt_platform_power_state(void *opaque)
 {
+    VamtPlatform *p = opaque;
+
     /* paused, debug, panicked... are a halted host that is still on */
-    if (runstate_check(RUN_STATE_SHUTDOWN) ||
+    if (p->stopped_off || runstate_check(RUN_STATE_SHUTDOWN) ||
         runstate_check(RUN_STATE_PRELAUNCH)) {
         return VAMT_POWER_OFF_SOFT;
     }
@@ -45,8 +47,14 @@ static VamtPowerState vamt_platform_power_state(void *opaque)
     return VAMT_POWER_ON;
 }
 
-static void vamt_platform_power_on(void)
+static void vamt_platform_power_on(VamtPlatform *p)
 {
+    if (p->stopped_off) {
+        /* powered off in stop mode: a fresh boot, as from S5 */
+        qemu_system_reset(SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET);
+        vm_start();
+        return;
+    }
     if (runstate_check(RUN_STATE_SUSPENDED)) {
         qemu_system_wakeup_request(QEMU_WAKEUP_REASON_OTHER, NULL);
         return;
@@ -71,11 +79,17 @@ static void vamt_platform_power_bh(void *opaque)
     trace_vamt_power_request(request);
     switch (request) {
     case VAMT_POWER_ON:
-        vamt_platform_power_on();
+        vamt_platform_power_on(p);
         break;
     case VAMT_POWER_OFF_HARD:
     case VAMT_POWER_OFF_SOFT:
-        qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_UI);
+        if (p->off_by_stop_mode) {
+            qemu_system_vmstop_request_prepare();
+            qemu_system_vmstop_request(RUN_STATE_PAUSED);
+            p->stopped_off = true;
+        } else {
+            qemu_system_shutdown_request(SHUTDOWN_CAUSE_HOST_UI);
+        }
         break;
     case VAMT_POWER_OFF_SOFT_GRACEFUL:
     case VAMT_POWER_OFF_HARD_GRACEFUL:
@@ -584,9 +598,23 @@ const VamtPlatformOps vamt_platform_ops = {
     .random = vamt_platform_random,
 };
 
-void vamt_platform_init(VamtPlatform *p)
+/* Whoever resumes a VM the ME paused as "off" has powered it on. */
+static void vamt_platform_vm_state_change(void *opaque, bool running,
+                                          RunState state)
+{
+    VamtPlatform *p = opaque;
+
+    if (running) {
+        p->stopped_off = false;
+    }
+}
+
+void vamt_platform_init(VamtPlatform *p, bool off_by_stop_mode)
 {
     p->power_bh = qemu_bh_new(vamt_platform_power_bh, p);
+    p->off_by_stop_mode = off_by_stop_mode;
+    p->vm_state_entry = qemu_add_vm_change_state_handler(
+        vamt_platform_vm_state_change, p);
     p->boot_saved = g_array_new(false, false, sizeof(VamtBootSaved));
     /* before the bus tree, see vamt_platform_system_reset() */
     assert(!phase_check(PHASE_MACHINE_READY));
@@ -595,6 +623,7 @@ void vamt_platform_init(VamtPlatform *p)
 
 void vamt_platform_cleanup(VamtPlatform *p)
 {
+    qemu_del_vm_change_state_handler(p->vm_state_entry);
     qemu_bh_delete(p->power_bh);
     qemu_unregister_reset(vamt_platform_system_reset, p);
     boot_restore(p);

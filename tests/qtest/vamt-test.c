@@ -1208,6 +1208,51 @@ static void test_web_power(void)
     web_stop(&w);
 }
 
+/*
+ * power-off-mode=stop (libvirt): off pauses the VM without a SHUTDOWN
+ * event, the ME counts it as off, and on boots it afresh.
+ */
+static void test_web_power_stop_mode(void)
+{
+    g_autofree char *off_body = power_request_body(8);
+    g_autofree char *on_body = power_request_body(2);
+    const char *action = PMS_URI "/RequestPowerStateChange";
+    g_autofree char *off = wsman_envelope(action, PMS_URI, off_body);
+    g_autofree char *on = wsman_envelope(action, PMS_URI, on_body);
+    char *head, *body;
+    QDict *ev;
+    Web w;
+    int fd;
+
+    web_start(&w, ",power-off-mode=stop");
+    fd = web_connect(&w);
+    head = wsman_post(&w, fd, off, &body);
+    g_assert_nonnull(strstr(body, "<g:ReturnValue>0</g:ReturnValue>"));
+    g_free(head);
+    g_free(body);
+    ev = qtest_qmp_eventwait_ref(w.qts, "STOP");
+    qobject_unref(ev);
+    g_assert_cmpstr(vm_status(&w), ==, "paused");
+    g_assert_null(qtest_qmp_event_ref(w.qts, "SHUTDOWN"));
+
+    /* off, as far as the ME is concerned: a second off is refused */
+    fd = web_connect(&w);
+    head = wsman_post(&w, fd, off, &body);
+    g_assert_null(strstr(body, "<g:ReturnValue>0</g:ReturnValue>"));
+    g_free(head);
+    g_free(body);
+
+    head = wsman_post(&w, fd, on, &body);
+    g_assert_nonnull(strstr(body, "<g:ReturnValue>0</g:ReturnValue>"));
+    g_free(head);
+    g_free(body);
+    ev = qtest_qmp_eventwait_ref(w.qts, "RESET");
+    qobject_unref(ev);
+    wait_status(&w, "running");
+    close(fd);
+    web_stop(&w);
+}
+
 /* Garbage, floods and abandoned connections cost QEMU nothing lasting */
 static void test_web_hostile(void)
 {
@@ -1269,6 +1314,8 @@ static void test_web_bad_config(void)
     expect_startup_error("-object secret,id=s,data=short "
                          "-device vamt,listen=127.0.0.1:0,admin-secret=s",
                          "8 to 32 characters");
+    expect_startup_error("-device vamt,power-off-mode=off",
+                         "power-off-mode must be 'shutdown' or 'stop'");
     expect_startup_error("-object secret,id=s,data=P@ssw0rd "
                          "-device vamt,listen=nonsense,admin-secret=s",
                          "error parsing address 'nonsense'");
@@ -1553,6 +1600,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vamt/migration", test_migration);
     qtest_add_func("/vamt/web/identify", test_web_identify);
     qtest_add_func("/vamt/web/power", test_web_power);
+    qtest_add_func("/vamt/web/power-stop-mode", test_web_power_stop_mode);
     qtest_add_func("/vamt/web/hostile", test_web_hostile);
     qtest_add_func("/vamt/web/bad-config", test_web_bad_config);
     qtest_add_func("/vamt/web/nvram-persists", test_nvram_persists);

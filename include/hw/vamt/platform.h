@@ -7,6 +7,7 @@
 #ifndef HW_VAMT_PLATFORM_H
 #define HW_VAMT_PLATFORM_H
 
+#include "system/runstate.h"
 #include "hw/vamt/me/firmware.h"
 #include "hw/vamt/me/platform.h"
 
@@ -18,6 +19,14 @@ typedef struct VamtBootSaved {
 typedef struct VamtPlatform {
     QEMUBH *power_bh;
     VamtPowerState pending_request;     /* 0: none */
+    /*
+     * power-off-mode=stop: the ME powers the VM off by pausing it (no
+     * SHUTDOWN event, which libvirt answers by killing QEMU); "off" is
+     * then that pause, until the ME or anyone else resumes the VM.
+     */
+    bool off_by_stop_mode;
+    bool stopped_off;
+    VMChangeStateEntry *vm_state_entry;
     /*
      * A one-time boot override moves the target device to the front of
      * the firmware's boot order (its bootindex) for one boot; the
@@ -34,7 +43,7 @@ typedef struct VamtPlatform {
 /* The ops take the VamtPlatform as their opaque. */
 extern const VamtPlatformOps vamt_platform_ops;
 
-void vamt_platform_init(VamtPlatform *p);
+void vamt_platform_init(VamtPlatform *p, bool off_by_stop_mode);
 void vamt_platform_cleanup(VamtPlatform *p);
 /*
  * The device's reset.  One-time boot overrides follow system resets
