@@ -31,9 +31,9 @@
 #include <unistd.h>
 
 #include "me.h"
+#include "vamt-test-support.h"
 
 #define USER            "admin"
-#define PASSWORD        "P@ssw0rd"
 #define CONNECT_DIR     "meshcommander-connect"
 
 /* Targets (printed, not asserted) */
@@ -164,42 +164,23 @@ static Tpl *tpl_parse(const char *name, const char *data, size_t len)
     return tpl;
 }
 
-static int cmp_names(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static GPtrArray *load_connect_sequence(const char *captures)
 {
     g_autofree char *dir = g_build_filename(captures, CONNECT_DIR, NULL);
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) raw = vamt_test_captures_load(dir);
     GPtrArray *seq = g_ptr_array_new_with_free_func((GDestroyNotify)tpl_free);
-    const char *n;
     guint i;
 
-    if (!d) {
+    if (!raw) {
         g_printerr("cannot open %s\n", dir);
         exit(1);
     }
-    while ((n = g_dir_read_name(d))) {
-        if (g_str_has_suffix(n, ".http")) {
-            g_ptr_array_add(names, g_strdup(n));
-        }
-    }
-    g_ptr_array_sort(names, cmp_names);
-    for (i = 0; i < names->len; i++) {
-        g_autofree char *path = g_build_filename(dir,
-                                                 names->pdata[i], NULL);
-        g_autofree char *data = NULL;
-        gsize len;
-        Tpl *tpl = NULL;
+    for (i = 0; i < raw->len; i++) {
+        const VamtTestCapture *c = g_ptr_array_index(raw, i);
+        Tpl *tpl = tpl_parse(c->name, c->data, c->len);
 
-        if (g_file_get_contents(path, &data, &len, NULL)) {
-            tpl = tpl_parse(names->pdata[i], data, len);
-        }
         if (!tpl) {
-            g_printerr("cannot load %s\n", path);
+            g_printerr("cannot load %s/%s\n", dir, c->name);
             exit(1);
         }
         g_ptr_array_add(seq, tpl);
@@ -355,10 +336,6 @@ typedef struct TransportOps {
     bool (*recv)(Transport *t);
 } TransportOps;
 
-typedef struct Fake {
-    VamtInventory inv;
-} Fake;
-
 struct Transport {
     const TransportOps *ops;
     const char *label;
@@ -368,7 +345,7 @@ struct Transport {
     struct sockaddr_in addr;
     int fd;
     /* in process */
-    Fake fake;
+    VamtTestPlatform fake;
     VamtFirmware fw;
     VamtMe *me;
     VamtHttpConn *conn;
@@ -472,37 +449,18 @@ static int64_t now_ns(void)
     return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static VamtPowerState fake_power_state(void *opaque)
-{
-    return VAMT_POWER_ON;
-}
-
-static bool fake_power_request(void *opaque, VamtPowerState request)
-{
-    return false;
-}
-
-static bool fake_set_boot_target(void *opaque, VamtBootTarget target)
-{
-    return true;
-}
-
-static const VamtInventory *fake_inventory(void *opaque)
-{
-    return &((Fake *)opaque)->inv;
-}
-
-static int64_t fake_time_utc(void *opaque)
+/* The test platform, on real clocks and real random bytes */
+static int64_t bench_time_utc(void *opaque)
 {
     return time(NULL);
 }
 
-static int64_t fake_clock_ms(void *opaque)
+static int64_t bench_clock_ms(void *opaque)
 {
     return now_ns() / 1000000;
 }
 
-static void fake_random(void *opaque, uint8_t *buf, size_t len)
+static void bench_random(void *opaque, uint8_t *buf, size_t len)
 {
     size_t i;
 
@@ -511,14 +469,14 @@ static void fake_random(void *opaque, uint8_t *buf, size_t len)
     }
 }
 
-static const VamtPlatformOps fake_ops = {
-    .power_state = fake_power_state,
-    .power_request = fake_power_request,
-    .set_boot_target = fake_set_boot_target,
-    .inventory = fake_inventory,
-    .time_utc = fake_time_utc,
-    .clock_ms = fake_clock_ms,
-    .random = fake_random,
+static const VamtPlatformOps bench_platform_ops = {
+    .power_state = vamt_test_power_state,
+    .power_request = vamt_test_power_request,
+    .set_boot_target = vamt_test_set_boot_target,
+    .inventory = vamt_test_inventory,
+    .time_utc = bench_time_utc,
+    .clock_ms = bench_clock_ms,
+    .random = bench_random,
 };
 
 static void inproc_write(void *opaque, const uint8_t *data, size_t len)
@@ -577,12 +535,14 @@ static const TransportOps inproc_ops = {
 static Transport *transport_new_inproc(void)
 {
     Transport *t = g_new0(Transport, 1);
-    Fake *f = &t->fake;
+    VamtTestPlatform *f = &t->fake;
 
     t->ops = &inproc_ops;
     t->label = "in-process";
     t->in = g_byte_array_new();
     t->fd = -1;
+    /* what a QEMU guest under TCG reports, as in the QEMU column */
+    vamt_test_platform_init(f, VAMT_POWER_ON);
     f->inv = (VamtInventory) {
         .bios_vendor = "SeaBIOS",
         .bios_version = "1.16.3",
@@ -601,7 +561,7 @@ static Transport *transport_new_inproc(void)
         .nics = 0,
     };
     vamt_firmware_init(&t->fw);
-    t->me = vamt_me_new(&t->fw, &fake_ops, &t->fake);
+    t->me = vamt_me_new(&t->fw, &bench_platform_ops, &t->fake);
     vamt_me_set_admin_password(t->me, PASSWORD);
     return t;
 }
@@ -636,6 +596,7 @@ static void transport_free(Transport *t)
     t->ops->disconnect(t);
     if (t->me) {
         vamt_me_free(t->me);
+        vamt_test_platform_destroy(&t->fake);
     }
     g_byte_array_free(t->in, TRUE);
     g_free(t);

@@ -14,35 +14,16 @@
 
 #include "acl.h"
 #include "me.h"
+#include "vamt-test-support.h"
 
-#define ADMIN_PASSWORD  "P@ssw0rd"
-#define NOW_UTC         1700000000
-
-#define NS_WSA      "http://schemas.xmlsoap.org/ws/2004/08/addressing"
-#define NS_WSMAN    "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
-#define NS_SOAP     "http://www.w3.org/2003/05/soap-envelope"
-#define NS_XFER     "http://schemas.xmlsoap.org/ws/2004/09/transfer"
-#define NS_ENUM     "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
-#define NS_SOAP11   "http://schemas.xmlsoap.org/soap/envelope/"
-#define AMT         "http://intel.com/wbem/wscim/1/amt-schema/1/"
-#define CIM         "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
-#define IPS         "http://intel.com/wbem/wscim/1/ips-schema/1/"
 #define AUTH_SERVICE    AMT "AMT_AuthorizationService"
 #define EOI_RC      "http://schemas.intel.com/platform/client/RemoteControl/" \
                     "2004/01"
 
 #define PT_NOT_PERMITTED    16
 
-typedef struct Fake {
-    VamtPowerState power;
-    GArray *power_requests;     /* VamtPowerState */
-    VamtInventory inv;
-    int64_t ms;
-    uint8_t random_byte;
-} Fake;
-
 typedef struct Env {
-    Fake fake;
+    VamtTestPlatform fake;
     VamtFirmware fw;
     VamtMe *me;
     char *realm;
@@ -50,190 +31,39 @@ typedef struct Env {
     unsigned nc;
 } Env;
 
-typedef struct Reply {
-    int status;
-    GString *head;
-    GString *body;              /* de-chunked */
-} Reply;
-
-/* Fake platform */
-
-static VamtPowerState fake_power_state(void *opaque)
-{
-    return ((Fake *)opaque)->power;
-}
-
-static bool fake_power_request(void *opaque, VamtPowerState request)
-{
-    Fake *f = opaque;
-
-    if (request == VAMT_POWER_ON) {
-        if (f->power == VAMT_POWER_ON) {
-            return false;
-        }
-        f->power = VAMT_POWER_ON;
-    } else {
-        if (f->power != VAMT_POWER_ON) {
-            return false;
-        }
-        f->power = VAMT_POWER_OFF_SOFT;
-    }
-    g_array_append_val(f->power_requests, request);
-    return true;
-}
-
-static bool fake_set_boot_target(void *opaque, VamtBootTarget target)
-{
-    return true;
-}
-
-static const VamtInventory *fake_inventory(void *opaque)
-{
-    return &((Fake *)opaque)->inv;
-}
-
-static int64_t fake_time_utc(void *opaque)
-{
-    return NOW_UTC;
-}
-
-static int64_t fake_clock_ms(void *opaque)
-{
-    return ((Fake *)opaque)->ms;
-}
-
-static void fake_random(void *opaque, uint8_t *buf, size_t len)
-{
-    Fake *f = opaque;
-
-    for (size_t i = 0; i < len; i++) {
-        buf[i] = f->random_byte++;
-    }
-}
-
-static const VamtPlatformOps fake_ops = {
-    .power_state = fake_power_state,
-    .power_request = fake_power_request,
-    .set_boot_target = fake_set_boot_target,
-    .inventory = fake_inventory,
-    .time_utc = fake_time_utc,
-    .clock_ms = fake_clock_ms,
-    .random = fake_random,
-};
+typedef VamtTestReply Reply;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Reply, vamt_test_reply_free)
 
 /* A client on its own connection per request, as MeshCentral reconnects */
 
-static void conn_write(void *opaque, const uint8_t *data, size_t len)
-{
-    g_byte_array_append(opaque, data, len);
-}
-
-static void conn_close(void *opaque)
-{
-}
-
-static const VamtHttpConnOps conn_ops = {
-    .write = conn_write,
-    .close = conn_close,
-};
-
-static void reply_free(Reply *r)
-{
-    g_string_free(r->head, TRUE);
-    g_string_free(r->body, TRUE);
-    g_free(r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(Reply, reply_free)
-
-static Reply *parse_reply(GByteArray *raw)
-{
-    Reply *r = g_new0(Reply, 1);
-    const char *p = (const char *)raw->data;
-    const char *end = p + raw->len;
-    const char *head_end = g_strstr_len(p, raw->len, "\r\n\r\n");
-
-    g_assert_nonnull(head_end);
-    r->head = g_string_new_len(p, head_end - p);
-    r->body = g_string_new(NULL);
-    r->status = atoi(p + strlen("HTTP/1.1 "));
-    p = head_end + 4;
-    if (!strstr(r->head->str, "Transfer-Encoding: chunked")) {
-        g_string_append_len(r->body, p, end - p);
-        return r;
-    }
-    while (p < end) {
-        char *next;
-        guint64 size = g_ascii_strtoull(p, &next, 16);
-
-        p = strstr(next, "\r\n") + 2;
-        g_string_append_len(r->body, p, size);
-        p += size + 2;
-        if (!size) {
-            break;
-        }
-    }
-    return r;
-}
-
 static Reply *http_send(Env *e, const char *request)
 {
-    g_autoptr(GByteArray) out = g_byte_array_new();
-    VamtHttpConn *conn = vamt_http_conn_new(vamt_me_http(e->me), &conn_ops,
-                                            out);
-    Reply *r;
+    g_autofree char *raw = vamt_test_http_send(e->me, request);
 
-    vamt_http_conn_input(conn, (const uint8_t *)request, strlen(request));
-    vamt_http_conn_free(conn);
-    r = parse_reply(out);
-    return r;
-}
-
-static char *md5_hex(const char *s)
-{
-    return g_compute_checksum_for_string(G_CHECKSUM_MD5, s, -1);
+    return vamt_test_reply_parse(raw, strlen(raw));
 }
 
 /* POST @body to @path as @user with a Digest response computed here */
 static Reply *post_as(Env *e, const char *user, const char *password,
                       const char *path, const char *body)
 {
-    g_autofree char *a1 = g_strdup_printf("%s:%s:%s", user, e->realm,
-                                          password);
-    g_autofree char *a2 = g_strdup_printf("POST:%s", path);
-    g_autofree char *ha1 = md5_hex(a1);
-    g_autofree char *ha2 = md5_hex(a2);
-    unsigned nc = ++e->nc;
-    g_autofree char *kd = g_strdup_printf("%s:%s:%08x:c0ffee:auth:%s", ha1,
-                                          e->nonce, nc, ha2);
-    g_autofree char *response = md5_hex(kd);
-    g_autofree char *request = g_strdup_printf(
-        "POST %s HTTP/1.1\r\nHost: vamt:16992\r\n"
-        "Authorization: Digest username=\"%s\",realm=\"%s\",nonce=\"%s\","
-        "uri=\"%s\",qop=auth,response=\"%s\",nc=%08x,cnonce=\"c0ffee\"\r\n"
-        "Content-Length: %zu\r\n\r\n%s",
-        path, user, e->realm, e->nonce, path, response, nc, strlen(body),
-        body);
+    g_autofree char *nc = g_strdup_printf("%08x", ++e->nc);
+    const VamtTestDigestAuth a = {
+        .user = user, .realm = e->realm, .password = password, .uri = path,
+        .nonce = e->nonce, .nc = nc, .cnonce = "c0ffee",
+    };
+    g_autofree char *authorization = vamt_test_digest_authorization(&a);
+    g_autofree char *request = vamt_test_post_request("vamt:16992", path,
+                                                      authorization, body);
 
     return http_send(e, request);
-}
-
-static char *wsman_envelope(const char *action, const char *resource,
-                            const char *body)
-{
-    return g_strdup_printf(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?><Envelope "
-        "xmlns:a=\"" NS_WSA "\" xmlns:w=\"" NS_WSMAN "\" "
-        "xmlns=\"" NS_SOAP "\"><Header><a:Action>%s</a:Action>"
-        "<a:To>/wsman</a:To><w:ResourceURI>%s</w:ResourceURI>"
-        "<a:MessageID>1</a:MessageID></Header><Body>%s</Body></Envelope>",
-        action, resource, body ? body : "");
 }
 
 static Reply *wsman_get(Env *e, const char *user, const char *password,
                         const char *resource)
 {
-    g_autofree char *env = wsman_envelope(NS_XFER "/Get", resource, NULL);
+    g_autofree char *env = vamt_test_wsman_envelope(NS_XFER "/Get", resource,
+                                                    NULL);
 
     return post_as(e, user, password, "/wsman", env);
 }
@@ -243,10 +73,8 @@ static Reply *wsman_invoke(Env *e, const char *user, const char *password,
                            const char *args)
 {
     g_autofree char *action = g_strdup_printf("%s/%s", resource, method);
-    g_autofree char *body = g_strdup_printf(
-        "<r:%s_INPUT xmlns:r=\"%s\">%s</r:%s_INPUT>", method, resource,
-        args ? args : "", method);
-    g_autofree char *env = wsman_envelope(action, resource, body);
+    g_autofree char *body = vamt_test_invoke_body(resource, method, args);
+    g_autofree char *env = vamt_test_wsman_envelope(action, resource, body);
 
     return post_as(e, user, password, "/wsman", env);
 }
@@ -254,7 +82,7 @@ static Reply *wsman_invoke(Env *e, const char *user, const char *password,
 static Reply *admin_invoke(Env *e, const char *resource, const char *method,
                            const char *args)
 {
-    return wsman_invoke(e, "admin", ADMIN_PASSWORD, resource, method, args);
+    return wsman_invoke(e, "admin", PASSWORD, resource, method, args);
 }
 
 static Reply *eoi_remote_control(Env *e, const char *user,
@@ -315,47 +143,21 @@ static void assert_access_denied(const Reply *r)
 static Env *env_new(void)
 {
     Env *e = g_new0(Env, 1);
-    g_autoptr(Reply) challenge = NULL;
-    const char *p;
 
-    e->fake.power = VAMT_POWER_OFF_SOFT;
-    e->fake.power_requests = g_array_new(FALSE, FALSE,
-                                         sizeof(VamtPowerState));
-    e->fake.ms = 1000;
-    e->fake.inv = (VamtInventory) {
-        .bios_vendor = "EFI Development Kit II / OVMF",
-        .bios_version = "0.0.0",
-        .bios_date = "02/06/2015",
-        .system_manufacturer = "QEMU",
-        .system_product = "Standard PC (Q35 + ICH9, 2009)",
-        .chassis_manufacturer = "QEMU chassis",
-        .cpus = 1,
-        .cpu_model = "Intel(R) Core(TM) i7-12700",
-        .ram_bytes = 1ULL << 30,
-    };
-    vamt_firmware_init(&e->fw);
-    e->fw.version = (VamtFwVersion) { 16, 1, 25, 2124 };
-    e->fw.provisioning_state = VAMT_PROVISIONING_POST;
-    e->fw.control_mode = VAMT_CONTROL_MODE_ACM;
-    e->me = vamt_me_new(&e->fw, &fake_ops, &e->fake);
-    vamt_me_set_admin_password(e->me, ADMIN_PASSWORD);
+    vamt_test_platform_init(&e->fake, VAMT_POWER_OFF_SOFT);
+    vamt_test_firmware_init(&e->fw);
+    e->me = vamt_me_new(&e->fw, &vamt_test_platform_ops, &e->fake);
+    vamt_me_set_admin_password(e->me, PASSWORD);
     e->realm = g_strdup(vamt_amt_realm(vamt_me_amt(e->me)));
-
     /* a request without credentials brings the challenge and its nonce */
-    challenge = http_send(e, "POST /wsman HTTP/1.1\r\nHost: vamt\r\n"
-                             "Content-Length: 0\r\n\r\n");
-    g_assert_cmpint(challenge->status, ==, 401);
-    p = strstr(challenge->head->str, "nonce=\"");
-    g_assert_nonnull(p);
-    p += strlen("nonce=\"");
-    e->nonce = g_strndup(p, strchr(p, '"') - p);
+    e->nonce = vamt_test_http_nonce(e->me);
     return e;
 }
 
 static void env_free(Env *e)
 {
     vamt_me_free(e->me);
-    g_array_free(e->fake.power_requests, TRUE);
+    vamt_test_platform_destroy(&e->fake);
     g_free(e->realm);
     g_free(e->nonce);
     g_free(e);
@@ -763,20 +565,20 @@ static void test_pull_needs_realm(void)
     g_autofree char *handle = add_user(e, "inventory", "Inv3nt0ry!",
                                        VAMT_ACCESS_NETWORK, hardware_asset,
                                        1, "0");
-    g_autofree char *enum_env = wsman_envelope(
+    g_autofree char *enum_env = vamt_test_wsman_envelope(
         NS_ENUM "/Enumerate", AMT "AMT_AuditLog",
         "<Enumerate xmlns=\"" NS_ENUM "\"/>");
-    g_autoptr(Reply) started = post_as(e, "admin", ADMIN_PASSWORD, "/wsman",
+    g_autoptr(Reply) started = post_as(e, "admin", PASSWORD, "/wsman",
                                        enum_env);
     g_autofree char *context = element_text(started, "EnumerationContext");
     g_autofree char *pull_body = g_strdup_printf(
         "<Pull xmlns=\"" NS_ENUM "\"><EnumerationContext>%s"
         "</EnumerationContext></Pull>", context);
-    g_autofree char *pull_env = wsman_envelope(NS_ENUM "/Pull",
-                                               AMT "AMT_AuditLog", pull_body);
+    g_autofree char *pull_env = vamt_test_wsman_envelope(
+        NS_ENUM "/Pull", AMT "AMT_AuditLog", pull_body);
     g_autoptr(Reply) stolen = post_as(e, "inventory", "Inv3nt0ry!", "/wsman",
                                       pull_env);
-    g_autoptr(Reply) own = post_as(e, "admin", ADMIN_PASSWORD, "/wsman",
+    g_autoptr(Reply) own = post_as(e, "admin", PASSWORD, "/wsman",
                                    pull_env);
 
     g_assert_cmpint(started->status, ==, 200);

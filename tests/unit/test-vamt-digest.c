@@ -8,148 +8,45 @@
  */
 
 #include <glib.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "digest.h"
+#include "vamt-test-support.h"
 
-#define REALM       "Digest:A1B2C3D4E5F60718293A4B5C6D7E8F90"
-#define PASSWORD    "P@ssw0rd"
+/* MeshCentral's cnonce in a captured request */
+#define MESH_CNONCE "432818f6e08bfbd3c5a5176bf9498b4a"
 
-typedef struct Env {
-    int64_t now_ms;
-    GRand *rand;
-    GByteArray *next_random;    /* bytes to hand out before @rand's */
-    unsigned lockouts;
-    VamtDigest *digest;
-    char *nonce;                /* for attempt() */
-    unsigned nc;
-} Env;
-
-static void env_random(void *opaque, uint8_t *buf, size_t len)
-{
-    Env *env = opaque;
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        if (env->next_random->len) {
-            buf[i] = env->next_random->data[0];
-            g_byte_array_remove_index(env->next_random, 0);
-        } else {
-            buf[i] = g_rand_int_range(env->rand, 0, 256);
-        }
-    }
-}
-
-static int64_t env_clock(void *opaque)
-{
-    return ((Env *)opaque)->now_ms;
-}
-
-static bool env_get_ha1(void *opaque, const char *user,
-                        char ha1_hex[VAMT_DIGEST_HEX_LEN + 1])
-{
-    if (strcmp(user, "admin") != 0) {
-        return false;
-    }
-    vamt_digest_ha1(user, REALM, PASSWORD, ha1_hex);
-    return true;
-}
-
-static void env_locked_out(void *opaque, const char *user)
-{
-    ((Env *)opaque)->lockouts++;
-}
-
-static const VamtDigestOps env_ops = {
-    .random_bytes = env_random,
-    .clock_ms = env_clock,
-    .get_ha1 = env_get_ha1,
-    .locked_out = env_locked_out,
-};
+typedef VamtTestDigestEnv Env;
 
 static void env_init(Env *env)
 {
-    memset(env, 0, sizeof(*env));
-    env->now_ms = 1000000;
-    env->rand = g_rand_new_with_seed(42);
-    env->next_random = g_byte_array_new();
-    env->digest = vamt_digest_new(&env_ops, env, REALM);
+    vamt_test_digest_env_init(env, 1000000, 42);
 }
 
-static void env_fini(Env *env)
-{
-    vamt_digest_free(env->digest);
-    g_byte_array_free(env->next_random, TRUE);
-    g_rand_free(env->rand);
-}
-
-/* Issue a challenge whose nonce is @nonce (a captured one). */
-static void env_issue_nonce(Env *env, const char *nonce)
-{
-    gsize len;
-    guchar *raw = g_base64_decode(nonce, &len);
-    char *challenge;
-
-    g_assert_cmpuint(len, ==, VAMT_DIGEST_NONCE_BYTES);
-    g_byte_array_append(env->next_random, raw, len);
-    challenge = vamt_digest_challenge(env->digest, false);
-    g_assert_nonnull(strstr(challenge, nonce));
-    g_free(challenge);
-    g_free(raw);
-}
-
-/* The nonce of a WWW-Authenticate value, as a console extracts it. */
-static char *challenge_nonce(const char *challenge)
-{
-    const char *p = strstr(challenge, "nonce=\"");
-    const char *end;
-
-    g_assert_nonnull(p);
-    p += strlen("nonce=\"");
-    end = strchr(p, '"');
-    g_assert_nonnull(end);
-    return g_strndup(p, end - p);
-}
-
-static char *md5_hex(const char *s)
-{
-    return g_compute_checksum_for_string(G_CHECKSUM_MD5, s, -1);
-}
-
-/* What a console computes for qop=auth (RFC 2617 3.2.2.1), by hand. */
+/* What a console computes for admin POSTing to @uri */
 static char *client_response(const char *password, const char *nonce,
                              const char *nc, const char *cnonce,
-                             const char *method, const char *uri)
+                             const char *uri)
 {
-    char *a1 = g_strdup_printf("admin:%s:%s", REALM, password);
-    char *a2 = g_strdup_printf("%s:%s", method, uri);
-    char *ha1 = md5_hex(a1);
-    char *ha2 = md5_hex(a2);
-    char *kd = g_strdup_printf("%s:%s:%s:%s:auth:%s", ha1, nonce, nc, cnonce,
-                               ha2);
-    char *rsp = md5_hex(kd);
+    const VamtTestDigestAuth a = {
+        .user = "admin", .realm = REALM, .password = password, .uri = uri,
+        .nonce = nonce, .nc = nc, .cnonce = cnonce,
+    };
 
-    g_free(a1);
-    g_free(a2);
-    g_free(ha1);
-    g_free(ha2);
-    g_free(kd);
-    return rsp;
+    return vamt_test_digest_response(&a);
 }
 
 /* An Authorization header in MeshCentral's style (no spaces) */
 static char *mesh_authorization(const char *password, const char *nonce,
                                 const char *nc, const char *uri)
 {
-    const char *cnonce = "432818f6e08bfbd3c5a5176bf9498b4a";
-    char *rsp = client_response(password, nonce, nc, cnonce, "POST", uri);
-    char *hdr = g_strdup_printf("Digest username=\"admin\",realm=\"%s\","
-                                "nonce=\"%s\",uri=\"%s\",qop=auth,"
-                                "response=\"%s\",nc=%s,cnonce=\"%s\"",
-                                REALM, nonce, uri, rsp, nc, cnonce);
+    const VamtTestDigestAuth a = {
+        .user = "admin", .realm = REALM, .password = password, .uri = uri,
+        .nonce = nonce, .nc = nc, .cnonce = MESH_CNONCE,
+    };
 
-    g_free(rsp);
-    return hdr;
+    return vamt_test_digest_authorization(&a);
 }
 
 static VamtDigestResult env_check(Env *env, const char *hdr)
@@ -157,6 +54,24 @@ static VamtDigestResult env_check(Env *env, const char *hdr)
     return vamt_digest_check(env->digest, "POST", "/wsman", hdr, NULL, 0,
                              NULL);
 }
+
+/* env_check() of the header that @fmt and its arguments make */
+static VamtDigestResult G_GNUC_PRINTF(2, 3)
+env_check_printf(Env *env, const char *fmt, ...)
+{
+    va_list ap;
+    g_autofree char *hdr = NULL;
+
+    va_start(ap, fmt);
+    hdr = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    return env_check(env, hdr);
+}
+
+/* How an admin's header for POST /wsman starts; the nonce follows */
+#define ADMIN_AT_WSMAN \
+    "Digest username=\"admin\",realm=\"" REALM "\",nonce=\"%s\"," \
+    "uri=\"/wsman\","
 
 static void test_challenge_shape(void)
 {
@@ -172,7 +87,7 @@ static void test_challenge_shape(void)
     g_assert_true(g_regex_match(shape, challenge, 0, NULL));
     g_assert_true(g_str_has_prefix(challenge,
                                    "Digest realm=\"" REALM "\", nonce=\""));
-    nonce = challenge_nonce(challenge);
+    nonce = vamt_test_challenge_nonce(challenge);
     /* MeshCentral splits on '=': no padding ever */
     g_assert_null(strchr(nonce, '='));
     g_assert_cmpuint(strlen(nonce), ==, 32);
@@ -183,7 +98,7 @@ static void test_challenge_shape(void)
     g_assert_nonnull(strstr(challenge, ",stale=\"true\",qop=\"auth\""));
     g_free(challenge);
     g_regex_unref(shape);
-    env_fini(&env);
+    vamt_test_digest_env_destroy(&env);
 }
 
 static void test_generate_realm(void)
@@ -197,7 +112,7 @@ static void test_generate_realm(void)
     g_assert_true(g_regex_match(shape, realm, 0, NULL));
     g_assert_cmpstr(vamt_digest_realm(env.digest), ==, realm);
     g_regex_unref(shape);
-    env_fini(&env);
+    vamt_test_digest_env_destroy(&env);
 }
 
 static void test_parse_lenient(void)
@@ -284,15 +199,14 @@ static void test_capture_meshcommander(void)
 
     /* the test's own client computation agrees with the capture */
     mine = client_response(PASSWORD, "zkysRgboZgjJiPNZfHGx0bxKJhlNMMNV",
-                           "00000001", "432818f6e08bfbd3c5a5176bf9498b4a",
-                           "POST", "/wsman");
+                           "00000001", MESH_CNONCE, "/wsman");
     g_assert_cmpstr(mine, ==, "441a49df0c1ca87bfd0bba7a9dd679eb");
     g_free(mine);
 
     env_init(&env);
     /* a nonce the device never issued: right hash, so stale */
     g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_STALE);
-    env_issue_nonce(&env, "zkysRgboZgjJiPNZfHGx0bxKJhlNMMNV");
+    vamt_test_issue_nonce(&env, "zkysRgboZgjJiPNZfHGx0bxKJhlNMMNV");
     g_assert_cmpint(vamt_digest_check(env.digest, "POST", "/wsman", hdr,
                                       NULL, 0, &user), ==, VAMT_DIGEST_OK);
     g_assert_cmpstr(user, ==, "admin");
@@ -302,7 +216,7 @@ static void test_capture_meshcommander(void)
     /* the uri must be the request's, literally */
     g_assert_cmpint(vamt_digest_check(env.digest, "POST", "/wsman/", hdr,
                                       NULL, 0, NULL), ==, VAMT_DIGEST_DENIED);
-    env_fini(&env);
+    vamt_test_digest_env_destroy(&env);
 }
 
 /* Captured amttool (LWP) and MPS forms */
@@ -326,9 +240,9 @@ static void test_capture_lwp_and_mps(void)
         "nc=\"00000001\",cnonce=\"o5vja\"";
 
     env_init(&env);
-    env_issue_nonce(&env, "eyXaw4tfglOusR5Anfan9AHz+Rl9rJVH");
-    env_issue_nonce(&env, "X6iP+AoAQoTnd2EBXcaPJYgewx+XaSFy");
-    env_issue_nonce(&env, "iWGGt3eAGo9oZyt7tRskBBTKMzNCfOfG");
+    vamt_test_issue_nonce(&env, "eyXaw4tfglOusR5Anfan9AHz+Rl9rJVH");
+    vamt_test_issue_nonce(&env, "X6iP+AoAQoTnd2EBXcaPJYgewx+XaSFy");
+    vamt_test_issue_nonce(&env, "iWGGt3eAGo9oZyt7tRskBBTKMzNCfOfG");
     g_assert_cmpint(vamt_digest_check(env.digest, "POST",
                                       "/SecurityAdministrationService", lwp,
                                       NULL, 0, NULL), ==, VAMT_DIGEST_OK);
@@ -337,17 +251,17 @@ static void test_capture_lwp_and_mps(void)
                                       lwp_bad, NULL, 0, NULL),
                     ==, VAMT_DIGEST_DENIED);
     g_assert_cmpint(env_check(&env, mps), ==, VAMT_DIGEST_OK);
-    env_fini(&env);
+    vamt_test_digest_env_destroy(&env);
 }
 
 static void test_rejections(void)
 {
     Env env;
-    char *nonce, *challenge, *hdr, *rsp;
+    char *nonce, *challenge, *rsp;
 
     env_init(&env);
     challenge = vamt_digest_challenge(env.digest, false);
-    nonce = challenge_nonce(challenge);
+    nonce = vamt_test_challenge_nonce(challenge);
 
     g_assert_cmpint(env_check(&env, NULL), ==, VAMT_DIGEST_MISSING);
     g_assert_cmpint(env_check(&env, "Basic YWRtaW46UEBzc3cwcmQ="), ==,
@@ -356,57 +270,47 @@ static void test_rejections(void)
                     VAMT_DIGEST_MALFORMED);
 
     /* empty response (CVE-2017-5689) */
-    hdr = g_strdup_printf("Digest username=\"admin\",realm=\"%s\","
-                          "nonce=\"%s\",uri=\"/wsman\",response=\"\"",
-                          REALM, nonce);
-    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_DENIED);
-    g_free(hdr);
+    g_assert_cmpint(env_check_printf(&env, ADMIN_AT_WSMAN "response=\"\"",
+                                     nonce), ==, VAMT_DIGEST_DENIED);
 
     /* unknown user, with what would be the right hash for admin */
-    rsp = client_response(PASSWORD, nonce, "1", "c", "POST", "/wsman");
-    hdr = g_strdup_printf("Digest username=\"Admin\",realm=\"%s\","
-                          "nonce=\"%s\",uri=\"/wsman\",qop=auth,nc=1,"
-                          "cnonce=c,response=%s", REALM, nonce, rsp);
-    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_DENIED);
-    g_free(hdr);
+    rsp = client_response(PASSWORD, nonce, "1", "c", "/wsman");
+    g_assert_cmpint(env_check_printf(&env, "Digest username=\"Admin\","
+                                     "realm=\"%s\",nonce=\"%s\","
+                                     "uri=\"/wsman\",qop=auth,nc=1,"
+                                     "cnonce=c,response=%s",
+                                     REALM, nonce, rsp),
+                    ==, VAMT_DIGEST_DENIED);
 
     /* realm mismatch */
-    hdr = g_strdup_printf("Digest username=\"admin\",realm=\"Digest:0\","
-                          "nonce=\"%s\",uri=\"/wsman\",qop=auth,nc=1,"
-                          "cnonce=c,response=%s", nonce, rsp);
-    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_DENIED);
-    g_free(hdr);
+    g_assert_cmpint(env_check_printf(&env, "Digest username=\"admin\","
+                                     "realm=\"Digest:0\",nonce=\"%s\","
+                                     "uri=\"/wsman\",qop=auth,nc=1,"
+                                     "cnonce=c,response=%s", nonce, rsp),
+                    ==, VAMT_DIGEST_DENIED);
 
     /* algorithms other than MD5, qop we do not know, qop without nc */
-    hdr = g_strdup_printf("Digest username=\"admin\",realm=\"%s\","
-                          "nonce=\"%s\",uri=\"/wsman\",qop=auth,nc=1,"
-                          "cnonce=c,algorithm=SHA-256,response=%s",
-                          REALM, nonce, rsp);
-    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_MALFORMED);
-    g_free(hdr);
-    hdr = g_strdup_printf("Digest username=\"admin\",realm=\"%s\","
-                          "nonce=\"%s\",uri=\"/wsman\",qop=auth-conf,nc=1,"
-                          "cnonce=c,response=%s", REALM, nonce, rsp);
-    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_MALFORMED);
-    g_free(hdr);
-    hdr = g_strdup_printf("Digest username=\"admin\",realm=\"%s\","
-                          "nonce=\"%s\",uri=\"/wsman\",qop=auth,"
-                          "response=%s", REALM, nonce, rsp);
-    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_MALFORMED);
-    g_free(hdr);
+    g_assert_cmpint(env_check_printf(&env, ADMIN_AT_WSMAN "qop=auth,nc=1,"
+                                     "cnonce=c,algorithm=SHA-256,"
+                                     "response=%s", nonce, rsp),
+                    ==, VAMT_DIGEST_MALFORMED);
+    g_assert_cmpint(env_check_printf(&env, ADMIN_AT_WSMAN "qop=auth-conf,"
+                                     "nc=1,cnonce=c,response=%s", nonce, rsp),
+                    ==, VAMT_DIGEST_MALFORMED);
+    g_assert_cmpint(env_check_printf(&env, ADMIN_AT_WSMAN "qop=auth,"
+                                     "response=%s", nonce, rsp),
+                    ==, VAMT_DIGEST_MALFORMED);
 
     /* and the well-formed one passes, with algorithm=MD5 bare */
-    hdr = g_strdup_printf("Digest username=\"admin\",realm=\"%s\","
-                          "nonce=\"%s\",uri=\"/wsman\",qop=auth,nc=1,"
-                          "cnonce=c,algorithm=MD5,response=%s",
-                          REALM, nonce, rsp);
-    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_OK);
-    g_free(hdr);
+    g_assert_cmpint(env_check_printf(&env, ADMIN_AT_WSMAN "qop=auth,nc=1,"
+                                     "cnonce=c,algorithm=MD5,response=%s",
+                                     nonce, rsp),
+                    ==, VAMT_DIGEST_OK);
 
     g_free(rsp);
     g_free(nonce);
     g_free(challenge);
-    env_fini(&env);
+    vamt_test_digest_env_destroy(&env);
 }
 
 static void test_rfc2069_and_auth_int(void)
@@ -417,14 +321,14 @@ static void test_rfc2069_and_auth_int(void)
 
     env_init(&env);
     challenge = vamt_digest_challenge(env.digest, false);
-    nonce = challenge_nonce(challenge);
+    nonce = vamt_test_challenge_nonce(challenge);
     ha1 = g_compute_checksum_for_string(G_CHECKSUM_MD5,
                                         "admin:" REALM ":" PASSWORD, -1);
 
     /* RFC 2069: response = MD5(HA1:nonce:HA2) */
-    ha2 = md5_hex("POST:/wsman");
+    ha2 = vamt_test_md5_hex("POST:/wsman");
     kd = g_strdup_printf("%s:%s:%s", ha1, nonce, ha2);
-    rsp = md5_hex(kd);
+    rsp = vamt_test_md5_hex(kd);
     hdr = g_strdup_printf("Digest username=\"admin\", realm=\"%s\", "
                           "nonce=\"%s\", uri=\"/wsman\", response=\"%s\"",
                           REALM, nonce, rsp);
@@ -435,12 +339,12 @@ static void test_rfc2069_and_auth_int(void)
     g_free(hdr);
 
     /* auth-int: HA2 = MD5(method:uri:MD5(body)) (MeshCentral on AMT 14+) */
-    bodyhash = md5_hex(body);
+    bodyhash = vamt_test_md5_hex(body);
     kd = g_strdup_printf("POST:/wsman:%s", bodyhash);
-    ha2 = md5_hex(kd);
+    ha2 = vamt_test_md5_hex(kd);
     g_free(kd);
     kd = g_strdup_printf("%s:%s:00000001:abcd:auth-int:%s", ha1, nonce, ha2);
-    rsp = md5_hex(kd);
+    rsp = vamt_test_md5_hex(kd);
     hdr = g_strdup_printf("Digest username=\"admin\",realm=\"%s\","
                           "nonce=\"%s\",uri=\"/wsman\",qop=auth-int,"
                           "nc=00000001,cnonce=\"abcd\",response=\"%s\"",
@@ -461,7 +365,7 @@ static void test_rfc2069_and_auth_int(void)
     g_free(hdr);
     g_free(nonce);
     g_free(challenge);
-    env_fini(&env);
+    vamt_test_digest_env_destroy(&env);
 }
 
 /* One nonce serves many requests with growing nc, across a long time */
@@ -473,7 +377,7 @@ static void test_nonce_lifetime(void)
 
     env_init(&env);
     challenge = vamt_digest_challenge(env.digest, false);
-    nonce = challenge_nonce(challenge);
+    nonce = vamt_test_challenge_nonce(challenge);
 
     for (i = 1; i <= 300; i++) {
         char *nc = g_strdup_printf("%08x", i);
@@ -503,7 +407,7 @@ static void test_nonce_lifetime(void)
 
     g_free(nonce);
     g_free(challenge);
-    env_fini(&env);
+    vamt_test_digest_env_destroy(&env);
 }
 
 /* The ring keeps the 16 most recently used nonces */
@@ -515,7 +419,7 @@ static void test_nonce_ring(void)
 
     env_init(&env);
     challenge = vamt_digest_challenge(env.digest, false);
-    first = challenge_nonce(challenge);
+    first = vamt_test_challenge_nonce(challenge);
     g_free(challenge);
 
     /* keep using the first nonce while others are issued */
@@ -542,7 +446,7 @@ static void test_nonce_ring(void)
     /* forgetting nonces (ACL change) makes every nonce stale */
     challenge = vamt_digest_challenge(env.digest, false);
     g_free(first);
-    first = challenge_nonce(challenge);
+    first = vamt_test_challenge_nonce(challenge);
     vamt_digest_forget_nonces(env.digest);
     hdr = mesh_authorization(PASSWORD, first, "1", "/wsman");
     g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_STALE);
@@ -550,67 +454,72 @@ static void test_nonce_ring(void)
 
     g_free(challenge);
     g_free(first);
-    env_fini(&env);
+    vamt_test_digest_env_destroy(&env);
 }
 
-/* A MeshCentral-style attempt on the nonce of the last challenge */
-static VamtDigestResult attempt(Env *env, const char *password)
-{
-    char *nc_hex = g_strdup_printf("%08x", ++env->nc);
-    char *hdr = mesh_authorization(password, env->nonce, nc_hex, "/wsman");
-    VamtDigestResult result = env_check(env, hdr);
+/* A MeshCentral-style console on the nonce of its last challenge */
+typedef struct Console {
+    Env *env;
+    char *nonce;
+    unsigned nc;
+} Console;
 
-    g_free(hdr);
-    g_free(nc_hex);
-    return result;
+static VamtDigestResult attempt(Console *con, const char *password)
+{
+    g_autofree char *nc_hex = g_strdup_printf("%08x", ++con->nc);
+    g_autofree char *hdr = mesh_authorization(password, con->nonce, nc_hex,
+                                              "/wsman");
+
+    return env_check(con->env, hdr);
 }
 
 static void test_lockout(void)
 {
     Env env;
+    Console con = { .env = &env };
     char *challenge;
     unsigned i;
 
     env_init(&env);
     challenge = vamt_digest_challenge(env.digest, false);
-    env.nonce = challenge_nonce(challenge);
+    con.nonce = vamt_test_challenge_nonce(challenge);
 
     /* failures that are not consecutive do not lock */
     for (i = 0; i < VAMT_DIGEST_MAX_FAILURES - 1; i++) {
-        g_assert_cmpint(attempt(&env, "wrong"), ==, VAMT_DIGEST_DENIED);
+        g_assert_cmpint(attempt(&con, "wrong"), ==, VAMT_DIGEST_DENIED);
     }
-    g_assert_cmpint(attempt(&env, PASSWORD), ==, VAMT_DIGEST_OK);
+    g_assert_cmpint(attempt(&con, PASSWORD), ==, VAMT_DIGEST_OK);
     g_assert_false(vamt_digest_user_locked(env.digest, "admin"));
 
     /* N consecutive failures lock the account */
     for (i = 0; i < VAMT_DIGEST_MAX_FAILURES; i++) {
-        g_assert_cmpint(attempt(&env, "wrong"), ==, VAMT_DIGEST_DENIED);
+        g_assert_cmpint(attempt(&con, "wrong"), ==, VAMT_DIGEST_DENIED);
     }
     g_assert_cmpuint(env.lockouts, ==, 1);
     g_assert_true(vamt_digest_user_locked(env.digest, "admin"));
 
     /* during the lockout even the right password is refused */
-    g_assert_cmpint(attempt(&env, PASSWORD), ==, VAMT_DIGEST_LOCKED);
+    g_assert_cmpint(attempt(&con, PASSWORD), ==, VAMT_DIGEST_LOCKED);
     env.now_ms += VAMT_DIGEST_LOCKOUT_MS - 1;
-    g_assert_cmpint(attempt(&env, PASSWORD), ==, VAMT_DIGEST_LOCKED);
-    g_assert_cmpint(attempt(&env, "wrong"), ==, VAMT_DIGEST_LOCKED);
+    g_assert_cmpint(attempt(&con, PASSWORD), ==, VAMT_DIGEST_LOCKED);
+    g_assert_cmpint(attempt(&con, "wrong"), ==, VAMT_DIGEST_LOCKED);
 
     /* afterwards it is accepted again */
     env.now_ms += 1;
-    g_assert_cmpint(attempt(&env, PASSWORD), ==, VAMT_DIGEST_OK);
+    g_assert_cmpint(attempt(&con, PASSWORD), ==, VAMT_DIGEST_OK);
     g_assert_false(vamt_digest_user_locked(env.digest, "admin"));
     g_assert_cmpuint(env.lockouts, ==, 1);
 
     /* with the policy off, failures never lock */
     vamt_digest_set_lockout(env.digest, 0, 0);
     for (i = 0; i < 3 * VAMT_DIGEST_MAX_FAILURES; i++) {
-        g_assert_cmpint(attempt(&env, "wrong"), ==, VAMT_DIGEST_DENIED);
+        g_assert_cmpint(attempt(&con, "wrong"), ==, VAMT_DIGEST_DENIED);
     }
-    g_assert_cmpint(attempt(&env, PASSWORD), ==, VAMT_DIGEST_OK);
+    g_assert_cmpint(attempt(&con, PASSWORD), ==, VAMT_DIGEST_OK);
 
-    g_free(env.nonce);
+    g_free(con.nonce);
     g_free(challenge);
-    env_fini(&env);
+    vamt_test_digest_env_destroy(&env);
 }
 
 int main(int argc, char **argv)

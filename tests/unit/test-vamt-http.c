@@ -16,17 +16,13 @@
 
 #include "digest.h"
 #include "http.h"
+#include "vamt-test-support.h"
 
-#define REALM       "Digest:A1B2C3D4E5F60718293A4B5C6D7E8F90"
-#define PASSWORD    "P@ssw0rd"
 #define SERVER      "Intel(R) Active Management Technology 16.1.25.2124"
 #define SOAP_TYPE   "application/soap+xml; charset=UTF-8"
 
 typedef struct Env {
-    int64_t now_ms;
-    GRand *rand;
-    GByteArray *next_random;
-    VamtDigest *digest;
+    VamtTestDigestEnv auth;     /* its clock is the server's too */
     VamtHttpServer *server;
     GPtrArray *handled;         /* "METHOD path user body_len" per request */
     GString *last_body;
@@ -51,46 +47,15 @@ typedef struct Resp {
 
 /* Platform */
 
-static void env_random(void *opaque, uint8_t *buf, size_t len)
-{
-    Env *env = opaque;
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        if (env->next_random->len) {
-            buf[i] = env->next_random->data[0];
-            g_byte_array_remove_index(env->next_random, 0);
-        } else {
-            buf[i] = g_rand_int_range(env->rand, 0, 256);
-        }
-    }
-}
-
 static int64_t env_clock(void *opaque)
 {
-    return ((Env *)opaque)->now_ms;
+    return ((Env *)opaque)->auth.now_ms;
 }
 
 static int64_t env_wall_clock(void *opaque)
 {
     return 1679352490;          /* Mon, 20 Mar 2023 22:48:10 GMT */
 }
-
-static bool env_get_ha1(void *opaque, const char *user,
-                        char ha1_hex[VAMT_DIGEST_HEX_LEN + 1])
-{
-    if (strcmp(user, "admin") != 0) {
-        return false;
-    }
-    vamt_digest_ha1(user, REALM, PASSWORD, ha1_hex);
-    return true;
-}
-
-static const VamtDigestOps digest_ops = {
-    .random_bytes = env_random,
-    .clock_ms = env_clock,
-    .get_ha1 = env_get_ha1,
-};
 
 static bool body_has(const VamtHttpRequest *req, const char *what)
 {
@@ -160,11 +125,8 @@ static void env_init(Env *env)
     VamtFwVersion version = { 16, 1, 25, 2124 };
 
     memset(env, 0, sizeof(*env));
-    env->now_ms = 5000000;
-    env->rand = g_rand_new_with_seed(7);
-    env->next_random = g_byte_array_new();
-    env->digest = vamt_digest_new(&digest_ops, env, REALM);
-    env->server = vamt_http_server_new(&server_ops, env, env->digest);
+    vamt_test_digest_env_init(&env->auth, 5000000, 7);
+    env->server = vamt_http_server_new(&server_ops, env, env->auth.digest);
     vamt_http_server_set_version(env->server, &version);
     env->handled = g_ptr_array_new_with_free_func(g_free);
     env->last_body = g_string_new(NULL);
@@ -173,24 +135,9 @@ static void env_init(Env *env)
 static void env_fini(Env *env)
 {
     vamt_http_server_free(env->server);
-    vamt_digest_free(env->digest);
+    vamt_test_digest_env_destroy(&env->auth);
     g_ptr_array_free(env->handled, TRUE);
     g_string_free(env->last_body, TRUE);
-    g_byte_array_free(env->next_random, TRUE);
-    g_rand_free(env->rand);
-}
-
-/* Make the next challenge carry @nonce (a captured one). */
-static void env_issue_nonce(Env *env, const char *nonce)
-{
-    gsize len;
-    guchar *raw = g_base64_decode(nonce, &len);
-
-    g_assert_cmpuint(len, ==, VAMT_DIGEST_NONCE_BYTES);
-    g_byte_array_append(env->next_random, raw, len);
-    g_free(vamt_digest_challenge(env->digest, false));
-    g_assert_cmpuint(env->next_random->len, ==, 0);
-    g_free(raw);
 }
 
 /* Transport */
@@ -375,6 +322,20 @@ static GPtrArray *parse_responses(GByteArray *out)
     return list;
 }
 
+/* Send @data on @peer; all the responses it has got so far */
+static GPtrArray *peer_exchange(Peer *peer, const char *data)
+{
+    peer_send_str(peer, data);
+    return parse_responses(peer->out);
+}
+
+/* Done with @peer and what peer_exchange() returned */
+static void peer_free_with_responses(Peer *peer, GPtrArray *rsps)
+{
+    g_ptr_array_free(rsps, TRUE);
+    peer_free(peer);
+}
+
 /* The only response the peer got so far */
 static Resp *single_response(GPtrArray *list)
 {
@@ -382,23 +343,10 @@ static Resp *single_response(GPtrArray *list)
     return g_ptr_array_index(list, 0);
 }
 
-static char *md5_hex(const char *s)
-{
-    return g_compute_checksum_for_string(G_CHECKSUM_MD5, s, -1);
-}
-
 /* The nonce out of a 401, the way MeshCentral picks it */
 static char *challenge_nonce(const Resp *r)
 {
-    const char *www = resp_header(r, "WWW-Authenticate");
-    const char *p, *q;
-
-    g_assert_nonnull(www);
-    p = strstr(www, "nonce=\"");
-    g_assert_nonnull(p);
-    p += 7;
-    q = strchr(p, '"');
-    return g_strndup(p, q - p);
+    return vamt_test_challenge_nonce(resp_header(r, "WWW-Authenticate"));
 }
 
 /* A MeshCentral request with Digest credentials computed by hand */
@@ -406,34 +354,15 @@ static char *mesh_request(const char *nonce, unsigned nc,
                           const char *password, const char *uri,
                           const char *body)
 {
-    char *ha1 = md5_hex("admin:" REALM ":" PASSWORD);
-    char *a2 = g_strdup_printf("POST:%s", uri);
-    char *ha2 = md5_hex(a2);
-    char *kd, *rsp, *req;
+    g_autofree char *nc_hex = g_strdup_printf("%08x", nc);
+    const VamtTestDigestAuth a = {
+        .user = "admin", .realm = REALM, .password = password, .uri = uri,
+        .nonce = nonce, .nc = nc_hex, .cnonce = "0a4f113b",
+    };
+    g_autofree char *authorization = vamt_test_digest_authorization(&a);
 
-    if (strcmp(password, PASSWORD) != 0) {
-        char *a1 = g_strdup_printf("admin:%s:%s", REALM, password);
-
-        g_free(ha1);
-        ha1 = md5_hex(a1);
-        g_free(a1);
-    }
-    kd = g_strdup_printf("%s:%s:%08x:0a4f113b:auth:%s", ha1, nonce, nc, ha2);
-    rsp = md5_hex(kd);
-    req = g_strdup_printf("POST %s HTTP/1.1\r\n"
-                          "Authorization: Digest username=\"admin\","
-                          "realm=\"%s\",nonce=\"%s\",uri=\"%s\",qop=auth,"
-                          "response=\"%s\",nc=%08x,cnonce=\"0a4f113b\"\r\n"
-                          "Host: 127.0.0.1:16992\r\n"
-                          "Content-Length: %zu\r\n\r\n%s",
-                          uri, REALM, nonce, uri, rsp, nc, strlen(body),
-                          body);
-    g_free(ha1);
-    g_free(a2);
-    g_free(ha2);
-    g_free(kd);
-    g_free(rsp);
-    return req;
+    return vamt_test_post_request("127.0.0.1:16992", uri, authorization,
+                                  body);
 }
 
 static const char enum_body[] =
@@ -509,15 +438,13 @@ static void test_auth_round_trip(void)
 
     env_init(&env);
     peer = peer_new(&env);
-    peer_send_str(peer, anon_request);
-    rsps = parse_responses(peer->out);
+    rsps = peer_exchange(peer, anon_request);
     r = single_response(rsps);
     assert_challenge(r, false);
     g_assert_cmpuint(env.handled->len, ==, 0);
     g_assert_true(peer_closed(peer));
     nonce = challenge_nonce(r);
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
 
     peer = peer_new(&env);
     req = mesh_request(nonce, 1, PASSWORD, "/wsman", enum_body);
@@ -568,11 +495,9 @@ static char *env_nonce(Env *env)
     GPtrArray *rsps;
     char *nonce;
 
-    peer_send_str(peer, anon_request);
-    rsps = parse_responses(peer->out);
+    rsps = peer_exchange(peer, anon_request);
     nonce = challenge_nonce(single_response(rsps));
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
     return nonce;
 }
 
@@ -674,8 +599,7 @@ static void test_chunked_request(void)
     g_assert_cmpstr(env.last_body->str, ==, expected);
     rsps = parse_responses(peer->out);
     assert_soap_ok(single_response(rsps));
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
 
     g_string_truncate(env.last_body, 0);
     peer = peer_new(&env);
@@ -689,8 +613,7 @@ static void test_chunked_request(void)
     rsps = parse_responses(peer->out);
     assert_soap_ok(single_response(rsps));
     g_assert_false(peer_closed(peer));
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
     env_fini(&env);
 }
 
@@ -714,13 +637,12 @@ static void test_response_framing(void)
     assert_soap_ok(r);
     g_assert_cmpuint(r->body->len, ==, 70002);
     g_assert_cmpstr(r->first_chunk_line, ==, "11172");
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
 
     /* GET / : 303 to the logon page, no login needed */
     peer = peer_new(&env);
-    peer_send_str(peer, "GET / HTTP/1.1\r\nHost: 10.0.0.5:16992\r\n\r\n");
-    rsps = parse_responses(peer->out);
+    rsps = peer_exchange(peer,
+                         "GET / HTTP/1.1\r\nHost: 10.0.0.5:16992\r\n\r\n");
     r = single_response(rsps);
     order = resp_header_order(r);
     g_assert_cmpstr(r->status_line, ==, "HTTP/1.1 303 See Other");
@@ -730,8 +652,7 @@ static void test_response_framing(void)
     g_assert_cmpstr(resp_header(r, "Server"), ==, SERVER);
     g_assert_false(peer_closed(peer));
     g_free(order);
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
 
     g_free(nonce);
     env_fini(&env);
@@ -752,8 +673,7 @@ static void test_fault_closes(void)
     req2 = mesh_request(nonce, 2, PASSWORD, "/wsman", enum_body);
     both = g_strconcat(req1, req2, NULL);
     peer = peer_new(&env);
-    peer_send_str(peer, both);
-    rsps = parse_responses(peer->out);
+    rsps = peer_exchange(peer, both);
     r = single_response(rsps);
     order = resp_header_order(r);
     g_assert_cmpstr(r->status_line, ==, "HTTP/1.1 400 Bad Request");
@@ -790,26 +710,22 @@ static void test_connection_close(void)
     mod = g_strdup_printf("POST /wsman HTTP/1.1\r\nConnection: TE, close\r\n"
                           "%s", strstr(req, "\r\n") + 2);
     peer = peer_new(&env);
-    peer_send_str(peer, mod);
-    rsps = parse_responses(peer->out);
+    rsps = peer_exchange(peer, mod);
     r = single_response(rsps);
     g_assert_cmpint(r->status, ==, 200);
     g_assert_cmpstr(resp_header(r, "Connection"), ==, "close");
     g_assert_true(peer_closed(peer));
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
     g_free(mod);
     g_free(req);
 
     req = mesh_request(nonce, 2, PASSWORD, "/wsman", enum_body);
     memcpy(strstr(req, "HTTP/1.1"), "HTTP/1.0", 8);
     peer = peer_new(&env);
-    peer_send_str(peer, req);
-    rsps = parse_responses(peer->out);
+    rsps = peer_exchange(peer, req);
     g_assert_cmpint(single_response(rsps)->status, ==, 200);
     g_assert_true(peer_closed(peer));
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
     g_free(req);
 
     g_free(nonce);
@@ -833,13 +749,11 @@ static void test_expect_continue(void)
     peer_send_str(peer, mod);
     g_assert_cmpmem(peer->out->data, peer->out->len,
                     "HTTP/1.1 100 Continue\r\n\r\n", 25);
-    peer_send_str(peer, head_end + 4);
-    rsps = parse_responses(peer->out);
+    rsps = peer_exchange(peer, head_end + 4);
     g_assert_cmpuint(rsps->len, ==, 2);
     g_assert_cmpint(((Resp *)g_ptr_array_index(rsps, 0))->status, ==, 100);
     assert_soap_ok(g_ptr_array_index(rsps, 1));
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
     g_free(mod);
     g_free(req);
     g_free(nonce);
@@ -867,8 +781,7 @@ static void assert_rejected(Env *env, const char *data, size_t len,
     /* and it stays closed */
     peer_send_str(peer, anon_request);
     g_assert_cmpuint(env->handled->len, ==, handled);
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
 }
 
 #define REJECT(env, str, status) \
@@ -913,11 +826,11 @@ static void test_garbage(void)
         size_t j;
 
         for (j = 0; j < sizeof(noise); j++) {
-            noise[j] = g_rand_int_range(env.rand, 0, 256);
+            noise[j] = g_rand_int_range(env.auth.rand, 0, 256);
         }
         peer_send(peer, (const char *)noise, sizeof(noise));
         vamt_http_conn_tick(peer->conn);
-        env.now_ms += VAMT_HTTP_REQUEST_TIMEOUT_MS;
+        env.auth.now_ms += VAMT_HTTP_REQUEST_TIMEOUT_MS;
         vamt_http_conn_tick(peer->conn);
         g_assert_true(peer_closed(peer));
         peer_free(peer);
@@ -976,12 +889,10 @@ static void test_limits(void)
     g_string_append_printf(big, "%0100d", 0);
     req = mesh_request(nonce, 1, PASSWORD, "/wsman", big->str);
     peer = peer_new(&env);
-    peer_send_str(peer, req);
-    rsps = parse_responses(peer->out);
+    rsps = peer_exchange(peer, req);
     assert_soap_ok(single_response(rsps));
     g_assert_false(peer_closed(peer));
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
     g_free(req);
 
     /* one more byte is not */
@@ -1006,24 +917,24 @@ static void test_idle_timeout(void)
     nonce = env_nonce(&env);
 
     /* an idle connection is closed silently when its time is up */
-    start = env.now_ms;
+    start = env.auth.now_ms;
     peer = peer_new(&env);
     g_assert_cmpint(vamt_http_conn_deadline(peer->conn), ==,
                     start + VAMT_HTTP_IDLE_TIMEOUT_MS);
-    env.now_ms = start + VAMT_HTTP_IDLE_TIMEOUT_MS - 1;
+    env.auth.now_ms = start + VAMT_HTTP_IDLE_TIMEOUT_MS - 1;
     g_assert_false(vamt_http_conn_tick(peer->conn));
     g_assert_false(peer_closed(peer));
 
     /* a request in between restarts the idle time after its answer */
-    env.now_ms = start + 1000;
+    env.auth.now_ms = start + 1000;
     req = mesh_request(nonce, 1, PASSWORD, "/wsman", enum_body);
     peer_send_str(peer, req);
     g_free(req);
     g_assert_cmpint(vamt_http_conn_deadline(peer->conn), ==,
                     start + 1000 + VAMT_HTTP_IDLE_TIMEOUT_MS);
-    env.now_ms = start + VAMT_HTTP_IDLE_TIMEOUT_MS;
+    env.auth.now_ms = start + VAMT_HTTP_IDLE_TIMEOUT_MS;
     g_assert_false(vamt_http_conn_tick(peer->conn));
-    env.now_ms = start + 1000 + VAMT_HTTP_IDLE_TIMEOUT_MS;
+    env.auth.now_ms = start + 1000 + VAMT_HTTP_IDLE_TIMEOUT_MS;
     g_byte_array_set_size(peer->out, 0);
     g_assert_true(vamt_http_conn_tick(peer->conn));
     g_assert_true(peer_closed(peer));
@@ -1032,21 +943,20 @@ static void test_idle_timeout(void)
     peer_free(peer);
 
     /* half a request (slowloris): 408 after the request timeout */
-    start = env.now_ms;
+    start = env.auth.now_ms;
     peer = peer_new(&env);
     peer_send_str(peer, "POST /wsman HTTP/1.1\r\nHost: x\r\n");
     g_assert_cmpint(vamt_http_conn_deadline(peer->conn), ==,
                     start + VAMT_HTTP_REQUEST_TIMEOUT_MS);
-    env.now_ms += VAMT_HTTP_REQUEST_TIMEOUT_MS - 1;
+    env.auth.now_ms += VAMT_HTTP_REQUEST_TIMEOUT_MS - 1;
     peer_send_str(peer, "X-Slow: 1\r\n");
     g_assert_false(vamt_http_conn_tick(peer->conn));
-    env.now_ms += 1;
+    env.auth.now_ms += 1;
     g_assert_true(vamt_http_conn_tick(peer->conn));
     rsps = parse_responses(peer->out);
     g_assert_cmpint(single_response(rsps)->status, ==, 408);
     g_assert_true(peer_closed(peer));
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
 
     /* the peer's FIN in the middle of a request: closed, no answer */
     peer = peer_new(&env);
@@ -1070,7 +980,7 @@ static void test_stale_nonce(void)
 
     env_init(&env);
     nonce = env_nonce(&env);
-    env.now_ms += VAMT_DIGEST_NONCE_LIFETIME_MS + 1;
+    env.auth.now_ms += VAMT_DIGEST_NONCE_LIFETIME_MS + 1;
 
     peer = peer_new(&env);
     req = mesh_request(nonce, 1, PASSWORD, "/wsman", enum_body);
@@ -1082,8 +992,7 @@ static void test_stale_nonce(void)
     g_assert_cmpstr(fresh, !=, nonce);
     g_assert_true(peer_closed(peer));
     g_assert_cmpuint(env.handled->len, ==, 0);
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
 
     /* wrong password on an expired nonce: not stale */
     peer = peer_new(&env);
@@ -1092,8 +1001,7 @@ static void test_stale_nonce(void)
     g_free(req);
     rsps = parse_responses(peer->out);
     assert_challenge(single_response(rsps), false);
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
 
     /* the client retries with the new nonce */
     peer = peer_new(&env);
@@ -1102,8 +1010,7 @@ static void test_stale_nonce(void)
     g_free(req);
     rsps = parse_responses(peer->out);
     assert_soap_ok(single_response(rsps));
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
 
     g_free(fresh);
     g_free(nonce);
@@ -1119,8 +1026,7 @@ static int request_status(Env *env, const char *nonce, unsigned nc,
     GPtrArray *rsps;
     int status;
 
-    peer_send_str(peer, req);
-    rsps = parse_responses(peer->out);
+    rsps = peer_exchange(peer, req);
     status = single_response(rsps)->status;
     if (status == 401) {
         assert_challenge(single_response(rsps), false);
@@ -1145,12 +1051,12 @@ static void test_lockout(void)
     }
     /* locked: the right password gets the same 401 */
     g_assert_cmpint(request_status(&env, nonce, ++nc, PASSWORD), ==, 401);
-    env.now_ms += VAMT_DIGEST_LOCKOUT_MS / 2;
+    env.auth.now_ms += VAMT_DIGEST_LOCKOUT_MS / 2;
     g_assert_cmpint(request_status(&env, nonce, ++nc, PASSWORD), ==, 401);
     g_assert_cmpuint(env.handled->len, ==, 0);
 
     /* after the lockout period it works again */
-    env.now_ms += VAMT_DIGEST_LOCKOUT_MS / 2;
+    env.auth.now_ms += VAMT_DIGEST_LOCKOUT_MS / 2;
     g_assert_cmpint(request_status(&env, nonce, ++nc, PASSWORD), ==, 200);
     g_assert_cmpuint(env.handled->len, ==, 1);
     g_free(nonce);
@@ -1180,35 +1086,29 @@ static void test_anonymous(void)
 
     env_init(&env);
     peer = peer_new(&env);
-    peer_send_str(peer, identify);
-    rsps = parse_responses(peer->out);
+    rsps = peer_exchange(peer, identify);
     assert_soap_ok(single_response(rsps));
     g_assert_cmpstr(single_response(rsps)->body->str, ==,
                     "<b:IdentifyResponse/>");
     g_assert_cmpstr(g_ptr_array_index(env.handled, 0), ==,
                     "POST /wsman - 229");
     g_assert_false(peer_closed(peer));
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
 
     /* Basic is never enough (wsl with stock curl) */
     peer = peer_new(&env);
-    peer_send_str(peer, basic);
-    rsps = parse_responses(peer->out);
+    rsps = peer_exchange(peer, basic);
     assert_challenge(single_response(rsps), false);
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
 
     /* authenticated, unknown path: 404 and close */
     nonce = env_nonce(&env);
     req = mesh_request(nonce, 1, PASSWORD, "/nowhere", "");
     peer = peer_new(&env);
-    peer_send_str(peer, req);
-    rsps = parse_responses(peer->out);
+    rsps = peer_exchange(peer, req);
     g_assert_cmpint(single_response(rsps)->status, ==, 404);
     g_assert_true(peer_closed(peer));
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
     g_free(req);
     g_free(nonce);
     env_fini(&env);
@@ -1216,53 +1116,13 @@ static void test_anonymous(void)
 
 /* Captures */
 
-typedef struct Capture {
-    char *name;
-    char *data;
-    gsize len;
-} Capture;
-
-static void capture_free(gpointer p)
-{
-    Capture *c = p;
-
-    g_free(c->name);
-    g_free(c->data);
-    g_free(c);
-}
-
-static int compare_names(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+typedef VamtTestCapture Capture;
 
 static GPtrArray *load_captures(const char *dir)
 {
-    GPtrArray *list = g_ptr_array_new_with_free_func(capture_free);
-    GDir *d = g_dir_open(dir, 0, NULL);
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-    const char *name;
-    guint i;
+    GPtrArray *list = vamt_test_captures_load(dir);
 
-    g_assert_nonnull(d);
-    while ((name = g_dir_read_name(d))) {
-        if (g_str_has_suffix(name, ".http")) {
-            g_ptr_array_add(names, g_strdup(name));
-        }
-    }
-    g_dir_close(d);
-    /* file names start with the sequence number */
-    g_ptr_array_sort(names, compare_names);
-    for (i = 0; i < names->len; i++) {
-        Capture *c = g_new0(Capture, 1);
-        char *path = g_build_filename(dir, g_ptr_array_index(names, i), NULL);
-
-        c->name = g_strdup(g_ptr_array_index(names, i));
-        g_assert_true(g_file_get_contents(path, &c->data, &c->len, NULL));
-        g_ptr_array_add(list, c);
-        g_free(path);
-    }
-    g_ptr_array_free(names, TRUE);
+    g_assert_nonnull(list);
     return list;
 }
 
@@ -1291,7 +1151,7 @@ static void capture_prepare_nonce(Env *env, const Capture *c,
 
     if (auth && vamt_digest_parse(auth, &params)) {
         if (!g_hash_table_contains(issued, params.nonce)) {
-            env_issue_nonce(env, params.nonce);
+            vamt_test_issue_nonce(&env->auth, params.nonce);
             g_hash_table_add(issued, g_strdup(params.nonce));
         }
         vamt_digest_params_clear(&params);
@@ -1438,8 +1298,7 @@ static void test_capture_pipelined(gconstpointer data)
     }
     g_assert_cmpuint(env.handled->len, ==, expected);
     g_assert_false(peer_closed(peer));
-    g_ptr_array_free(rsps, TRUE);
-    peer_free(peer);
+    peer_free_with_responses(peer, rsps);
     g_string_free(batch, TRUE);
     g_ptr_array_free(captures, TRUE);
     g_hash_table_destroy(issued);
@@ -1472,35 +1331,16 @@ static bool session_keeps_alive(const char *dir)
 
 static void add_capture_tests(void)
 {
-    const char *root = g_getenv("VAMT_CAPTURES");
-    GDir *d;
-    GPtrArray *dirs;
-    const char *name;
+    GPtrArray *dirs = vamt_test_capture_sessions(vamt_test_captures_root());
     guint i;
 
-    if (!root) {
-        root = VAMT_CAPTURES_DIR;
-    }
-    d = g_dir_open(root, 0, NULL);
-    if (!d) {
+    if (!dirs) {
         g_test_add_func("/vamt/http/captures", test_no_captures);
         return;
     }
-    dirs = g_ptr_array_new();
-    while ((name = g_dir_read_name(d))) {
-        char *path = g_build_filename(root, name, NULL);
-
-        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-            g_ptr_array_add(dirs, path);
-        } else {
-            g_free(path);
-        }
-    }
-    g_dir_close(d);
-    g_ptr_array_sort(dirs, compare_names);
     for (i = 0; i < dirs->len; i++) {
         /* the paths live as long as the process: the tests use them */
-        char *path = g_ptr_array_index(dirs, i);
+        char *path = g_strdup(g_ptr_array_index(dirs, i));
         char *base = g_path_get_basename(path);
         char *test = g_strdup_printf("/vamt/http/capture/%s/session", base);
 
@@ -1514,7 +1354,7 @@ static void add_capture_tests(void)
         }
         g_free(base);
     }
-    g_free(g_ptr_array_free(dirs, FALSE));
+    g_ptr_array_free(dirs, TRUE);
 }
 
 int main(int argc, char **argv)

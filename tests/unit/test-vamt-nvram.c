@@ -12,13 +12,8 @@
 
 #include "me.h"
 #include "nvram.h"
+#include "vamt-test-support.h"
 
-#define ADMIN_PASSWORD  "P@ssw0rd"
-#define NOW_UTC         1700000000
-#define NS_WSA          "http://schemas.xmlsoap.org/ws/2004/08/addressing"
-#define NS_WSMAN        "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
-#define NS_SOAP         "http://www.w3.org/2003/05/soap-envelope"
-#define NS_XFER         "http://schemas.xmlsoap.org/ws/2004/09/transfer"
 #define GENERAL_SETTINGS \
     "http://intel.com/wbem/wscim/1/amt-schema/1/AMT_GeneralSettings"
 
@@ -419,79 +414,25 @@ static void test_fuzz(void)
 
 /* ---- the ME core: change notifications and a state that fits ----------- */
 
-typedef struct Fake {
-    VamtInventory inv;
-    unsigned changes;
-    uint8_t random_byte;
-} Fake;
-
-static VamtPowerState fake_power_state(void *opaque)
-{
-    return VAMT_POWER_ON;
-}
-
-static bool fake_power_request(void *opaque, VamtPowerState request)
-{
-    return true;
-}
-
-static const VamtInventory *fake_inventory(void *opaque)
-{
-    return &((Fake *)opaque)->inv;
-}
-
-static int64_t fake_time_utc(void *opaque)
-{
-    return NOW_UTC;
-}
-
-static int64_t fake_clock_ms(void *opaque)
-{
-    return 1000;
-}
-
-static void fake_random(void *opaque, uint8_t *buf, size_t len)
-{
-    Fake *f = opaque;
-
-    for (size_t i = 0; i < len; i++) {
-        buf[i] = f->random_byte++;
-    }
-}
-
-static void fake_state_changed(void *opaque)
-{
-    ((Fake *)opaque)->changes++;
-}
-
-static const VamtPlatformOps fake_ops = {
-    .power_state = fake_power_state,
-    .power_request = fake_power_request,
-    .inventory = fake_inventory,
-    .time_utc = fake_time_utc,
-    .clock_ms = fake_clock_ms,
-    .random = fake_random,
-    .state_changed = fake_state_changed,
-};
-
 static void test_change_notifications(void)
 {
-    Fake fake = { 0 };
+    VamtTestPlatform fake;
     VamtFirmware fw;
     VamtAmt *amt, *other;
     VamtAmtState *s;
     g_autoptr(GByteArray) blob = g_byte_array_new();
     static const VamtEventRecord boot = { .sensor_type = 0x0f };
 
+    vamt_test_platform_init(&fake, VAMT_POWER_ON);
     vamt_firmware_init(&fw);
-    amt = vamt_amt_new(&fw, &fake_ops, &fake);
+    amt = vamt_amt_new(&fw, &vamt_test_platform_ops_nvram, &fake);
     s = vamt_amt_state(amt);
     g_assert_cmpuint(fake.changes, ==, 0);
 
-    vamt_amt_set_admin_password(amt, ADMIN_PASSWORD);
+    vamt_amt_set_admin_password(amt, PASSWORD);
     g_assert_cmpuint(fake.changes, ==, 1);
     /* the same password again changes nothing */
-    vamt_amt_set_admin_password(amt, ADMIN_PASSWORD);
+    vamt_amt_set_admin_password(amt, PASSWORD);
     g_assert_cmpuint(fake.changes, ==, 1);
 
     g_assert_cmpuint(vamt_amt_add_user(amt, "operator",
@@ -523,7 +464,7 @@ static void test_change_notifications(void)
 
     /* loading is no change; changing back from the loaded state is */
     vamt_amt_save(amt, blob);
-    other = vamt_amt_new(&fw, &fake_ops, &fake);
+    other = vamt_amt_new(&fw, &vamt_test_platform_ops_nvram, &fake);
     g_assert_true(vamt_amt_load(other, blob->data, blob->len));
     g_assert_cmpuint(fake.changes, ==, 6);
     g_assert_cmpstr(vamt_amt_state(other)->hostname, ==, "renamed");
@@ -536,12 +477,13 @@ static void test_change_notifications(void)
 
     vamt_amt_free(other);
     vamt_amt_free(amt);
+    vamt_test_platform_destroy(&fake);
 }
 
 /* Every table and log full, every string at its longest */
 static void test_largest_state_fits(void)
 {
-    Fake fake = { 0 };
+    VamtTestPlatform fake;
     VamtFirmware fw;
     VamtAmt *amt;
     VamtAmtState *s;
@@ -550,8 +492,9 @@ static void test_largest_state_fits(void)
     char name[VAMT_AMT_ALARM_NAME_MAX + 1];
 
     memset(ext, 0xa5, sizeof(ext));
+    vamt_test_platform_init(&fake, VAMT_POWER_ON);
     vamt_firmware_init(&fw);
-    amt = vamt_amt_new(&fw, &fake_ops, &fake);
+    amt = vamt_amt_new(&fw, &vamt_test_platform_ops_nvram, &fake);
     s = vamt_amt_state(amt);
     memset(s->hostname, 'h', VAMT_AMT_HOSTNAME_MAX);
     memset(s->domainname, 'd', VAMT_AMT_DOMAIN_MAX);
@@ -584,74 +527,27 @@ static void test_largest_state_fits(void)
     g_assert_cmpuint(blob->len * 2, <=,
                      VAMT_NVRAM_SLOT_SIZE - VAMT_NVRAM_SLOT_HEADER_SIZE);
     vamt_amt_free(amt);
+    vamt_test_platform_destroy(&fake);
 }
 
 /* ---- end to end: a console's Put, the file, a new ME -------------------- */
 
-static void conn_write(void *opaque, const uint8_t *data, size_t len)
-{
-    g_string_append_len(opaque, (const char *)data, len);
-}
-
-static void conn_close(void *opaque)
-{
-}
-
-static const VamtHttpConnOps conn_ops = {
-    .write = conn_write,
-    .close = conn_close,
-};
-
-static char *http_send(VamtMe *me, const char *request)
-{
-    GString *out = g_string_new(NULL);
-    VamtHttpConn *conn = vamt_http_conn_new(vamt_me_http(me), &conn_ops,
-                                            out);
-
-    vamt_http_conn_input(conn, (const uint8_t *)request, strlen(request));
-    vamt_http_conn_free(conn);
-    return g_string_free(out, FALSE);
-}
-
-static char *md5_hex(const char *s)
-{
-    return g_compute_checksum_for_string(G_CHECKSUM_MD5, s, -1);
-}
-
 /* POST a WS-Man @action on AMT_GeneralSettings as admin, with Digest */
 static char *admin_wsman(VamtMe *me, const char *action, const char *body)
 {
-    g_autofree char *challenge = http_send(me, "POST /wsman HTTP/1.1\r\n"
-                                           "Host: vamt\r\nContent-Length: 0"
-                                           "\r\n\r\n");
-    const char *realm = vamt_amt_realm(vamt_me_amt(me));
-    const char *p = strstr(challenge, "nonce=\"");
-    g_autofree char *nonce = NULL, *a1 = NULL, *ha1 = NULL, *ha2 = NULL;
-    g_autofree char *kd = NULL, *response = NULL, *env = NULL;
-    g_autofree char *request = NULL;
+    g_autofree char *nonce = vamt_test_http_nonce(me);
+    const VamtTestDigestAuth a = {
+        .user = "admin", .realm = vamt_amt_realm(vamt_me_amt(me)),
+        .password = PASSWORD, .uri = "/wsman", .nonce = nonce,
+        .nc = "00000001", .cnonce = "c0ffee",
+    };
+    g_autofree char *authorization = vamt_test_digest_authorization(&a);
+    g_autofree char *env = vamt_test_wsman_envelope(action, GENERAL_SETTINGS,
+                                                    body);
+    g_autofree char *request = vamt_test_post_request("vamt:16992", "/wsman",
+                                                      authorization, env);
 
-    g_assert_nonnull(p);
-    p += strlen("nonce=\"");
-    nonce = g_strndup(p, strchr(p, '"') - p);
-    a1 = g_strdup_printf("admin:%s:" ADMIN_PASSWORD, realm);
-    ha1 = md5_hex(a1);
-    ha2 = md5_hex("POST:/wsman");
-    kd = g_strdup_printf("%s:%s:00000001:c0ffee:auth:%s", ha1, nonce, ha2);
-    response = md5_hex(kd);
-    env = g_strdup_printf(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?><Envelope "
-        "xmlns:a=\"" NS_WSA "\" xmlns:w=\"" NS_WSMAN "\" "
-        "xmlns=\"" NS_SOAP "\"><Header><a:Action>%s</a:Action>"
-        "<a:To>/wsman</a:To><w:ResourceURI>" GENERAL_SETTINGS
-        "</w:ResourceURI><a:MessageID>1</a:MessageID></Header>"
-        "<Body>%s</Body></Envelope>", action, body);
-    request = g_strdup_printf(
-        "POST /wsman HTTP/1.1\r\nHost: vamt:16992\r\n"
-        "Authorization: Digest username=\"admin\",realm=\"%s\",nonce=\"%s\","
-        "uri=\"/wsman\",qop=auth,response=\"%s\",nc=00000001,"
-        "cnonce=\"c0ffee\"\r\nContent-Length: %zu\r\n\r\n%s",
-        realm, nonce, response, strlen(env), env);
-    return http_send(me, request);
+    return vamt_test_http_send(me, request);
 }
 
 static void test_console_put_persists(void)
@@ -659,7 +555,7 @@ static void test_console_put_persists(void)
     static const char put_body[] =
         "<r:AMT_GeneralSettings xmlns:r=\"" GENERAL_SETTINGS "\">"
         "<r:HostName>saved-host</r:HostName></r:AMT_GeneralSettings>";
-    Fake fake = { 0 }, fake2 = { .random_byte = 0x80 };
+    VamtTestPlatform fake, fake2;
     g_autoptr(GByteArray) disk = g_byte_array_new();
     g_autoptr(GByteArray) blob = g_byte_array_new();
     VamtNvramLayout layout = { .active = -1 };
@@ -668,9 +564,12 @@ static void test_console_put_persists(void)
     VamtMe *me, *restarted;
     char *rsp;
 
+    vamt_test_platform_init(&fake, VAMT_POWER_ON);
+    vamt_test_platform_init(&fake2, VAMT_POWER_ON);
+    fake2.random_byte = 0x80;
     vamt_firmware_init(&fw);
-    me = vamt_me_new(&fw, &fake_ops, &fake);
-    vamt_me_set_admin_password(me, ADMIN_PASSWORD);
+    me = vamt_me_new(&fw, &vamt_test_platform_ops_nvram, &fake);
+    vamt_me_set_admin_password(me, PASSWORD);
     fake.changes = 0;
 
     /* reading is no change */
@@ -693,7 +592,7 @@ static void test_console_put_persists(void)
     store_bytes(disk, &layout, blob->data, blob->len);
     vamt_nvram_decode(disk->data, disk->len, &c);
     g_assert_cmpint(c.status, ==, VAMT_NVRAM_VALID);
-    restarted = vamt_me_new(&fw, &fake_ops, &fake2);
+    restarted = vamt_me_new(&fw, &vamt_test_platform_ops_nvram, &fake2);
     g_assert_cmpstr(vamt_amt_realm(vamt_me_amt(restarted)), !=,
                     vamt_amt_realm(vamt_me_amt(me)));
     g_assert_true(vamt_me_load(restarted, c.payload, c.len));
@@ -710,6 +609,8 @@ static void test_console_put_persists(void)
 
     vamt_me_free(restarted);
     vamt_me_free(me);
+    vamt_test_platform_destroy(&fake2);
+    vamt_test_platform_destroy(&fake);
 }
 
 int main(int argc, char **argv)

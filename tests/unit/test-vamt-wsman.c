@@ -19,36 +19,11 @@
 #include <string.h>
 
 #include "amt.h"
+#include "vamt-test-support.h"
 #include "wsman.h"
 
-#define REALM       "Digest:A1B2C3D4E5F60718293A4B5C6D7E8F90"
-#define PASSWORD    "P@ssw0rd"
-#define NOW_UTC     1700000000
-
-#define NS_SOAP     "http://www.w3.org/2003/05/soap-envelope"
-#define NS_WSA      "http://schemas.xmlsoap.org/ws/2004/08/addressing"
-#define NS_WSMAN    "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
-#define NS_ENUM     "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
-#define NS_XFER     "http://schemas.xmlsoap.org/ws/2004/09/transfer"
-#define NS_SOAP11   "http://schemas.xmlsoap.org/soap/envelope/"
-#define AMT         "http://intel.com/wbem/wscim/1/amt-schema/1/"
-#define CIM         "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
-#define IPS         "http://intel.com/wbem/wscim/1/ips-schema/1/"
-
-typedef struct Fake {
-    VamtPowerState power;
-    GArray *power_requests;     /* VamtPowerState */
-    GArray *boot_targets;       /* VamtBootTarget */
-    VamtInventory inv;
-    int64_t utc;
-    int64_t ms;
-    uint8_t random_byte;
-    uint32_t consent_code;
-    unsigned consent_shows;
-} Fake;
-
 typedef struct Env {
-    Fake fake;
+    VamtTestPlatform fake;
     VamtFirmware fw;
     VamtAmt *amt;
     VamtWsman *ws;
@@ -62,135 +37,15 @@ typedef struct Reply {
     xmlXPathContext *xpath;
 } Reply;
 
-/* Fake platform */
-
-static VamtPowerState fake_power_state(void *opaque)
-{
-    return ((Fake *)opaque)->power;
-}
-
-static bool fake_power_request(void *opaque, VamtPowerState request)
-{
-    Fake *f = opaque;
-    bool on = f->power == VAMT_POWER_ON;
-
-    switch (request) {
-    case VAMT_POWER_ON:
-        if (on) {
-            return false;
-        }
-        f->power = VAMT_POWER_ON;
-        break;
-    case VAMT_POWER_OFF_SOFT:
-    case VAMT_POWER_OFF_HARD:
-    case VAMT_POWER_OFF_SOFT_GRACEFUL:
-    case VAMT_POWER_OFF_HARD_GRACEFUL:
-        if (!on) {
-            return false;
-        }
-        f->power = VAMT_POWER_OFF_SOFT;
-        break;
-    default:
-        if (!on) {
-            return false;
-        }
-        break;
-    }
-    g_array_append_val(f->power_requests, request);
-    return true;
-}
-
-static bool fake_set_boot_target(void *opaque, VamtBootTarget target)
-{
-    g_array_append_val(((Fake *)opaque)->boot_targets, target);
-    return true;
-}
-
-static const VamtInventory *fake_inventory(void *opaque)
-{
-    return &((Fake *)opaque)->inv;
-}
-
-static int64_t fake_time_utc(void *opaque)
-{
-    return ((Fake *)opaque)->utc;
-}
-
-static int64_t fake_clock_ms(void *opaque)
-{
-    return ((Fake *)opaque)->ms;
-}
-
-static void fake_random(void *opaque, uint8_t *buf, size_t len)
-{
-    Fake *f = opaque;
-
-    for (size_t i = 0; i < len; i++) {
-        buf[i] = f->random_byte++;
-    }
-}
-
-static void fake_show_consent_code(void *opaque, uint32_t code)
-{
-    Fake *f = opaque;
-
-    f->consent_code = code;
-    f->consent_shows++;
-}
-
-static const VamtPlatformOps fake_ops = {
-    .power_state = fake_power_state,
-    .power_request = fake_power_request,
-    .set_boot_target = fake_set_boot_target,
-    .inventory = fake_inventory,
-    .time_utc = fake_time_utc,
-    .clock_ms = fake_clock_ms,
-    .random = fake_random,
-    .show_consent_code = fake_show_consent_code,
-};
-
-static const uint8_t platform_uuid[16] = {
-    0x3F, 0x25, 0x04, 0xE0, 0x4F, 0x89, 0x41, 0xD3,
-    0x9A, 0x0C, 0x03, 0x05, 0xE8, 0x2C, 0x33, 0x01,
-};
-
 static Env *env_new(VamtPowerState power)
 {
     Env *e = g_new0(Env, 1);
-    Fake *f = &e->fake;
 
-    f->power = power;
-    f->power_requests = g_array_new(FALSE, FALSE, sizeof(VamtPowerState));
-    f->boot_targets = g_array_new(FALSE, FALSE, sizeof(VamtBootTarget));
-    f->utc = NOW_UTC;
-    f->ms = 1000;
-    f->inv = (VamtInventory) {
-        .bios_vendor = "EFI Development Kit II / OVMF",
-        .bios_version = "0.0.0",
-        .bios_date = "02/06/2015",
-        .system_manufacturer = "QEMU",
-        .system_product = "Standard PC (Q35 + ICH9, 2009)",
-        .system_version = "pc-q35-10.0",
-        .system_serial = "VAMT-0001",
-        .board_manufacturer = "QEMU",
-        .board_product = "vAMT board",
-        .chassis_manufacturer = "QEMU chassis",
-        .cpus = 2,
-        .cpu_model = "Intel(R) Core(TM) i7-12700",
-        .cpu_max_mhz = 2100,
-        .ram_bytes = 2ULL << 30,
-        .nics = 1,
-        .nic_mac = { { 0x52, 0x54, 0x00, 0xAB, 0xCD, 0xEF } },
-    };
-    memcpy(f->inv.system_uuid, platform_uuid, 16);
+    vamt_test_platform_init(&e->fake, power);
+    vamt_test_firmware_init(&e->fw);
+    memcpy(e->fw.system_uuid, e->fake.inv.system_uuid, 16);
 
-    vamt_firmware_init(&e->fw);
-    e->fw.version = (VamtFwVersion) { 16, 1, 25, 2124 };
-    e->fw.provisioning_state = VAMT_PROVISIONING_POST;
-    e->fw.control_mode = VAMT_CONTROL_MODE_ACM;
-    memcpy(e->fw.system_uuid, platform_uuid, 16);
-
-    e->amt = vamt_amt_new(&e->fw, &fake_ops, f);
+    e->amt = vamt_amt_new(&e->fw, &vamt_test_platform_ops, &e->fake);
     vamt_amt_set_realm(e->amt, REALM);
     vamt_amt_set_admin_password(e->amt, PASSWORD);
     e->ws = vamt_wsman_new(e->amt);
@@ -201,8 +56,7 @@ static void env_free(Env *e)
 {
     vamt_wsman_free(e->ws);
     vamt_amt_free(e->amt);
-    g_array_free(e->fake.power_requests, TRUE);
-    g_array_free(e->fake.boot_targets, TRUE);
+    vamt_test_platform_destroy(&e->fake);
     g_free(e);
 }
 
@@ -361,18 +215,11 @@ static Reply *get(Env *e, const char *resource, const char *selectors)
     return wsman(e, NS_XFER "/Get", resource, selectors, NULL);
 }
 
-static char *invoke_body(const char *resource, const char *method,
-                         const char *args)
-{
-    return g_strdup_printf("<r:%s_INPUT xmlns:r=\"%s\">%s</r:%s_INPUT>",
-                           method, resource, args ? args : "", method);
-}
-
 static Reply *invoke(Env *e, const char *resource, const char *method,
                      const char *args)
 {
     g_autofree char *action = g_strdup_printf("%s/%s", resource, method);
-    g_autofree char *body = invoke_body(resource, method, args);
+    g_autofree char *body = vamt_test_invoke_body(resource, method, args);
 
     return wsman(e, action, resource, NULL, body);
 }
@@ -415,82 +262,37 @@ static void capture_free(gpointer p)
     g_free(c);
 }
 
-static const char *captures_root(void)
+static Capture *capture_load(const VamtTestCapture *raw)
 {
-    const char *root = g_getenv("VAMT_CAPTURES");
-
-    return root ? root : VAMT_CAPTURES_DIR;
-}
-
-static GString *dechunk(const char *p, const char *end)
-{
-    GString *out = g_string_new(NULL);
-
-    while (p < end) {
-        char *line_end;
-        guint64 size = g_ascii_strtoull(p, &line_end, 16);
-
-        line_end = strstr(p, "\r\n");
-        g_assert_nonnull(line_end);
-        p = line_end + 2;
-        if (!size) {
-            break;
-        }
-        g_assert_cmpint(end - p, >=, (gint64)size);
-        g_string_append_len(out, p, size);
-        p += size + 2;
-    }
-    return out;
-}
-
-static Capture *capture_load(const char *dir, const char *name)
-{
-    g_autofree char *file = g_build_filename(dir, name, NULL);
-    g_autofree char *data = NULL;
-    gsize len;
+    const char *data = raw->data;
+    const char *end = data + raw->len;
     Capture *c = g_new0(Capture, 1);
     const char *head_end, *sp;
     g_autofree char *head = NULL;
 
-    g_assert_true(g_file_get_contents(file, &data, &len, NULL));
     head_end = strstr(data, "\r\n\r\n");
     g_assert_nonnull(head_end);
     head = g_ascii_strdown(data, head_end - data);
     sp = strchr(data, ' ');
-    c->name = g_strdup(name);
+    c->name = g_strdup(raw->name);
     c->path = g_strndup(sp + 1, strchr(sp + 1, ' ') - (sp + 1));
     if (strstr(head, "\r\ntransfer-encoding: chunked")) {
-        c->body = dechunk(head_end + 4, data + len);
+        c->body = vamt_test_dechunk(head_end + 4, end);
     } else {
-        c->body = g_string_new_len(head_end + 4, data + len - head_end - 4);
+        c->body = g_string_new_len(head_end + 4, end - head_end - 4);
     }
-    c->authenticated = g_str_has_suffix(name, "_ok.http");
+    c->authenticated = g_str_has_suffix(raw->name, "_ok.http");
     return c;
-}
-
-/* file names start with the sequence number */
-static gint compare_names(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static GPtrArray *captures_load(const char *dir)
 {
     GPtrArray *list = g_ptr_array_new_with_free_func(capture_free);
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    GDir *d = g_dir_open(dir, 0, NULL);
-    const char *name;
+    g_autoptr(GPtrArray) raw = vamt_test_captures_load(dir);
 
-    g_assert_nonnull(d);
-    while ((name = g_dir_read_name(d))) {
-        if (g_str_has_suffix(name, ".http")) {
-            g_ptr_array_add(names, g_strdup(name));
-        }
-    }
-    g_dir_close(d);
-    g_ptr_array_sort(names, compare_names);
-    for (guint i = 0; i < names->len; i++) {
-        g_ptr_array_add(list, capture_load(dir, g_ptr_array_index(names, i)));
+    g_assert_nonnull(raw);
+    for (guint i = 0; i < raw->len; i++) {
+        g_ptr_array_add(list, capture_load(g_ptr_array_index(raw, i)));
     }
     g_assert_cmpuint(list->len, >, 0);
     return list;
@@ -1853,32 +1655,19 @@ static void test_http_glue(void)
 
 int main(int argc, char **argv)
 {
-    const char *root = captures_root();
-    g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
-    GDir *d;
-    const char *name;
+    const char *root = vamt_test_captures_root();
+    g_autoptr(GPtrArray) dirs = NULL;
 
     g_test_init(&argc, &argv, NULL);
     xmlInitParser();
 
-    d = g_dir_open(root, 0, NULL);
-    if (!d) {
+    dirs = vamt_test_capture_sessions(root);
+    if (!dirs) {
         /* never skip: a missing corpus must fail the suite */
         g_printerr("capture directory %s not found (set VAMT_CAPTURES)\n",
                    root);
         return 1;
     }
-    while ((name = g_dir_read_name(d))) {
-        char *path = g_build_filename(root, name, NULL);
-
-        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-            g_ptr_array_add(dirs, path);
-        } else {
-            g_free(path);
-        }
-    }
-    g_dir_close(d);
-    g_ptr_array_sort(dirs, compare_names);
     if (dirs->len < 13) {
         g_printerr("only %u capture sessions in %s\n", dirs->len, root);
         return 1;

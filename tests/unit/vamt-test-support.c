@@ -1,0 +1,471 @@
+/*
+ * Helpers shared by the vAMT ME core's unit tests and its benchmark.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <string.h>
+
+#include "vamt-test-support.h"
+
+/* ---- Fake platform ------------------------------------------------------ */
+
+static const uint8_t platform_uuid[16] = {
+    0x3F, 0x25, 0x04, 0xE0, 0x4F, 0x89, 0x41, 0xD3,
+    0x9A, 0x0C, 0x03, 0x05, 0xE8, 0x2C, 0x33, 0x01,
+};
+
+void vamt_test_platform_init(VamtTestPlatform *p, VamtPowerState power)
+{
+    memset(p, 0, sizeof(*p));
+    p->power = power;
+    p->power_requests = g_array_new(FALSE, FALSE, sizeof(VamtPowerState));
+    p->boot_targets = g_array_new(FALSE, FALSE, sizeof(VamtBootTarget));
+    p->utc = NOW_UTC;
+    p->ms = 1000;
+    p->inv = (VamtInventory) {
+        .bios_vendor = "EFI Development Kit II / OVMF",
+        .bios_version = "0.0.0",
+        .bios_date = "02/06/2015",
+        .system_manufacturer = "QEMU",
+        .system_product = "Standard PC (Q35 + ICH9, 2009)",
+        .system_version = "pc-q35-10.0",
+        .system_serial = "VAMT-0001",
+        .board_manufacturer = "QEMU",
+        .board_product = "vAMT board",
+        .chassis_manufacturer = "QEMU chassis",
+        .cpus = 2,
+        .cpu_model = "Intel(R) Core(TM) i7-12700",
+        .cpu_max_mhz = 2100,
+        .ram_bytes = 2ULL << 30,
+        .nics = 1,
+        .nic_mac = { { 0x52, 0x54, 0x00, 0xAB, 0xCD, 0xEF } },
+    };
+    memcpy(p->inv.system_uuid, platform_uuid, 16);
+}
+
+void vamt_test_platform_destroy(VamtTestPlatform *p)
+{
+    g_array_free(p->power_requests, TRUE);
+    g_array_free(p->boot_targets, TRUE);
+}
+
+VamtPowerState vamt_test_power_state(void *opaque)
+{
+    return ((VamtTestPlatform *)opaque)->power;
+}
+
+bool vamt_test_power_request(void *opaque, VamtPowerState request)
+{
+    VamtTestPlatform *p = opaque;
+    bool on = p->power == VAMT_POWER_ON;
+
+    switch (request) {
+    case VAMT_POWER_ON:
+        if (on) {
+            return false;
+        }
+        p->power = VAMT_POWER_ON;
+        break;
+    case VAMT_POWER_OFF_SOFT:
+    case VAMT_POWER_OFF_HARD:
+    case VAMT_POWER_OFF_SOFT_GRACEFUL:
+    case VAMT_POWER_OFF_HARD_GRACEFUL:
+        if (!on) {
+            return false;
+        }
+        p->power = VAMT_POWER_OFF_SOFT;
+        break;
+    default:
+        if (!on) {
+            return false;
+        }
+        break;
+    }
+    g_array_append_val(p->power_requests, request);
+    return true;
+}
+
+bool vamt_test_set_boot_target(void *opaque, VamtBootTarget target)
+{
+    g_array_append_val(((VamtTestPlatform *)opaque)->boot_targets, target);
+    return true;
+}
+
+const VamtInventory *vamt_test_inventory(void *opaque)
+{
+    return &((VamtTestPlatform *)opaque)->inv;
+}
+
+int64_t vamt_test_time_utc(void *opaque)
+{
+    return ((VamtTestPlatform *)opaque)->utc;
+}
+
+int64_t vamt_test_clock_ms(void *opaque)
+{
+    return ((VamtTestPlatform *)opaque)->ms;
+}
+
+void vamt_test_random(void *opaque, uint8_t *buf, size_t len)
+{
+    VamtTestPlatform *p = opaque;
+
+    for (size_t i = 0; i < len; i++) {
+        buf[i] = p->random_byte++;
+    }
+}
+
+void vamt_test_show_consent_code(void *opaque, uint32_t code)
+{
+    VamtTestPlatform *p = opaque;
+
+    p->consent_code = code;
+    p->consent_shows++;
+}
+
+void vamt_test_state_changed(void *opaque)
+{
+    ((VamtTestPlatform *)opaque)->changes++;
+}
+
+#define VAMT_TEST_PLATFORM_OPS \
+    .power_state = vamt_test_power_state, \
+    .power_request = vamt_test_power_request, \
+    .set_boot_target = vamt_test_set_boot_target, \
+    .inventory = vamt_test_inventory, \
+    .time_utc = vamt_test_time_utc, \
+    .clock_ms = vamt_test_clock_ms, \
+    .random = vamt_test_random, \
+    .show_consent_code = vamt_test_show_consent_code
+
+const VamtPlatformOps vamt_test_platform_ops = {
+    VAMT_TEST_PLATFORM_OPS,
+};
+
+const VamtPlatformOps vamt_test_platform_ops_nvram = {
+    VAMT_TEST_PLATFORM_OPS,
+    .state_changed = vamt_test_state_changed,
+};
+
+void vamt_test_firmware_init(VamtFirmware *fw)
+{
+    vamt_firmware_init(fw);
+    fw->version = (VamtFwVersion) { 16, 1, 25, 2124 };
+    fw->provisioning_state = VAMT_PROVISIONING_POST;
+    fw->control_mode = VAMT_CONTROL_MODE_ACM;
+}
+
+/* ---- Fake Digest environment -------------------------------------------- */
+
+static void digest_env_random(void *opaque, uint8_t *buf, size_t len)
+{
+    VamtTestDigestEnv *d = opaque;
+
+    for (size_t i = 0; i < len; i++) {
+        if (d->next_random->len) {
+            buf[i] = d->next_random->data[0];
+            g_byte_array_remove_index(d->next_random, 0);
+        } else {
+            buf[i] = g_rand_int_range(d->rand, 0, 256);
+        }
+    }
+}
+
+static int64_t digest_env_clock(void *opaque)
+{
+    return ((VamtTestDigestEnv *)opaque)->now_ms;
+}
+
+static bool digest_env_get_ha1(void *opaque, const char *user,
+                               char ha1_hex[VAMT_DIGEST_HEX_LEN + 1])
+{
+    if (strcmp(user, "admin") != 0) {
+        return false;
+    }
+    vamt_digest_ha1(user, REALM, PASSWORD, ha1_hex);
+    return true;
+}
+
+static void digest_env_locked_out(void *opaque, const char *user)
+{
+    ((VamtTestDigestEnv *)opaque)->lockouts++;
+}
+
+static const VamtDigestOps digest_env_ops = {
+    .random_bytes = digest_env_random,
+    .clock_ms = digest_env_clock,
+    .get_ha1 = digest_env_get_ha1,
+    .locked_out = digest_env_locked_out,
+};
+
+void vamt_test_digest_env_init(VamtTestDigestEnv *d, int64_t now_ms,
+                               guint32 seed)
+{
+    memset(d, 0, sizeof(*d));
+    d->now_ms = now_ms;
+    d->rand = g_rand_new_with_seed(seed);
+    d->next_random = g_byte_array_new();
+    d->digest = vamt_digest_new(&digest_env_ops, d, REALM);
+}
+
+void vamt_test_digest_env_destroy(VamtTestDigestEnv *d)
+{
+    vamt_digest_free(d->digest);
+    g_byte_array_free(d->next_random, TRUE);
+    g_rand_free(d->rand);
+}
+
+void vamt_test_issue_nonce(VamtTestDigestEnv *d, const char *nonce)
+{
+    gsize len;
+    g_autofree guchar *raw = g_base64_decode(nonce, &len);
+    g_autofree char *challenge = NULL;
+
+    g_assert_cmpuint(len, ==, VAMT_DIGEST_NONCE_BYTES);
+    g_byte_array_append(d->next_random, raw, len);
+    challenge = vamt_digest_challenge(d->digest, false);
+    g_assert_cmpuint(d->next_random->len, ==, 0);
+    g_assert_nonnull(strstr(challenge, nonce));
+}
+
+/* ---- Digest as a console computes it ------------------------------------ */
+
+char *vamt_test_md5_hex(const char *s)
+{
+    return g_compute_checksum_for_string(G_CHECKSUM_MD5, s, -1);
+}
+
+char *vamt_test_digest_response(const VamtTestDigestAuth *a)
+{
+    g_autofree char *a1 = g_strdup_printf("%s:%s:%s", a->user, a->realm,
+                                          a->password);
+    g_autofree char *a2 = g_strdup_printf("%s:%s",
+                                          a->method ? a->method : "POST",
+                                          a->uri);
+    g_autofree char *ha1 = vamt_test_md5_hex(a1);
+    g_autofree char *ha2 = vamt_test_md5_hex(a2);
+    g_autofree char *kd = g_strdup_printf("%s:%s:%s:%s:auth:%s", ha1,
+                                          a->nonce, a->nc, a->cnonce, ha2);
+
+    return vamt_test_md5_hex(kd);
+}
+
+char *vamt_test_digest_authorization(const VamtTestDigestAuth *a)
+{
+    g_autofree char *rsp = vamt_test_digest_response(a);
+
+    return g_strdup_printf("Digest username=\"%s\",realm=\"%s\","
+                           "nonce=\"%s\",uri=\"%s\",qop=auth,"
+                           "response=\"%s\",nc=%s,cnonce=\"%s\"",
+                           a->user, a->realm, a->nonce, a->uri, rsp, a->nc,
+                           a->cnonce);
+}
+
+char *vamt_test_challenge_nonce(const char *text)
+{
+    const char *p, *end;
+
+    g_assert_nonnull(text);
+    p = strstr(text, "nonce=\"");
+    g_assert_nonnull(p);
+    p += strlen("nonce=\"");
+    end = strchr(p, '"');
+    g_assert_nonnull(end);
+    return g_strndup(p, end - p);
+}
+
+/* ---- HTTP with the ME --------------------------------------------------- */
+
+char *vamt_test_post_request(const char *host, const char *path,
+                             const char *authorization, const char *body)
+{
+    GString *req = g_string_new(NULL);
+
+    g_string_append_printf(req, "POST %s HTTP/1.1\r\nHost: %s\r\n", path,
+                           host);
+    if (authorization) {
+        g_string_append_printf(req, "Authorization: %s\r\n", authorization);
+    }
+    g_string_append_printf(req, "Content-Length: %zu\r\n\r\n%s",
+                           strlen(body), body);
+    return g_string_free(req, FALSE);
+}
+
+static void conn_write(void *opaque, const uint8_t *data, size_t len)
+{
+    g_string_append_len(opaque, (const char *)data, len);
+}
+
+static void conn_close(void *opaque)
+{
+}
+
+static const VamtHttpConnOps conn_ops = {
+    .write = conn_write,
+    .close = conn_close,
+};
+
+char *vamt_test_http_send(VamtMe *me, const char *request)
+{
+    GString *out = g_string_new(NULL);
+    VamtHttpConn *conn = vamt_http_conn_new(vamt_me_http(me), &conn_ops,
+                                            out);
+
+    vamt_http_conn_input(conn, (const uint8_t *)request, strlen(request));
+    vamt_http_conn_free(conn);
+    return g_string_free(out, FALSE);
+}
+
+char *vamt_test_http_nonce(VamtMe *me)
+{
+    g_autofree char *challenge = vamt_test_http_send(
+        me, "POST /wsman HTTP/1.1\r\nHost: vamt\r\nContent-Length: 0\r\n\r\n");
+
+    g_assert_true(g_str_has_prefix(challenge, "HTTP/1.1 401 "));
+    return vamt_test_challenge_nonce(challenge);
+}
+
+GString *vamt_test_dechunk(const char *p, const char *end)
+{
+    GString *out = g_string_new(NULL);
+
+    while (p < end) {
+        const char *line_end;
+        guint64 size = g_ascii_strtoull(p, NULL, 16);
+
+        line_end = g_strstr_len(p, end - p, "\r\n");
+        g_assert_nonnull(line_end);
+        p = line_end + 2;
+        if (!size) {
+            break;
+        }
+        g_assert_cmpint(end - p, >=, (gint64)size);
+        g_string_append_len(out, p, size);
+        p += size + 2;
+    }
+    return out;
+}
+
+VamtTestReply *vamt_test_reply_parse(const char *data, size_t len)
+{
+    VamtTestReply *r = g_new0(VamtTestReply, 1);
+    const char *end = data + len;
+    const char *head_end = g_strstr_len(data, len, "\r\n\r\n");
+
+    g_assert_true(g_str_has_prefix(data, "HTTP/1.1 "));
+    g_assert_nonnull(head_end);
+    r->head = g_string_new_len(data, head_end - data);
+    r->status = atoi(data + strlen("HTTP/1.1 "));
+    if (strstr(r->head->str, "Transfer-Encoding: chunked")) {
+        r->body = vamt_test_dechunk(head_end + 4, end);
+    } else {
+        r->body = g_string_new_len(head_end + 4, end - head_end - 4);
+    }
+    return r;
+}
+
+void vamt_test_reply_free(VamtTestReply *r)
+{
+    g_string_free(r->head, TRUE);
+    g_string_free(r->body, TRUE);
+    g_free(r);
+}
+
+/* ---- WS-Man requests ---------------------------------------------------- */
+
+char *vamt_test_wsman_envelope(const char *action, const char *resource,
+                               const char *body)
+{
+    return g_strdup_printf(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><Envelope "
+        "xmlns:a=\"" NS_WSA "\" xmlns:w=\"" NS_WSMAN "\" "
+        "xmlns=\"" NS_SOAP "\"><Header><a:Action>%s</a:Action>"
+        "<a:To>/wsman</a:To><w:ResourceURI>%s</w:ResourceURI>"
+        "<a:MessageID>1</a:MessageID></Header><Body>%s</Body></Envelope>",
+        action, resource, body ? body : "");
+}
+
+char *vamt_test_invoke_body(const char *resource, const char *method,
+                            const char *args)
+{
+    return g_strdup_printf("<r:%s_INPUT xmlns:r=\"%s\">%s</r:%s_INPUT>",
+                           method, resource, args ? args : "", method);
+}
+
+/* ---- Captures ----------------------------------------------------------- */
+
+const char *vamt_test_captures_root(void)
+{
+    const char *root = g_getenv("VAMT_CAPTURES");
+
+    return root ? root : VAMT_CAPTURES_DIR;
+}
+
+/* file names start with the sequence number */
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+GPtrArray *vamt_test_capture_sessions(const char *root)
+{
+    GDir *d = g_dir_open(root, 0, NULL);
+    GPtrArray *dirs;
+    const char *name;
+
+    if (!d) {
+        return NULL;
+    }
+    dirs = g_ptr_array_new_with_free_func(g_free);
+    while ((name = g_dir_read_name(d))) {
+        char *path = g_build_filename(root, name, NULL);
+
+        if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+            g_ptr_array_add(dirs, path);
+        } else {
+            g_free(path);
+        }
+    }
+    g_dir_close(d);
+    g_ptr_array_sort(dirs, compare_names);
+    return dirs;
+}
+
+static void capture_free(gpointer p)
+{
+    VamtTestCapture *c = p;
+
+    g_free(c->name);
+    g_free(c->data);
+    g_free(c);
+}
+
+GPtrArray *vamt_test_captures_load(const char *dir)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    GPtrArray *list;
+    const char *name;
+
+    if (!d) {
+        return NULL;
+    }
+    while ((name = g_dir_read_name(d))) {
+        if (g_str_has_suffix(name, ".http")) {
+            g_ptr_array_add(names, g_strdup(name));
+        }
+    }
+    g_dir_close(d);
+    g_ptr_array_sort(names, compare_names);
+    list = g_ptr_array_new_with_free_func(capture_free);
+    for (guint i = 0; i < names->len; i++) {
+        VamtTestCapture *c = g_new0(VamtTestCapture, 1);
+        g_autofree char *path = g_build_filename(dir, names->pdata[i], NULL);
+
+        c->name = g_strdup(names->pdata[i]);
+        g_assert_true(g_file_get_contents(path, &c->data, &c->len, NULL));
+        g_ptr_array_add(list, c);
+    }
+    return list;
+}
