@@ -68,19 +68,28 @@ else
     failed=$((failed + 1))
 fi
 
-# libFuzzer smoke run of the core (clang only; gcc has no libFuzzer)
+# libFuzzer smoke runs of the core (clang only; gcc has no libFuzzer)
 fuzz_build=$VAMT_REPO/build/fuzz
 if command -v clang > /dev/null; then
     [ -f "$fuzz_build/build.ninja" ] ||
         CC=clang meson setup "$fuzz_build" "$VAMT_REPO" \
             > "$logs/fuzz-setup.log" 2>&1
     # the whole core and its tests under clang too: its warnings differ
-    fuzz_mei_bus() {
-        ninja -C "$fuzz_build" &&
-            "$fuzz_build/tests/fuzz/fuzz-mei-bus" -runs=300000 -seed=1 \
-                -max_len=4096 && echo "ok 1 - fuzz-mei-bus: 300000 runs"
+    fuzz_core() {
+        local corpus=$fuzz_build/corpus-web
+
+        ninja -C "$fuzz_build" || return 1
+        "$fuzz_build/tests/fuzz/fuzz-mei-bus" -runs=300000 -seed=1 \
+            -max_len=4096 && echo "ok 1 - fuzz-mei-bus: 300000 runs"
+        # seeds: every captured console request, as HTTP and as a body
+        rm -rf "$corpus" && mkdir -p "$corpus" &&
+            python3 "$VAMT_REPO/tests/fuzz/web-seeds.py" \
+                "$VAMT_REPO/../shared/captures" "$corpus" &&
+            "$fuzz_build/tests/fuzz/fuzz-web" -runs=200000 -seed=1 \
+                -max_len=16384 "$corpus" &&
+            echo "ok 2 - fuzz-web: 200000 runs from the captured requests"
     }
-    run_tap fuzz fuzz_mei_bus
+    run_tap fuzz fuzz_core
 else
     echo "# fuzz: clang not installed, fuzz run skipped (not counted)"
 fi
