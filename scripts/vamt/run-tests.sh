@@ -13,6 +13,8 @@
 #   power     graceful off (ACPI power button) and on through WS-Management
 #   clients   real consoles, unmodified, against a running VM: MeshCentral's
 #             AMT stack, wsman-messages, amttool, wsl
+#   libvirt   Debian's libvirt runs the VM from domain XML; amttool powers
+#             it off (power-off-mode=stop) and on
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -101,6 +103,7 @@ run_tap guest "$VAMT_REPO/tests/guest/run-guest-test.sh"
 run_tap boot "$VAMT_REPO/tests/guest/run-boot-test.sh"
 run_tap power "$VAMT_REPO/tests/guest/run-power-test.sh"
 run_tap clients "$VAMT_REPO/tests/clients/run-client-tests.sh"
+run_tap libvirt "$VAMT_REPO/tests/libvirt/run-libvirt-test.sh"
 
 [ "$skipped" = 0 ] || echo "# $skipped skipped (not counted as passed)"
 echo "$passed passed, $failed failed"
