@@ -528,8 +528,9 @@ static void vamt_reset_hold(Object *obj, ResetType type)
     s->irq_level = false;
     mei_bus_link_reset(s->bus);
     /* the host boots again: one-time boot options are spent */
-    vamt_platform_reset(&s->platform);
-    vamt_amt_notify_boot(vamt_me_amt(s->me));
+    if (vamt_platform_reset(&s->platform)) {
+        vamt_amt_notify_boot(vamt_me_amt(s->me));
+    }
 }
 
 VamtInfo *vamt_query(VamtState *s)

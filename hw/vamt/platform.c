@@ -431,6 +431,7 @@ static void vamt_platform_system_reset(void *opaque)
 {
     VamtPlatform *p = opaque;
 
+    p->boot_begins = p->system_resets++ == 0 || firmware_ran();
     if (p->boot_override == VAMT_BOOT_DEFAULT) {
         return;
     }
@@ -444,8 +445,9 @@ static void vamt_platform_system_reset(void *opaque)
 }
 
 /* Boot overrides follow system resets only: see above. */
-void vamt_platform_reset(VamtPlatform *p)
+bool vamt_platform_reset(VamtPlatform *p)
 {
+    return p->boot_begins;
 }
 
 typedef struct SmbiosLookup {

@@ -240,6 +240,7 @@ async function powerAction(state) {
 
 async function power(auditBefore) {
     let auditCount = auditBefore.length;
+    const eventsBefore = ((await messageLog()).messages || []).length;
     const auditGained = async (eventId) => {
         const audit = await auditLog();
         const fresh = (audit.records || []).slice(auditCount);
@@ -298,6 +299,12 @@ async function power(auditBefore) {
     // MeshCommander's idle poll sees the machine on
     ps = await currentPowerState();
     tap.ok(ps.status === 200 && ps.powerState === 2, 'power: the 5-second status poll shows PowerState 2', ps);
+
+    // the event log has one boot record per boot: power on and cycle
+    const events = (await messageLog()).messages || [];
+    tap.ok(events.length === eventsBefore + 2,
+        'power: the event log gains one record per boot (2: on, cycle)',
+        { before: eventsBefore, now: events.length, added: events.slice(eventsBefore) });
 }
 
 async function main() {

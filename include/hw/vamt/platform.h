@@ -34,6 +34,8 @@ typedef struct VamtPlatform {
      */
     VamtBootTarget boot_override;       /* VAMT_BOOT_DEFAULT: none */
     bool boot_override_armed;           /* the override's boot has begun */
+    unsigned system_resets;
+    bool boot_begins;                   /* at the last system reset */
     GArray *boot_saved;                 /* VamtBootSaved */
     VamtInventory inventory;
     char *cpu_model;
@@ -46,9 +48,12 @@ extern const VamtPlatformOps vamt_platform_ops;
 void vamt_platform_init(VamtPlatform *p, bool off_by_stop_mode);
 void vamt_platform_cleanup(VamtPlatform *p);
 /*
- * The device's reset.  One-time boot overrides follow system resets
- * through a handler of their own (vamt_platform_init registers it).
+ * The device's reset: does a boot begin?  True for the first reset
+ * (power-on) and for any reset after the firmware has run, false for
+ * the resets no boot follows (SeaBIOS's extra warm reset, S3 resume).
+ * One-time boot overrides follow system resets through a handler of
+ * their own (vamt_platform_init registers it).
  */
-void vamt_platform_reset(VamtPlatform *p);
+bool vamt_platform_reset(VamtPlatform *p);
 
 #endif
