@@ -6,27 +6,15 @@
 # checkpatch-clean, and that the build hooks fail loudly on a moved anchor.
 set -uo pipefail
 . "$(dirname "$0")/../scripts/vamt/common.sh"
-
-n=0
-fails=0
-check() {
-    local desc=$1
-    shift
-    n=$((n + 1))
-    if "$@"; then
-        echo "ok $n - $desc"
-    else
-        echo "not ok $n - $desc"
-        fails=$((fails + 1))
-    fi
-}
+. "$VAMT_REPO/tests/tap.sh"
 
 help=$("$QEMU_BIN" -device vamt,help 2>&1)
 props=$(sed -n 's/^  \([a-z0-9-]*\)=.*/\1/p' <<<"$help")
 echo "$help" | sed 's/^/# /'
 
 has_all_props() {
-    for p in device-id fw-version fwsts1 fwsts2 fwsts3 fwsts4 fwsts5 fwsts6; do
+    for p in device-id fw-version fwsts1 fwsts2 fwsts3 fwsts4 fwsts5 fwsts6 \
+             listen listen-port admin-secret power-off-mode nvram; do
         grep -qx "$p" <<<"$props" || { echo "# missing property $p"; return 1; }
     done
 }
@@ -79,5 +67,4 @@ hooks_idempotent() {
 check "build hooks are already in place and not inserted twice" \
     hooks_idempotent
 
-echo "1..$n"
-[ $fails = 0 ]
+tap_plan

@@ -15,35 +15,14 @@
 # binary (e.g. an older build, for comparison).
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/vamt/common.sh"
+. "$VAMT_REPO/tests/tap.sh"
 
 qemu=${VAMT_BOOT_QEMU:-$QEMU_BIN}
 logs=${VAMT_TEST_LOGS:-$VAMT_REPO/build/test-logs}
 qmp_py=$VAMT_REPO/scripts/vamt/qmp.py
 password=P@ssw0rd
 mkdir -p "$logs"
-work=$(mktemp -d /tmp/vamt-boot.XXXXXX)
-vm_pid=
-
-cleanup() {
-    if [ -n "$vm_pid" ]; then
-        kill "$vm_pid" 2>/dev/null
-        wait "$vm_pid" 2>/dev/null
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-testno=0
-check() {
-    local desc=$1
-    shift
-    testno=$((testno + 1))
-    if "$@"; then
-        echo "ok $testno - $desc"
-    else
-        echo "not ok $testno - $desc"
-    fi
-}
+scratch_vm vamt-boot
 
 # ---- media -----------------------------------------------------------------
 
@@ -91,11 +70,6 @@ if ! command -v xorriso > /dev/null || ! make_media; then
 fi
 
 # ---- the VM ----------------------------------------------------------------
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
-print(s.getsockname()[1])'
-}
 
 # start_vm NAME [qemu args...]: SeaBIOS, no kernel, the vamt device
 start_vm() {
@@ -321,4 +295,4 @@ stop_vm
 check "QEMU printed nothing on stderr" \
     eval '! grep -v "^$" "$logs"/boot-{plain,indexed,zero}.qemu.err'
 
-echo "1..$testno"
+tap_plan

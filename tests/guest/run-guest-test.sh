@@ -8,6 +8,7 @@
 # device is the control: the same drivers then see nothing.  Prints TAP.
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/vamt/common.sh"
+. "$VAMT_REPO/tests/tap.sh"
 
 logs=${VAMT_TEST_LOGS:-$VAMT_REPO/build/test-logs}
 mkdir -p "$logs"
@@ -21,17 +22,6 @@ mkdir -p "$logs"
 fw_version=16.1.25.1234
 vm_uuid=3f2504e0-4f89-41d3-9a0c-0305e82c3301
 
-testno=0
-check() {
-    local desc=$1
-    shift
-    testno=$((testno + 1))
-    if "$@"; then
-        echo "ok $testno - $desc"
-    else
-        echo "not ok $testno - $desc"
-    fi
-}
 
 # boot LOG [qemu args...]: run the guest to power-off; status of QEMU
 boot() {
@@ -160,4 +150,4 @@ check "control boot without vamt: drivers load, no mei0, no bus clients" \
           [ "$(count "^VAMT-GUEST: MEICL ")" = 0 ] &&
           has "^VAMT-GUEST: DONE"'
 
-echo "1..$testno"
+tap_plan

@@ -9,6 +9,7 @@
 # boot it again.  Prints TAP.
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/vamt/common.sh"
+. "$VAMT_REPO/tests/tap.sh"
 
 logs=${VAMT_TEST_LOGS:-$VAMT_REPO/build/test-logs}
 qmp_py=$VAMT_REPO/scripts/vamt/qmp.py
@@ -20,32 +21,9 @@ mkdir -p "$logs"
     echo "1..1"
     exit 1
 }
-work=$(mktemp -d /tmp/vamt-power.XXXXXX)
-vm_pid=
+scratch_vm vamt-power
 
-cleanup() {
-    if [ -n "$vm_pid" ]; then
-        kill "$vm_pid" 2>/dev/null
-        wait "$vm_pid" 2>/dev/null
-    fi
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-testno=0
-check() {
-    local desc=$1
-    shift
-    testno=$((testno + 1))
-    if "$@"; then
-        echo "ok $testno - $desc"
-    else
-        echo "not ok $testno - $desc"
-    fi
-}
-
-port=$(python3 -c 'import socket; s = socket.socket();
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 log=$logs/power-serial.log
 qmp_sock=$work/qmp.sock
 rm -f "$log"
@@ -132,4 +110,4 @@ grep -E "^VAMT-GUEST: (BOOT|ACPID|DONE|POWERBUTTON)|reboot:" "$log" |
     sed 's/^/# /'
 check "QEMU printed nothing on stderr" eval '[ ! -s "$logs/power-qemu.err" ]'
 
-echo "1..$testno"
+tap_plan

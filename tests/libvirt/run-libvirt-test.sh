@@ -19,6 +19,7 @@
 # VAMT_LIBVIRT_QEMU (emulator; default the build tree's $QEMU_BIN).
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/vamt/common.sh"
+. "$VAMT_REPO/tests/tap.sh"
 
 logs=${VAMT_TEST_LOGS:-$VAMT_REPO/build/test-logs}
 uri=${VAMT_LIBVIRT_URI:-qemu:///system}
@@ -27,17 +28,6 @@ password=P@ssw0rd-lv
 dom=vamt-libvirt-test-$$
 mkdir -p "$logs"
 
-testno=0
-check() {
-    local desc=$1
-    shift
-    testno=$((testno + 1))
-    if "$@"; then
-        echo "ok $testno - $desc"
-    else
-        echo "not ok $testno - $desc"
-    fi
-}
 bail() {                # bail DESC: one failed test, then the plan
     echo "not ok $((testno + 1)) - $1"
     echo "1..$((testno + 1))"
@@ -45,8 +35,7 @@ bail() {                # bail DESC: one failed test, then the plan
 }
 
 if [ "$(id -u)" != 0 ]; then
-    echo "1..0 # SKIP needs root (qemu:///system)"
-    exit 0
+    bail "the libvirt test runs as root (qemu:///system)"
 fi
 for tool in virsh libvirtd amttool; do
     command -v "$tool" > /dev/null ||
@@ -153,8 +142,7 @@ chmod 600 "$work/amt.password"
 chmod 700 "$work/nvram"
 nvram=$work/nvram/$dom.vamt
 serial=$work/serial.log
-port=$(python3 -c 'import socket; s = socket.socket();
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 
 cat > "$work/domain.xml" <<EOF
 <domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
@@ -277,4 +265,4 @@ check "QEMU printed no error or warning to libvirt's domain log" \
           ! grep "qemu-system-x86_64: " "$logs/libvirt-qemu.log" |
               grep -v ": terminating on signal 15"'
 
-echo "1..$testno"
+tap_plan
