@@ -247,6 +247,10 @@ check "A: the devices have no bootindex again" \
     eval '[ "$(bootindex /machine/peripheral/nic)" = -1 ] &&
           [ "$(bootindex /machine/peripheral/cd)" = -1 ] &&
           [ "$(bootindex /machine/peripheral/hd)" = -1 ]'
+# SeaBIOS has no setup screen: the ME says no and does not reset
+check "A: amttool reset bios is refused and the VM is not reset" \
+    eval '! amt reset bios && grep -q "invalid parameter\|0x24" \
+          "$work/amttool.out" && sleep 3 && [ "$(boots | wc -l)" = 8 ]'
 stop_vm
 
 # ---- B: bootindex on every device (as libvirt sets it): CD first -----------

@@ -1171,6 +1171,36 @@ static void test_boot_flow(void)
     env_free(e);
 }
 
+/* What the platform cannot boot is refused, and nothing stays pending */
+static void test_boot_refused(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    g_autoptr(Reply) role = NULL;
+    g_autoptr(Reply) pxe = NULL;
+    g_autoptr(Reply) after = NULL;
+    g_autoptr(Reply) setup = NULL;
+
+    /* a VM without a network card; SeaBIOS, which has no setup */
+    e->fake.boot_refused = 1u << VAMT_BOOT_PXE | 1u << VAMT_BOOT_BIOS_SETUP;
+    role = invoke(e, CIM "CIM_BootService", "SetBootConfigRole",
+                  boot_config_epr);
+    assert_prop(role, "ReturnValue", "0");
+    pxe = invoke(e, CIM "CIM_BootConfigSetting", "ChangeBootOrder",
+                 pxe_source);
+    assert_prop(pxe, "ReturnValue", "1");
+    after = get(e, AMT "AMT_BootSettingData", NULL);
+    assert_prop(after, "OptionsCleared", "true");
+    g_assert_cmpint(vamt_amt_state(e->amt)->boot.boot_source, ==,
+                    VAMT_BOOT_DEFAULT);
+
+    setup = wsman(e, NS_XFER "/Put", AMT "AMT_BootSettingData", NULL,
+        "<r:AMT_BootSettingData xmlns:r=\"" AMT "AMT_BootSettingData\">"
+        "<r:BIOSSetup>true</r:BIOSSetup></r:AMT_BootSettingData>");
+    g_assert_cmpint(setup->status, ==, 400);
+    g_assert_false(vamt_amt_state(e->amt)->boot.bios_setup);
+    env_free(e);
+}
+
 static void test_enumeration_modes(void)
 {
     Env *e = env_new(VAMT_POWER_ON);
@@ -1694,6 +1724,7 @@ int main(int argc, char **argv)
     g_test_add_func("/wsman/op/create-delete", test_alarms);
     g_test_add_func("/wsman/class/all", test_all_classes);
     g_test_add_func("/wsman/class/boot-flow", test_boot_flow);
+    g_test_add_func("/wsman/class/boot-refused", test_boot_refused);
     g_test_add_func("/wsman/class/users", test_users);
     g_test_add_func("/wsman/class/message-log", test_message_log);
     g_test_add_func("/wsman/class/opt-in", test_opt_in);

@@ -88,8 +88,10 @@ bool vamt_test_power_request(void *opaque, VamtPowerState request)
 
 bool vamt_test_set_boot_target(void *opaque, VamtBootTarget target)
 {
-    g_array_append_val(((VamtTestPlatform *)opaque)->boot_targets, target);
-    return true;
+    VamtTestPlatform *p = opaque;
+
+    g_array_append_val(p->boot_targets, target);
+    return !(p->boot_refused & (1u << target));
 }
 
 const VamtInventory *vamt_test_inventory(void *opaque)

@@ -39,6 +39,7 @@ typedef struct VamtTestPlatform {
     VamtPowerState power;
     GArray *power_requests;     /* VamtPowerState, those carried out */
     GArray *boot_targets;       /* VamtBootTarget */
+    uint32_t boot_refused;      /* bit n: VamtBootTarget n is refused */
     VamtInventory inv;
     int64_t utc;
     int64_t ms;

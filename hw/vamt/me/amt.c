@@ -393,20 +393,25 @@ static VamtBootTarget boot_target(const VamtBootSettings *b)
     return b->boot_source;
 }
 
-void vamt_amt_apply_boot(VamtAmt *amt, const char *user)
+bool vamt_amt_apply_boot(VamtAmt *amt, const char *user)
 {
     VamtBootSettings *b = &amt->state.boot;
     VamtBootTarget target = boot_target(b);
+    bool accepted = !amt->ops->set_boot_target ||
+                    amt->ops->set_boot_target(amt->opaque, target);
 
+    if (!accepted) {
+        b->boot_source = VAMT_BOOT_DEFAULT;
+        b->bios_setup = false;
+        target = VAMT_BOOT_DEFAULT;
+    }
     b->options_cleared = target == VAMT_BOOT_DEFAULT && !b->use_sol &&
                          !b->use_ider;
-    if (amt->ops->set_boot_target) {
-        amt->ops->set_boot_target(amt->opaque, target);
-    }
     if (target != VAMT_BOOT_DEFAULT) {
         vamt_audit_event(amt, VAMT_AUDIT_SET_BOOT_OPTIONS, user);
     }
     vamt_amt_check_changed(amt);
+    return accepted;
 }
 
 void vamt_amt_notify_boot(VamtAmt *amt)

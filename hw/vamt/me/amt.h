@@ -255,8 +255,12 @@ GByteArray *vamt_amt_audit_bytes(VamtAmt *amt, unsigned index);
  */
 bool vamt_amt_request_power(VamtAmt *amt, VamtPowerState request,
                             const char *user);
-/* Push the current next-boot options to the platform. */
-void vamt_amt_apply_boot(VamtAmt *amt, const char *user);
+/*
+ * Push the current next-boot options to the platform.  False if it
+ * cannot boot that way (no such device, no BIOS setup): the one-time
+ * device is then dropped, so that nothing pretends to be pending.
+ */
+bool vamt_amt_apply_boot(VamtAmt *amt, const char *user);
 /* The platform booted: one-time options are spent (OptionsCleared). */
 void vamt_amt_notify_boot(VamtAmt *amt);
 

@@ -622,8 +622,9 @@ static VamtCimStatus boot_setting_put(VamtAmt *amt, const char *user,
     next.ider_boot_device = ider_device;
     next.boot_media_index = media;
     *b = next;
-    vamt_amt_apply_boot(amt, user);
-    return VAMT_CIM_OK;
+    /* e.g. BIOSSetup: SeaBIOS has no setup to enter */
+    return vamt_amt_apply_boot(amt, user) ? VAMT_CIM_OK
+                                          : VAMT_CIM_NOT_SUPPORTED;
 }
 
 static const VamtCimClass boot_setting_class = {
@@ -693,8 +694,9 @@ static uint32_t boot_config_change_order(VamtCimCall *call)
     for (unsigned i = 0; id && i < G_N_ELEMENTS(boot_sources); i++) {
         if (!strcmp(id, boot_sources[i].instance_id)) {
             b->boot_source = boot_sources[i].target;
-            vamt_amt_apply_boot(call->amt, call->user);
-            return CIM_OK;
+            /* the VM has no such device (or -kernel boots it) */
+            return vamt_amt_apply_boot(call->amt, call->user) ?
+                   CIM_OK : CIM_NOT_SUPPORTED;
         }
     }
     return CIM_INVALID_PARAMETER;
@@ -736,8 +738,8 @@ static uint32_t boot_service_set_role(VamtCimCall *call)
     }
     /* IsNext (0) and IsNextSingleUse (1) both mean the next boot here */
     vamt_amt_state(call->amt)->boot.next_single_use = true;
-    vamt_amt_apply_boot(call->amt, call->user);
-    return CIM_OK;
+    return vamt_amt_apply_boot(call->amt, call->user) ? CIM_OK
+                                                      : CIM_NOT_SUPPORTED;
 }
 
 static const VamtCimMethod boot_service_methods[] = {

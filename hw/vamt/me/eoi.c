@@ -212,8 +212,7 @@ static bool set_boot_options(EoiCall *call, uint64_t special)
         return false;
     }
     b->next_single_use = true;
-    vamt_amt_apply_boot(call->amt, call->user);
-    return true;
+    return vamt_amt_apply_boot(call->amt, call->user);
 }
 
 static uint32_t remote_control(EoiCall *call)
