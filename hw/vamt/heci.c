@@ -21,6 +21,7 @@
 #include "hw/pci/msi.h"
 #include "hw/pci/pci.h"
 #include "hw/qdev-properties.h"
+#include "migration/misc.h"
 #include "migration/vmstate.h"
 #include "qapi/qapi-events-vamt.h"
 #include "qapi/visitor.h"
@@ -575,6 +576,8 @@ static int vamt_pre_save(void *opaque)
     g_free(s->me_blob);
     s->me_blob_len = blob->len;
     s->me_blob = g_byte_array_free(blob, false);
+    /* the state is captured: the destination owns the NVRAM file now */
+    vamt_nvram_hand_over(s->nvram);
     return 0;
 }
 
@@ -584,6 +587,10 @@ static int vamt_post_save(void *opaque)
 
     g_clear_pointer(&s->bus_blob, g_free);
     g_clear_pointer(&s->me_blob, g_free);
+    /* savevm, not a migration: the file is still ours */
+    if (!migration_is_running()) {
+        vamt_nvram_take_back(s->nvram);
+    }
     return 0;
 }
 

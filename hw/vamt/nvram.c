@@ -21,6 +21,7 @@
 #include "qemu/main-loop.h"
 #include "qemu/notify.h"
 #include "qemu/timer.h"
+#include "migration/misc.h"
 #include "system/system.h"
 #include "hw/vamt/nvram.h"
 #include "hw/vamt/me/nvram.h"
@@ -35,6 +36,12 @@ struct VamtNvram {
     VamtNvramLayout layout;     /* where the newest state on disk is */
     bool dirty;                 /* a change waits to be written */
     bool write_failed;          /* reported; report again after a success */
+    /*
+     * From the point where migration captures the device's state, the
+     * destination owns the file: the source keeps changes in memory.
+     */
+    bool handed_over;
+    NotifierWithReturn migration_notifier;
     QEMUBH *bh;
     QEMUTimer *timer;
     Notifier exit_notifier;
@@ -145,6 +152,9 @@ static void nvram_write(VamtNvram *nv)
     VamtNvramWrite w;
     int ret;
 
+    if (nv->handed_over) {
+        return;
+    }
     nv->dirty = false;
     timer_del(nv->timer);
     vamt_amt_save(vamt_me_amt(nv->me), blob);
@@ -207,6 +217,41 @@ static void nvram_exit_notify(Notifier *notifier, void *data)
     }
 }
 
+void vamt_nvram_hand_over(VamtNvram *nv)
+{
+    if (nv && !nv->handed_over) {
+        /* what is pending now is part of the migrated state anyway */
+        if (nv->dirty) {
+            nvram_write(nv);
+        }
+        nv->handed_over = true;
+        trace_vamt_nvram_hand_over(true);
+    }
+}
+
+void vamt_nvram_take_back(VamtNvram *nv)
+{
+    if (nv && nv->handed_over) {
+        nv->handed_over = false;
+        trace_vamt_nvram_hand_over(false);
+        if (nv->dirty) {
+            qemu_bh_schedule(nv->bh);
+        }
+    }
+}
+
+/* A migration that fails leaves the file with us again. */
+static int nvram_migration_notify(NotifierWithReturn *notifier,
+                                  MigrationEvent *e, Error **errp)
+{
+    VamtNvram *nv = container_of(notifier, VamtNvram, migration_notifier);
+
+    if (e->type == MIG_EVENT_PRECOPY_FAILED) {
+        vamt_nvram_take_back(nv);
+    }
+    return 0;
+}
+
 void vamt_nvram_schedule_write(VamtNvram *nv)
 {
     trace_vamt_nvram_changed();
@@ -237,6 +282,7 @@ VamtNvram *vamt_nvram_open(const char *path, VamtMe *me, Error **errp)
     nv->timer = timer_new_ms(QEMU_CLOCK_REALTIME, nvram_timer_cb, nv);
     nv->exit_notifier.notify = nvram_exit_notify;
     qemu_add_exit_notifier(&nv->exit_notifier);
+    migration_add_notifier(&nv->migration_notifier, nvram_migration_notify);
     return nv;
 }
 
@@ -249,6 +295,7 @@ void vamt_nvram_close(VamtNvram *nv)
         nvram_write(nv);
     }
     qemu_remove_exit_notifier(&nv->exit_notifier);
+    migration_remove_notifier(&nv->migration_notifier);
     timer_free(nv->timer);
     qemu_bh_delete(nv->bh);
     qemu_close(nv->fd);

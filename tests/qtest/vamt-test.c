@@ -1466,6 +1466,50 @@ static void test_nvram_persists(void)
     unlink(path);
 }
 
+/*
+ * Migration hands the NVRAM file to the destination: the source, which
+ * keeps serving consoles, writes nothing more to it, not even at exit.
+ */
+static void test_nvram_migration(void)
+{
+    g_autofree char *path = nvram_tmpfile();
+    g_autofree char *tmp = g_dir_make_tmp("vamt-test-XXXXXX", NULL);
+    g_autofree char *sock = g_strdup_printf("%s/migrate", tmp);
+    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    g_autofree char *dst_args = g_strdup_printf(",nvram=%s -incoming %s",
+                                                path, uri);
+    g_autofree char *host = NULL;
+    Web src, dst;
+
+    nvram_start(&src, path);
+    put_hostname(&src, "before-migration");
+    web_start(&dst, dst_args);
+    qtest_qmp_assert_success(src.qts, "{ 'execute': 'migrate',"
+                             " 'arguments': { 'uri': %s } }", uri);
+    wait_migration(src.qts);
+    qtest_qmp_eventwait(dst.qts, "RESUME");
+
+    host = general_setting(&dst, "HostName");
+    g_assert_cmpstr(host, ==, "before-migration");
+    put_hostname(&dst, "destination-owns-it");
+    for (int i = 0; i < 200 && !file_contains(path, "destination-owns-it");
+         i++) {
+        g_usleep(50 * 1000);
+    }
+    g_assert_true(file_contains(path, "destination-owns-it"));
+
+    put_hostname(&src, "source-after-migration");
+    g_usleep(2500 * 1000);      /* past the source's write debounce */
+    g_assert_false(file_contains(path, "source-after-migration"));
+    web_stop(&src);
+    g_assert_false(file_contains(path, "source-after-migration"));
+    web_stop(&dst);
+    g_assert_true(file_contains(path, "destination-owns-it"));
+    unlink(sock);
+    rmdir(tmp);
+    unlink(path);
+}
+
 /* The newest slot torn: QEMU warns and uses the generation before it */
 static void test_nvram_torn(void)
 {
@@ -1606,6 +1650,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vamt/web/nvram-persists", test_nvram_persists);
     qtest_add_func("/vamt/web/nvram-torn", test_nvram_torn);
     qtest_add_func("/vamt/web/nvram-garbage", test_nvram_garbage);
+    qtest_add_func("/vamt/web/nvram-migration", test_nvram_migration);
     qtest_add_func("/vamt/nvram-newer-format", test_nvram_newer_format);
     qtest_add_func("/vamt/nvram-bad-path", test_nvram_bad_path);
     return g_test_run();

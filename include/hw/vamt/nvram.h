@@ -20,6 +20,13 @@ typedef struct VamtNvram VamtNvram;
 VamtNvram *vamt_nvram_open(const char *path, VamtMe *me, Error **errp);
 /* Write a pending change, then close; NULL is fine. */
 void vamt_nvram_close(VamtNvram *nv);
+/*
+ * Migration has captured the state: the destination owns the file from
+ * now on and this side writes nothing more, unless it takes it back
+ * (a snapshot taken with savevm, a migration that failed).
+ */
+void vamt_nvram_hand_over(VamtNvram *nv);
+void vamt_nvram_take_back(VamtNvram *nv);
 /* The ME state changed: save it within a second. */
 void vamt_nvram_schedule_write(VamtNvram *nv);
 
