@@ -1010,8 +1010,11 @@ static char *auth_param(const char *head, const char *key)
     return g_strndup(p, e - p);
 }
 
-/* POST @body to /wsman on @fd as admin, answering a Digest challenge */
-static char *wsman_post(Web *w, int fd, const char *body, char **rsp_body)
+/*
+ * POST @body to /wsman on *@fd as admin, answering a Digest challenge;
+ * the challenge closes the connection, so *@fd is the new one after it.
+ */
+static char *wsman_post(Web *w, int *fd, const char *body, char **rsp_body)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         g_autofree char *auth = NULL;
@@ -1039,8 +1042,8 @@ static char *wsman_post(Web *w, int fd, const char *body, char **rsp_body)
                               "Content-Type: application/soap+xml;"
                               "charset=UTF-8\r\n%sContent-Length: %zu\r\n\r\n"
                               "%s", auth ? auth : "", strlen(body), body);
-        send_all(fd, req, strlen(req));
-        head = read_response(fd, rsp_body);
+        send_all(*fd, req, strlen(req));
+        head = read_response(*fd, rsp_body);
         if (!g_str_has_prefix(head, "HTTP/1.1 401")) {
             return head;
         }
@@ -1053,8 +1056,8 @@ static char *wsman_post(Web *w, int fd, const char *body, char **rsp_body)
         w->nc = 0;
         g_free(head);
         g_free(*rsp_body);
-        close(fd);
-        fd = web_connect(w);
+        close(*fd);
+        *fd = web_connect(w);
     }
     g_assert_not_reached();
 }
@@ -1089,6 +1092,42 @@ static char *power_request_body(int state)
         "</Selector><Selector Name=\"Name\">ManagedSystem</Selector>"
         "</SelectorSet></ReferenceParameters></h:ManagedElement>"
         "</h:RequestPowerStateChange_INPUT>", state);
+}
+
+/* POST one WS-Man envelope as admin on a connection of its own; 200 */
+static char *wsman_call(Web *w, const char *envelope)
+{
+    g_autofree char *head = NULL;
+    char *body;
+    int fd = web_connect(w);
+
+    head = wsman_post(w, &fd, envelope, &body);
+    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 200"));
+    close(fd);
+    return body;
+}
+
+/* The text of the first <...:@name> element in @body */
+static char *element_text(const char *body, const char *name)
+{
+    g_autofree char *open = g_strdup_printf(":%s>", name);
+    const char *p = strstr(body, open);
+
+    g_assert_nonnull(p);
+    p += strlen(open);
+    return g_strndup(p, strchr(p, '<') - p);
+}
+
+/* RequestPowerStateChange(@state) as admin: its ReturnValue */
+static int request_power(Web *w, int state)
+{
+    g_autofree char *input = power_request_body(state);
+    g_autofree char *env = wsman_envelope(PMS_URI "/RequestPowerStateChange",
+                                          PMS_URI, input);
+    g_autofree char *body = wsman_call(w, env);
+    g_autofree char *ret = element_text(body, "ReturnValue");
+
+    return atoi(ret);
 }
 
 static const char *vm_status(Web *w)
@@ -1156,55 +1195,29 @@ static void test_web_identify(void)
 /* RequestPowerStateChange really powers the VM off and on, and resets it */
 static void test_web_power(void)
 {
-    g_autofree char *off_body = power_request_body(8);
-    g_autofree char *on_body = power_request_body(2);
-    g_autofree char *reset_body = power_request_body(10);
-    const char *action = PMS_URI "/RequestPowerStateChange";
-    g_autofree char *off = wsman_envelope(action, PMS_URI, off_body);
-    g_autofree char *on = wsman_envelope(action, PMS_URI, on_body);
-    g_autofree char *reset = wsman_envelope(action, PMS_URI, reset_body);
-    char *head, *body;
     QDict *ev;
     Web w;
-    int fd;
 
     web_start(&w, "");
     g_assert_cmpstr(vm_status(&w), ==, "running");
-    fd = web_connect(&w);
 
-    head = wsman_post(&w, fd, off, &body);
-    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 200"));
-    g_assert_nonnull(strstr(body, "<g:ReturnValue>0</g:ReturnValue>"));
-    g_free(head);
-    g_free(body);
+    g_assert_cmpint(request_power(&w, 8), ==, 0);
     ev = qtest_qmp_eventwait_ref(w.qts, "SHUTDOWN");
     g_assert_false(qdict_get_bool(qdict_get_qdict(ev, "data"), "guest"));
     qobject_unref(ev);
     wait_status(&w, "shutdown");
 
     /* the ME answers while the host is off; off again is refused */
-    fd = web_connect(&w);
-    head = wsman_post(&w, fd, off, &body);
-    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 200"));
-    g_assert_null(strstr(body, "<g:ReturnValue>0</g:ReturnValue>"));
-    g_free(head);
-    g_free(body);
+    g_assert_cmpint(request_power(&w, 8), !=, 0);
 
-    head = wsman_post(&w, fd, on, &body);
-    g_assert_nonnull(strstr(body, "<g:ReturnValue>0</g:ReturnValue>"));
-    g_free(head);
-    g_free(body);
+    g_assert_cmpint(request_power(&w, 2), ==, 0);
     wait_status(&w, "running");
 
-    head = wsman_post(&w, fd, reset, &body);
-    g_assert_nonnull(strstr(body, "<g:ReturnValue>0</g:ReturnValue>"));
-    g_free(head);
-    g_free(body);
+    g_assert_cmpint(request_power(&w, 10), ==, 0);
     ev = qtest_qmp_eventwait_ref(w.qts, "RESET");
     g_assert_false(qdict_get_bool(qdict_get_qdict(ev, "data"), "guest"));
     qobject_unref(ev);
     g_assert_cmpstr(vm_status(&w), ==, "running");
-    close(fd);
     web_stop(&w);
 }
 
@@ -1214,42 +1227,23 @@ static void test_web_power(void)
  */
 static void test_web_power_stop_mode(void)
 {
-    g_autofree char *off_body = power_request_body(8);
-    g_autofree char *on_body = power_request_body(2);
-    const char *action = PMS_URI "/RequestPowerStateChange";
-    g_autofree char *off = wsman_envelope(action, PMS_URI, off_body);
-    g_autofree char *on = wsman_envelope(action, PMS_URI, on_body);
-    char *head, *body;
     QDict *ev;
     Web w;
-    int fd;
 
     web_start(&w, ",power-off-mode=stop");
-    fd = web_connect(&w);
-    head = wsman_post(&w, fd, off, &body);
-    g_assert_nonnull(strstr(body, "<g:ReturnValue>0</g:ReturnValue>"));
-    g_free(head);
-    g_free(body);
+    g_assert_cmpint(request_power(&w, 8), ==, 0);
     ev = qtest_qmp_eventwait_ref(w.qts, "STOP");
     qobject_unref(ev);
     g_assert_cmpstr(vm_status(&w), ==, "paused");
     g_assert_null(qtest_qmp_event_ref(w.qts, "SHUTDOWN"));
 
     /* off, as far as the ME is concerned: a second off is refused */
-    fd = web_connect(&w);
-    head = wsman_post(&w, fd, off, &body);
-    g_assert_null(strstr(body, "<g:ReturnValue>0</g:ReturnValue>"));
-    g_free(head);
-    g_free(body);
+    g_assert_cmpint(request_power(&w, 8), !=, 0);
 
-    head = wsman_post(&w, fd, on, &body);
-    g_assert_nonnull(strstr(body, "<g:ReturnValue>0</g:ReturnValue>"));
-    g_free(head);
-    g_free(body);
+    g_assert_cmpint(request_power(&w, 2), ==, 0);
     ev = qtest_qmp_eventwait_ref(w.qts, "RESET");
     qobject_unref(ev);
     wait_status(&w, "running");
-    close(fd);
     web_stop(&w);
 }
 
@@ -1336,35 +1330,12 @@ static void nvram_start(Web *w, const char *path)
     web_start(w, extra);
 }
 
-/* POST one WS-Man envelope as admin on a connection of its own */
-static char *nvram_wsman(Web *w, const char *envelope)
-{
-    g_autofree char *head = NULL;
-    char *body;
-    int fd = web_connect(w);
-
-    head = wsman_post(w, fd, envelope, &body);
-    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 200"));
-    close(fd);
-    return body;
-}
-
-/* The text of the first <...:@name> element in @body */
-static char *element_text(const char *body, const char *name)
-{
-    g_autofree char *open = g_strdup_printf(":%s>", name);
-    const char *p = strstr(body, open);
-
-    g_assert_nonnull(p);
-    p += strlen(open);
-    return g_strndup(p, strchr(p, '<') - p);
-}
 
 static char *general_setting(Web *w, const char *name)
 {
     g_autofree char *env = wsman_envelope(
         "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get", AMT_GS_URI, "");
-    g_autofree char *body = nvram_wsman(w, env);
+    g_autofree char *body = wsman_call(w, env);
 
     return element_text(body, name);
 }
@@ -1377,7 +1348,7 @@ static void put_hostname(Web *w, const char *hostname)
     g_autofree char *env = wsman_envelope(
         "http://schemas.xmlsoap.org/ws/2004/09/transfer/Put", AMT_GS_URI,
         put);
-    g_autofree char *body = nvram_wsman(w, env);
+    g_autofree char *body = wsman_call(w, env);
     g_autofree char *got = element_text(body, "HostName");
 
     g_assert_cmpstr(got, ==, hostname);
