@@ -29,7 +29,7 @@
 #include "system/reset.h"
 #include "system/runstate.h"
 #include "system/system.h"
-#include "hw/vamt/platform.h"
+#include "hw/vamt/machine.h"
 #include "trace/trace-hw_vamt.h"
 
 static VamtPowerState vamt_platform_power_state(void *opaque)

@@ -15,6 +15,16 @@ from pathlib import Path
 # (file, anchor line, line to insert after it)
 HOOKS = [
     ("hw/meson.build", "subdir('uefi')", "subdir('vamt')"),
+    # libxml2 the way QEMU wires an optional library: a dependency and a
+    # host Kconfig symbol that the device depends on
+    ("meson.build", "libcbor = not_found",
+     "libxml2 = dependency('libxml-2.0', required: false, method: 'pkg-config')"),
+    ("meson.build", "  (libcbor.found() ? ['CONFIG_LIBCBOR=y'] : []) + \\",
+     "  (libxml2.found() ? ['CONFIG_LIBXML2=y'] : []) + \\"),
+    ("meson.build", "summary_info += {'libcbor support':   libcbor}",
+     "summary_info += {'libxml2 support':   libxml2}"),
+    ("Kconfig.host", "# meson.build: these two need to be kept in sync.",
+     "\nconfig LIBXML2\n    bool"),
     ("hw/Kconfig", "source uefi/Kconfig", "source vamt/Kconfig"),
     ("meson.build", "    'hw/uefi',", "    'hw/vamt',"),
     ("qapi/meson.build", "    'uefi',", "    'vamt',"),
@@ -32,14 +42,16 @@ def apply(tree: Path) -> int:
     for rel, anchor, line in HOOKS:
         path = tree / rel
         try:
-            lines = path.read_text().split("\n")
+            text = path.read_text()
         except OSError as e:
             print(f"apply-hooks: {rel}: {e.strerror}", file=sys.stderr)
             errors += 1
             continue
-        if line in lines:
+        # a multi-line insertion is found again as a whole
+        if f"\n{line}\n" in f"\n{text}\n":
             continue
-        hits = [i for i, text in enumerate(lines) if text == anchor]
+        lines = text.split("\n")
+        hits = [i for i, ln in enumerate(lines) if ln == anchor]
         if len(hits) != 1:
             print(f"apply-hooks: {rel}: anchor {anchor!r} found {len(hits)} "
                   "times, expected once; QEMU's tree has changed, update "

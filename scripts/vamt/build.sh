@@ -42,16 +42,26 @@ if [ "$(cat "$QEMU_TREE/.vamt-source" 2>/dev/null)" != "$version" ]; then
     cp -a "$pristine" "$QEMU_TREE"
     echo "$version" > "$QEMU_TREE/.vamt-source"
 fi
-# Copy only files whose content changed (-c), so unchanged files keep their
-# timestamps and ninja stays incremental.
-for dir in hw/vamt include/hw/vamt; do
-    mkdir -p "$QEMU_TREE/$dir"
-    rsync -rc --delete "$VAMT_REPO/$dir/" "$QEMU_TREE/$dir/"
-done
-for file in qapi/vamt.json tests/qtest/vamt-test.c \
-            docs/system/devices/vamt.rst; do
-    rsync -c "$VAMT_REPO/$file" "$QEMU_TREE/$file"
-done
+# Every tracked file under the roots that mirror QEMU's tree goes to the
+# same place in it; copy only files whose content changed (-c), so
+# unchanged files keep their timestamps and ninja stays incremental.
+# A file this overlay placed before and the repository no longer has is
+# removed again (the list of what was placed is kept in the tree).
+overlay=$QEMU_TREE/.vamt-overlay
+git -C "$VAMT_REPO" ls-files -- hw net include qapi tests docs |
+    grep -v -e '^tests/unit/' -e '^tests/fuzz/' -e '^tests/captures/' \
+            -e '^tests/clients/' -e '^tests/guest/' -e '^tests/libvirt/' \
+            -e '^tests/[^/]*$' > "$overlay.new"
+if [ ! -f "$overlay" ]; then
+    # placed by an older script that kept no list: start our folders anew
+    rm -rf "$QEMU_TREE/hw/vamt" "$QEMU_TREE/include/hw/vamt"
+fi
+rsync -c --files-from="$overlay.new" "$VAMT_REPO/" "$QEMU_TREE/"
+if [ -f "$overlay" ]; then
+    comm -23 <(sort "$overlay") <(sort "$overlay.new") |
+        while read -r stale; do rm -f "$QEMU_TREE/$stale"; done
+fi
+mv "$overlay.new" "$overlay"
 python3 "$VAMT_REPO/scripts/vamt/apply-hooks.py" "$QEMU_TREE"
 
 # --- configure (again only when the options change) ----------------------

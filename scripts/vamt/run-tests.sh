@@ -62,8 +62,9 @@ if [ ! -f "$unit_build/build.ninja" ]; then
     meson setup "$unit_build" "$VAMT_REPO" > "$logs/unit-setup.log" 2>&1
 fi
 if ninja -C "$unit_build" > "$logs/unit-build.log" 2>&1; then
-    for t in "$unit_build"/tests/unit/test-*; do
-        [ -f "$t" ] && [ -x "$t" ] && run_tap "unit-${t##*/}" "$t" --tap
+    for t in $(find "$unit_build/tests/unit" -name 'test-*' -type f \
+                   -perm -u+x | sort); do
+        run_tap "unit-${t##*/}" "$t" --tap
     done
 else
     tail -n 40 "$logs/unit-build.log"
@@ -86,7 +87,7 @@ if command -v clang > /dev/null; then
         # seeds: every captured console request, as HTTP and as a body
         rm -rf "$corpus" && mkdir -p "$corpus" &&
             python3 "$VAMT_REPO/tests/fuzz/web-seeds.py" \
-                "$VAMT_REPO/../shared/captures" "$corpus" &&
+                "$VAMT_REPO/tests/captures" "$corpus" &&
             "$fuzz_build/tests/fuzz/fuzz-web" -runs=200000 -seed=1 \
                 -max_len=16384 "$corpus" &&
             echo "ok 2 - fuzz-web: 200000 runs from the captured requests"

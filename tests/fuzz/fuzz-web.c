@@ -14,7 +14,7 @@
 
 #include "amt.h"
 #include "me.h"
-#include "nvram.h"
+#include "nvram-format.h"
 #include "wsman.h"
 #include "fuzz-target.h"
 #include "vamt-test-support.h"

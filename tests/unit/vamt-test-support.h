@@ -16,7 +16,7 @@
 
 #include "digest.h"
 #include "me.h"
-#include "platform.h"
+#include "platform-ops.h"
 
 /* The device the tests talk to */
 #define REALM       "Digest:A1B2C3D4E5F60718293A4B5C6D7E8F90"

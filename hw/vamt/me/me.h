@@ -14,7 +14,7 @@
 
 #include "amt.h"
 #include "http.h"
-#include "platform.h"
+#include "platform-ops.h"
 
 typedef struct VamtMe VamtMe;
 

@@ -7,7 +7,7 @@
 #ifndef HW_VAMT_LISTENER_H
 #define HW_VAMT_LISTENER_H
 
-#include "hw/vamt/me/http.h"
+#include "http.h"
 
 typedef struct VamtListener VamtListener;
 

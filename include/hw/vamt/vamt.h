@@ -10,12 +10,12 @@
 #include "hw/pci/pci_device.h"
 #include "qapi/qapi-types-vamt.h"
 #include "hw/vamt/listener.h"
-#include "hw/vamt/nvram.h"
-#include "hw/vamt/platform.h"
-#include "hw/vamt/me/firmware.h"
-#include "hw/vamt/me/me.h"
-#include "hw/vamt/me/mei-bus.h"
-#include "hw/vamt/me/mei-wire.h"
+#include "hw/vamt/nvram-file.h"
+#include "hw/vamt/machine.h"
+#include "firmware.h"
+#include "me.h"
+#include "mei-bus.h"
+#include "mei-wire.h"
 
 #define TYPE_VAMT "vamt"
 OBJECT_DECLARE_SIMPLE_TYPE(VamtState, VAMT)

@@ -1,0 +1,279 @@
+/*
+ * vAMT ME core: the AMT subsystem's state (settings, accounts, boot and
+ * redirection options, event and audit logs) and the API the HTTP layer
+ * and the device model use to reach it
+ *
+ * Everything a console can change lives in VamtAmtState, one plain
+ * struct that vamt_amt_save() writes as a versioned blob.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef VAMT_ME_AMT_H
+#define VAMT_ME_AMT_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "firmware.h"
+#include "platform-ops.h"
+
+typedef struct VamtAmt VamtAmt;
+
+#define VAMT_AMT_MAX_USERS          16
+#define VAMT_AMT_USER_NAME_MAX      32
+#define VAMT_AMT_HA1_HEX_LEN        32
+#define VAMT_AMT_REALM_MAX          48
+#define VAMT_AMT_HOSTNAME_MAX       64
+#define VAMT_AMT_DOMAIN_MAX         192
+#define VAMT_AMT_EVENT_LOG_SIZE     390
+#define VAMT_AMT_AUDIT_LOG_SIZE     256
+#define VAMT_AMT_AUDIT_USER_MAX     32
+/* ACL events: a flags byte, initiator type, name length and the name */
+#define VAMT_AMT_AUDIT_EXTENDED_MAX (3 + VAMT_AMT_USER_NAME_MAX)
+#define VAMT_AMT_MAX_ALARMS         5
+#define VAMT_AMT_ALARM_NAME_MAX     64
+
+/* AMT_AuthorizationService realms (bit n of VamtAmtUser.realms) */
+enum {
+    VAMT_REALM_REDIRECTION = 2,
+    VAMT_REALM_PT_ADMINISTRATION = 3,
+    VAMT_REALM_HARDWARE_ASSET = 4,
+    VAMT_REALM_REMOTE_CONTROL = 5,
+    VAMT_REALM_STORAGE = 6,
+    VAMT_REALM_EVENT_MANAGER = 7,
+    VAMT_REALM_STORAGE_ADMIN = 8,
+    VAMT_REALM_AGENT_PRESENCE_LOCAL = 9,
+    VAMT_REALM_AGENT_PRESENCE_REMOTE = 10,
+    VAMT_REALM_CIRCUIT_BREAKER = 11,
+    VAMT_REALM_NETWORK_TIME = 12,
+    VAMT_REALM_GENERAL_INFO = 13,
+    VAMT_REALM_EAC = 17,
+    VAMT_REALM_EAC_ADMIN = 18,
+    VAMT_REALM_EVENT_LOG_READER = 19,
+    VAMT_REALM_AUDIT_LOG = 20,
+    VAMT_REALM_ACL = 21,
+    VAMT_REALM_LOCAL_SYSTEM = 24,
+};
+
+/* AccessPermission of an ACL entry */
+enum {
+    VAMT_ACCESS_LOCAL = 0,
+    VAMT_ACCESS_NETWORK = 1,
+    VAMT_ACCESS_ANY = 2,
+};
+
+/* Audit log event ids: AuditAppID * 100 + EventID (spec section 3.2) */
+enum {
+    VAMT_AUDIT_ACL_ENTRY_ADDED = 1602,
+    VAMT_AUDIT_ACL_ENTRY_MODIFIED = 1603,
+    VAMT_AUDIT_ACL_ENTRY_REMOVED = 1604,
+    VAMT_AUDIT_ACL_INVALID_CREDENTIALS = 1605,
+    VAMT_AUDIT_ACL_ENTRY_STATE = 1606,
+    VAMT_AUDIT_POWER_UP = 1700,
+    VAMT_AUDIT_POWER_DOWN = 1701,
+    VAMT_AUDIT_POWER_CYCLE = 1702,
+    VAMT_AUDIT_RESET = 1703,
+    VAMT_AUDIT_SET_BOOT_OPTIONS = 1704,
+};
+
+typedef struct VamtAmtUser {
+    bool in_use;
+    bool enabled;
+    uint32_t handle;
+    char name[VAMT_AMT_USER_NAME_MAX + 1];
+    char ha1[VAMT_AMT_HA1_HEX_LEN + 1];    /* MD5(user:realm:password) */
+    uint8_t access;                         /* VAMT_ACCESS_* */
+    uint32_t realms;                        /* bit n = realm n */
+} VamtAmtUser;
+
+/* One AMT_MessageLog record (a PET/IPMI platform event) */
+typedef struct VamtEventRecord {
+    uint32_t timestamp;
+    uint8_t device_address;
+    uint8_t sensor_type;
+    uint8_t event_type;
+    uint8_t event_offset;
+    uint8_t source_type;
+    uint8_t severity;
+    uint8_t sensor_number;
+    uint8_t entity;
+    uint8_t entity_instance;
+    uint8_t data[8];
+} VamtEventRecord;
+
+#define VAMT_EVENT_RECORD_BYTES     21
+
+/* One AMT_AuditLog record, initiated by a Digest user */
+typedef struct VamtAuditRecord {
+    uint16_t app_id;
+    uint16_t event_id;
+    uint32_t timestamp;
+    char user[VAMT_AMT_AUDIT_USER_MAX + 1];
+    uint8_t extended_len;
+    uint8_t extended[VAMT_AMT_AUDIT_EXTENDED_MAX];  /* per-event details */
+} VamtAuditRecord;
+
+/* The next-boot options (AMT_BootSettingData + boot order) */
+typedef struct VamtBootSettings {
+    bool use_sol;
+    bool use_ider;
+    bool use_safe_mode;
+    bool reflash_bios;
+    bool bios_setup;
+    bool bios_pause;
+    bool lock_power_button;
+    bool lock_reset_button;
+    bool lock_keyboard;
+    bool lock_sleep_button;
+    bool user_password_bypass;
+    bool forced_progress_events;
+    bool configuration_data_reset;
+    bool enforce_secure_boot;
+    uint8_t firmware_verbosity;
+    uint8_t ider_boot_device;
+    uint16_t boot_media_index;
+    uint8_t boot_source;            /* VamtBootTarget of ChangeBootOrder */
+    bool next_single_use;           /* SetBootConfigRole(Role=1) done */
+    bool options_cleared;
+} VamtBootSettings;
+
+typedef struct VamtAlarm {
+    bool in_use;
+    char name[VAMT_AMT_ALARM_NAME_MAX + 1];   /* InstanceID/ElementName */
+    int64_t start_time;                        /* UTC seconds */
+    uint32_t interval_minutes;                 /* 0: once */
+    bool delete_on_completion;
+} VamtAlarm;
+
+typedef struct VamtAmtState {
+    char realm[VAMT_AMT_REALM_MAX];
+    char admin_name[VAMT_AMT_USER_NAME_MAX + 1];
+    char admin_ha1[VAMT_AMT_HA1_HEX_LEN + 1];
+    VamtAmtUser users[VAMT_AMT_MAX_USERS];
+    uint32_t next_user_handle;
+
+    /* AMT_GeneralSettings */
+    char hostname[VAMT_AMT_HOSTNAME_MAX + 1];
+    char domainname[VAMT_AMT_DOMAIN_MAX + 1];
+    bool ping_response;
+    bool rmcp_ping_response;
+    bool shared_fqdn;
+    uint32_t idle_wake_timeout;
+
+    /* redirection, KVM, consent */
+    uint16_t redirection_state;     /* 32768..32771 */
+    bool redirection_listener;
+    uint8_t kvm_state;              /* CIM_KVMRedirectionSAP EnabledState */
+    uint8_t kvm_requested;
+    bool kvm_port_5900;
+    uint32_t kvm_session_timeout;
+    uint32_t opt_in_required;
+    uint32_t opt_in_code_timeout;
+    uint32_t opt_in_display_timeout;
+    uint8_t opt_in_state;
+    uint32_t opt_in_code;           /* the code shown to the user */
+    uint8_t opt_in_failures;
+    uint16_t user_initiated_state;  /* AMT_UserInitiatedConnectionService */
+
+    VamtBootSettings boot;
+    int64_t clock_offset_s;         /* SetHighAccuracyTimeSynch */
+    uint32_t last_ta0;              /* GetLowAccuracyTimeSynch's answer */
+
+    VamtEventRecord events[VAMT_AMT_EVENT_LOG_SIZE];
+    uint32_t event_count;           /* records held, oldest first */
+    uint32_t event_first;           /* ring index of the oldest */
+    VamtAuditRecord audit[VAMT_AMT_AUDIT_LOG_SIZE];
+    uint32_t audit_count;
+    uint32_t audit_first;
+
+    VamtAlarm alarms[VAMT_AMT_MAX_ALARMS];
+} VamtAmtState;
+
+/*
+ * @fw and @ops stay owned by the caller and must outlive the core.  The
+ * state starts as a provisioned ACM device: realm from @ops->random,
+ * admin account "admin" with no usable password until
+ * vamt_amt_set_admin_password().
+ */
+VamtAmt *vamt_amt_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
+                      void *opaque);
+void vamt_amt_free(VamtAmt *amt);
+
+const VamtFirmware *vamt_amt_firmware(VamtAmt *amt);
+const VamtPlatformOps *vamt_amt_ops(VamtAmt *amt);
+void *vamt_amt_opaque(VamtAmt *amt);
+VamtAmtState *vamt_amt_state(VamtAmt *amt);
+
+/* "Digest:" + 32 upper-case hex digits; also AMT_GeneralSettings */
+const char *vamt_amt_realm(VamtAmt *amt);
+/* Changing the realm invalidates every stored password hash. */
+void vamt_amt_set_realm(VamtAmt *amt, const char *realm);
+void vamt_amt_set_admin_password(VamtAmt *amt, const char *password);
+
+/*
+ * Digest lookup for the HTTP layer (fits VamtDigestOps.get_ha1 with the
+ * core as opaque): the HA1 of @user as 32 hex digits.  False if there is
+ * no such enabled account with network access.
+ */
+bool vamt_amt_user_ha1(VamtAmt *amt, const char *user,
+                       char ha1_hex[VAMT_AMT_HA1_HEX_LEN + 1]);
+bool vamt_amt_get_ha1_cb(void *amt, const char *user,
+                         char ha1_hex[VAMT_AMT_HA1_HEX_LEN + 1]);
+/* The realms of @user as a bitmask (all for the admin), 0 if unknown. */
+uint32_t vamt_amt_user_realms(VamtAmt *amt, const char *user);
+
+/*
+ * Add an ACL entry; @ha1_hex as stored.  Returns the new handle, or 0
+ * if the table is full or the name is taken.
+ */
+uint32_t vamt_amt_add_user(VamtAmt *amt, const char *name,
+                           const char *ha1_hex, uint8_t access,
+                           uint32_t realms);
+VamtAmtUser *vamt_amt_find_user(VamtAmt *amt, uint32_t handle);
+
+/* The AMT clock: the platform's UTC plus the offset consoles set. */
+int64_t vamt_amt_now(VamtAmt *amt);
+
+/* Append to AMT_MessageLog; a zero timestamp is replaced by now. */
+void vamt_log_event(VamtAmt *amt, const VamtEventRecord *record);
+/* Append to AMT_AuditLog; @event is AuditAppID * 100 + EventID. */
+void vamt_audit_event(VamtAmt *amt, unsigned event, const char *user);
+/* The same with the event's extended data (cut to the maximum) */
+void vamt_audit_event_ex(VamtAmt *amt, unsigned event, const char *user,
+                         const uint8_t *extended, size_t len);
+/* Serialize record @index (0 = oldest) as AMT sends it (base64'd later) */
+bool vamt_amt_event_bytes(VamtAmt *amt, unsigned index,
+                          uint8_t out[VAMT_EVENT_RECORD_BYTES]);
+GByteArray *vamt_amt_audit_bytes(VamtAmt *amt, unsigned index);
+
+/*
+ * Power request from a console (CIM or legacy): ask the platform and
+ * write the audit record on success.  Returns the platform's answer.
+ */
+bool vamt_amt_request_power(VamtAmt *amt, VamtPowerState request,
+                            const char *user);
+/*
+ * Push the current next-boot options to the platform.  False if it
+ * cannot boot that way (no such device, no BIOS setup): the one-time
+ * device is then dropped, so that nothing pretends to be pending.
+ */
+bool vamt_amt_apply_boot(VamtAmt *amt, const char *user);
+/* The platform booted: one-time options are spent (OptionsCleared). */
+void vamt_amt_notify_boot(VamtAmt *amt);
+
+/* The whole VamtAmtState as a versioned blob, and back. */
+void vamt_amt_save(VamtAmt *amt, GByteArray *out);
+bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len);
+/*
+ * Call ops->state_changed if what vamt_amt_save() writes differs from the
+ * last call, vamt_amt_new() or vamt_amt_load().  The core calls it after
+ * its own changes; callers that change VamtAmtState in place (a console
+ * request) call it when they are done.  Costs nothing without
+ * ops->state_changed.
+ */
+void vamt_amt_check_changed(VamtAmt *amt);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * vAMT ME core: what the ME needs from the platform it manages
+ *
+ * The core never calls QEMU.  Power, boot, inventory and time reach it
+ * through this table, filled by the device model (hw/vamt/) or by a
+ * unit test.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef VAMT_ME_PLATFORM_OPS_H
+#define VAMT_ME_PLATFORM_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* CIM_AssociatedPowerManagementService.PowerState values (DMTF) */
+typedef enum VamtPowerState {
+    VAMT_POWER_ON = 2,
+    VAMT_POWER_SLEEP_LIGHT = 3,
+    VAMT_POWER_SLEEP_DEEP = 4,
+    VAMT_POWER_CYCLE_SOFT = 5,
+    VAMT_POWER_OFF_HARD = 6,
+    VAMT_POWER_HIBERNATE = 7,
+    VAMT_POWER_OFF_SOFT = 8,
+    VAMT_POWER_CYCLE_HARD = 9,
+    VAMT_POWER_MASTER_BUS_RESET = 10,
+    VAMT_POWER_NMI = 11,
+    VAMT_POWER_OFF_SOFT_GRACEFUL = 12,
+    VAMT_POWER_OFF_HARD_GRACEFUL = 13,
+    VAMT_POWER_MASTER_BUS_RESET_GRACEFUL = 14,
+    VAMT_POWER_CYCLE_SOFT_GRACEFUL = 15,
+    VAMT_POWER_CYCLE_HARD_GRACEFUL = 16,
+} VamtPowerState;
+
+/* Where the next boot should go (AMT_BootSettingData / boot order) */
+typedef enum VamtBootTarget {
+    VAMT_BOOT_DEFAULT,
+    VAMT_BOOT_PXE,
+    VAMT_BOOT_CD,
+    VAMT_BOOT_HDD,
+    VAMT_BOOT_BIOS_SETUP,
+} VamtBootTarget;
+
+#define VAMT_MAX_NICS   8
+#define VAMT_MAX_CPUS   16
+
+/* Hardware inventory, taken from the machine's actual configuration */
+typedef struct VamtInventory {
+    /* SMBIOS type 0/1/2/3 strings; never NULL once filled */
+    const char *bios_vendor;
+    const char *bios_version;
+    const char *bios_date;              /* MM/DD/YYYY as in SMBIOS */
+    const char *system_manufacturer;
+    const char *system_product;
+    const char *system_version;
+    const char *system_serial;
+    const char *board_manufacturer;
+    const char *board_product;
+    const char *chassis_manufacturer;
+    uint8_t system_uuid[16];            /* SMBIOS byte order */
+    unsigned cpus;
+    unsigned cpu_sockets;
+    const char *cpu_model;
+    unsigned cpu_max_mhz;
+    uint64_t ram_bytes;
+    unsigned nics;
+    uint8_t nic_mac[VAMT_MAX_NICS][6];
+} VamtInventory;
+
+typedef struct VamtPlatformOps {
+    /* Current power state: VAMT_POWER_ON, _SLEEP_*, _OFF_SOFT ... */
+    VamtPowerState (*power_state)(void *opaque);
+    /*
+     * Carry out a RequestPowerStateChange; returns false when the
+     * transition is not possible from the current state (the ME answers
+     * with a non-zero return value then: 2 for CIM, 0x24 for legacy).
+     */
+    bool (*power_request)(void *opaque, VamtPowerState request);
+    /* Apply a one-time boot override at the next boot. */
+    bool (*set_boot_target)(void *opaque, VamtBootTarget target);
+    /* The inventory; valid for the life of the opaque. */
+    const VamtInventory *(*inventory)(void *opaque);
+    /* Wall-clock time in seconds since the epoch (AMT keeps UTC). */
+    int64_t (*time_utc)(void *opaque);
+    /* Monotonic milliseconds, running while the VM is paused. */
+    int64_t (*clock_ms)(void *opaque);
+    /* Random bytes (nonces, session ids). */
+    void (*random)(void *opaque, uint8_t *buf, size_t len);
+    /*
+     * Optional: show the 6-digit user-consent code to the person at the
+     * machine (IPS_OptInService.StartOptIn); @code 0 hides it again.
+     */
+    void (*show_consent_code)(void *opaque, uint32_t code);
+    /*
+     * Optional: what vamt_amt_save() writes has changed (a console's
+     * request, a log record, a boot), so a platform with NVRAM should
+     * save it.  Not called for vamt_amt_load() itself.
+     */
+    void (*state_changed)(void *opaque);
+} VamtPlatformOps;
+
+#endif

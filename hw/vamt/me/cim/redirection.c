@@ -1,0 +1,286 @@
+/*
+ * vAMT ME core: CIM providers for redirection, KVM, the screen and user consent
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "provider.h"
+
+/* Redirection, KVM, consent */
+
+static const VamtCimClass redirection_class;
+static void redirection_list(VamtAmt *amt, GPtrArray *out)
+{
+    VamtAmtState *s = vamt_amt_state(amt);
+    VamtCimInstance *inst = cim_new_service(&redirection_class,
+                                        "Intel(r) AMT Redirection Service",
+                                        s->redirection_state, 12);
+
+    vamt_cim_bool(inst, "ListenerEnabled", s->redirection_listener);
+    g_ptr_array_add(out, inst);
+}
+
+static VamtCimStatus redirection_put(VamtAmt *amt, const char *user,
+                                     const VamtCimInstance *target,
+                                     xmlNode *in)
+{
+    return cim_put_bool(in, "ListenerEnabled",
+                    &vamt_amt_state(amt)->redirection_listener);
+}
+
+static uint32_t redirection_request_state(VamtCimCall *call)
+{
+    uint64_t state;
+
+    if (!cim_arg_uint(call, "RequestedState", UINT16_MAX, &state) ||
+        state < 32768 || state > 32771) {
+        return PT_INVALID_PARAMETER;
+    }
+    vamt_amt_state(call->amt)->redirection_state = state;
+    return PT_SUCCESS;
+}
+
+static const VamtCimMethod redirection_methods[] = {
+    { "RequestStateChange", redirection_request_state },
+    { NULL },
+};
+
+static const VamtCimClass redirection_class = {
+    .name = "AMT_RedirectionService", .ns_prefix = VAMT_NS_AMT,
+    .keys = cim_keys_service, .list = redirection_list,
+    .put = redirection_put, .methods = redirection_methods,
+};
+
+static const VamtCimClass kvm_sap_class;
+static void kvm_sap_list(VamtAmt *amt, GPtrArray *out)
+{
+    VamtAmtState *s = vamt_amt_state(amt);
+    VamtCimInstance *inst = vamt_cim_new(&kvm_sap_class);
+
+    vamt_cim_str(inst, "CreationClassName", "CIM_KVMRedirectionSAP");
+    vamt_cim_str(inst, "Name", "KVM Redirection Service Access Point");
+    vamt_cim_str(inst, "SystemCreationClassName", COMPUTER_SYSTEM);
+    vamt_cim_str(inst, "SystemName", MANAGED_SYSTEM);
+    vamt_cim_str(inst, "ElementName", "KVM Redirection Service Access Point");
+    vamt_cim_uint(inst, "EnabledState", s->kvm_state);
+    vamt_cim_uint(inst, "RequestedState", s->kvm_requested);
+    vamt_cim_uint(inst, "KVMProtocol", 4);
+    g_ptr_array_add(out, inst);
+}
+
+static uint32_t kvm_sap_request_state(VamtCimCall *call)
+{
+    VamtAmtState *s = vamt_amt_state(call->amt);
+    uint64_t state;
+
+    if (!cim_arg_uint(call, "RequestedState", UINT16_MAX, &state) ||
+        (state != 2 && state != 3)) {
+        return CIM_INVALID_PARAMETER;
+    }
+    /* enabled without a session is "enabled but offline" */
+    s->kvm_state = state == 2 ? 6 : 3;
+    s->kvm_requested = state;
+    return CIM_OK;
+}
+
+static const VamtCimMethod kvm_sap_methods[] = {
+    { "RequestStateChange", kvm_sap_request_state },
+    { NULL },
+};
+
+static const VamtCimClass kvm_sap_class = {
+    .name = "CIM_KVMRedirectionSAP", .ns_prefix = VAMT_NS_CIM,
+    .keys = cim_keys_service, .list = kvm_sap_list, .methods = kvm_sap_methods,
+};
+
+static const VamtCimClass kvm_settings_class;
+static void kvm_settings_list(VamtAmt *amt, GPtrArray *out)
+{
+    VamtAmtState *s = vamt_amt_state(amt);
+    VamtCimInstance *inst = vamt_cim_new(&kvm_settings_class);
+
+    vamt_cim_str(inst, "InstanceID", "Intel(r) KVM Redirection Settings");
+    vamt_cim_str(inst, "ElementName", "Intel(r) KVM Redirection Settings");
+    vamt_cim_str(inst, "RFBPassword", "");
+    vamt_cim_bool(inst, "Is5900PortEnabled", s->kvm_port_5900);
+    vamt_cim_bool(inst, "OptInPolicy", s->opt_in_required != 0);
+    vamt_cim_uint(inst, "OptInPolicyTimeout", s->opt_in_code_timeout);
+    vamt_cim_uint(inst, "SessionTimeout", s->kvm_session_timeout);
+    vamt_cim_uint(inst, "DefaultScreen", 0);
+    vamt_cim_bool(inst, "EnabledByMEBx", true);
+    vamt_cim_bool(inst, "BackToBackFbMode", false);
+    g_ptr_array_add(out, inst);
+}
+
+static VamtCimStatus kvm_settings_put(VamtAmt *amt, const char *user,
+                                      const VamtCimInstance *target,
+                                      xmlNode *in)
+{
+    VamtAmtState *s = vamt_amt_state(amt);
+    bool port = s->kvm_port_5900;
+    uint64_t timeout = s->kvm_session_timeout;
+    VamtCimStatus st = cim_put_bool(in, "Is5900PortEnabled", &port);
+
+    st = st ?: cim_put_uint(in, "SessionTimeout", UINT16_MAX, &timeout);
+    if (st == VAMT_CIM_OK) {
+        s->kvm_port_5900 = port;
+        s->kvm_session_timeout = timeout;
+    }
+    return st;
+}
+
+static const VamtCimClass kvm_settings_class = {
+    .name = "IPS_KVMRedirectionSettingData", .ns_prefix = VAMT_NS_IPS,
+    .keys = cim_keys_instance_id, .list = kvm_settings_list,
+    .put = kvm_settings_put,
+};
+
+/* IPS_OptInService states */
+enum {
+    OPT_IN_NOT_STARTED = 0,
+    OPT_IN_REQUESTED = 1,
+    OPT_IN_DISPLAYED = 2,
+    OPT_IN_RECEIVED = 3,
+};
+
+static const VamtCimClass opt_in_class;
+static void opt_in_list(VamtAmt *amt, GPtrArray *out)
+{
+    VamtAmtState *s = vamt_amt_state(amt);
+    const VamtFirmware *fw = vamt_amt_firmware(amt);
+    VamtCimInstance *inst = cim_new_service(&opt_in_class,
+                                        "Intel(r) AMT OptIn Service", 5, 12);
+
+    vamt_cim_uint(inst, "OptInRequired", s->opt_in_required);
+    vamt_cim_uint(inst, "OptInState", s->opt_in_state);
+    vamt_cim_uint(inst, "CanModifyOptInPolicy",
+                  fw->control_mode == VAMT_CONTROL_MODE_ACM);
+    vamt_cim_uint(inst, "OptInCodeTimeout", s->opt_in_code_timeout);
+    vamt_cim_uint(inst, "OptInDisplayTimeout", s->opt_in_display_timeout);
+    g_ptr_array_add(out, inst);
+}
+
+static VamtCimStatus opt_in_put(VamtAmt *amt, const char *user,
+                                const VamtCimInstance *target, xmlNode *in)
+{
+    VamtAmtState *s = vamt_amt_state(amt);
+    uint64_t required = s->opt_in_required;
+    uint64_t display = s->opt_in_display_timeout;
+    VamtCimStatus st = cim_put_uint(in, "OptInRequired", UINT32_MAX, &required);
+
+    st = st ?: cim_put_uint(in, "OptInDisplayTimeout", 65535, &display);
+    if (st == VAMT_CIM_OK && required != 0 && required != 1 &&
+        required != UINT32_MAX) {
+        st = VAMT_CIM_INVALID;
+    }
+    /* client control mode always needs consent for everything */
+    if (st == VAMT_CIM_OK && required != UINT32_MAX &&
+        vamt_amt_firmware(amt)->control_mode != VAMT_CONTROL_MODE_ACM) {
+        st = VAMT_CIM_INVALID;
+    }
+    if (st == VAMT_CIM_OK) {
+        s->opt_in_required = required;
+        s->opt_in_display_timeout = display;
+    }
+    return st;
+}
+
+static void opt_in_show(VamtAmt *amt, uint32_t code)
+{
+    if (cim_ops(amt)->show_consent_code) {
+        cim_ops(amt)->show_consent_code(vamt_amt_opaque(amt), code);
+    }
+}
+
+static uint32_t opt_in_start(VamtCimCall *call)
+{
+    VamtAmtState *s = vamt_amt_state(call->amt);
+    uint8_t raw[4];
+
+    if (s->opt_in_state != OPT_IN_NOT_STARTED) {
+        return PT_INVALID_STATE;
+    }
+    cim_ops(call->amt)->random(vamt_amt_opaque(call->amt), raw, sizeof(raw));
+    s->opt_in_code = (raw[0] | raw[1] << 8 | raw[2] << 16 |
+                      (uint32_t)raw[3] << 24) % 1000000;
+    s->opt_in_failures = 0;
+    s->opt_in_state = OPT_IN_DISPLAYED;
+    opt_in_show(call->amt, s->opt_in_code);
+    return PT_SUCCESS;
+}
+
+static uint32_t opt_in_send_code(VamtCimCall *call)
+{
+    VamtAmtState *s = vamt_amt_state(call->amt);
+    uint64_t code;
+
+    if (s->opt_in_state != OPT_IN_REQUESTED &&
+        s->opt_in_state != OPT_IN_DISPLAYED) {
+        return PT_INVALID_STATE;
+    }
+    if (!cim_arg_uint(call, "OptInCode", UINT32_MAX, &code)) {
+        return PT_INVALID_PARAMETER;
+    }
+    if (code != s->opt_in_code) {
+        if (++s->opt_in_failures >= OPT_IN_MAX_FAILURES) {
+            s->opt_in_state = OPT_IN_NOT_STARTED;
+            opt_in_show(call->amt, 0);
+        }
+        return PT_INVALID_PARAMETER;
+    }
+    s->opt_in_state = OPT_IN_RECEIVED;
+    opt_in_show(call->amt, 0);
+    return PT_SUCCESS;
+}
+
+static uint32_t opt_in_cancel(VamtCimCall *call)
+{
+    VamtAmtState *s = vamt_amt_state(call->amt);
+
+    s->opt_in_state = OPT_IN_NOT_STARTED;
+    opt_in_show(call->amt, 0);
+    return PT_SUCCESS;
+}
+
+static const VamtCimMethod opt_in_methods[] = {
+    { "StartOptIn", opt_in_start },
+    { "SendOptInCode", opt_in_send_code },
+    { "CancelOptIn", opt_in_cancel },
+    { NULL },
+};
+
+static const VamtCimClass opt_in_class = {
+    .name = "IPS_OptInService", .ns_prefix = VAMT_NS_IPS,
+    .keys = cim_keys_service, .list = opt_in_list, .put = opt_in_put,
+    .methods = opt_in_methods,
+};
+
+
+static const VamtCimClass screen_config_class;
+static void screen_config_list(VamtAmt *amt, GPtrArray *out)
+{
+    /* screen blanking is not supported: bit 0 clear */
+    g_ptr_array_add(out, cim_new_service(&screen_config_class,
+                                     "Intel(r) AMT Screen Configuration "
+                                     "Service", 0, 12));
+}
+
+static const VamtCimClass screen_config_class = {
+    .name = "IPS_ScreenConfigurationService", .ns_prefix = VAMT_NS_IPS,
+    .keys = cim_keys_service, .list = screen_config_list,
+};
+
+
+/* needs the guest display layout, which the platform does not give yet */
+CIM_EMPTY_CLASS(screen_setting_class, "IPS_ScreenSettingData", VAMT_NS_IPS,
+            cim_keys_instance_id);
+
+
+const VamtCimClass *const vamt_cim_redirection_classes[] = {
+    &redirection_class, &kvm_sap_class, &kvm_settings_class, &opt_in_class,
+    &screen_config_class, &screen_setting_class, NULL,
+};

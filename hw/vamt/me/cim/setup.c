@@ -1,0 +1,216 @@
+/*
+ * vAMT ME core: CIM providers for the ME's identity, setup and general settings
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "provider.h"
+
+/* Identity */
+
+static const VamtCimClass software_identity_class;
+static void software_identity_list(VamtAmt *amt, GPtrArray *out)
+{
+    const VamtFirmware *fw = vamt_amt_firmware(amt);
+    const VamtFwVersion *v = &fw->version;
+    g_autofree char *short_version =
+        g_strdup_printf("%u.%u.%u", v->major, v->minor, v->hotfix);
+    g_autofree char *full_version =
+        g_strdup_printf("%u.%u.%u.%u", v->major, v->minor, v->hotfix,
+                        v->build);
+    g_autofree char *sku = g_strdup_printf("%u", fw->sku);
+    g_autofree char *build = g_strdup_printf("%u", v->build);
+    const char *const entries[][2] = {
+        { "Flash", short_version },
+        { "Netstack", short_version },
+        { "AMTApps", short_version },
+        { "AMT", short_version },
+        { "Sku", sku },
+        { "VendorID", "8086" },
+        { "Build Number", build },
+        { "Recovery Version", short_version },
+        { "Recovery Build Num", build },
+        { "Legacy Mode", "False" },
+        { "AMT FW Core Version", full_version },
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(entries); i++) {
+        VamtCimInstance *inst = vamt_cim_new(&software_identity_class);
+
+        vamt_cim_str(inst, "InstanceID", entries[i][0]);
+        vamt_cim_bool(inst, "IsEntity", true);
+        vamt_cim_str(inst, "VersionString", entries[i][1]);
+        g_ptr_array_add(out, inst);
+    }
+}
+
+static const VamtCimClass software_identity_class = {
+    .name = "CIM_SoftwareIdentity", .ns_prefix = VAMT_NS_CIM,
+    .keys = cim_keys_instance_id, .list = software_identity_list,
+};
+
+/* AMT_SetupAndConfigurationService */
+
+static const VamtCimClass setup_service_class;
+static void setup_service_list(VamtAmt *amt, GPtrArray *out)
+{
+    const VamtFirmware *fw = vamt_amt_firmware(amt);
+    VamtCimInstance *inst =
+        cim_new_service(&setup_service_class,
+                    "Intel(r) AMT Setup and Configuration Service", 5, 12);
+
+    vamt_cim_uint(inst, "ProvisioningMode",
+                  fw->control_mode == VAMT_CONTROL_MODE_CCM ? 4 : 1);
+    vamt_cim_uint(inst, "ProvisioningState", fw->provisioning_state);
+    vamt_cim_uint(inst, "PasswordModel", 1);
+    vamt_cim_bool(inst, "ZeroTouchConfigurationEnabled", false);
+    g_ptr_array_add(out, inst);
+}
+
+static uint32_t setup_commit_changes(VamtCimCall *call)
+{
+    return PT_SUCCESS;
+}
+
+static uint32_t setup_get_uuid(VamtCimCall *call)
+{
+    const VamtFirmware *fw = vamt_amt_firmware(call->amt);
+    g_autofree char *b64 = g_base64_encode(fw->system_uuid, 16);
+
+    vamt_cim_str(call->output, "UUID", b64);
+    return PT_SUCCESS;
+}
+
+static const VamtCimMethod setup_service_methods[] = {
+    { "CommitChanges", setup_commit_changes },
+    { "GetUuid", setup_get_uuid },
+    { NULL },
+};
+
+static const VamtCimClass setup_service_class = {
+    .name = "AMT_SetupAndConfigurationService", .ns_prefix = VAMT_NS_AMT,
+    .keys = cim_keys_service, .list = setup_service_list,
+    .methods = setup_service_methods,
+};
+
+/* IPS_HostBasedSetupService */
+
+static const VamtCimClass host_setup_class;
+static void host_setup_list(VamtAmt *amt, GPtrArray *out)
+{
+    const VamtFirmware *fw = vamt_amt_firmware(amt);
+    VamtCimInstance *inst = cim_new_service(&host_setup_class,
+                                        "Intel(r) AMT Host Based Setup "
+                                        "Service", 5, 12);
+    uint8_t nonce[20];
+    g_autofree char *b64 = NULL;
+
+    cim_ops(amt)->random(vamt_amt_opaque(amt), nonce, sizeof(nonce));
+    b64 = g_base64_encode(nonce, sizeof(nonce));
+    vamt_cim_uint(inst, "CurrentControlMode", fw->control_mode);
+    vamt_cim_uint(inst, "AllowedControlModes", VAMT_CONTROL_MODE_ACM);
+    vamt_cim_uint(inst, "AllowedControlModes", VAMT_CONTROL_MODE_CCM);
+    vamt_cim_str(inst, "ConfigurationNonce", b64);
+    vamt_cim_uint(inst, "CertChainStatus", 0);
+    g_ptr_array_add(out, inst);
+}
+
+static const VamtCimClass host_setup_class = {
+    .name = "IPS_HostBasedSetupService", .ns_prefix = VAMT_NS_IPS,
+    .keys = cim_keys_service, .list = host_setup_list,
+};
+
+/* AMT_GeneralSettings */
+
+static const VamtCimClass general_settings_class;
+static void general_settings_list(VamtAmt *amt, GPtrArray *out)
+{
+    VamtAmtState *s = vamt_amt_state(amt);
+    VamtCimInstance *inst = vamt_cim_new(&general_settings_class);
+
+    vamt_cim_str(inst, "InstanceID", "Intel(r) AMT: General Settings");
+    vamt_cim_str(inst, "ElementName", "Intel(r) AMT: General Settings");
+    vamt_cim_str(inst, "DigestRealm", s->realm);
+    vamt_cim_str(inst, "HostName", s->hostname);
+    vamt_cim_str(inst, "DomainName", s->domainname);
+    vamt_cim_str(inst, "HostOSFQDN", "");
+    vamt_cim_bool(inst, "NetworkInterfaceEnabled", true);
+    vamt_cim_uint(inst, "AMTNetworkEnabled", 1);
+    vamt_cim_bool(inst, "PingResponseEnabled", s->ping_response);
+    vamt_cim_bool(inst, "RmcpPingResponseEnabled", s->rmcp_ping_response);
+    vamt_cim_bool(inst, "SharedFQDN", s->shared_fqdn);
+    vamt_cim_uint(inst, "PowerSource", 0);
+    vamt_cim_uint(inst, "PrivacyLevel", 0);
+    vamt_cim_bool(inst, "DDNSUpdateEnabled", false);
+    vamt_cim_bool(inst, "DDNSUpdateByDHCPServerEnabled", true);
+    vamt_cim_uint(inst, "DDNSPeriodicUpdateInterval", 1440);
+    vamt_cim_uint(inst, "DDNSTTL", 900);
+    vamt_cim_uint(inst, "DHCPv6ConfigurationTimeout", 0);
+    vamt_cim_uint(inst, "IdleWakeTimeout", s->idle_wake_timeout);
+    vamt_cim_uint(inst, "PreferredAddressFamily", 0);
+    vamt_cim_uint(inst, "PresenceNotificationInterval", 0);
+    vamt_cim_uint(inst, "ThunderboltDockEnabled", 0);
+    vamt_cim_bool(inst, "WsmanOnlyMode", false);
+    g_ptr_array_add(out, inst);
+}
+
+static bool valid_hostname(const char *name)
+{
+    for (const char *p = name; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '.') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static VamtCimStatus general_settings_put(VamtAmt *amt, const char *user,
+                                          const VamtCimInstance *target,
+                                          xmlNode *in)
+{
+    VamtAmtState *s = vamt_amt_state(amt);
+    VamtAmtState next = *s;
+    uint64_t idle = next.idle_wake_timeout;
+    VamtCimStatus st = VAMT_CIM_OK;
+
+    /* keys and read-only values (DigestRealm...) are ignored, as on AMT */
+    st = st ?: cim_put_string(in, "HostName", next.hostname,
+                          sizeof(next.hostname));
+    st = st ?: cim_put_string(in, "DomainName", next.domainname,
+                          sizeof(next.domainname));
+    st = st ?: cim_put_bool(in, "PingResponseEnabled", &next.ping_response);
+    st = st ?: cim_put_bool(in, "RmcpPingResponseEnabled",
+                        &next.rmcp_ping_response);
+    st = st ?: cim_put_bool(in, "SharedFQDN", &next.shared_fqdn);
+    st = st ?: cim_put_uint(in, "IdleWakeTimeout", 65535, &idle);
+    if (st == VAMT_CIM_OK && (!valid_hostname(next.hostname) ||
+                              !valid_hostname(next.domainname))) {
+        st = VAMT_CIM_INVALID;
+    }
+    if (st == VAMT_CIM_OK) {
+        next.idle_wake_timeout = idle;
+        *s = next;
+    }
+    return st;
+}
+
+static const VamtCimClass general_settings_class = {
+    .name = "AMT_GeneralSettings", .ns_prefix = VAMT_NS_AMT,
+    .keys = cim_keys_instance_id, .list = general_settings_list,
+    .put = general_settings_put,
+    /* no AMTAuthenticate: without Intel's chain it must be unsupported */
+};
+
+
+CIM_EMPTY_CLASS(element_setting_class, "CIM_ElementSettingData", VAMT_NS_CIM,
+            NULL);
+
+
+const VamtCimClass *const vamt_cim_setup_classes[] = {
+    &software_identity_class, &setup_service_class, &host_setup_class,
+    &general_settings_class, &element_setting_class, NULL,
+};
