@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "amthi.h"
+#include "status.h"
 #include "firmware.h"
 #include "mei-bus.h"
 #include "mei-wire.h"
@@ -187,8 +188,8 @@ static void amthi_send(MeiBus *bus, uint8_t host, uint32_t cmd,
 {
     uint8_t req[64] = { 1, 1 };
 
-    mei_put_le32(req + 4, cmd);
-    mei_put_le32(req + 8, length_field);
+    vamt_put_le32(req + 4, cmd);
+    vamt_put_le32(req + 8, length_field);
     send(bus, ADDR_AMTHI, host, req, len);
 }
 
@@ -303,7 +304,7 @@ static void test_hbm_enumeration(void)
         g_assert_cmpuint(props[17], ==, clients[i].max_conn);
         g_assert_cmpuint(props[18], ==, clients[i].fixed);
         g_assert_cmpuint(props[19], ==, 0);
-        g_assert_cmpuint(mei_le32(props + 20), ==, clients[i].mtu);
+        g_assert_cmpuint(vamt_le32(props + 20), ==, clients[i].mtu);
         msg_clear(&m);
     }
     {
@@ -333,12 +334,12 @@ static void test_hbm_enumeration(void)
 static const char *code_version(GByteArray *rsp, const char *desc,
                                 char out[20])
 {
-    uint32_t count = mei_le32(rsp->data + 16 + AMTHI_BIOS_VERSION_LEN);
+    uint32_t count = vamt_le32(rsp->data + 16 + AMTHI_BIOS_VERSION_LEN);
     const uint8_t *e = rsp->data + 16 + AMTHI_BIOS_VERSION_LEN + 4;
 
     g_assert_cmpuint(rsp->len, ==, 16 + 65 + 4 + 44 * count);
     for (uint32_t i = 0; i < count; i++, e += 44) {
-        uint16_t dlen = mei_le16(e), vlen = mei_le16(e + 22);
+        uint16_t dlen = vamt_le16(e), vlen = vamt_le16(e + 22);
 
         g_assert_cmpuint(dlen, <=, 20);
         g_assert_cmpuint(dlen, ==, strnlen((const char *)e + 2, 20));
@@ -370,10 +371,10 @@ static void test_amthi_framing(void)
     g_assert_true(recv(bus, &m));
     g_assert_cmpuint(m.fragments, ==, 2);           /* 508 + 61 */
     g_assert_cmpuint(m.data->len, ==, 569);
-    g_assert_cmphex(mei_le32(m.data->data), ==, 0x00000101);
-    g_assert_cmphex(mei_le32(m.data->data + 4), ==, 0x0480001a);
-    g_assert_cmpuint(mei_le32(m.data->data + 8), ==, 569 - 12);
-    g_assert_cmpuint(mei_le32(m.data->data + 12), ==, AMT_STATUS_SUCCESS);
+    g_assert_cmphex(vamt_le32(m.data->data), ==, 0x00000101);
+    g_assert_cmphex(vamt_le32(m.data->data + 4), ==, 0x0480001a);
+    g_assert_cmpuint(vamt_le32(m.data->data + 8), ==, 569 - 12);
+    g_assert_cmpuint(vamt_le32(m.data->data + 12), ==, PT_SUCCESS);
     g_assert_cmpstr(code_version(m.data, "AMT", ver), ==, "16.1.30");
     g_assert_cmpstr(code_version(m.data, "Build Number", ver), ==, "2307");
     g_assert_cmpstr(code_version(m.data, "Recovery Version", ver), ==,
@@ -400,13 +401,13 @@ static void test_amthi_framing(void)
     amthi_send(bus, 1, AMTHI_GET_PROVISIONING_STATE, 0, 12);
     g_assert_true(recv(bus, &m));
     g_assert_cmpuint(m.data->len, ==, 20);
-    g_assert_cmpuint(mei_le32(m.data->data + 16), ==, VAMT_PROVISIONING_POST);
+    g_assert_cmpuint(vamt_le32(m.data->data + 16), ==, VAMT_PROVISIONING_POST);
     msg_clear(&m);
     expect_credit(bus, ADDR_AMTHI, 1);
     host_credit(bus, ADDR_AMTHI, 1);
     amthi_send(bus, 1, AMTHI_GET_CONTROL_MODE, 0, 12);
     g_assert_true(recv(bus, &m));
-    g_assert_cmpuint(mei_le32(m.data->data + 16), ==, VAMT_CONTROL_MODE_ACM);
+    g_assert_cmpuint(vamt_le32(m.data->data + 16), ==, VAMT_CONTROL_MODE_ACM);
     msg_clear(&m);
     expect_credit(bus, ADDR_AMTHI, 1);
 
@@ -415,9 +416,9 @@ static void test_amthi_framing(void)
     amthi_send(bus, 1, AMTHI_GET_PROVISIONING_STATE, 4, 12);
     g_assert_true(recv(bus, &m));
     g_assert_cmpuint(m.data->len, ==, 16);
-    g_assert_cmpuint(mei_le32(m.data->data + 8), ==, 4);
-    g_assert_cmpuint(mei_le32(m.data->data + 12),
-                     ==, AMT_STATUS_INVALID_MESSAGE_LENGTH);
+    g_assert_cmpuint(vamt_le32(m.data->data + 8), ==, 4);
+    g_assert_cmpuint(vamt_le32(m.data->data + 12),
+                     ==, PT_INVALID_MESSAGE_LENGTH);
     msg_clear(&m);
     expect_credit(bus, ADDR_AMTHI, 1);
 
@@ -426,9 +427,9 @@ static void test_amthi_framing(void)
     amthi_send(bus, 1, 0x04007777, 0, 12);
     g_assert_true(recv(bus, &m));
     g_assert_cmpuint(m.data->len, ==, 16);
-    g_assert_cmphex(mei_le32(m.data->data + 4), ==, 0x04807777);
-    g_assert_cmpuint(mei_le32(m.data->data + 12), ==,
-                     AMT_STATUS_INTERNAL_ERROR);
+    g_assert_cmphex(vamt_le32(m.data->data + 4), ==, 0x04807777);
+    g_assert_cmpuint(vamt_le32(m.data->data + 12), ==,
+                     PT_INTERNAL_ERROR);
     msg_clear(&m);
     expect_credit(bus, ADDR_AMTHI, 1);
 
@@ -458,16 +459,16 @@ static void test_mkhi_fw_version(void)
     g_assert_cmpuint(m.me_addr, ==, ADDR_MKHI_FIXED);
     g_assert_cmpuint(m.host_addr, ==, 0);
     g_assert_cmpuint(m.data->len, ==, 28);
-    g_assert_cmphex(mei_le32(m.data->data), ==, 0x000082ff);
+    g_assert_cmphex(vamt_le32(m.data->data), ==, 0x000082ff);
     for (int b = 0; b < 3; b++) {
         const uint8_t *blk = m.data->data + 4 + 8 * b;
 
         /* Linux reads {u16 minor, u8 major, u8 platform, build, hotfix} */
-        g_assert_cmpuint(mei_le16(blk), ==, 0);
+        g_assert_cmpuint(vamt_le16(blk), ==, 0);
         g_assert_cmpuint(blk[2], ==, 17);
         g_assert_cmpuint(blk[3], ==, 0);
-        g_assert_cmpuint(mei_le16(blk + 4), ==, 1099);
-        g_assert_cmpuint(mei_le16(blk + 6), ==, 5);
+        g_assert_cmpuint(vamt_le16(blk + 4), ==, 1099);
+        g_assert_cmpuint(vamt_le16(blk + 6), ==, 5);
     }
     msg_clear(&m);
     /* fixed-address clients take no credits and get none */
@@ -698,7 +699,7 @@ static GByteArray *drain(MeiBus *bus)
     size_t len;
 
     while (mei_bus_tx_take(bus, 100, &hdr, buf + 4, &len)) {
-        mei_put_le32(buf, hdr);
+        vamt_put_le32(buf, hdr);
         g_byte_array_append(all, buf, 4 + len);
     }
     return all;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "blob.h"
+#include "byte-order.h"
 #include "nvram-format.h"
 
 #define MAGIC_LEN       8
@@ -41,16 +42,6 @@ uint32_t vamt_crc32(uint32_t crc, const void *data, size_t len)
     return ~crc;
 }
 
-static uint32_t get_le32(const uint8_t *p)
-{
-    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-    return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
 static uint32_t slot_crc(const uint8_t *slot_header, const uint8_t *payload,
                          uint32_t len)
 {
@@ -74,8 +65,8 @@ static bool slot_decode(const uint8_t *data, size_t len, uint32_t slot_size,
         g_string_append_printf(why, "slot %d: not written", n);
         return false;
     }
-    gen = get_le64(slot);
-    plen = get_le32(slot + 8);
+    gen = vamt_le64(slot);
+    plen = vamt_le32(slot + 8);
     if (!gen && !plen) {
         g_string_append_printf(why, "slot %d: not written", n);
         return false;
@@ -89,7 +80,7 @@ static bool slot_decode(const uint8_t *data, size_t len, uint32_t slot_size,
         return false;
     }
     if (slot_crc(slot, slot + VAMT_NVRAM_SLOT_HEADER_SIZE, plen) !=
-        get_le32(slot + 12)) {
+        vamt_le32(slot + 12)) {
         g_string_append_printf(why, "slot %d: CRC mismatch", n);
         return false;
     }
@@ -128,18 +119,18 @@ void vamt_nvram_decode(const uint8_t *data, size_t len,
         goto out;
     }
     if (vamt_crc32(0, data, HEADER_CRC_SPAN) !=
-        get_le32(data + HEADER_CRC_SPAN)) {
+        vamt_le32(data + HEADER_CRC_SPAN)) {
         g_string_append(why, "header CRC mismatch");
         goto out;
     }
-    out->version = get_le32(data + 8);
+    out->version = vamt_le32(data + 8);
     if (out->version != VAMT_NVRAM_VERSION) {
         out->status = VAMT_NVRAM_UNSUPPORTED;
         g_string_append_printf(why, "format version %u, not %u",
                                out->version, VAMT_NVRAM_VERSION);
         goto out;
     }
-    slot_size = get_le32(data + 12);
+    slot_size = vamt_le32(data + 12);
     if (slot_size <= VAMT_NVRAM_SLOT_HEADER_SIZE ||
         slot_size > VAMT_NVRAM_MAX_SLOT_SIZE) {
         g_string_append_printf(why, "bad slot size %u", slot_size);

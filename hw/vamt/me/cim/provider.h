@@ -16,6 +16,7 @@
 #include "acl.h"
 #include "cim.h"
 #include "digest.h"
+#include "status.h"
 
 #define AMT_SYSTEM          "Intel(r) AMT"
 #define MANAGED_SYSTEM      "ManagedSystem"
@@ -26,18 +27,6 @@
 #define CIM_NOT_SUPPORTED       1
 #define CIM_INVALID_STATE       2
 #define CIM_INVALID_PARAMETER   5
-
-/* PT_STATUS return values of AMT_ and IPS_ methods */
-#define PT_SUCCESS              0
-#define PT_INTERNAL_ERROR       1
-#define PT_INVALID_STATE        2
-#define PT_NOT_PERMITTED        0x10
-#define PT_INVALID_TIME         0x22
-#define PT_INVALID_PARAMETER    0x24
-#define PT_INVALID_HANDLE       0x805
-#define PT_INVALID_NAME         0x806
-#define PT_MAX_LIMIT_REACHED    0x80b
-#define PT_DUPLICATE            0x80a
 
 #define ACL_HANDLES_PER_CALL    50
 #define AUDIT_RECORDS_PER_CALL  10

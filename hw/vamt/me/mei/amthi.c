@@ -13,8 +13,10 @@
 #include <string.h>
 
 #include "amthi.h"
+#include "blob.h"
 #include "mei-bus.h"
 #include "mei-wire.h"
+#include "status.h"
 
 static void put_code_version(GByteArray *out, const char *desc,
                              const char *ver)
@@ -24,9 +26,9 @@ static void put_code_version(GByteArray *out, const char *desc,
 
     /* Descriptions fill all 20 bytes at most; versions keep a NUL. */
     g_assert(dlen <= 20 && vlen < 20);
-    mei_put_le16(entry, dlen);
+    vamt_put_le16(entry, dlen);
     memcpy(entry + 2, desc, dlen);
-    mei_put_le16(entry + 22, vlen);
+    vamt_put_le16(entry + 22, vlen);
     memcpy(entry + 24, ver, vlen);
     g_byte_array_append(out, entry, sizeof(entry));
 }
@@ -60,19 +62,11 @@ static void amthi_code_versions(MeiBus *bus, GByteArray *out)
     memcpy(bios, fw->bios_version,
            strnlen(fw->bios_version, sizeof(bios) - 1));
     g_byte_array_append(out, bios, sizeof(bios));
-    mei_put_le32(count, G_N_ELEMENTS(entries));
+    vamt_put_le32(count, G_N_ELEMENTS(entries));
     g_byte_array_append(out, count, sizeof(count));
     for (size_t i = 0; i < G_N_ELEMENTS(entries); i++) {
         put_code_version(out, entries[i][0], entries[i][1]);
     }
-}
-
-static void put_u32(GByteArray *out, uint32_t v)
-{
-    uint8_t b[4];
-
-    mei_put_le32(b, v);
-    g_byte_array_append(out, b, sizeof(b));
 }
 
 /* Append the payload of @command to @out; returns the AMT status. */
@@ -85,24 +79,24 @@ static uint32_t amthi_execute(MeiBus *bus, uint32_t command,
     switch (command) {
     case AMTHI_GET_CODE_VERSIONS:
         amthi_code_versions(bus, out);
-        return AMT_STATUS_SUCCESS;
+        return PT_SUCCESS;
     case AMTHI_GET_PROVISIONING_STATE:
-        put_u32(out, fw->provisioning_state);
-        return AMT_STATUS_SUCCESS;
+        blob_put_u32(out, fw->provisioning_state);
+        return PT_SUCCESS;
     case AMTHI_GET_PROVISIONING_MODE:
-        put_u32(out, fw->provisioning_state == VAMT_PROVISIONING_POST ?
+        blob_put_u32(out, fw->provisioning_state == VAMT_PROVISIONING_POST ?
                      AMTHI_PROVISIONING_MODE_ENTERPRISE : 0);
-        put_u32(out, 0);                /* legacy mode: false */
-        return AMT_STATUS_SUCCESS;
+        blob_put_u32(out, 0);                /* legacy mode: false */
+        return PT_SUCCESS;
     case AMTHI_GET_CONTROL_MODE:
-        put_u32(out, fw->control_mode);
-        return AMT_STATUS_SUCCESS;
+        blob_put_u32(out, fw->control_mode);
+        return PT_SUCCESS;
     case AMTHI_GET_UUID:
         g_byte_array_append(out, fw->system_uuid, sizeof(fw->system_uuid));
-        return AMT_STATUS_SUCCESS;
+        return PT_SUCCESS;
     default:
         mei_bus_log(bus, "AMTHI: command 0x%08x not implemented", command);
-        return AMT_STATUS_INTERNAL_ERROR;
+        return PT_INTERNAL_ERROR;
     }
 }
 
@@ -118,26 +112,26 @@ static void amthi_receive(MeiBus *bus, MeiConn *conn,
         mei_bus_log(bus, "AMTHI: %zu-byte message dropped", len);
         return;
     }
-    command = mei_le32(msg + 4);
+    command = vamt_le32(msg + 4);
     if (len >= AMTHI_REQUEST_HDR_LEN) {
-        length = mei_le32(msg + 8);
+        length = vamt_le32(msg + 8);
     }
     g_byte_array_append(rsp, hdr, sizeof(hdr));
     if (len < AMTHI_REQUEST_HDR_LEN ||
         length != len - AMTHI_REQUEST_HDR_LEN) {
-        status = AMT_STATUS_INVALID_MESSAGE_LENGTH;
+        status = PT_INVALID_MESSAGE_LENGTH;
     } else if (msg[0] != 1 || msg[1] < 1 || (command & AMTHI_IS_RESPONSE)) {
-        status = AMT_STATUS_INTERNAL_ERROR;
+        status = PT_INTERNAL_ERROR;
     } else {
         status = amthi_execute(bus, command, msg + AMTHI_REQUEST_HDR_LEN,
                                length, rsp);
-        if (status != AMT_STATUS_SUCCESS) {
+        if (status != PT_SUCCESS) {
             g_byte_array_set_size(rsp, AMTHI_RESPONSE_HDR_LEN);
         }
     }
-    mei_put_le32(rsp->data + 4, command | AMTHI_IS_RESPONSE);
-    mei_put_le32(rsp->data + 8, rsp->len - AMTHI_REQUEST_HDR_LEN);
-    mei_put_le32(rsp->data + 12, status);
+    vamt_put_le32(rsp->data + 4, command | AMTHI_IS_RESPONSE);
+    vamt_put_le32(rsp->data + 8, rsp->len - AMTHI_REQUEST_HDR_LEN);
+    vamt_put_le32(rsp->data + 12, status);
     mei_bus_send(bus, conn, rsp->data, rsp->len);
 }
 

@@ -23,8 +23,5 @@
 #define AMTHI_BIOS_VERSION_LEN          65
 #define AMTHI_CODE_VERSION_ENTRY_LEN    44
 
-#define AMT_STATUS_SUCCESS                  0x0
-#define AMT_STATUS_INTERNAL_ERROR           0x1
-#define AMT_STATUS_INVALID_MESSAGE_LENGTH   0x4
 
 #endif

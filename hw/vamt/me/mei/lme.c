@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "firmware.h"
+#include "byte-order.h"
 #include "mei-bus.h"
 
 #define APF_PROTOCOL_VERSION        0xc0
@@ -18,21 +19,13 @@
 #define APF_TRIGGER_LME             254
 
 /* APF integers are big-endian */
-static void put_be32(uint8_t *p, uint32_t v)
-{
-    p[0] = v >> 24;
-    p[1] = v >> 16;
-    p[2] = v >> 8;
-    p[3] = v;
-}
-
 static void lme_connected(MeiBus *bus, MeiConn *conn)
 {
     uint8_t pv[APF_PROTOCOL_VERSION_LEN] = { APF_PROTOCOL_VERSION };
 
-    put_be32(pv + 1, 1);                    /* major */
-    put_be32(pv + 5, 0);                    /* minor */
-    put_be32(pv + 9, APF_TRIGGER_LME);
+    vamt_put_be32(pv + 1, 1);                    /* major */
+    vamt_put_be32(pv + 5, 0);                    /* minor */
+    vamt_put_be32(pv + 9, APF_TRIGGER_LME);
     memcpy(pv + 13, mei_bus_firmware(bus)->system_uuid, 16);
     mei_bus_send(bus, conn, pv, sizeof(pv));
 }

@@ -263,7 +263,7 @@ static void hbm_put_props(uint8_t *p, const MeiClientType *c)
     p[17] = c->max_connections;
     p[18] = c->fixed_address ? c->me_addr : 0;
     p[19] = 0;                          /* no single_recv_buf, no vtag */
-    mei_put_le32(p + 20, c->max_msg_length);
+    vamt_put_le32(p + 20, c->max_msg_length);
 }
 
 static void hbm_host_start(MeiBus *bus, const uint8_t *msg)

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "byte-order.h"
+
 /* MEI message header (first dword of every fragment) */
 #define MEI_HDR_ME_ADDR(h)      ((uint8_t)((h) & 0xff))
 #define MEI_HDR_HOST_ADDR(h)    ((uint8_t)(((h) >> 8) & 0xff))
@@ -82,30 +84,5 @@ enum {
 #define HBM_CLIENT_PROPS_LEN    24
 #define HBM_FLOW_CONTROL_LEN    8
 #define HBM_NOTIFY_RES_LEN      8
-
-static inline uint16_t mei_le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static inline uint32_t mei_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) |
-           ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-static inline void mei_put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = v;
-    p[1] = v >> 8;
-}
-
-static inline void mei_put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = v;
-    p[1] = v >> 8;
-    p[2] = v >> 16;
-    p[3] = v >> 24;
-}
 
 #endif

@@ -54,10 +54,10 @@ static void mkhi_fw_version(MeiBus *bus, MeiConn *conn, const uint8_t *req)
         uint8_t *b = data + 8 * i;
 
         /* the platform is the high byte of "major": 0 */
-        mei_put_le16(b, v->minor);
-        mei_put_le16(b + 2, v->major & 0xff);
-        mei_put_le16(b + 4, v->build);
-        mei_put_le16(b + 6, v->hotfix);
+        vamt_put_le16(b, v->minor);
+        vamt_put_le16(b + 2, v->major & 0xff);
+        vamt_put_le16(b + 4, v->build);
+        vamt_put_le16(b + 6, v->hotfix);
     }
     mkhi_reply(bus, conn, req, 0, data, sizeof(data));
 }
@@ -73,7 +73,7 @@ static void mkhi_get_rule(MeiBus *bus, MeiConn *conn,
         mkhi_reply(bus, conn, req, MKHI_RESULT_INVALID_PARAMS, NULL, 0);
         return;
     }
-    rule = mei_le32(req + MKHI_HDR_LEN);
+    rule = vamt_le32(req + MKHI_HDR_LEN);
     switch (rule) {
     case MKHI_RULE_FEATURES_CAPABLE:
     case MKHI_RULE_FEATURES_ENABLED:
@@ -87,9 +87,9 @@ static void mkhi_get_rule(MeiBus *bus, MeiConn *conn,
         mkhi_reply(bus, conn, req, MKHI_RESULT_NOT_SUPPORTED, NULL, 0);
         return;
     }
-    mei_put_le32(data, rule);
+    vamt_put_le32(data, rule);
     data[4] = 4;
-    mei_put_le32(data + 5, value);
+    vamt_put_le32(data + 5, value);
     mkhi_reply(bus, conn, req, 0, data, sizeof(data));
 }
 

@@ -42,7 +42,7 @@ static void wd_start(MeiBus *bus, MeiConn *conn, const uint8_t *msg,
         mei_bus_log(bus, "watchdog: short START dropped");
         return;
     }
-    wd->timeout_s = mei_le16(msg + MC_HDR_LEN);
+    wd->timeout_s = vamt_le16(msg + MC_HDR_LEN);
     wd->armed = true;
     wd->expired = false;
     wd->owner = mei_conn_host_addr(conn);

@@ -13,15 +13,12 @@
 
 #include "acl.h"
 #include "cim.h"
+#include "status.h"
 #include "wsman.h"
 #include "xml-reader.h"
 
 #define EOI_NS_BASE     "http://schemas.intel.com/platform/client/"
 #define NS_SOAP11       "http://schemas.xmlsoap.org/soap/envelope/"
-
-#define PT_SUCCESS              0
-#define PT_NOT_PERMITTED        0x10
-#define PT_INVALID_PARAMETER    0x24
 
 #define IANA_INTEL      343
 #define IANA_ASF        4542
