@@ -475,7 +475,8 @@ static const VamtPlatformOps bench_platform_ops = {
     .set_boot_target = vamt_test_set_boot_target,
     .inventory = vamt_test_inventory,
     .time_utc = bench_time_utc,
-    .clock_ms = bench_clock_ms,
+    .me_clock_ms = bench_clock_ms,
+    .guest_clock_ms = bench_clock_ms,
     .random = bench_random,
 };
 
@@ -491,7 +492,7 @@ static void inproc_close(void *opaque)
     ((Transport *)opaque)->conn_closed = true;
 }
 
-static const VamtHttpConnOps inproc_conn_ops = {
+static const VamtStreamOps inproc_conn_ops = {
     .write = inproc_write,
     .close = inproc_close,
 };

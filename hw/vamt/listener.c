@@ -1,8 +1,9 @@
 /*
- * vAMT: the ME's web service on a host socket (listen=host:port)
+ * vAMT: a service of the ME on a host socket (listen=host:port)
  *
  * Each accepted connection is a non-blocking QIOChannel feeding one
- * VamtHttpConn of the ME core.  Everything runs on the main loop under
+ * connection of an ME service (base/conn.h: the web service on 16992
+ * today).  Everything runs on the main loop under
  * the BQL.  Output is buffered; while a client does not read its
  * answers, the listener stops reading its requests, so a console cannot
  * make QEMU buffer without bound.
@@ -27,7 +28,7 @@ typedef struct VamtListenerClient VamtListenerClient;
 
 struct VamtListener {
     QIONetListener *net;
-    VamtHttpServer *server;
+    const VamtService *service;
     GList *clients;
     unsigned next_id;
 };
@@ -35,8 +36,8 @@ struct VamtListener {
 struct VamtListenerClient {
     VamtListener *listener;
     QIOChannelSocket *sioc;
-    VamtHttpConn *conn;
-    QEMUTimer *timer;           /* the HTTP layer's idle/request deadline */
+    VamtConn conn;
+    QEMUTimer *timer;           /* the service's idle/request deadline */
     GByteArray *output;
     guint watch;
     GIOCondition watching;
@@ -54,7 +55,7 @@ static void client_destroy(VamtListenerClient *c)
         g_source_remove(c->watch);
     }
     timer_free(c->timer);
-    vamt_http_conn_free(c->conn);
+    vamt_conn_free(&c->conn);
     qio_channel_close(QIO_CHANNEL(c->sioc), NULL);
     object_unref(OBJECT(c->sioc));
     g_byte_array_free(c->output, TRUE);
@@ -75,7 +76,7 @@ static void client_close(void *opaque)
     c->closing = true;
 }
 
-static const VamtHttpConnOps client_ops = {
+static const VamtStreamOps client_ops = {
     .write = client_write,
     .close = client_close,
 };
@@ -109,9 +110,9 @@ static gboolean client_io(QIOChannel *ioc, GIOCondition cond, void *opaque)
         n = qio_channel_read(ioc, (char *)buf, sizeof(buf), NULL);
         if (n > 0) {
             trace_vamt_listener_input(c->id, n);
-            vamt_http_conn_input(c->conn, buf, n);
+            vamt_conn_input(&c->conn, buf, n);
         } else if (n == 0) {
-            vamt_http_conn_eof(c->conn);
+            vamt_conn_eof(&c->conn);
             c->closing = true;
         } else if (n != QIO_CHANNEL_ERR_BLOCK) {
             c->closing = true;
@@ -130,7 +131,7 @@ static void client_timeout(void *opaque)
 {
     VamtListenerClient *c = opaque;
 
-    if (vamt_http_conn_tick(c->conn)) {
+    if (vamt_conn_tick(&c->conn)) {
         c->closing = true;
     }
     client_update(c);
@@ -142,7 +143,7 @@ static void client_update(VamtListenerClient *c)
     GIOCondition want = 0;
     int64_t deadline;
 
-    if (vamt_http_conn_closed(c->conn)) {
+    if (vamt_conn_closed(&c->conn)) {
         c->closing = true;
     }
     if (!client_flush(c)) {
@@ -168,7 +169,7 @@ static void client_update(VamtListenerClient *c)
         c->watch = qio_channel_add_watch(QIO_CHANNEL(c->sioc), want,
                                          client_io, c, NULL);
     }
-    deadline = vamt_http_conn_deadline(c->conn);
+    deadline = vamt_conn_deadline(&c->conn);
     if (deadline >= 0) {
         timer_mod(c->timer, deadline);
     } else {
@@ -186,20 +187,20 @@ static void listener_accept(QIONetListener *net, QIOChannelSocket *sioc,
     c->id = l->next_id++;
     c->sioc = sioc;
     object_ref(OBJECT(sioc));
-    qio_channel_set_name(QIO_CHANNEL(sioc), "vamt-http");
+    qio_channel_set_name(QIO_CHANNEL(sioc), l->service->cls->name);
     qio_channel_set_blocking(QIO_CHANNEL(sioc), false, NULL);
     /* answers go out whole: no waiting for the console's delayed ACK */
     qio_channel_set_delay(QIO_CHANNEL(sioc), false);
     c->output = g_byte_array_new();
-    c->conn = vamt_http_conn_new(l->server, &client_ops, c);
+    c->conn = vamt_conn_open(l->service, &client_ops, c);
     c->timer = timer_new_ms(QEMU_CLOCK_REALTIME, client_timeout, c);
     l->clients = g_list_prepend(l->clients, c);
     trace_vamt_listener_accept(c->id);
     client_update(c);
 }
 
-VamtListener *vamt_listener_new(const char *address, VamtHttpServer *server,
-                                Error **errp)
+VamtListener *vamt_listener_new(const char *address,
+                                const VamtService *service, Error **errp)
 {
     g_autoptr(SocketAddress) addr = socket_parse(address, errp);
     VamtListener *l;
@@ -208,7 +209,7 @@ VamtListener *vamt_listener_new(const char *address, VamtHttpServer *server,
         return NULL;
     }
     l = g_new0(VamtListener, 1);
-    l->server = server;
+    l->service = service;
     l->net = qio_net_listener_new();
     qio_net_listener_set_name(l->net, "vamt-listener");
     if (qio_net_listener_open_sync(l->net, addr, 16, errp) < 0) {

@@ -20,8 +20,15 @@ static int64_t fuzz_clock_ms(void *opaque)
     return 0;
 }
 
-static const MeiBusOps fuzz_ops = {
-    .clock_ms = fuzz_clock_ms,
+static void fuzz_random(void *opaque, uint8_t *buf, size_t len)
+{
+    memset(buf, 0x5a, len);
+}
+
+static const VamtPlatformOps fuzz_ops = {
+    .me_clock_ms = fuzz_clock_ms,
+    .guest_clock_ms = fuzz_clock_ms,
+    .random = fuzz_random,
 };
 
 static void drain(MeiBus *bus, size_t max)
@@ -39,11 +46,13 @@ static void drain(MeiBus *bus, size_t max)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     VamtFirmware fw;
+    VamtAmt *amt;
     MeiBus *bus;
     size_t pos = 0;
 
     vamt_firmware_init(&fw);
-    bus = mei_bus_new(&fuzz_ops, NULL, &fw);
+    amt = vamt_amt_new(&fw, &fuzz_ops, NULL);
+    bus = mei_bus_new(&fuzz_ops, NULL, amt);
     mei_bus_link_up(bus);
 
     while (pos < size) {
@@ -93,5 +102,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     drain(bus, MEI_MAX_FRAGMENT);
     mei_bus_free(bus);
+    vamt_amt_free(amt);
     return 0;
 }

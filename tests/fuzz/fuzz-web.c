@@ -33,7 +33,7 @@ static void note_close(void *opaque)
 {
 }
 
-static const VamtHttpConnOps fuzz_conn_ops = {
+static const VamtStreamOps fuzz_conn_ops = {
     .write = drop_output,
     .close = note_close,
 };

@@ -137,7 +137,8 @@ void vamt_test_state_changed(void *opaque)
     .set_boot_target = vamt_test_set_boot_target, \
     .inventory = vamt_test_inventory, \
     .time_utc = vamt_test_time_utc, \
-    .clock_ms = vamt_test_clock_ms, \
+    .me_clock_ms = vamt_test_clock_ms, \
+    .guest_clock_ms = vamt_test_clock_ms, \
     .random = vamt_test_random, \
     .show_consent_code = vamt_test_show_consent_code
 
@@ -154,8 +155,6 @@ void vamt_test_firmware_init(VamtFirmware *fw)
 {
     vamt_firmware_init(fw);
     fw->version = (VamtFwVersion) { 16, 1, 25, 2124 };
-    fw->provisioning_state = VAMT_PROVISIONING_POST;
-    fw->control_mode = VAMT_CONTROL_MODE_ACM;
 }
 
 /* ---- Fake Digest environment -------------------------------------------- */
@@ -303,7 +302,7 @@ static void conn_close(void *opaque)
 {
 }
 
-static const VamtHttpConnOps conn_ops = {
+static const VamtStreamOps conn_ops = {
     .write = conn_write,
     .close = conn_close,
 };

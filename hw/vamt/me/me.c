@@ -1,5 +1,5 @@
 /*
- * vAMT ME core: the management engine's network-facing service
+ * vAMT ME core: the management engine, the one root of the core
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -17,9 +17,11 @@ struct VamtMe {
     const VamtPlatformOps *ops;
     void *opaque;
     VamtAmt *amt;
+    MeiBus *mei;
     VamtWsman *wsman;
     VamtDigest *digest;
     VamtHttpServer *http;
+    VamtService wsman_service;      /* 16992 */
 };
 
 static void me_random(void *opaque, uint8_t *buf, size_t len)
@@ -33,7 +35,7 @@ static int64_t me_clock_ms(void *opaque)
 {
     VamtMe *me = opaque;
 
-    return me->ops->clock_ms(me->opaque);
+    return me->ops->me_clock_ms(me->opaque);
 }
 
 static int64_t me_wall_clock_s(void *opaque)
@@ -101,12 +103,18 @@ VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
     me->ops = ops;
     me->opaque = opaque;
     me->amt = vamt_amt_new(fw, ops, opaque);
+    me->mei = mei_bus_new(ops, opaque, me->amt);
     me->wsman = vamt_wsman_new(me->amt);
     /* one realm for Digest and AMT_GeneralSettings.DigestRealm */
     me->digest = vamt_digest_new(&me_digest_ops, me,
                                  vamt_amt_realm(me->amt));
     me->http = vamt_http_server_new(&me_http_ops, me, me->digest);
     vamt_http_server_set_version(me->http, &fw->version);
+    me->wsman_service = (VamtService) {
+        .cls = &vamt_http_service_class,
+        .impl = me->http,
+        .port = VAMT_PORT_WSMAN,
+    };
     return me;
 }
 
@@ -115,6 +123,7 @@ void vamt_me_free(VamtMe *me)
     if (!me) {
         return;
     }
+    mei_bus_free(me->mei);
     vamt_http_server_free(me->http);
     vamt_digest_free(me->digest);
     vamt_wsman_free(me->wsman);
@@ -125,12 +134,37 @@ void vamt_me_free(VamtMe *me)
 void vamt_me_set_admin_password(VamtMe *me, const char *password)
 {
     vamt_amt_set_admin_password(me->amt, password);
+    if (vamt_amt_provisioning_state(me->amt) != VAMT_PROVISIONING_POST) {
+        vamt_amt_set_provisioning(me->amt, VAMT_PROVISIONING_POST,
+                                  VAMT_CONTROL_MODE_ACM);
+    }
     vamt_digest_forget_nonces(me->digest);
 }
 
 VamtAmt *vamt_me_amt(VamtMe *me)
 {
     return me->amt;
+}
+
+MeiBus *vamt_me_mei(VamtMe *me)
+{
+    return me->mei;
+}
+
+/* The port -> service map; redirection, TLS and RFB plug in here. */
+const VamtService *vamt_me_service(VamtMe *me, uint16_t port)
+{
+    switch (port) {
+    case VAMT_PORT_WSMAN:
+        return &me->wsman_service;
+    default:
+        return NULL;
+    }
+}
+
+void vamt_me_guest_timer_expired(VamtMe *me)
+{
+    mei_bus_timer_expired(me->mei);
 }
 
 VamtHttpServer *vamt_me_http(VamtMe *me)

@@ -1,5 +1,5 @@
 /*
- * vAMT: the ME's web service on a host socket
+ * vAMT: a service of the ME on a host socket
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -7,16 +7,16 @@
 #ifndef HW_VAMT_LISTENER_H
 #define HW_VAMT_LISTENER_H
 
-#include "http.h"
+#include "conn.h"
 
 typedef struct VamtListener VamtListener;
 
 /*
  * Listen on @address ("host:port", or any form socket_parse() takes) and
- * serve each connection with @server, which must outlive the listener.
+ * serve each connection with @service, which must outlive the listener.
  */
-VamtListener *vamt_listener_new(const char *address, VamtHttpServer *server,
-                                Error **errp);
+VamtListener *vamt_listener_new(const char *address,
+                                const VamtService *service, Error **errp);
 void vamt_listener_free(VamtListener *l);
 /* The TCP port it listens on (useful with port 0), or -1 */
 int vamt_listener_port(const VamtListener *l);

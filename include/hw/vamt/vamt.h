@@ -12,9 +12,7 @@
 #include "hw/vamt/listener.h"
 #include "hw/vamt/nvram-file.h"
 #include "hw/vamt/machine.h"
-#include "firmware.h"
 #include "me.h"
-#include "mei-bus.h"
 #include "mei-wire.h"
 
 #define TYPE_VAMT "vamt"
@@ -25,13 +23,13 @@ OBJECT_DECLARE_SIMPLE_TYPE(VamtState, VAMT)
 struct VamtState {
     PCIDevice parent_obj;
 
+    VamtFirmware fw;
+    VamtMe *me;                 /* the ME core's root */
+    QEMUTimer *guest_timer;     /* ops->guest_timer_mod (AMT watchdog) */
+
+    /* HECI registers (BAR0), heci.c */
     MemoryRegion mmio;
     QEMUBH *bh;                 /* firmware work: ready, receive, send */
-    QEMUTimer *wd_timer;        /* AMT watchdog, guest-visible time */
-    MeiBus *bus;
-    VamtFirmware fw;
-
-    /* HECI registers (BAR0) */
     uint32_t h_csr;             /* host-owned bits of H_CSR */
     uint32_t me_csr;            /* ME-owned bits of ME_CSR_HA */
     uint8_t h_wp, h_rp;         /* host circular buffer pointers */
@@ -42,11 +40,9 @@ struct VamtState {
     bool irq_level;
     uint32_t link_resets;
 
-    /* the ME's management service and the platform it manages */
-    VamtPlatform platform;
-    VamtPlatformOps platform_ops;   /* the platform's, plus NVRAM saving */
+    /* the machine the ME manages: power.c, boot.c, inventory.c */
+    VamtMachine machine;
     VamtNvram *nvram;
-    VamtMe *me;
     VamtListener *listener;
 
     /* migration: MEI bus and ME state, serialized in pre_save */
@@ -66,5 +62,13 @@ struct VamtState {
 };
 
 VamtInfo *vamt_query(VamtState *s);
+
+/* heci.c: the HECI register file */
+void vamt_heci_init(VamtState *s);
+void vamt_heci_cleanup(VamtState *s);
+void vamt_heci_reset(VamtState *s);
+bool vamt_heci_link_is_up(VamtState *s);
+bool vamt_heci_post_load(VamtState *s, Error **errp);
+void vamt_heci_host_tx_ready(void *opaque);
 
 #endif

@@ -26,7 +26,9 @@ typedef struct Platform {
     int64_t deadline_ms;
     unsigned tx_ready;
     unsigned wd_expired;
+    uint8_t random_byte;
     VamtFirmware fw;
+    VamtAmt *amt;
 } Platform;
 
 typedef struct Msg {
@@ -56,11 +58,23 @@ static void p_watchdog_expired(void *opaque, uint16_t timeout_s)
     ((Platform *)opaque)->wd_expired++;
 }
 
-static const MeiBusOps platform_ops = {
-    .tx_ready = p_tx_ready,
-    .clock_ms = p_clock_ms,
-    .timer_mod = p_timer_mod,
+static void p_random(void *opaque, uint8_t *buf, size_t len)
+{
+    Platform *p = opaque;
+
+    for (size_t i = 0; i < len; i++) {
+        buf[i] = p->random_byte++;
+    }
+}
+
+/* What the bus and the AMT state use of the ME's one platform table */
+static const VamtPlatformOps platform_ops = {
+    .host_tx_ready = p_tx_ready,
+    .guest_clock_ms = p_clock_ms,
+    .me_clock_ms = p_clock_ms,
+    .guest_timer_mod = p_timer_mod,
     .watchdog_expired = p_watchdog_expired,
+    .random = p_random,
 };
 
 static MeiBus *bus_new(Platform *p)
@@ -71,7 +85,14 @@ static MeiBus *bus_new(Platform *p)
     for (int i = 0; i < 16; i++) {
         p->fw.system_uuid[i] = 0xa0 + i;
     }
-    return mei_bus_new(&platform_ops, p, &p->fw);
+    p->amt = vamt_amt_new(&p->fw, &platform_ops, p);
+    return mei_bus_new(&platform_ops, p, p->amt);
+}
+
+static void bus_free(Platform *p, MeiBus *bus)
+{
+    mei_bus_free(bus);
+    vamt_amt_free(p->amt);
 }
 
 /* Send a host message the way the driver does: 508-byte fragments */
@@ -242,7 +263,7 @@ static void test_hbm_start_versions(void)
         send(bus, 0, 0, NULL, 0);
         assert_nothing(bus);
     }
-    mei_bus_free(bus);
+    bus_free(&p, bus);
 }
 
 static void test_hbm_enumeration(void)
@@ -326,7 +347,7 @@ static void test_hbm_enumeration(void)
         send(bus, 0, 0, dma, sizeof(dma));
         expect_hbm(bus, dma_res, 4, 4);
     }
-    mei_bus_free(bus);
+    bus_free(&p, bus);
 }
 
 /* ---- clients ----------------------------------------------------------- */
@@ -395,8 +416,8 @@ static void test_amthi_framing(void)
     expect_credit(bus, ADDR_AMTHI, 1);
 
     /* the state the firmware is in, not a constant */
-    p.fw.provisioning_state = VAMT_PROVISIONING_POST;
-    p.fw.control_mode = VAMT_CONTROL_MODE_ACM;
+    g_assert_true(vamt_amt_set_provisioning(p.amt, VAMT_PROVISIONING_POST,
+                                            VAMT_CONTROL_MODE_ACM));
     host_credit(bus, ADDR_AMTHI, 1);
     amthi_send(bus, 1, AMTHI_GET_PROVISIONING_STATE, 0, 12);
     g_assert_true(recv(bus, &m));
@@ -438,7 +459,7 @@ static void test_amthi_framing(void)
     amthi_send(bus, 1, 0, 0, 5);
     expect_credit(bus, ADDR_AMTHI, 1);
     assert_nothing(bus);
-    mei_bus_free(bus);
+    bus_free(&p, bus);
 }
 
 static void test_mkhi_fw_version(void)
@@ -473,7 +494,7 @@ static void test_mkhi_fw_version(void)
     msg_clear(&m);
     /* fixed-address clients take no credits and get none */
     assert_nothing(bus);
-    mei_bus_free(bus);
+    bus_free(&p, bus);
 }
 
 static void test_watchdog(void)
@@ -557,7 +578,7 @@ static void test_watchdog(void)
         expect_hbm(bus, r1, 4, 4);
         g_assert_cmpint(p.deadline_ms, ==, -1);
     }
-    mei_bus_free(bus);
+    bus_free(&p, bus);
 }
 
 static void test_lme_protocol_version(void)
@@ -577,7 +598,7 @@ static void test_lme_protocol_version(void)
     g_assert_cmphex(m.data->data[12], ==, 254);     /* trigger: LME */
     g_assert_cmpmem(m.data->data + 13, 16, p.fw.system_uuid, 16);
     msg_clear(&m);
-    mei_bus_free(bus);
+    bus_free(&p, bus);
 }
 
 static void test_connect_rules(void)
@@ -615,7 +636,7 @@ static void test_connect_rules(void)
     mei_bus_get_info(bus, &info);
     g_assert_cmpuint(info.hbm_state, ==, MEI_HBM_IDLE);
     g_assert_cmpuint(info.connections, ==, 0);
-    mei_bus_free(bus);
+    bus_free(&p, bus);
 }
 
 static void test_oversized_message(void)
@@ -636,7 +657,7 @@ static void test_oversized_message(void)
     g_assert_true(recv(bus, &m));
     g_assert_cmpuint(m.data->len, ==, 20);
     msg_clear(&m);
-    mei_bus_free(bus);
+    bus_free(&p, bus);
 }
 
 /* A host that writes and never reads cannot make the ME queue forever. */
@@ -685,7 +706,7 @@ static void test_backpressure(void)
         msg_clear(&m);
     }
     g_assert_true(mei_bus_can_receive(bus));
-    mei_bus_free(bus);
+    bus_free(&p, bus);
 }
 
 /* ---- migration --------------------------------------------------------- */
@@ -765,8 +786,8 @@ static void test_migration_blob(void)
     out_dst = finish_conversation(dst);
     g_assert_cmpuint(out_src->len, >, 569);
     g_assert_cmpmem(out_src->data, out_src->len, out_dst->data, out_dst->len);
-    mei_bus_free(src);
-    mei_bus_free(dst);
+    bus_free(&p1, src);
+    bus_free(&p2, dst);
 }
 
 static void test_migration_blob_corrupt(void)
@@ -805,8 +826,8 @@ static void test_migration_blob_corrupt(void)
         }
     }
     g_rand_free(rand);
-    mei_bus_free(src);
-    mei_bus_free(dst);
+    bus_free(&p1, src);
+    bus_free(&p2, dst);
 }
 
 /* Random fragments from a hostile host: no crash, then a clean restart. */
@@ -843,7 +864,7 @@ static void test_garbage(void)
     start(bus);
     connect(bus, ADDR_AMTHI, 1, 0);
     g_rand_free(rand);
-    mei_bus_free(bus);
+    bus_free(&p, bus);
 }
 
 int main(int argc, char **argv)

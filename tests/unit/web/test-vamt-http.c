@@ -155,7 +155,7 @@ static void peer_close(void *opaque)
     ((Peer *)opaque)->closes++;
 }
 
-static const VamtHttpConnOps peer_ops = {
+static const VamtStreamOps peer_ops = {
     .write = peer_write,
     .close = peer_close,
 };

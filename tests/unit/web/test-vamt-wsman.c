@@ -46,6 +46,8 @@ static Env *env_new(VamtPowerState power)
     memcpy(e->fw.system_uuid, e->fake.inv.system_uuid, 16);
 
     e->amt = vamt_amt_new(&e->fw, &vamt_test_platform_ops, &e->fake);
+    vamt_amt_set_provisioning(e->amt, VAMT_PROVISIONING_POST,
+                              VAMT_CONTROL_MODE_ACM);
     vamt_amt_set_realm(e->amt, REALM);
     vamt_amt_set_admin_password(e->amt, PASSWORD);
     e->ws = vamt_wsman_new(e->amt);

@@ -10,10 +10,14 @@
 #include "amt.h"
 #include "blob.h"
 #include "digest.h"
+#include "power-policy.h"
 
 #define AMT_STATE_MAGIC     0x544d4176  /* "vAMT" */
-/* 2: audit records carry extended data; version 1 blobs still load */
-#define AMT_STATE_VERSION   2
+/*
+ * 2: audit records carry extended data; 3: the provisioning state and
+ * control mode.  Older blobs still load (as not provisioned).
+ */
+#define AMT_STATE_VERSION   3
 
 struct VamtAmt {
     const VamtFirmware *fw;
@@ -58,6 +62,8 @@ static void amt_defaults(VamtAmt *amt)
     GString *realm = g_string_new("Digest:");
 
     memset(s, 0, sizeof(*s));
+    s->provisioning_state = VAMT_PROVISIONING_PRE;
+    s->control_mode = VAMT_CONTROL_MODE_NONE;
     amt->ops->random(amt->opaque, raw, sizeof(raw));
     for (size_t i = 0; i < sizeof(raw); i++) {
         g_string_append_printf(realm, "%02X", raw[i]);
@@ -125,6 +131,35 @@ void *vamt_amt_opaque(VamtAmt *amt)
 VamtAmtState *vamt_amt_state(VamtAmt *amt)
 {
     return &amt->state;
+}
+
+static bool provisioning_valid(uint8_t state, uint8_t mode)
+{
+    if (state == VAMT_PROVISIONING_POST) {
+        return mode == VAMT_CONTROL_MODE_CCM || mode == VAMT_CONTROL_MODE_ACM;
+    }
+    return state <= VAMT_PROVISIONING_IN && mode == VAMT_CONTROL_MODE_NONE;
+}
+
+uint8_t vamt_amt_provisioning_state(VamtAmt *amt)
+{
+    return amt->state.provisioning_state;
+}
+
+uint8_t vamt_amt_control_mode(VamtAmt *amt)
+{
+    return amt->state.control_mode;
+}
+
+bool vamt_amt_set_provisioning(VamtAmt *amt, uint8_t state, uint8_t mode)
+{
+    if (!provisioning_valid(state, mode)) {
+        return false;
+    }
+    amt->state.provisioning_state = state;
+    amt->state.control_mode = mode;
+    amt_check_changed(amt, true);
+    return true;
 }
 
 const char *vamt_amt_realm(VamtAmt *amt)
@@ -375,7 +410,10 @@ static unsigned power_audit_event(VamtPowerState request)
 bool vamt_amt_request_power(VamtAmt *amt, VamtPowerState request,
                             const char *user)
 {
-    if (!amt->ops->power_request(amt->opaque, request)) {
+    VamtPowerState now = amt->ops->power_state(amt->opaque);
+
+    if (!vamt_power_policy_allows(now, request) ||
+        !amt->ops->power_request(amt->opaque, request)) {
         return false;
     }
     vamt_audit_event(amt, power_audit_event(request), user);
@@ -557,6 +595,8 @@ void vamt_amt_save(VamtAmt *amt, GByteArray *out)
         blob_put_u64(out, al->start_time);
         blob_put_u32(out, al->interval_minutes);
     }
+    blob_put_u8(out, s->provisioning_state);
+    blob_put_u8(out, s->control_mode);
 }
 
 static void get_event(BlobReader *r, VamtEventRecord *e)
@@ -676,6 +716,16 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
         get_str(&r, al->name, sizeof(al->name));
         al->start_time = blob_get_u64(&r);
         al->interval_minutes = blob_get_u32(&r);
+    }
+    if (version >= 3) {
+        s->provisioning_state = blob_get_u8(&r);
+        s->control_mode = blob_get_u8(&r);
+    } else {
+        s->provisioning_state = VAMT_PROVISIONING_PRE;
+        s->control_mode = VAMT_CONTROL_MODE_NONE;
+    }
+    if (!provisioning_valid(s->provisioning_state, s->control_mode)) {
+        return false;
     }
     if (!r.ok || r.left || s->boot.boot_source > VAMT_BOOT_BIOS_SETUP) {
         return false;

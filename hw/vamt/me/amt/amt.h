@@ -149,6 +149,9 @@ typedef struct VamtAlarm {
 } VamtAlarm;
 
 typedef struct VamtAmtState {
+    /* VAMT_PROVISIONING_* and VAMT_CONTROL_MODE_* (firmware.h) */
+    uint8_t provisioning_state;
+    uint8_t control_mode;
     char realm[VAMT_AMT_REALM_MAX];
     char admin_name[VAMT_AMT_USER_NAME_MAX + 1];
     char admin_ha1[VAMT_AMT_HA1_HEX_LEN + 1];
@@ -206,6 +209,17 @@ const VamtFirmware *vamt_amt_firmware(VamtAmt *amt);
 const VamtPlatformOps *vamt_amt_ops(VamtAmt *amt);
 void *vamt_amt_opaque(VamtAmt *amt);
 VamtAmtState *vamt_amt_state(VamtAmt *amt);
+
+/*
+ * Provisioning: what AMTHI, the watchdog client's state commands and
+ * WS-Man (AMT_SetupAndConfigurationService, IPS_HostBasedSetupService)
+ * all report.  Saved with the state (NVRAM, migration).  False, leaving
+ * the state alone, for values AMT does not have (a control mode other
+ * than none while not provisioned, and the reverse).
+ */
+uint8_t vamt_amt_provisioning_state(VamtAmt *amt);
+uint8_t vamt_amt_control_mode(VamtAmt *amt);
+bool vamt_amt_set_provisioning(VamtAmt *amt, uint8_t state, uint8_t mode);
 
 /* "Digest:" + 32 upper-case hex digits; also AMT_GeneralSettings */
 const char *vamt_amt_realm(VamtAmt *amt);

@@ -16,8 +16,6 @@ void vamt_firmware_init(VamtFirmware *fw)
     fw->sku = 0x4008;
     g_strlcpy(fw->bios_version, "vAMT virtual platform BIOS",
               sizeof(fw->bios_version));
-    fw->provisioning_state = VAMT_PROVISIONING_PRE;
-    fw->control_mode = VAMT_CONTROL_MODE_NONE;
     fw->features = 0x00260004;      /* AMT, IPv6, KVM, TLS */
     fw->platform_type = 0x00001482; /* desktop, production, corporate AMT */
 }

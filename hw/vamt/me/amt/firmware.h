@@ -1,6 +1,7 @@
 /*
- * vAMT ME core: the firmware's identity and AMT state that the HECI
- * clients report (versions, SKU, UUID, provisioning)
+ * vAMT ME core: the firmware's identity, fixed when the ME is made
+ * (versions, SKU, UUID, capabilities); what changes at run time, such as
+ * the provisioning state, is AMT state (amt.h)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -37,8 +38,6 @@ typedef struct VamtFirmware {
     uint32_t sku;                   /* 0x4008: AMT Pro, corporate */
     char bios_version[65];          /* reported by GetCodeVersions */
     uint8_t system_uuid[16];        /* SMBIOS byte order */
-    uint32_t provisioning_state;
-    uint32_t control_mode;
     uint32_t features;              /* MKHI FWCAPS feature bitmap */
     uint32_t platform_type;         /* MKHI FWCAPS rule 29 */
     uint8_t host_mac[6];

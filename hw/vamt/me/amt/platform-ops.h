@@ -1,9 +1,11 @@
 /*
  * vAMT ME core: what the ME needs from the platform it manages
  *
- * The core never calls QEMU.  Power, boot, inventory and time reach it
- * through this table, filled by the device model (hw/vamt/) or by a
- * unit test.
+ * The core never calls QEMU.  Everything it needs of the machine it
+ * manages (clocks, timers, the host interface, power, boot, inventory,
+ * randomness, persistence, tracing) reaches it through this one table,
+ * filled by the device model (hw/vamt/) or by a unit test, and handed to
+ * vamt_me_new() with one opaque.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -70,6 +72,31 @@ typedef struct VamtInventory {
 } VamtInventory;
 
 typedef struct VamtPlatformOps {
+    /* ---- clocks: two, because the ME outlives the VM's run state ---- */
+    /*
+     * The ME's own monotonic milliseconds: keep running while the VM is
+     * stopped, paused or off (web sessions, Digest nonces, lock-outs).
+     */
+    int64_t (*me_clock_ms)(void *opaque);
+    /*
+     * Guest-visible monotonic milliseconds: stop with the VM (the AMT
+     * watchdog counts the guest's time, not the host's).
+     */
+    int64_t (*guest_clock_ms)(void *opaque);
+    /*
+     * Call vamt_me_guest_timer_expired() once guest_clock_ms reaches
+     * @deadline_ms; -1 cancels.  Optional when nothing arms a guest
+     * timer.
+     */
+    void (*guest_timer_mod)(void *opaque, int64_t deadline_ms);
+    /* Wall-clock time in seconds since the epoch (AMT keeps UTC). */
+    int64_t (*time_utc)(void *opaque);
+
+    /* ---- the host interface (HECI) ---- */
+    /* Optional: MEI messages were queued for the host outside a request. */
+    void (*host_tx_ready)(void *opaque);
+
+    /* ---- the machine ---- */
     /* Current power state: VAMT_POWER_ON, _SLEEP_*, _OFF_SOFT ... */
     VamtPowerState (*power_state)(void *opaque);
     /*
@@ -82,23 +109,25 @@ typedef struct VamtPlatformOps {
     bool (*set_boot_target)(void *opaque, VamtBootTarget target);
     /* The inventory; valid for the life of the opaque. */
     const VamtInventory *(*inventory)(void *opaque);
-    /* Wall-clock time in seconds since the epoch (AMT keeps UTC). */
-    int64_t (*time_utc)(void *opaque);
-    /* Monotonic milliseconds, running while the VM is paused. */
-    int64_t (*clock_ms)(void *opaque);
-    /* Random bytes (nonces, session ids). */
-    void (*random)(void *opaque, uint8_t *buf, size_t len);
     /*
      * Optional: show the 6-digit user-consent code to the person at the
      * machine (IPS_OptInService.StartOptIn); @code 0 hides it again.
      */
     void (*show_consent_code)(void *opaque, uint32_t code);
+    /* Optional: the AMT watchdog expired (AMT only records it). */
+    void (*watchdog_expired)(void *opaque, uint16_t timeout_s);
+
+    /* ---- services ---- */
+    /* Random bytes (nonces, session ids, the realm). */
+    void (*random)(void *opaque, uint8_t *buf, size_t len);
     /*
      * Optional: what vamt_amt_save() writes has changed (a console's
      * request, a log record, a boot), so a platform with NVRAM should
      * save it.  Not called for vamt_amt_load() itself.
      */
     void (*state_changed)(void *opaque);
+    /* Optional: a line for the trace log (MEI and web events). */
+    void (*trace)(void *opaque, const char *msg);
 } VamtPlatformOps;
 
 #endif

@@ -151,14 +151,13 @@ static const VamtCimClass opt_in_class;
 static void opt_in_list(VamtAmt *amt, GPtrArray *out)
 {
     VamtAmtState *s = vamt_amt_state(amt);
-    const VamtFirmware *fw = vamt_amt_firmware(amt);
     VamtCimInstance *inst = cim_new_service(&opt_in_class,
                                         "Intel(r) AMT OptIn Service", 5, 12);
 
     vamt_cim_uint(inst, "OptInRequired", s->opt_in_required);
     vamt_cim_uint(inst, "OptInState", s->opt_in_state);
     vamt_cim_uint(inst, "CanModifyOptInPolicy",
-                  fw->control_mode == VAMT_CONTROL_MODE_ACM);
+                  vamt_amt_control_mode(amt) == VAMT_CONTROL_MODE_ACM);
     vamt_cim_uint(inst, "OptInCodeTimeout", s->opt_in_code_timeout);
     vamt_cim_uint(inst, "OptInDisplayTimeout", s->opt_in_display_timeout);
     g_ptr_array_add(out, inst);
@@ -179,7 +178,7 @@ static VamtCimStatus opt_in_put(VamtAmt *amt, const char *user,
     }
     /* client control mode always needs consent for everything */
     if (st == VAMT_CIM_OK && required != UINT32_MAX &&
-        vamt_amt_firmware(amt)->control_mode != VAMT_CONTROL_MODE_ACM) {
+        vamt_amt_control_mode(amt) != VAMT_CONTROL_MODE_ACM) {
         st = VAMT_CIM_INVALID;
     }
     if (st == VAMT_CIM_OK) {

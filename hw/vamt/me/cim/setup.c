@@ -58,14 +58,15 @@ static const VamtCimClass software_identity_class = {
 static const VamtCimClass setup_service_class;
 static void setup_service_list(VamtAmt *amt, GPtrArray *out)
 {
-    const VamtFirmware *fw = vamt_amt_firmware(amt);
     VamtCimInstance *inst =
         cim_new_service(&setup_service_class,
                     "Intel(r) AMT Setup and Configuration Service", 5, 12);
 
     vamt_cim_uint(inst, "ProvisioningMode",
-                  fw->control_mode == VAMT_CONTROL_MODE_CCM ? 4 : 1);
-    vamt_cim_uint(inst, "ProvisioningState", fw->provisioning_state);
+                  vamt_amt_control_mode(amt) == VAMT_CONTROL_MODE_CCM ?
+                  4 : 1);
+    vamt_cim_uint(inst, "ProvisioningState",
+                  vamt_amt_provisioning_state(amt));
     vamt_cim_uint(inst, "PasswordModel", 1);
     vamt_cim_bool(inst, "ZeroTouchConfigurationEnabled", false);
     g_ptr_array_add(out, inst);
@@ -102,7 +103,6 @@ static const VamtCimClass setup_service_class = {
 static const VamtCimClass host_setup_class;
 static void host_setup_list(VamtAmt *amt, GPtrArray *out)
 {
-    const VamtFirmware *fw = vamt_amt_firmware(amt);
     VamtCimInstance *inst = cim_new_service(&host_setup_class,
                                         "Intel(r) AMT Host Based Setup "
                                         "Service", 5, 12);
@@ -111,7 +111,7 @@ static void host_setup_list(VamtAmt *amt, GPtrArray *out)
 
     cim_ops(amt)->random(vamt_amt_opaque(amt), nonce, sizeof(nonce));
     b64 = g_base64_encode(nonce, sizeof(nonce));
-    vamt_cim_uint(inst, "CurrentControlMode", fw->control_mode);
+    vamt_cim_uint(inst, "CurrentControlMode", vamt_amt_control_mode(amt));
     vamt_cim_uint(inst, "AllowedControlModes", VAMT_CONTROL_MODE_ACM);
     vamt_cim_uint(inst, "AllowedControlModes", VAMT_CONTROL_MODE_CCM);
     vamt_cim_str(inst, "ConfigurationNonce", b64);

@@ -75,21 +75,23 @@ static uint32_t amthi_execute(MeiBus *bus, uint32_t command,
                               GByteArray *out)
 {
     const VamtFirmware *fw = mei_bus_firmware(bus);
+    VamtAmt *amt = mei_bus_amt(bus);
 
     switch (command) {
     case AMTHI_GET_CODE_VERSIONS:
         amthi_code_versions(bus, out);
         return PT_SUCCESS;
     case AMTHI_GET_PROVISIONING_STATE:
-        blob_put_u32(out, fw->provisioning_state);
+        blob_put_u32(out, vamt_amt_provisioning_state(amt));
         return PT_SUCCESS;
     case AMTHI_GET_PROVISIONING_MODE:
-        blob_put_u32(out, fw->provisioning_state == VAMT_PROVISIONING_POST ?
+        blob_put_u32(out, vamt_amt_provisioning_state(amt) ==
+                     VAMT_PROVISIONING_POST ?
                      AMTHI_PROVISIONING_MODE_ENTERPRISE : 0);
         blob_put_u32(out, 0);                /* legacy mode: false */
         return PT_SUCCESS;
     case AMTHI_GET_CONTROL_MODE:
-        blob_put_u32(out, fw->control_mode);
+        blob_put_u32(out, vamt_amt_control_mode(amt));
         return PT_SUCCESS;
     case AMTHI_GET_UUID:
         g_byte_array_append(out, fw->system_uuid, sizeof(fw->system_uuid));

@@ -23,6 +23,7 @@ struct MeiConn {
     bool host_may_send;         /* we granted the host a message */
     GByteArray *rx;             /* host message being reassembled */
     GQueue pending;             /* GBytes waiting for a host credit */
+    void *state;                /* the client's conn_state_size bytes */
 };
 
 typedef struct MeiTxMsg {
@@ -54,12 +55,14 @@ static const MeiClientType *const mei_clients[] = {
 #define MEI_MAX_MSG             65536
 
 #define MEI_BUS_BLOB_MAGIC      0x49454d56  /* "VMEI" */
-#define MEI_BUS_BLOB_VERSION    1
+/* 2: client state is saved by each client (the watchdog's, for now) */
+#define MEI_BUS_BLOB_VERSION    2
 
 struct MeiBus {
-    const MeiBusOps *ops;
+    const VamtPlatformOps *ops;
     void *opaque;
-    const VamtFirmware *fw;
+    VamtAmt *amt;
+    void *client_state[MEI_NUM_CLIENTS];
     MeiHbmState hbm_state;
     uint8_t hbm_major;
     uint8_t hbm_minor;
@@ -67,7 +70,6 @@ struct MeiBus {
     MeiConn *fixed[MEI_NUM_CLIENTS];    /* pseudo connections, by client */
     GQueue tx;                  /* MeiTxMsg, in the order they go out */
     size_t tx_offset;           /* bytes of the head message already sent */
-    MeiWatchdog wd;
 };
 
 void mei_bus_log(MeiBus *bus, const char *fmt, ...)
@@ -75,28 +77,43 @@ void mei_bus_log(MeiBus *bus, const char *fmt, ...)
     va_list ap;
     g_autofree char *msg = NULL;
 
-    if (!bus->ops->log) {
+    if (!bus->ops->trace) {
         return;
     }
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    bus->ops->log(bus->opaque, msg);
+    bus->ops->trace(bus->opaque, msg);
 }
 
 const VamtFirmware *mei_bus_firmware(MeiBus *bus)
 {
-    return bus->fw;
+    return vamt_amt_firmware(bus->amt);
 }
 
-MeiWatchdog *mei_bus_watchdog(MeiBus *bus)
+VamtAmt *mei_bus_amt(MeiBus *bus)
 {
-    return &bus->wd;
+    return bus->amt;
 }
 
-int64_t mei_bus_clock_ms(MeiBus *bus)
+const VamtPlatformOps *mei_bus_ops(MeiBus *bus)
 {
-    return bus->ops->clock_ms ? bus->ops->clock_ms(bus->opaque) : 0;
+    return bus->ops;
+}
+
+void *mei_bus_opaque(MeiBus *bus)
+{
+    return bus->opaque;
+}
+
+int64_t mei_bus_guest_clock_ms(MeiBus *bus)
+{
+    return bus->ops->guest_clock_ms(bus->opaque);
+}
+
+void *mei_conn_state(MeiConn *conn)
+{
+    return conn->state;
 }
 
 const MeiClientType *mei_conn_client(MeiConn *conn)
@@ -125,6 +142,9 @@ static MeiConn *conn_new(const MeiClientType *client, uint8_t host_addr)
 
     conn->client = client;
     conn->host_addr = host_addr;
+    if (client->conn_state_size) {
+        conn->state = g_malloc0(client->conn_state_size);
+    }
     conn->rx = g_byte_array_new();
     g_queue_init(&conn->pending);
     return conn;
@@ -134,6 +154,7 @@ static void conn_free(MeiConn *conn)
 {
     g_byte_array_unref(conn->rx);
     g_queue_clear_full(&conn->pending, (GDestroyNotify)g_bytes_unref);
+    g_free(conn->state);
     g_free(conn);
 }
 
@@ -177,8 +198,8 @@ static void tx_push(MeiBus *bus, uint8_t me_addr, uint8_t host_addr,
     m->host_addr = host_addr;
     m->data = data;
     g_queue_push_tail(&bus->tx, m);
-    if (bus->ops->tx_ready) {
-        bus->ops->tx_ready(bus->opaque);
+    if (bus->ops->host_tx_ready) {
+        bus->ops->host_tx_ready(bus->opaque);
     }
 }
 
@@ -617,22 +638,45 @@ bool mei_bus_tx_take(MeiBus *bus, size_t max_payload,
     return true;
 }
 
+void *mei_bus_client_state(MeiBus *bus, const MeiClientType *client)
+{
+    int idx = client_index(client->me_addr);
+
+    return idx < 0 ? NULL : bus->client_state[idx];
+}
+
 void mei_bus_rearm_timer(MeiBus *bus)
 {
-    if (bus->ops->timer_mod) {
-        bus->ops->timer_mod(bus->opaque,
-                            bus->wd.armed ? bus->wd.deadline_ms : -1);
+    int64_t next = -1;
+
+    for (unsigned i = 0; i < MEI_NUM_CLIENTS; i++) {
+        const MeiClientType *c = mei_clients[i];
+        int64_t d = c->deadline ? c->deadline(bus, bus->client_state[i]) : -1;
+
+        if (d >= 0 && (next < 0 || d < next)) {
+            next = d;
+        }
+    }
+    if (bus->ops->guest_timer_mod) {
+        bus->ops->guest_timer_mod(bus->opaque, next);
     }
 }
 
 void mei_bus_timer_expired(MeiBus *bus)
 {
-    if (bus->wd.armed && mei_bus_clock_ms(bus) >= bus->wd.deadline_ms) {
-        bus->wd.armed = false;
-        bus->wd.expired = true;
-        mei_bus_log(bus, "AMT watchdog expired after %u s", bus->wd.timeout_s);
-        if (bus->ops->watchdog_expired) {
-            bus->ops->watchdog_expired(bus->opaque, bus->wd.timeout_s);
+    for (unsigned i = 0; i < MEI_NUM_CLIENTS; i++) {
+        if (mei_clients[i]->timer) {
+            mei_clients[i]->timer(bus, bus->client_state[i]);
+        }
+    }
+    mei_bus_rearm_timer(bus);
+}
+
+static void clients_link_reset(MeiBus *bus)
+{
+    for (unsigned i = 0; i < MEI_NUM_CLIENTS; i++) {
+        if (mei_clients[i]->link_reset) {
+            mei_clients[i]->link_reset(bus, bus->client_state[i]);
         }
     }
     mei_bus_rearm_timer(bus);
@@ -643,8 +687,7 @@ void mei_bus_link_reset(MeiBus *bus)
     bus_clear(bus);
     bus->hbm_state = MEI_HBM_IDLE;
     bus->hbm_major = bus->hbm_minor = 0;
-    bus->wd.armed = false;
-    mei_bus_rearm_timer(bus);
+    clients_link_reset(bus);
 }
 
 void mei_bus_link_up(MeiBus *bus)
@@ -666,21 +709,22 @@ void mei_bus_get_info(MeiBus *bus, MeiBusInfo *info)
         .hbm_major = bus->hbm_major,
         .hbm_minor = bus->hbm_minor,
         .connections = n,
-        .watchdog_armed = bus->wd.armed,
-        .watchdog_expired = bus->wd.expired,
     };
+    mei_watchdog_status(bus, &info->watchdog_armed, &info->watchdog_expired);
 }
 
-MeiBus *mei_bus_new(const MeiBusOps *ops, void *opaque,
-                    const VamtFirmware *fw)
+MeiBus *mei_bus_new(const VamtPlatformOps *ops, void *opaque, VamtAmt *amt)
 {
     MeiBus *bus = g_new0(MeiBus, 1);
 
     bus->ops = ops;
     bus->opaque = opaque;
-    bus->fw = fw;
+    bus->amt = amt;
     g_queue_init(&bus->tx);
     for (unsigned i = 0; i < MEI_NUM_CLIENTS; i++) {
+        if (mei_clients[i]->state_new) {
+            bus->client_state[i] = mei_clients[i]->state_new(bus);
+        }
         if (mei_clients[i]->fixed_address) {
             bus->fixed[i] = conn_new(mei_clients[i], 0);
         }
@@ -697,6 +741,9 @@ void mei_bus_free(MeiBus *bus)
     for (unsigned i = 0; i < MEI_NUM_CLIENTS; i++) {
         if (bus->fixed[i]) {
             conn_free(bus->fixed[i]);
+        }
+        if (mei_clients[i]->state_free) {
+            mei_clients[i]->state_free(bus->client_state[i]);
         }
     }
     g_free(bus);
@@ -720,11 +767,11 @@ void mei_bus_save(MeiBus *bus, GByteArray *out)
     blob_put_u8(out, bus->hbm_major);
     blob_put_u8(out, bus->hbm_minor);
 
-    blob_put_u8(out, bus->wd.armed);
-    blob_put_u8(out, bus->wd.expired);
-    blob_put_u16(out, bus->wd.timeout_s);
-    blob_put_u8(out, bus->wd.owner);
-    blob_put_u64(out, bus->wd.deadline_ms);
+    for (unsigned i = 0; i < MEI_NUM_CLIENTS; i++) {
+        if (mei_clients[i]->save) {
+            mei_clients[i]->save(bus, bus->client_state[i], out);
+        }
+    }
 
     blob_put_u32(out, bus->tx_offset);
     blob_put_u32(out, g_queue_get_length(&bus->tx));
@@ -767,6 +814,9 @@ void mei_bus_save(MeiBus *bus, GByteArray *out)
             const void *p = g_bytes_get_data(l->data, &size);
 
             blob_put_bytes(out, p, size);
+        }
+        if (c->client->conn_save) {
+            c->client->conn_save(c, out);
         }
     }
 }
@@ -812,11 +862,12 @@ static bool bus_load(MeiBus *bus, const uint8_t *data, size_t len,
         return load_fail(errmsg, "bad HBM state");
     }
 
-    bus->wd.armed = blob_get_u8(&r);
-    bus->wd.expired = blob_get_u8(&r);
-    bus->wd.timeout_s = blob_get_u16(&r);
-    bus->wd.owner = blob_get_u8(&r);
-    bus->wd.deadline_ms = blob_get_u64(&r);
+    for (unsigned i = 0; i < MEI_NUM_CLIENTS && r.ok; i++) {
+        if (mei_clients[i]->load &&
+            !mei_clients[i]->load(bus, bus->client_state[i], &r)) {
+            return load_fail(errmsg, "bad firmware client state");
+        }
+    }
 
     bus->tx_offset = blob_get_u32(&r);
     ntx = blob_get_u32(&r);
@@ -879,6 +930,9 @@ static bool bus_load(MeiBus *bus, const uint8_t *data, size_t len,
                 g_queue_push_tail(&c->pending, g_bytes_new(p, n));
             }
         }
+        if (r.ok && c->client->conn_load && !c->client->conn_load(c, &r)) {
+            return load_fail(errmsg, "bad connection state");
+        }
     }
     if (!r.ok) {
         return load_fail(errmsg, "truncated");
@@ -896,7 +950,7 @@ bool mei_bus_load(MeiBus *bus, const uint8_t *data, size_t len, char **errmsg)
         /* Leave a consistent, empty bus behind */
         bus_clear(bus);
         bus->hbm_state = MEI_HBM_IDLE;
-        bus->wd.armed = false;
+        clients_link_reset(bus);
         return false;
     }
     return true;

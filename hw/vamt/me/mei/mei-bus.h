@@ -19,24 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "firmware.h"
+#include "amt.h"
+#include "blob.h"
 
 typedef struct MeiBus MeiBus;
 typedef struct MeiConn MeiConn;
-
-/* How the bus reaches its platform. */
-typedef struct MeiBusOps {
-    /* Messages were queued for the host outside of a host request. */
-    void (*tx_ready)(void *opaque);
-    /* Milliseconds of guest-visible time. */
-    int64_t (*clock_ms)(void *opaque);
-    /* Call mei_bus_timer_expired() at @deadline_ms; -1 cancels. */
-    void (*timer_mod)(void *opaque, int64_t deadline_ms);
-    /* A line for the trace log. */
-    void (*log)(void *opaque, const char *msg);
-    /* The AMT watchdog expired (AMT only records it: alarm-only). */
-    void (*watchdog_expired)(void *opaque, uint16_t timeout_s);
-} MeiBusOps;
 
 typedef enum MeiHbmState {
     MEI_HBM_IDLE,           /* link down: nothing may be sent */
@@ -44,7 +31,13 @@ typedef enum MeiHbmState {
     MEI_HBM_STARTED,
 } MeiHbmState;
 
-/* A firmware client: one ME address with a protocol behind it. */
+/*
+ * A firmware client: one ME address with a protocol behind it.  A client
+ * keeps what it must remember in its own state (one per bus, made by
+ * state_new) and per connection (conn_state_size bytes, zeroed, freed
+ * with the connection); the bus owns both and migrates them through
+ * the client's save/load hooks.
+ */
 typedef struct MeiClientType {
     const char *name;
     uint8_t uuid[16];               /* little-endian GUID, as on the wire */
@@ -57,15 +50,28 @@ typedef struct MeiClientType {
     void (*receive)(MeiBus *bus, MeiConn *conn,
                     const uint8_t *msg, size_t len);
     void (*disconnected)(MeiBus *bus, MeiConn *conn);
-} MeiClientType;
 
-typedef struct MeiWatchdog {
-    bool armed;
-    bool expired;
-    uint16_t timeout_s;
-    uint8_t owner;              /* host client that armed it */
-    int64_t deadline_ms;
-} MeiWatchdog;
+    /* Optional per-client state, made with the bus */
+    void *(*state_new)(MeiBus *bus);
+    void (*state_free)(void *state);
+    /* Optional: the host reset the link; every connection is gone. */
+    void (*link_reset)(MeiBus *bus, void *state);
+    /*
+     * Optional: the client's next deadline on the guest clock (-1: none),
+     * and what happens when it passes.  The bus keeps one platform timer
+     * for the earliest deadline of all clients.
+     */
+    int64_t (*deadline)(MeiBus *bus, void *state);
+    void (*timer)(MeiBus *bus, void *state);
+    /* Migration of the client state; load reads what save wrote. */
+    void (*save)(MeiBus *bus, void *state, GByteArray *out);
+    bool (*load)(MeiBus *bus, void *state, BlobReader *r);
+
+    /* Per-connection state: its size and optional migration */
+    size_t conn_state_size;
+    void (*conn_save)(MeiConn *conn, GByteArray *out);
+    bool (*conn_load)(MeiConn *conn, BlobReader *r);
+} MeiClientType;
 
 typedef struct MeiBusInfo {
     MeiHbmState hbm_state;
@@ -79,8 +85,11 @@ typedef struct MeiBusInfo {
 /* Maximum simultaneous dynamic connections (host client ids are 8 bit). */
 #define MEI_BUS_MAX_CONNS   32
 
-MeiBus *mei_bus_new(const MeiBusOps *ops, void *opaque,
-                    const VamtFirmware *fw);
+/*
+ * The bus reaches the platform through the ME's one ops table; @ops,
+ * @opaque and @amt stay the caller's and must outlive the bus.
+ */
+MeiBus *mei_bus_new(const VamtPlatformOps *ops, void *opaque, VamtAmt *amt);
 void mei_bus_free(MeiBus *bus);
 
 /* The host reset the link: forget every connection and queued message. */
@@ -110,6 +119,7 @@ bool mei_bus_tx_peek(MeiBus *bus, size_t max_payload, size_t *len);
 bool mei_bus_tx_take(MeiBus *bus, size_t max_payload,
                      uint32_t *hdr, uint8_t *payload, size_t *len);
 
+/* The guest-clock timer asked for through ops->guest_timer_mod fired. */
 void mei_bus_timer_expired(MeiBus *bus);
 void mei_bus_get_info(MeiBus *bus, MeiBusInfo *info);
 
@@ -121,12 +131,24 @@ bool mei_bus_load(MeiBus *bus, const uint8_t *data, size_t len,
 /* Used by the firmware clients */
 void mei_bus_send(MeiBus *bus, MeiConn *conn, const uint8_t *msg, size_t len);
 const VamtFirmware *mei_bus_firmware(MeiBus *bus);
-MeiWatchdog *mei_bus_watchdog(MeiBus *bus);
+/* The AMT state the clients read and change (provisioning, ...) */
+VamtAmt *mei_bus_amt(MeiBus *bus);
+const VamtPlatformOps *mei_bus_ops(MeiBus *bus);
+void *mei_bus_opaque(MeiBus *bus);
+/* The state of @client made by its state_new, or NULL */
+void *mei_bus_client_state(MeiBus *bus, const MeiClientType *client);
+/* A client's deadline changed: re-arm the bus's guest-clock timer. */
 void mei_bus_rearm_timer(MeiBus *bus);
-int64_t mei_bus_clock_ms(MeiBus *bus);
+/* Guest-visible milliseconds */
+int64_t mei_bus_guest_clock_ms(MeiBus *bus);
 void G_GNUC_PRINTF(2, 3) mei_bus_log(MeiBus *bus, const char *fmt, ...);
 const MeiClientType *mei_conn_client(MeiConn *conn);
 uint8_t mei_conn_host_addr(MeiConn *conn);
+/* The connection's conn_state_size bytes, or NULL if it has none */
+void *mei_conn_state(MeiConn *conn);
+
+/* The watchdog client's state, for the bus's report (watchdog.c) */
+void mei_watchdog_status(MeiBus *bus, bool *armed, bool *expired);
 
 /* The firmware clients (mkhi.c, amthi.c, watchdog.c, lme.c) */
 extern const MeiClientType mei_client_mkhi_fixed;

@@ -29,10 +29,24 @@
 #define AMT_CHANGE_AMT_ENABLED      0x02
 #define AMT_CHANGE_NEW_INTERFACE    0x80
 
+/* The watchdog's state: one per bus, owned by this client */
+typedef struct MeiWatchdog {
+    bool armed;
+    bool expired;
+    uint16_t timeout_s;
+    uint8_t owner;              /* host client that armed it */
+    int64_t deadline_ms;        /* guest clock */
+} MeiWatchdog;
+
+static MeiWatchdog *watchdog_of(MeiBus *bus)
+{
+    return mei_bus_client_state(bus, &mei_client_watchdog);
+}
+
 static void wd_start(MeiBus *bus, MeiConn *conn, const uint8_t *msg,
                      size_t len)
 {
-    MeiWatchdog *wd = mei_bus_watchdog(bus);
+    MeiWatchdog *wd = watchdog_of(bus);
     uint8_t rsp[6] = {
         MC_MANAGEMENT_CONTROL, sizeof(rsp) - 2, MC_START_WD_TIMER_RESPONSE,
         MC_VERSION, 0 /* status */, 0 /* wdstate: watchdog required */
@@ -46,7 +60,7 @@ static void wd_start(MeiBus *bus, MeiConn *conn, const uint8_t *msg,
     wd->armed = true;
     wd->expired = false;
     wd->owner = mei_conn_host_addr(conn);
-    wd->deadline_ms = mei_bus_clock_ms(bus) + wd->timeout_s * 1000LL;
+    wd->deadline_ms = mei_bus_guest_clock_ms(bus) + wd->timeout_s * 1000LL;
     mei_bus_rearm_timer(bus);
     /* mei_wdt waits for an answer to every START, keep-alives included */
     mei_bus_send(bus, conn, rsp, sizeof(rsp));
@@ -54,7 +68,7 @@ static void wd_start(MeiBus *bus, MeiConn *conn, const uint8_t *msg,
 
 static void wd_stop(MeiBus *bus)
 {
-    MeiWatchdog *wd = mei_bus_watchdog(bus);
+    MeiWatchdog *wd = watchdog_of(bus);
 
     wd->armed = false;
     mei_bus_rearm_timer(bus);
@@ -63,13 +77,13 @@ static void wd_stop(MeiBus *bus)
 static void state_independence(MeiBus *bus, MeiConn *conn,
                                const uint8_t *msg, size_t len)
 {
-    const VamtFirmware *fw = mei_bus_firmware(bus);
+    VamtAmt *amt = mei_bus_amt(bus);
 
     switch (msg[2]) {
     case MC_IS_CHANGE_TO_AMT_ENABLED: {
         uint8_t flags = AMT_CHANGE_NEW_INTERFACE | AMT_CHANGE_AMT_ENABLED;
 
-        if (fw->provisioning_state == VAMT_PROVISIONING_PRE) {
+        if (vamt_amt_provisioning_state(amt) == VAMT_PROVISIONING_PRE) {
             flags |= AMT_CHANGE_ALLOWED;
         }
         mei_bus_send(bus, conn, &flags, 1);
@@ -119,11 +133,77 @@ static void wd_receive(MeiBus *bus, MeiConn *conn, const uint8_t *msg,
 
 static void wd_disconnected(MeiBus *bus, MeiConn *conn)
 {
-    MeiWatchdog *wd = mei_bus_watchdog(bus);
+    MeiWatchdog *wd = watchdog_of(bus);
 
     if (wd->armed && wd->owner == mei_conn_host_addr(conn)) {
         wd_stop(bus);
     }
+}
+
+static void *wd_state_new(MeiBus *bus)
+{
+    return g_new0(MeiWatchdog, 1);
+}
+
+static void wd_link_reset(MeiBus *bus, void *state)
+{
+    MeiWatchdog *wd = state;
+
+    wd->armed = false;
+}
+
+static int64_t wd_deadline(MeiBus *bus, void *state)
+{
+    MeiWatchdog *wd = state;
+
+    return wd->armed ? wd->deadline_ms : -1;
+}
+
+static void wd_timer(MeiBus *bus, void *state)
+{
+    MeiWatchdog *wd = state;
+    const VamtPlatformOps *ops = mei_bus_ops(bus);
+
+    if (!wd->armed || mei_bus_guest_clock_ms(bus) < wd->deadline_ms) {
+        return;
+    }
+    wd->armed = false;
+    wd->expired = true;
+    mei_bus_log(bus, "AMT watchdog expired after %u s", wd->timeout_s);
+    if (ops->watchdog_expired) {
+        ops->watchdog_expired(mei_bus_opaque(bus), wd->timeout_s);
+    }
+}
+
+static void wd_save(MeiBus *bus, void *state, GByteArray *out)
+{
+    MeiWatchdog *wd = state;
+
+    blob_put_u8(out, wd->armed);
+    blob_put_u8(out, wd->expired);
+    blob_put_u16(out, wd->timeout_s);
+    blob_put_u8(out, wd->owner);
+    blob_put_u64(out, wd->deadline_ms);
+}
+
+static bool wd_load(MeiBus *bus, void *state, BlobReader *r)
+{
+    MeiWatchdog *wd = state;
+
+    wd->armed = blob_get_u8(r);
+    wd->expired = blob_get_u8(r);
+    wd->timeout_s = blob_get_u16(r);
+    wd->owner = blob_get_u8(r);
+    wd->deadline_ms = blob_get_u64(r);
+    return r->ok;
+}
+
+void mei_watchdog_status(MeiBus *bus, bool *armed, bool *expired)
+{
+    MeiWatchdog *wd = watchdog_of(bus);
+
+    *armed = wd->armed;
+    *expired = wd->expired;
 }
 
 const MeiClientType mei_client_watchdog = {
@@ -136,4 +216,11 @@ const MeiClientType mei_client_watchdog = {
     .max_msg_length = 512,
     .receive = wd_receive,
     .disconnected = wd_disconnected,
+    .state_new = wd_state_new,
+    .state_free = g_free,
+    .link_reset = wd_link_reset,
+    .deadline = wd_deadline,
+    .timer = wd_timer,
+    .save = wd_save,
+    .load = wd_load,
 };

@@ -34,7 +34,7 @@ struct VamtHttpServer {
 
 struct VamtHttpConn {
     VamtHttpServer *server;
-    const VamtHttpConnOps *ops;
+    const VamtStreamOps *ops;
     void *opaque;
     ConnState state;
 
@@ -207,7 +207,7 @@ static void request_reset(VamtHttpConn *conn)
 }
 
 VamtHttpConn *vamt_http_conn_new(VamtHttpServer *server,
-                                 const VamtHttpConnOps *ops, void *opaque)
+                                 const VamtStreamOps *ops, void *opaque)
 {
     VamtHttpConn *conn = g_new0(VamtHttpConn, 1);
 
@@ -1041,3 +1041,52 @@ bool vamt_http_conn_tick(VamtHttpConn *conn)
     }
     return true;
 }
+
+/* The service contract (base/conn.h) over the functions above */
+
+static void *http_service_open(void *server, const VamtStreamOps *ops,
+                               void *opaque)
+{
+    return vamt_http_conn_new(server, ops, opaque);
+}
+
+static void http_service_free(void *conn)
+{
+    vamt_http_conn_free(conn);
+}
+
+static void http_service_input(void *conn, const uint8_t *data, size_t len)
+{
+    vamt_http_conn_input(conn, data, len);
+}
+
+static void http_service_eof(void *conn)
+{
+    vamt_http_conn_eof(conn);
+}
+
+static int64_t http_service_deadline(const void *conn)
+{
+    return vamt_http_conn_deadline(conn);
+}
+
+static bool http_service_tick(void *conn)
+{
+    return vamt_http_conn_tick(conn);
+}
+
+static bool http_service_closed(const void *conn)
+{
+    return vamt_http_conn_closed(conn);
+}
+
+const VamtServiceClass vamt_http_service_class = {
+    .name = "http",
+    .open = http_service_open,
+    .free = http_service_free,
+    .input = http_service_input,
+    .eof = http_service_eof,
+    .deadline = http_service_deadline,
+    .tick = http_service_tick,
+    .closed = http_service_closed,
+};

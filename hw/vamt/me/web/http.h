@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conn.h"
 #include "digest.h"
 #include "firmware.h"
 
@@ -97,12 +98,6 @@ typedef struct VamtHttpLimits {
     int64_t request_timeout_ms; /* from a request's first byte to its end */
 } VamtHttpLimits;
 
-/* How a connection reaches its transport (TCP endpoint, socket, TLS). */
-typedef struct VamtHttpConnOps {
-    void (*write)(void *opaque, const uint8_t *data, size_t len);
-    /* Called once; the connection ignores input from then on. */
-    void (*close)(void *opaque);
-} VamtHttpConnOps;
 
 /*
  * @digest is shared by all connections and stays owned by the caller; if
@@ -126,7 +121,7 @@ void vamt_http_server_get_limits(const VamtHttpServer *server,
  * vamt_http_conn_tick() returns.
  */
 VamtHttpConn *vamt_http_conn_new(VamtHttpServer *server,
-                                 const VamtHttpConnOps *ops, void *opaque);
+                                 const VamtStreamOps *ops, void *opaque);
 void vamt_http_conn_free(VamtHttpConn *conn);
 void vamt_http_conn_input(VamtHttpConn *conn, const uint8_t *data,
                           size_t len);
@@ -140,6 +135,9 @@ void vamt_http_conn_eof(VamtHttpConn *conn);
 int64_t vamt_http_conn_deadline(const VamtHttpConn *conn);
 bool vamt_http_conn_tick(VamtHttpConn *conn);
 bool vamt_http_conn_closed(const VamtHttpConn *conn);
+
+/* The server as the ME's service on 16992 (vamt_http_conn_* behind it) */
+extern const VamtServiceClass vamt_http_service_class;
 
 /* Case-insensitive lookup of the first header called @name, or NULL. */
 const char *vamt_http_request_header(const VamtHttpRequest *req,

@@ -167,7 +167,7 @@ void vamt_wsman_free(VamtWsman *ws)
 
 static int64_t now_ms(VamtWsman *ws)
 {
-    return vamt_amt_ops(ws->amt)->clock_ms(vamt_amt_opaque(ws->amt));
+    return vamt_amt_ops(ws->amt)->me_clock_ms(vamt_amt_opaque(ws->amt));
 }
 
 static void expire_contexts(VamtWsman *ws)

@@ -1,0 +1,528 @@
+/*
+ * vAMT: the ME as a QEMU device
+ *
+ * The QOM type "vamt": its properties, realize and reset, its migration
+ * state, and the composition of the ME: the core (hw/vamt/me/, one root
+ * made by vamt_me_new) gets the one platform table below, whose entries
+ * are the HECI register file (heci.c) and the machine bindings for
+ * power (power.c), boot (boot.c) and inventory (inventory.c).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "qemu/module.h"
+#include "qemu/range.h"
+#include "qemu/units.h"
+#include "qemu/timer.h"
+#include "qemu/uuid.h"
+#include "hw/pci/msi.h"
+#include "hw/pci/pci.h"
+#include "hw/qdev-properties.h"
+#include "migration/misc.h"
+#include "migration/vmstate.h"
+#include "qapi/qapi-events-vamt.h"
+#include "qapi/visitor.h"
+#include "crypto/random.h"
+#include "crypto/secret_common.h"
+#include "system/runstate-action.h"
+#include "system/system.h"
+#include "hw/vamt/vamt.h"
+#include "trace/trace-hw_vamt.h"
+
+/* Config space: FW status registers and capabilities (as on real PCHs) */
+static const uint8_t vamt_fwsts_offset[VAMT_FWSTS_COUNT] = {
+    0x40, 0x48, 0x60, 0x64, 0x68, 0x6c
+};
+#define VAMT_PM_CAP_OFFSET      0x50
+#define VAMT_MSI_CAP_OFFSET     0x8c
+#define VAMT_FWSTS1_D0I3        BIT(31)
+
+#define VAMT_DEFAULT_FW_VERSION "16.1.30.2307"
+
+/*
+ * Migration blobs are bounded before anything is allocated for them: the
+ * AMT state is a few dozen KiB, the MEI bus's queues are bounded by its
+ * back-pressure limits (docs/specs/vamt-heci.rst).
+ */
+#define VAMT_MAX_AMT_BLOB       (1 * MiB)
+#define VAMT_MAX_MEI_BLOB       (8 * MiB)
+
+/* ---- the one platform table of the ME core ---------------------------- */
+
+static int64_t vamt_me_clock_ms(void *opaque)
+{
+    /* the ME lives while the VM is stopped */
+    return qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+}
+
+static int64_t vamt_guest_clock_ms(void *opaque)
+{
+    return qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL);
+}
+
+static void vamt_guest_timer_mod(void *opaque, int64_t deadline_ms)
+{
+    VamtState *s = opaque;
+
+    if (deadline_ms < 0) {
+        timer_del(s->guest_timer);
+    } else {
+        timer_mod(s->guest_timer, deadline_ms);
+    }
+}
+
+static void vamt_guest_timer_cb(void *opaque)
+{
+    VamtState *s = opaque;
+
+    vamt_me_guest_timer_expired(s->me);
+}
+
+static int64_t vamt_time_utc(void *opaque)
+{
+    return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+static void vamt_random(void *opaque, uint8_t *buf, size_t len)
+{
+    qcrypto_random_bytes(buf, len, &error_abort);
+}
+
+static void vamt_trace(void *opaque, const char *msg)
+{
+    trace_vamt_me_log(msg);
+}
+
+static void vamt_watchdog_expired(void *opaque, uint16_t timeout_s)
+{
+    VamtState *s = opaque;
+    g_autofree char *path = object_get_canonical_path(OBJECT(s));
+
+    trace_vamt_watchdog_expired(timeout_s);
+    qapi_event_send_vamt_watchdog(path, timeout_s);
+}
+
+static void vamt_state_changed(void *opaque)
+{
+    VamtState *s = opaque;
+
+    if (s->nvram) {
+        vamt_nvram_schedule_write(s->nvram);
+    }
+}
+
+static const VamtPlatformOps vamt_platform_ops = {
+    .me_clock_ms = vamt_me_clock_ms,
+    .guest_clock_ms = vamt_guest_clock_ms,
+    .guest_timer_mod = vamt_guest_timer_mod,
+    .time_utc = vamt_time_utc,
+    .host_tx_ready = vamt_heci_host_tx_ready,
+    .power_state = vamt_power_state,
+    .power_request = vamt_power_request,
+    .set_boot_target = vamt_boot_set_target,
+    .inventory = vamt_inventory,
+    .watchdog_expired = vamt_watchdog_expired,
+    .random = vamt_random,
+    .state_changed = vamt_state_changed,
+    .trace = vamt_trace,
+};
+
+/* ---- QOM ---------------------------------------------------------------- */
+
+static void vamt_exit(PCIDevice *pd);
+
+/* The ME's management side: AMT state, web service, platform binding. */
+static bool vamt_power_off_stops(VamtState *s)
+{
+    return s->power_off_mode && !strcmp(s->power_off_mode, "stop");
+}
+
+static bool vamt_me_realize(VamtState *s, Error **errp)
+{
+    g_autofree char *password = NULL;
+
+    if (s->listen && !s->admin_secret) {
+        error_setg(errp, "listen= needs admin-secret=: the id of a "
+                   "'-object secret' holding the AMT admin password");
+        return false;
+    }
+    if (s->admin_secret) {
+        password = qcrypto_secret_lookup_as_utf8(s->admin_secret, errp);
+        if (!password) {
+            return false;
+        }
+        /* AMT's rule: 8 to 32 characters */
+        if (strlen(password) < 8 || strlen(password) > 32) {
+            error_setg(errp, "the AMT admin password in secret '%s' must "
+                       "have 8 to 32 characters", s->admin_secret);
+            return false;
+        }
+    }
+    if (s->power_off_mode && strcmp(s->power_off_mode, "shutdown") &&
+        strcmp(s->power_off_mode, "stop")) {
+        error_setg(errp, "power-off-mode must be 'shutdown' or 'stop', "
+                   "not '%s'", s->power_off_mode);
+        return false;
+    }
+    vamt_power_init(s, vamt_power_off_stops(s));
+    vamt_boot_init(s);
+    s->guest_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, vamt_guest_timer_cb, s);
+    s->me = vamt_me_new(&s->fw, &vamt_platform_ops, s);
+    vamt_heci_init(s);
+    if (s->nvram_path) {
+        s->nvram = vamt_nvram_open(s->nvram_path, s->me, errp);
+        if (!s->nvram) {
+            return false;
+        }
+    }
+    /*
+     * After the NVRAM load: admin-secret wins over a saved password, and
+     * it provisions the ME (admin control mode), as remote configuration
+     * would have left it: consoles and in-guest agents see the same.
+     */
+    if (password) {
+        vamt_me_set_admin_password(s->me, password);
+    }
+    if (s->listen) {
+        s->listener = vamt_listener_new(s->listen,
+                                        vamt_me_service(s->me,
+                                                        VAMT_PORT_WSMAN),
+                                        errp);
+        if (!s->listener) {
+            return false;
+        }
+        if (shutdown_action != SHUTDOWN_ACTION_PAUSE &&
+            !vamt_power_off_stops(s)) {
+            warn_report("vamt: without -action shutdown=pause a guest "
+                        "power-off ends QEMU, and the ME with it");
+        }
+    }
+    return true;
+}
+
+static void vamt_realize(PCIDevice *pd, Error **errp)
+{
+    VamtState *s = VAMT(pd);
+    uint8_t *conf = pd->config;
+    bool ambiguous = false;
+
+    object_resolve_path_type("", TYPE_VAMT, &ambiguous);
+    if (ambiguous) {
+        error_setg(errp, "only one vamt device is allowed per machine");
+        return;
+    }
+    if (s->fwsts[0] & VAMT_FWSTS1_D0I3) {
+        error_setg(errp, "fwsts1 bit 31 (D0i3 support) must be clear: "
+                   "vamt does not emulate D0i3 power gating");
+        return;
+    }
+    vamt_firmware_init(&s->fw);
+    if (!vamt_fw_version_parse(s->fw_version ?: VAMT_DEFAULT_FW_VERSION,
+                               &s->fw.version)) {
+        error_setg(errp, "fw-version '%s' is not major.minor.hotfix.build",
+                   s->fw_version);
+        return;
+    }
+    /* AMT reports the SMBIOS UUID, whose first three fields are LE */
+    vamt_uuid_swap_fields(s->fw.system_uuid, qemu_uuid.data);
+
+    pci_config_set_device_id(conf, s->device_id);
+    pci_set_word(conf + PCI_SUBSYSTEM_VENDOR_ID, PCI_VENDOR_ID_INTEL);
+    pci_set_word(conf + PCI_SUBSYSTEM_ID, 0x7270);
+    pci_config_set_interrupt_pin(conf, 1);
+    for (int i = 0; i < VAMT_FWSTS_COUNT; i++) {
+        /* read-only to the guest */
+        pci_set_long(conf + vamt_fwsts_offset[i], s->fwsts[i]);
+        pci_set_long(pd->wmask + vamt_fwsts_offset[i], 0);
+    }
+
+    /* MSI first: the list is built head-first, so PM@0x50 -> MSI@0x8c */
+    if (msi_init(pd, VAMT_MSI_CAP_OFFSET, 1, true, false, errp) < 0) {
+        return;
+    }
+    if (pci_pm_init(pd, VAMT_PM_CAP_OFFSET, errp) < 0) {
+        return;
+    }
+    pci_set_word(conf + VAMT_PM_CAP_OFFSET + PCI_PM_PMC, PCI_PM_CAP_VER_1_2);
+    pci_set_word(pd->wmask + VAMT_PM_CAP_OFFSET + PCI_PM_CTRL,
+                 PCI_PM_CTRL_STATE_MASK);
+
+    if (!vamt_me_realize(s, errp)) {
+        vamt_exit(pd);
+    }
+}
+
+static void vamt_exit(PCIDevice *pd)
+{
+    VamtState *s = VAMT(pd);
+
+    g_clear_pointer(&s->guest_timer, timer_free);
+    g_clear_pointer(&s->bus_blob, g_free);
+    g_clear_pointer(&s->me_blob, g_free);
+    g_clear_pointer(&s->listener, vamt_listener_free);
+    /* writes what is pending, so before the ME goes */
+    g_clear_pointer(&s->nvram, vamt_nvram_close);
+    if (s->me) {
+        vamt_heci_cleanup(s);
+        g_clear_pointer(&s->me, vamt_me_free);
+        vamt_boot_cleanup(s);
+        vamt_power_cleanup(s);
+        vamt_inventory_cleanup(s);
+    }
+    msi_uninit(pd);
+}
+
+static void vamt_config_write(PCIDevice *pd, uint32_t addr, uint32_t val,
+                              int len)
+{
+    pci_default_write_config(pd, addr, val, len);
+    if (ranges_overlap(addr, len, PCI_BASE_ADDRESS_0, 8)) {
+        vamt_boot_bar_programmed(VAMT(pd));
+    }
+}
+
+/* The host interface restarts; the ME's own state lives on. */
+static void vamt_reset_hold(Object *obj, ResetType type)
+{
+    VamtState *s = VAMT(obj);
+
+    vamt_heci_reset(s);
+    /* the host boots again: one-time boot options are spent */
+    if (vamt_boot_begins(s)) {
+        vamt_amt_notify_boot(vamt_me_amt(s->me));
+    }
+}
+
+VamtInfo *vamt_query(VamtState *s)
+{
+    VamtInfo *info = g_new0(VamtInfo, 1);
+    const VamtFwVersion *v = &s->fw.version;
+    MeiBusInfo bus;
+
+    mei_bus_get_info(vamt_me_mei(s->me), &bus);
+    info->qom_path = object_get_canonical_path(OBJECT(s));
+    info->device_id = s->device_id;
+    info->fw_version = g_strdup_printf("%u.%u.%u.%u", v->major, v->minor,
+                                       v->hotfix, v->build);
+    if (!vamt_heci_link_is_up(s)) {
+        info->link = VAMT_LINK_STATE_RESET;
+    } else if (bus.hbm_state == MEI_HBM_STARTED) {
+        info->link = VAMT_LINK_STATE_STARTED;
+    } else {
+        info->link = VAMT_LINK_STATE_READY;
+    }
+    info->hbm_version = g_strdup_printf("%u.%u", bus.hbm_major,
+                                        bus.hbm_minor);
+    info->connections = bus.connections;
+    info->link_resets = s->link_resets;
+    return info;
+}
+
+/* ---- migration ---------------------------------------------------------- */
+
+static int vamt_pre_save(void *opaque)
+{
+    VamtState *s = opaque;
+    GByteArray *blob = g_byte_array_new();
+
+    mei_bus_save(vamt_me_mei(s->me), blob);
+    g_free(s->bus_blob);
+    s->bus_blob_len = blob->len;
+    s->bus_blob = g_byte_array_free(blob, false);
+
+    blob = g_byte_array_new();
+    vamt_amt_save(vamt_me_amt(s->me), blob);
+    g_free(s->me_blob);
+    s->me_blob_len = blob->len;
+    s->me_blob = g_byte_array_free(blob, false);
+    /* the state is captured: the destination owns the NVRAM file now */
+    vamt_nvram_hand_over(s->nvram);
+    return 0;
+}
+
+static int vamt_post_save(void *opaque)
+{
+    VamtState *s = opaque;
+
+    g_clear_pointer(&s->bus_blob, g_free);
+    g_clear_pointer(&s->me_blob, g_free);
+    /* savevm, not a migration: the file is still ours */
+    if (!migration_is_running()) {
+        vamt_nvram_take_back(s->nvram);
+    }
+    return 0;
+}
+
+static bool vamt_blob_lengths_valid(void *opaque, int version_id)
+{
+    VamtState *s = opaque;
+
+    if (s->bus_blob_len > VAMT_MAX_MEI_BLOB ||
+        s->me_blob_len > VAMT_MAX_AMT_BLOB) {
+        error_report("vamt: migrated state too large (MEI %" PRIu32
+                     ", AMT %" PRIu32 " bytes)", s->bus_blob_len,
+                     s->me_blob_len);
+        return false;
+    }
+    return true;
+}
+
+static int vamt_post_load(void *opaque, int version_id)
+{
+    VamtState *s = opaque;
+    g_autofree char *err = NULL;
+    Error *local_err = NULL;
+    bool ok;
+
+    if (!vamt_heci_post_load(s, &local_err)) {
+        error_report_err(local_err);
+        return -EINVAL;
+    }
+    ok = mei_bus_load(vamt_me_mei(s->me), s->bus_blob, s->bus_blob_len,
+                      &err);
+    g_clear_pointer(&s->bus_blob, g_free);
+    if (!ok) {
+        error_report("%s", err);
+        return -EINVAL;
+    }
+    ok = vamt_me_load(s->me, s->me_blob, s->me_blob_len);
+    g_clear_pointer(&s->me_blob, g_free);
+    if (!ok) {
+        error_report("vamt: the migrated ME state is not valid");
+        return -EINVAL;
+    }
+    /* the destination owns the NVRAM file from now on */
+    if (s->nvram) {
+        vamt_nvram_schedule_write(s->nvram);
+    }
+    return 0;
+}
+
+static const VMStateDescription vmstate_vamt = {
+    .name = TYPE_VAMT,
+    /* 2: both blob lengths precede the blobs, to be checked first */
+    .version_id = 2,
+    .minimum_version_id = 2,
+    .pre_save = vamt_pre_save,
+    .post_save = vamt_post_save,
+    .post_load = vamt_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_PCI_DEVICE(parent_obj, VamtState),
+        VMSTATE_UINT32(h_csr, VamtState),
+        VMSTATE_UINT32(me_csr, VamtState),
+        VMSTATE_UINT8(h_wp, VamtState),
+        VMSTATE_UINT8(h_rp, VamtState),
+        VMSTATE_UINT8(me_wp, VamtState),
+        VMSTATE_UINT8(me_rp, VamtState),
+        VMSTATE_UINT32_ARRAY(h_cb, VamtState, MEI_CB_DEPTH),
+        VMSTATE_UINT32_ARRAY(me_cb, VamtState, MEI_CB_DEPTH),
+        VMSTATE_BOOL(me_reset_pending, VamtState),
+        VMSTATE_BOOL(irq_level, VamtState),
+        VMSTATE_UINT32(link_resets, VamtState),
+        VMSTATE_UINT32(bus_blob_len, VamtState),
+        VMSTATE_UINT32(me_blob_len, VamtState),
+        VMSTATE_VALIDATE("vamt blob lengths", vamt_blob_lengths_valid),
+        VMSTATE_VBUFFER_ALLOC_UINT32(bus_blob, VamtState, 0, NULL,
+                                     bus_blob_len),
+        VMSTATE_VBUFFER_ALLOC_UINT32(me_blob, VamtState, 0, NULL,
+                                     me_blob_len),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const Property vamt_properties[] = {
+    DEFINE_PROP_UINT16("device-id", VamtState, device_id, 0x7ae8),
+    DEFINE_PROP_STRING("fw-version", VamtState, fw_version),
+    DEFINE_PROP_UINT32("fwsts1", VamtState, fwsts[0], 0x00000245),
+    DEFINE_PROP_UINT32("fwsts2", VamtState, fwsts[1], 0),
+    DEFINE_PROP_UINT32("fwsts3", VamtState, fwsts[2], 0x00000030),
+    DEFINE_PROP_UINT32("fwsts4", VamtState, fwsts[3], 0),
+    DEFINE_PROP_UINT32("fwsts5", VamtState, fwsts[4], 0),
+    DEFINE_PROP_UINT32("fwsts6", VamtState, fwsts[5], 0),
+    DEFINE_PROP_STRING("listen", VamtState, listen),
+    DEFINE_PROP_STRING("admin-secret", VamtState, admin_secret),
+    DEFINE_PROP_STRING("power-off-mode", VamtState, power_off_mode),
+    DEFINE_PROP_STRING("nvram", VamtState, nvram_path),
+};
+
+static void vamt_get_listen_port(Object *obj, Visitor *v, const char *name,
+                                 void *opaque, Error **errp)
+{
+    VamtState *s = VAMT(obj);
+    int64_t port = vamt_listener_port(s->listener);
+
+    visit_type_int(v, name, &port, errp);
+}
+
+static void vamt_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+    ResettableClass *rc = RESETTABLE_CLASS(klass);
+
+    k->realize = vamt_realize;
+    k->exit = vamt_exit;
+    k->config_write = vamt_config_write;
+    k->vendor_id = PCI_VENDOR_ID_INTEL;
+    k->device_id = 0x7ae8;
+    k->revision = 0x11;
+    k->class_id = PCI_CLASS_COMMUNICATION_OTHER;
+    rc->phases.hold = vamt_reset_hold;
+    dc->desc = "Intel AMT management engine (HECI/MEI interface)";
+    dc->vmsd = &vmstate_vamt;
+    dc->hotpluggable = false;
+    device_class_set_props(dc, vamt_properties);
+    object_class_property_set_description(klass, "device-id",
+        "PCI device ID of the HECI function (default 0x7ae8, Alder Lake-S)");
+    object_class_property_set_description(klass, "fw-version",
+        "ME firmware version major.minor.hotfix.build (default "
+        VAMT_DEFAULT_FW_VERSION ")");
+    object_class_property_set_description(klass, "listen",
+        "serve WS-Management and legacy SOAP (AMT port 16992) on this host "
+        "socket, e.g. 127.0.0.1:16992; needs admin-secret");
+    object_class_property_set_description(klass, "power-off-mode",
+        "how a console's power-off stops the VM: 'shutdown' (default; "
+        "with -action shutdown=pause) or 'stop' (pause, for libvirt, "
+        "which ends QEMU on a SHUTDOWN event)");
+    object_class_property_add(klass, "listen-port", "int",
+                              vamt_get_listen_port, NULL, NULL, NULL);
+    object_class_property_set_description(klass, "listen-port",
+        "the TCP port the web service listens on (read-only; -1 when not "
+        "listening), for listen=host:0");
+    object_class_property_set_description(klass, "admin-secret",
+        "id of a secret object holding the AMT admin password "
+        "(8 to 32 characters)");
+    object_class_property_set_description(klass, "nvram",
+        "file keeping the ME's state (users, settings, logs) across QEMU "
+        "restarts; created if missing; /dev/fdset/N works");
+    for (int i = 0; i < VAMT_FWSTS_COUNT; i++) {
+        g_autofree char *name = g_strdup_printf("fwsts%d", i + 1);
+        g_autofree char *desc = g_strdup_printf(
+            "FW status register %d (config offset 0x%x), read-only to the "
+            "guest", i + 1, vamt_fwsts_offset[i]);
+
+        object_class_property_set_description(klass, name, desc);
+    }
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+}
+
+static const TypeInfo vamt_info = {
+    .name = TYPE_VAMT,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(VamtState),
+    .class_init = vamt_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+        { },
+    },
+};
+
+static void vamt_register_types(void)
+{
+    type_register_static(&vamt_info);
+}
+
+type_init(vamt_register_types)
