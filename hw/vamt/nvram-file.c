@@ -3,9 +3,9 @@
  *
  * The file (nvram=) is opened once, at realize, so that /dev/fdset/N
  * works and a management layer can hand QEMU the descriptor.  Its format
- * is the ME core's (hw/vamt/me/amt/nvram-format.h): two slots, each write going to
- * the one without the newest state, so a write torn by a crash leaves the
- * previous state readable.
+ * is the ME core's (hw/vamt/me/amt/nvram-format.h): two slots, each write
+ * going to the one without the newest state, so a write torn by a crash
+ * leaves the previous state readable.
  *
  * Changes are written at most once a second (debounced on the REALTIME
  * clock, which runs while the VM is stopped, as the ME does), and a

@@ -69,7 +69,7 @@ extern const VamtPlatformOps vamt_test_platform_ops;
 /* All of them, for tests of what is saved */
 extern const VamtPlatformOps vamt_test_platform_ops_nvram;
 
-/* AMT 16.1.25.2124, provisioned in Admin Control Mode */
+/* AMT 16.1.25.2124 (provisioning is AMT state: vamt_amt_set_provisioning) */
 void vamt_test_firmware_init(VamtFirmware *fw);
 
 /* ---- A fake environment for VamtDigest alone -------------------------- */

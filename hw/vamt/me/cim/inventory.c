@@ -21,7 +21,8 @@ static void chassis_list(VamtAmt *amt, GPtrArray *out)
     vamt_cim_str(inst, "CreationClassName", "CIM_Chassis");
     vamt_cim_str(inst, "Tag", "CIM_Chassis");
     vamt_cim_str(inst, "ElementName", "Managed System Chassis");
-    vamt_cim_str(inst, "Manufacturer", cim_str_or_empty(inv->chassis_manufacturer));
+    vamt_cim_str(inst, "Manufacturer",
+                 cim_str_or_empty(inv->chassis_manufacturer));
     vamt_cim_str(inst, "Model", cim_str_or_empty(inv->system_product));
     vamt_cim_str(inst, "SerialNumber", cim_str_or_empty(inv->system_serial));
     vamt_cim_str(inst, "Version", cim_str_or_empty(inv->system_version));
@@ -45,7 +46,8 @@ static void card_list(VamtAmt *amt, GPtrArray *out)
     vamt_cim_str(inst, "CreationClassName", "CIM_Card");
     vamt_cim_str(inst, "Tag", "CIM_Card");
     vamt_cim_str(inst, "ElementName", "Managed System Base Board");
-    vamt_cim_str(inst, "Manufacturer", cim_str_or_empty(inv->board_manufacturer));
+    vamt_cim_str(inst, "Manufacturer",
+                 cim_str_or_empty(inv->board_manufacturer));
     vamt_cim_str(inst, "Model", cim_str_or_empty(inv->board_product));
     vamt_cim_str(inst, "SerialNumber", cim_str_or_empty(inv->system_serial));
     vamt_cim_str(inst, "Version", cim_str_or_empty(inv->system_version));
@@ -113,7 +115,8 @@ static void bios_list(VamtAmt *amt, GPtrArray *out)
     vamt_cim_str(inst, "ElementName", "Primary BIOS");
     vamt_cim_str(inst, "Manufacturer", cim_str_or_empty(inv->bios_vendor));
     vamt_cim_str(inst, "Version", cim_str_or_empty(inv->bios_version));
-    vamt_cim_str(inst, "SoftwareElementID", cim_str_or_empty(inv->bios_version));
+    vamt_cim_str(inst, "SoftwareElementID",
+                 cim_str_or_empty(inv->bios_version));
     vamt_cim_uint(inst, "SoftwareElementState", 2);
     vamt_cim_uint(inst, "TargetOperatingSystem", 66);
     vamt_cim_bool(inst, "PrimaryBIOS", true);
@@ -213,7 +216,8 @@ static void memory_list(VamtAmt *amt, GPtrArray *out)
     vamt_cim_uint(inst, "Capacity", inv->ram_bytes);
     vamt_cim_uint(inst, "MemoryType", 26);
     vamt_cim_uint(inst, "FormFactor", 8);
-    vamt_cim_str(inst, "Manufacturer", cim_str_or_empty(
+    vamt_cim_str(inst, "Manufacturer",
+                 cim_str_or_empty(
                      inv->system_manufacturer));
     vamt_cim_str(inst, "PartNumber", "");
     vamt_cim_str(inst, "SerialNumber", "");
@@ -228,7 +232,8 @@ static const VamtCimClass memory_class = {
 };
 
 
-CIM_EMPTY_CLASS(media_class, "CIM_MediaAccessDevice", VAMT_NS_CIM, cim_keys_device);
+CIM_EMPTY_CLASS(media_class, "CIM_MediaAccessDevice", VAMT_NS_CIM,
+                cim_keys_device);
 
 /* A desktop has no battery (see absent_device) */
 static const VamtCimClass battery_class = {

@@ -49,14 +49,18 @@ const VamtPlatformOps *cim_ops(VamtAmt *amt);
 VamtPowerState cim_power_state(VamtAmt *amt);
 const VamtInventory *cim_inventory(VamtAmt *amt);
 const char *cim_str_or_empty(const char *s);
-VamtCimInstance *cim_new_service(const VamtCimClass *cls, const char *name, unsigned enabled, unsigned requested);
+VamtCimInstance *cim_new_service(const VamtCimClass *cls, const char *name,
+                                 unsigned enabled, unsigned requested);
 VamtCimEpr *cim_service_epr(const char *class_name, const char *name);
 VamtCimEpr *cim_managed_system_epr(void);
-bool cim_arg_uint(VamtCimCall *call, const char *name, uint64_t max, uint64_t *v);
+bool cim_arg_uint(VamtCimCall *call, const char *name, uint64_t max,
+                  uint64_t *v);
 GPtrArray *cim_arg_array(xmlNode *parent, const char *name);
 VamtCimStatus cim_put_bool(xmlNode *in, const char *name, bool *dst);
-VamtCimStatus cim_put_uint(xmlNode *in, const char *name, uint64_t max, uint64_t *dst);
-VamtCimStatus cim_put_string(xmlNode *in, const char *name, char *dst, size_t size);
+VamtCimStatus cim_put_uint(xmlNode *in, const char *name, uint64_t max,
+                           uint64_t *dst);
+VamtCimStatus cim_put_string(xmlNode *in, const char *name, char *dst,
+                             size_t size);
 char *cim_iso8601(int64_t t);
 
 /* Each area's classes (cim/<area>.c), NULL-terminated */

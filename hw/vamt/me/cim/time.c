@@ -47,8 +47,8 @@ static uint32_t time_set_high_accuracy(VamtCimCall *call)
     if (ta0 != s->last_ta0) {
         return PT_INVALID_TIME;
     }
-    s->clock_offset_s = (int64_t)tm2 -
-                        cim_ops(call->amt)->time_utc(vamt_amt_opaque(call->amt));
+    s->clock_offset_s = (int64_t)tm2 - cim_ops(call->amt)->time_utc(
+                            vamt_amt_opaque(call->amt));
     return PT_SUCCESS;
 }
 
