@@ -71,6 +71,8 @@ void vamt_heci_stop(VamtHeci *h)
     qtest_quit(h->qts);
 }
 
+/* ---- the MEI host side, as mei_me does it -------------------------------- */
+
 /* The driver's write of H_CSR: keep IE/RDY, never clear IS by accident */
 void vamt_heci_doorbell(VamtHeci *h)
 {
@@ -241,31 +243,6 @@ void vamt_heci_bring_up(VamtHeci *h)
     vamt_hbm_start(h);
 }
 
-QDict *vamt_query(QTestState *qts)
-{
-    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-vamt' }");
-    QList *list = qdict_get_qlist(rsp, "return");
-    QDict *info;
-
-    g_assert_nonnull(list);
-    g_assert_cmpuint(qlist_size(list), ==, 1);
-    info = qobject_to(QDict, qlist_peek(list));
-    qobject_ref(info);
-    qobject_unref(rsp);
-    return info;
-}
-
-void vamt_assert_link(QTestState *qts, const char *link, int connections)
-{
-    QDict *info = vamt_query(qts);
-
-    g_assert_cmpstr(qdict_get_str(info, "link"), ==, link);
-    if (connections >= 0) {
-        g_assert_cmpint(qdict_get_int(info, "connections"), ==, connections);
-    }
-    qobject_unref(info);
-}
-
 void vamt_amthi_request(VamtHeci *h, uint8_t host, uint32_t cmd,
                         const uint8_t *data, size_t len, VamtMsg *rsp)
 {
@@ -293,6 +270,33 @@ void vamt_amthi_request(VamtHeci *h, uint8_t host, uint32_t cmd,
     g_assert_cmpuint(lduw_le_p(rsp->data + 2), ==, 0);
     g_assert_cmphex(ldl_le_p(rsp->data + 4), ==, cmd | 0x00800000);
     g_assert_cmpuint(ldl_le_p(rsp->data + 8), ==, rsp->len - 12);
+}
+
+/* ---- QEMU ---------------------------------------------------------------- */
+
+QDict *vamt_query(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-vamt' }");
+    QList *list = qdict_get_qlist(rsp, "return");
+    QDict *info;
+
+    g_assert_nonnull(list);
+    g_assert_cmpuint(qlist_size(list), ==, 1);
+    info = qobject_to(QDict, qlist_peek(list));
+    qobject_ref(info);
+    qobject_unref(rsp);
+    return info;
+}
+
+void vamt_assert_link(QTestState *qts, const char *link, int connections)
+{
+    QDict *info = vamt_query(qts);
+
+    g_assert_cmpstr(qdict_get_str(info, "link"), ==, link);
+    if (connections >= 0) {
+        g_assert_cmpint(qdict_get_int(info, "connections"), ==, connections);
+    }
+    qobject_unref(info);
 }
 
 /* QEMU refuses to start, exits 1 and says why */
@@ -329,6 +333,8 @@ void vamt_wait_migration(QTestState *qts)
         g_usleep(10000);
     }
 }
+
+/* ---- the web service on a host socket (listen=) -------------------------- */
 
 void vamt_web_start(VamtWeb *w, const char *extra)
 {
