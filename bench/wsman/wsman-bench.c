@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "me.h"
+#include "vamt-digest-client.h"
 #include "vamt-test-support.h"
 
 #define USER            "admin"
@@ -307,21 +308,9 @@ static bool challenge_param(const Rsp *r, const char *name, char *out,
                             size_t size)
 {
     g_autofree char *c = g_strndup(r->challenge, r->challenge_len);
-    g_autofree char *key = g_strdup_printf("%s=\"", name);
-    const char *v = strstr(c, key);
-    const char *end;
+    g_autofree char *v = vamt_test_challenge_param(c, name);
 
-    if (!v) {
-        return false;
-    }
-    v += strlen(key);
-    end = strchr(v, '"');
-    if (!end || (size_t)(end - v) >= size) {
-        return false;
-    }
-    memcpy(out, v, end - v);
-    out[end - v] = '\0';
-    return true;
+    return v && g_strlcpy(out, v, size) < size;
 }
 
 /* ---- Transports --------------------------------------------------------- */
@@ -609,39 +598,25 @@ typedef struct Client {
     Transport *t;
     char realm[128];
     char nonce[128];
-    char ha1[33];
+    char ha1[VAMT_TEST_MD5_HEX_SIZE];
     char cnonce[33];
     unsigned nc;
     char enum_ctx[128];
     GString *out;
 } Client;
 
-static void md5_hex(const char *s, size_t len, char hex[33])
-{
-    GChecksum *ck = g_checksum_new(G_CHECKSUM_MD5);
-
-    g_checksum_update(ck, (const guchar *)s, len);
-    memcpy(hex, g_checksum_get_string(ck), 33);
-    g_checksum_free(ck);
-}
-
 static void append_authorization(Client *c, const Tpl *tpl)
 {
-    char a2[256], ha2[33], resp[33], nc[9];
-    char buf[512];
-    int n;
+    char nc[9];
+    const VamtTestDigestAuth a = {
+        .user = USER, .realm = c->realm, .method = tpl->method,
+        .uri = tpl->uri, .nonce = c->nonce, .nc = nc, .cnonce = c->cnonce,
+    };
 
     snprintf(nc, sizeof(nc), "%08x", ++c->nc);
-    n = snprintf(a2, sizeof(a2), "%s:%s", tpl->method, tpl->uri);
-    md5_hex(a2, n, ha2);
-    n = snprintf(buf, sizeof(buf), "%s:%s:%s:%s:auth:%s", c->ha1, c->nonce,
-                 nc, c->cnonce, ha2);
-    md5_hex(buf, n, resp);
-    g_string_append_printf(c->out, "Authorization: Digest username=\""
-                           USER "\",realm=\"%s\",nonce=\"%s\",uri=\"%s\","
-                           "qop=auth,response=\"%s\",nc=%s,cnonce=\"%s\""
-                           "\r\n", c->realm, c->nonce, tpl->uri, resp, nc,
-                           c->cnonce);
+    g_string_append(c->out, "Authorization: ");
+    vamt_test_digest_append_authorization(c->out, &a, c->ha1);
+    g_string_append(c->out, "\r\n");
 }
 
 /* Append @tpl to @c->out, with fresh credentials when @auth. */
@@ -733,9 +708,7 @@ static void note_enum_context(Client *c, const Rsp *r)
 static bool client_logon(Client *c, const Tpl *probe)
 {
     Transport *t = c->t;
-    char a1[256];
     Rsp r = { 0 };
-    int n;
 
     if (!t->ops->connect(t)) {
         return false;
@@ -748,8 +721,7 @@ static bool client_logon(Client *c, const Tpl *probe)
         return false;
     }
     t->ops->disconnect(t);
-    n = snprintf(a1, sizeof(a1), USER ":%s:" PASSWORD, c->realm);
-    md5_hex(a1, n, c->ha1);
+    vamt_test_digest_ha1(USER, c->realm, PASSWORD, c->ha1);
     snprintf(c->cnonce, sizeof(c->cnonce), "%08x%08x%08x%08x",
              g_random_int(), g_random_int(), g_random_int(), g_random_int());
     c->nc = 0;

@@ -6,7 +6,8 @@ Each hook is an anchored insertion: the anchor line must exist exactly once,
 the new line goes right after it, and a re-run finds the line already there
 and does nothing.  A missing anchor is an error that names file and anchor,
 so a QEMU update that moved things fails loudly instead of building without
-vAMT.
+vAMT.  A line an older version of a hook inserted (RETIRED) is removed first,
+so a tree hooked before builds with the current hooks.
 """
 
 import sys
@@ -30,15 +31,41 @@ HOOKS = [
     ("qapi/meson.build", "    'uefi',", "    'vamt',"),
     ("qapi/qapi-schema.json", "{ 'include': 'uefi.json' }",
      "{ 'include': 'vamt.json' }"),
+    # one qtest per interface: the MEI device, the web service, the NVRAM
     ("tests/qtest/meson.build", "qtests_i386 = \\",
-     "  (config_all_devices.has_key('CONFIG_VAMT') ? ['vamt-test'] : []) + \\"),
+     "  (config_all_devices.has_key('CONFIG_VAMT') ?\n"
+     "   ['vamt-heci-test', 'vamt-web-test', 'vamt-nvram-test'] : []) + \\"),
+    # their helpers, and the Digest client the unit tests share (glib only)
+    ("tests/qtest/libqos/meson.build", "        'libqos-pc.c',",
+     "        'vamt.c',\n        '../../common/vamt-digest-client.c',"),
     ("docs/system/device-emulation.rst", "   devices/igb.rst",
      "   devices/vamt.rst"),
 ]
 
+# (file, line) that an older version of a hook inserted: a tree hooked
+# before keeps building only if the line goes again
+RETIRED = [
+    ("tests/qtest/meson.build",
+     "  (config_all_devices.has_key('CONFIG_VAMT') ? ['vamt-test'] : []) + \\"),
+]
+
+
+def retire(tree: Path) -> None:
+    for rel, line in RETIRED:
+        path = tree / rel
+        try:
+            lines = path.read_text().split("\n")
+        except OSError:
+            continue    # apply() reports a missing file
+        if line in lines:
+            lines.remove(line)
+            path.write_text("\n".join(lines))
+            print(f"apply-hooks: {rel}: removed {line.strip()!r}")
+
 
 def apply(tree: Path) -> int:
     errors = 0
+    retire(tree)
     for rel, anchor, line in HOOKS:
         path = tree / rel
         try:

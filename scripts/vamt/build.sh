@@ -82,7 +82,8 @@ if [ "$(cat "$QEMU_BUILD/.vamt-configure" 2>/dev/null)" != "${configure_args[*]}
     echo "${configure_args[*]}" > "$QEMU_BUILD/.vamt-configure"
 fi
 
-ninja -C "$QEMU_BUILD" qemu-system-x86_64 tests/qtest/vamt-test
+ninja -C "$QEMU_BUILD" qemu-system-x86_64 tests/qtest/vamt-heci-test \
+    tests/qtest/vamt-web-test tests/qtest/vamt-nvram-test
 
 # --- firmware the build-tree binary can find ------------------------------
 # A build-tree QEMU looks for firmware under build/qemu-bundle only.  The

@@ -6,7 +6,7 @@
 # "N passed, N failed" line.  Exit status 0 only when nothing failed.
 #
 #   unit      the ME core standalone (root meson.build), ASan + UBSan
-#   qtest     tests/qtest/vamt-test.c against the built QEMU
+#   qtest-*   tests/qtest/vamt-{heci,web,nvram}-test.c against the built QEMU
 #   qemu      properties, docs and style checks on the built tree
 #   guest     Debian's kernel with mei_me in a busybox guest under TCG
 #   boot      one-time PXE/CD/disk boots through the ME, seen by SeaBIOS
@@ -97,8 +97,11 @@ else
     echo "# fuzz: clang not installed, fuzz run skipped (not counted)"
 fi
 
-run_tap qtest env QTEST_QEMU_BINARY="$QEMU_BIN" \
-    "$QEMU_BUILD/tests/qtest/vamt-test" --tap -k
+# one qtest binary per interface: the MEI device, the web service, NVRAM
+for qtest in heci web nvram; do
+    run_tap "qtest-$qtest" env QTEST_QEMU_BINARY="$QEMU_BIN" \
+        "$QEMU_BUILD/tests/qtest/vamt-$qtest-test" --tap -k
+done
 run_tap qemu "$VAMT_REPO/tests/vamt-checks.sh"
 run_tap guest "$VAMT_REPO/tests/guest/run-guest-test.sh"
 run_tap boot "$VAMT_REPO/tests/guest/run-boot-test.sh"

@@ -224,52 +224,6 @@ void vamt_test_issue_nonce(VamtTestDigestEnv *d, const char *nonce)
     g_assert_nonnull(strstr(challenge, nonce));
 }
 
-/* ---- Digest as a console computes it ------------------------------------ */
-
-char *vamt_test_md5_hex(const char *s)
-{
-    return g_compute_checksum_for_string(G_CHECKSUM_MD5, s, -1);
-}
-
-char *vamt_test_digest_response(const VamtTestDigestAuth *a)
-{
-    g_autofree char *a1 = g_strdup_printf("%s:%s:%s", a->user, a->realm,
-                                          a->password);
-    g_autofree char *a2 = g_strdup_printf("%s:%s",
-                                          a->method ? a->method : "POST",
-                                          a->uri);
-    g_autofree char *ha1 = vamt_test_md5_hex(a1);
-    g_autofree char *ha2 = vamt_test_md5_hex(a2);
-    g_autofree char *kd = g_strdup_printf("%s:%s:%s:%s:auth:%s", ha1,
-                                          a->nonce, a->nc, a->cnonce, ha2);
-
-    return vamt_test_md5_hex(kd);
-}
-
-char *vamt_test_digest_authorization(const VamtTestDigestAuth *a)
-{
-    g_autofree char *rsp = vamt_test_digest_response(a);
-
-    return g_strdup_printf("Digest username=\"%s\",realm=\"%s\","
-                           "nonce=\"%s\",uri=\"%s\",qop=auth,"
-                           "response=\"%s\",nc=%s,cnonce=\"%s\"",
-                           a->user, a->realm, a->nonce, a->uri, rsp, a->nc,
-                           a->cnonce);
-}
-
-char *vamt_test_challenge_nonce(const char *text)
-{
-    const char *p, *end;
-
-    g_assert_nonnull(text);
-    p = strstr(text, "nonce=\"");
-    g_assert_nonnull(p);
-    p += strlen("nonce=\"");
-    end = strchr(p, '"');
-    g_assert_nonnull(end);
-    return g_strndup(p, end - p);
-}
-
 /* ---- HTTP with the ME --------------------------------------------------- */
 
 char *vamt_test_post_request(const char *host, const char *path,

@@ -17,6 +17,8 @@
 #include "digest.h"
 #include "me.h"
 #include "platform-ops.h"
+/* Digest as a console computes it (RFC 2617, qop=auth) */
+#include "vamt-digest-client.h"
 
 /* The device the tests talk to */
 #define REALM       "Digest:A1B2C3D4E5F60718293A4B5C6D7E8F90"
@@ -87,27 +89,6 @@ void vamt_test_digest_env_init(VamtTestDigestEnv *d, int64_t now_ms,
 void vamt_test_digest_env_destroy(VamtTestDigestEnv *d);
 /* Issue a challenge whose nonce is @nonce (a captured one). */
 void vamt_test_issue_nonce(VamtTestDigestEnv *d, const char *nonce);
-
-/* ---- Digest as a console computes it (RFC 2617, qop=auth) ------------- */
-
-typedef struct VamtTestDigestAuth {
-    const char *user;
-    const char *realm;
-    const char *password;
-    const char *method;         /* "POST" if NULL */
-    const char *uri;
-    const char *nonce;
-    const char *nc;
-    const char *cnonce;
-} VamtTestDigestAuth;
-
-char *vamt_test_md5_hex(const char *s);
-/* The response="..." value, in lower-case hex */
-char *vamt_test_digest_response(const VamtTestDigestAuth *a);
-/* An Authorization value in MeshCentral's style (no spaces) */
-char *vamt_test_digest_authorization(const VamtTestDigestAuth *a);
-/* The nonce="..." value in @text (a WWW-Authenticate, or a whole head) */
-char *vamt_test_challenge_nonce(const char *text);
 
 /* ---- HTTP with the ME, one connection per request --------------------- */
 

@@ -1,0 +1,239 @@
+/*
+ * QTest for the vAMT web service on a host socket (listen=): Identify,
+ * Digest authentication, real power transitions and hostile input, as a
+ * console over TCP sees them.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "libqos/vamt.h"
+#include "qobject/qdict.h"
+
+#define PMS_URI     VAMT_CIM_NS "CIM_PowerManagementService"
+
+static char *power_request_body(int state)
+{
+    return g_strdup_printf(
+        "<h:RequestPowerStateChange_INPUT xmlns:h=\"" PMS_URI "\">"
+        "<h:PowerState>%d</h:PowerState><h:ManagedElement>"
+        "<Address xmlns=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\">"
+        "http://schemas.xmlsoap.org/ws/2004/08/addressing</Address>"
+        "<ReferenceParameters xmlns=\"http://schemas.xmlsoap.org/ws/2004/08/"
+        "addressing\"><ResourceURI xmlns=\"" VAMT_WSMAN_NS "\">" VAMT_CIM_NS
+        "CIM_ComputerSystem</ResourceURI><SelectorSet xmlns=\"" VAMT_WSMAN_NS
+        "\"><Selector Name=\"CreationClassName\">CIM_ComputerSystem"
+        "</Selector><Selector Name=\"Name\">ManagedSystem</Selector>"
+        "</SelectorSet></ReferenceParameters></h:ManagedElement>"
+        "</h:RequestPowerStateChange_INPUT>", state);
+}
+
+/* RequestPowerStateChange(@state) as admin: its ReturnValue */
+static int request_power(VamtWeb *w, int state)
+{
+    g_autofree char *input = power_request_body(state);
+    g_autofree char *env = vamt_wsman_envelope(
+        PMS_URI "/RequestPowerStateChange", PMS_URI, input);
+    g_autofree char *body = vamt_wsman_call(w, env);
+    g_autofree char *ret = vamt_element_text(body, "ReturnValue");
+
+    return atoi(ret);
+}
+
+static const char *vm_status(VamtWeb *w)
+{
+    static char status[32];
+    QDict *rsp = qtest_qmp(w->qts, "{ 'execute': 'query-status' }");
+
+    g_strlcpy(status, qdict_get_str(qdict_get_qdict(rsp, "return"),
+                                    "status"), sizeof(status));
+    qobject_unref(rsp);
+    return status;
+}
+
+static void wait_status(VamtWeb *w, const char *want)
+{
+    for (int i = 0; i < 5000 && strcmp(vm_status(w), want); i++) {
+        g_usleep(1000);
+    }
+    g_assert_cmpstr(vm_status(w), ==, want);
+}
+
+/* Identify needs no password; everything else gets the Digest challenge */
+static void test_web_identify(void)
+{
+    static const char identify[] =
+        "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+        "xmlns:i=\"http://schemas.dmtf.org/wbem/wsman/identity/1/"
+        "wsmanidentity.xsd\"><s:Header/><s:Body><i:Identify/></s:Body>"
+        "</s:Envelope>";
+    g_autofree char *req = g_strdup_printf(
+        "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n%s",
+        strlen(identify), identify);
+    g_autofree char *get = vamt_wsman_envelope(
+        "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get",
+        VAMT_CIM_NS "CIM_SoftwareIdentity", "");
+    g_autofree char *get_req = g_strdup_printf(
+        "POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n%s",
+        strlen(get), get);
+    g_autofree char *head = NULL, *body = NULL;
+    VamtWeb w;
+    int fd;
+
+    vamt_web_start(&w, ",fw-version=16.1.27.2225");
+    fd = vamt_web_connect(&w);
+    vamt_web_send_all(fd, req, strlen(req));
+    head = vamt_web_read_response(fd, &body);
+    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 200"));
+    g_assert_nonnull(strstr(head, "Server: Intel(R) Active Management "
+                            "Technology 16.1.27.2225"));
+    g_assert_nonnull(strstr(body, "IdentifyResponse"));
+    g_assert_nonnull(strstr(body, "AMT 16.1"));
+    g_free(head);
+    g_free(body);
+
+    /* same keep-alive connection: an unauthenticated Get */
+    vamt_web_send_all(fd, get_req, strlen(get_req));
+    head = vamt_web_read_response(fd, &body);
+    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 401"));
+    g_assert_nonnull(strstr(head, "WWW-Authenticate: Digest realm=\"Digest:"));
+    g_assert_nonnull(strstr(head, "qop=\"auth\""));
+    close(fd);
+    vamt_web_stop(&w);
+}
+
+/* RequestPowerStateChange really powers the VM off and on, and resets it */
+static void test_web_power(void)
+{
+    QDict *ev;
+    VamtWeb w;
+
+    vamt_web_start(&w, "");
+    g_assert_cmpstr(vm_status(&w), ==, "running");
+
+    g_assert_cmpint(request_power(&w, 8), ==, 0);
+    ev = qtest_qmp_eventwait_ref(w.qts, "SHUTDOWN");
+    g_assert_false(qdict_get_bool(qdict_get_qdict(ev, "data"), "guest"));
+    qobject_unref(ev);
+    wait_status(&w, "shutdown");
+
+    /* the ME answers while the host is off; off again is refused */
+    g_assert_cmpint(request_power(&w, 8), !=, 0);
+
+    g_assert_cmpint(request_power(&w, 2), ==, 0);
+    wait_status(&w, "running");
+
+    g_assert_cmpint(request_power(&w, 10), ==, 0);
+    ev = qtest_qmp_eventwait_ref(w.qts, "RESET");
+    g_assert_false(qdict_get_bool(qdict_get_qdict(ev, "data"), "guest"));
+    qobject_unref(ev);
+    g_assert_cmpstr(vm_status(&w), ==, "running");
+    vamt_web_stop(&w);
+}
+
+/*
+ * power-off-mode=stop (libvirt): off pauses the VM without a SHUTDOWN
+ * event, the ME counts it as off, and on boots it afresh.
+ */
+static void test_web_power_stop_mode(void)
+{
+    QDict *ev;
+    VamtWeb w;
+
+    vamt_web_start(&w, ",power-off-mode=stop");
+    g_assert_cmpint(request_power(&w, 8), ==, 0);
+    ev = qtest_qmp_eventwait_ref(w.qts, "STOP");
+    qobject_unref(ev);
+    g_assert_cmpstr(vm_status(&w), ==, "paused");
+    g_assert_null(qtest_qmp_event_ref(w.qts, "SHUTDOWN"));
+
+    /* off, as far as the ME is concerned: a second off is refused */
+    g_assert_cmpint(request_power(&w, 8), !=, 0);
+
+    g_assert_cmpint(request_power(&w, 2), ==, 0);
+    ev = qtest_qmp_eventwait_ref(w.qts, "RESET");
+    qobject_unref(ev);
+    wait_status(&w, "running");
+    vamt_web_stop(&w);
+}
+
+/* Garbage, floods and abandoned connections cost QEMU nothing lasting */
+static void test_web_hostile(void)
+{
+    g_autofree char *head = NULL, *body = NULL;
+    g_autofree char *junk = g_malloc(64 * 1024);
+    int idle[40];
+    VamtWeb w;
+    int fd;
+
+    vamt_web_start(&w, "");
+    for (size_t i = 0; i < 64 * 1024; i++) {
+        junk[i] = g_test_rand_int_range(1, 256);
+    }
+    fd = vamt_web_connect(&w);
+    send(fd, junk, 64 * 1024, MSG_NOSIGNAL);
+    head = vamt_web_read_response(fd, &body);
+    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 4"));
+    close(fd);
+
+    /* a head that never ends */
+    fd = vamt_web_connect(&w);
+    vamt_web_send_all(fd, "POST /wsman HTTP/1.1\r\n", 22);
+    for (int i = 0; i < 200; i++) {
+        send(fd, "X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n",
+             56, MSG_NOSIGNAL);
+    }
+    g_free(head);
+    g_free(body);
+    head = vamt_web_read_response(fd, &body);
+    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 431"));
+    close(fd);
+
+    /* idle half-open requests do not block the others */
+    for (int i = 0; i < G_N_ELEMENTS(idle); i++) {
+        idle[i] = vamt_web_connect(&w);
+        vamt_web_send_all(idle[i], "POST /wsman HTTP/1.1\r\nContent-Le", 32);
+    }
+    fd = vamt_web_connect(&w);
+    vamt_web_send_all(fd, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27);
+    g_free(head);
+    g_free(body);
+    head = vamt_web_read_response(fd, &body);
+    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 303"));
+    close(fd);
+    for (int i = 0; i < G_N_ELEMENTS(idle); i++) {
+        close(idle[i]);
+    }
+    g_assert_cmpstr(vm_status(&w), ==, "running");
+    vamt_web_stop(&w);
+}
+
+/* listen= without a password, or with a bad one, is refused clearly */
+static void test_web_bad_config(void)
+{
+    vamt_expect_startup_error("-device vamt,listen=127.0.0.1:0",
+                              "needs admin-secret");
+    vamt_expect_startup_error(
+        "-device vamt,listen=127.0.0.1:0,admin-secret=nope",
+        "No secret with id 'nope'");
+    vamt_expect_startup_error("-object secret,id=s,data=short "
+                              "-device vamt,listen=127.0.0.1:0,admin-secret=s",
+                              "8 to 32 characters");
+    vamt_expect_startup_error("-device vamt,power-off-mode=off",
+                              "power-off-mode must be 'shutdown' or 'stop'");
+    vamt_expect_startup_error("-object secret,id=s,data=P@ssw0rd "
+                              "-device vamt,listen=nonsense,admin-secret=s",
+                              "error parsing address 'nonsense'");
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/vamt/web/identify", test_web_identify);
+    qtest_add_func("/vamt/web/power", test_web_power);
+    qtest_add_func("/vamt/web/power-stop-mode", test_web_power_stop_mode);
+    qtest_add_func("/vamt/web/hostile", test_web_hostile);
+    qtest_add_func("/vamt/web/bad-config", test_web_bad_config);
+    return g_test_run();
+}
