@@ -9,6 +9,7 @@
 #include "qemu/osdep.h"
 #include "libqtest.h"
 #include "libqos/vamt.h"
+#include "qemu/bswap.h"
 #include "qobject/qdict.h"
 
 /* ---- NVRAM: the ME state across QEMU restarts (nvram=) ----------------- */
@@ -177,6 +178,72 @@ static void test_nvram_migration(void)
     unlink(path);
 }
 
+/*
+ * A migration stream whose vAMT blob length is 2^31 or more (or just too
+ * big) fails the migration with an error; the destination neither
+ * aborts nor allocates it, and the source keeps running.
+ */
+static void test_migration_hostile_lengths(void)
+{
+    static const uint32_t lengths[] = {
+        0x80000000u, 0xffffffffu, 0x7fffffffu,
+    };
+    g_autofree char *tmp = g_dir_make_tmp("vamt-test-XXXXXX", NULL);
+    g_autofree char *file = g_strdup_printf("%s/stream", tmp);
+    g_autofree char *uri = g_strdup_printf("file:%s", file);
+    g_autofree char *image = NULL;
+    const char mei_magic[] = { 'V', 'M', 'E', 'I' };
+    gsize len;
+    char *at;
+    VamtWeb src;
+
+    vamt_web_start(&src, "");
+    qtest_qmp_assert_success(src.qts, "{ 'execute': 'migrate',"
+                             " 'arguments': { 'uri': %s } }", uri);
+    vamt_wait_migration(src.qts);
+    g_assert_true(g_file_get_contents(file, &image, &len, NULL));
+    /* the MEI blob follows its length and the AMT blob's (big-endian) */
+    at = memmem(image, len, mei_magic, sizeof(mei_magic));
+    g_assert_nonnull(at);
+    g_assert_cmpint(at - image, >=, 8);
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(lengths); i++) {
+        QTestState *dst;
+        QDict *rsp;
+        const char *status;
+
+        stl_be_p(at - 4, lengths[i]);
+        g_assert_true(g_file_set_contents(file, image, len, NULL));
+        dst = qtest_initf("-machine q35 -incoming defer"
+                          " -device vamt,addr=16.0");
+        qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-incoming',"
+                                 " 'arguments': { 'uri': %s,"
+                                 " 'exit-on-error': false } }", uri);
+        for (int t = 0; t < 500; t++) {
+            rsp = qtest_qmp(dst, "{ 'execute': 'query-migrate' }");
+            status = qdict_get_try_str(qdict_get_qdict(rsp, "return"),
+                                       "status");
+            if (status && !strcmp(status, "failed")) {
+                qobject_unref(rsp);
+                break;
+            }
+            qobject_unref(rsp);
+            g_usleep(10 * 1000);
+        }
+        rsp = qtest_qmp(dst, "{ 'execute': 'query-migrate' }");
+        g_assert_cmpstr(qdict_get_try_str(qdict_get_qdict(rsp, "return"),
+                                          "status"), ==, "failed");
+        qobject_unref(rsp);
+        /* alive and answering */
+        qtest_qmp_assert_success(dst, "{ 'execute': 'query-status' }");
+        qtest_quit(dst);
+    }
+    qtest_qmp_assert_success(src.qts, "{ 'execute': 'query-status' }");
+    vamt_web_stop(&src);
+    unlink(file);
+    rmdir(tmp);
+}
+
 /* The newest slot torn: QEMU warns and uses the generation before it */
 static void test_nvram_torn(void)
 {
@@ -303,6 +370,8 @@ int main(int argc, char **argv)
     qtest_add_func("/vamt/web/nvram-torn", test_nvram_torn);
     qtest_add_func("/vamt/web/nvram-garbage", test_nvram_garbage);
     qtest_add_func("/vamt/web/nvram-migration", test_nvram_migration);
+    qtest_add_func("/vamt/migration-hostile-lengths",
+                   test_migration_hostile_lengths);
     qtest_add_func("/vamt/nvram-newer-format", test_nvram_newer_format);
     qtest_add_func("/vamt/nvram-bad-path", test_nvram_bad_path);
     return g_test_run();

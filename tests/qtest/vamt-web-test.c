@@ -159,6 +159,39 @@ static void test_web_power_stop_mode(void)
 }
 
 /* Garbage, floods and abandoned connections cost QEMU nothing lasting */
+/*
+ * A VM the operator holds (-S, or paused with "stop") is not a power
+ * state: no console request starts or resets it.
+ */
+static void test_web_power_operator_hold(void)
+{
+    VamtWeb w;
+
+    vamt_web_start(&w, " -S");
+    g_assert_cmpstr(vm_status(&w), ==, "prelaunch");
+    g_assert_cmpint(request_power(&w, 2), !=, 0);
+    g_assert_cmpint(request_power(&w, 10), !=, 0);
+    g_usleep(200 * 1000);
+    g_assert_cmpstr(vm_status(&w), ==, "prelaunch");
+
+    qtest_qmp_assert_success(w.qts, "{ 'execute': 'cont' }");
+    wait_status(&w, "running");
+    qtest_qmp_assert_success(w.qts, "{ 'execute': 'stop' }");
+    wait_status(&w, "paused");
+    g_assert_cmpint(request_power(&w, 10), !=, 0);
+    g_assert_cmpint(request_power(&w, 5), !=, 0);
+    g_assert_cmpint(request_power(&w, 8), !=, 0);
+    g_usleep(200 * 1000);
+    g_assert_cmpstr(vm_status(&w), ==, "paused");
+
+    /* once the operator lets it run, the console has it back */
+    qtest_qmp_assert_success(w.qts, "{ 'execute': 'cont' }");
+    wait_status(&w, "running");
+    g_assert_cmpint(request_power(&w, 8), ==, 0);
+    wait_status(&w, "shutdown");
+    vamt_web_stop(&w);
+}
+
 static void test_web_hostile(void)
 {
     g_autofree char *head = NULL, *body = NULL;
@@ -233,6 +266,8 @@ int main(int argc, char **argv)
     qtest_add_func("/vamt/web/identify", test_web_identify);
     qtest_add_func("/vamt/web/power", test_web_power);
     qtest_add_func("/vamt/web/power-stop-mode", test_web_power_stop_mode);
+    qtest_add_func("/vamt/web/power-operator-hold",
+                   test_web_power_operator_hold);
     qtest_add_func("/vamt/web/hostile", test_web_hostile);
     qtest_add_func("/vamt/web/bad-config", test_web_bad_config);
     return g_test_run();
