@@ -11,6 +11,7 @@
 #include "blob.h"
 #include "digest.h"
 #include "power-policy.h"
+#include "cim-values.h"
 
 #define AMT_STATE_MAGIC     0x544d4176  /* "vAMT" */
 /*
@@ -79,15 +80,15 @@ static void amt_defaults(VamtAmt *amt)
     s->shared_fqdn = true;
     s->idle_wake_timeout = 65535;
 
-    s->redirection_state = 32771;
+    s->redirection_state = AMT_REDIRECTION_IDER_AND_SOL;
     s->redirection_listener = true;
-    s->kvm_state = 6;
-    s->kvm_requested = 2;
+    s->kvm_state = CIM_ENABLED_STATE_ENABLED_BUT_OFFLINE;
+    s->kvm_requested = CIM_REQUESTED_STATE_ENABLED;
     s->kvm_session_timeout = 15;
     s->opt_in_required = 0;
     s->opt_in_code_timeout = 120;
     s->opt_in_display_timeout = 300;
-    s->user_initiated_state = 32771;
+    s->user_initiated_state = AMT_USER_INITIATED_BIOS_AND_OS;
     s->boot.boot_source = VAMT_BOOT_DEFAULT;
     s->boot.options_cleared = true;
 }

@@ -160,8 +160,8 @@ static const VamtCimClass alarm_service_class;
 static void alarm_service_list(VamtAmt *amt, GPtrArray *out)
 {
     g_ptr_array_add(out, cim_new_service(&alarm_service_class,
-                                     "Intel(r) AMT Alarm Clock Service",
-                                     5, 12));
+                                         "Intel(r) AMT Alarm Clock Service",
+                                         5, 12));
 }
 
 static uint32_t alarm_service_add(VamtCimCall *call)

@@ -119,7 +119,7 @@ static VamtCimStatus boot_setting_put(VamtAmt *amt, const char *user,
 
     for (unsigned i = 0; i < G_N_ELEMENTS(boot_flags) && !st; i++) {
         st = cim_put_bool(in, boot_flags[i].name,
-                      (bool *)((char *)&next + boot_flags[i].offset));
+                          (bool *)((char *)&next + boot_flags[i].offset));
     }
     st = st ?: cim_put_uint(in, "FirmwareVerbosity", 3, &verbosity);
     st = st ?: cim_put_uint(in, "IDERBootDevice", 1, &ider_device);
@@ -226,7 +226,7 @@ static const VamtCimClass boot_service_class;
 static void boot_service_list(VamtAmt *amt, GPtrArray *out)
 {
     g_ptr_array_add(out, cim_new_service(&boot_service_class,
-                                     "Intel(r) AMT Boot Service", 2, 12));
+                                         "Intel(r) AMT Boot Service", 2, 12));
 }
 
 static uint32_t boot_service_set_role(VamtCimCall *call)

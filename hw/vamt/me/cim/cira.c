@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "provider.h"
+#include "cim-values.h"
 
 /* Settings consoles read at connect (singletons with fixed values) */
 
@@ -16,10 +17,10 @@ static const VamtCimClass user_initiated_class;
 static void user_initiated_list(VamtAmt *amt, GPtrArray *out)
 {
     g_ptr_array_add(out, cim_new_service(&user_initiated_class,
-                                     "Intel(r) AMT User Initiated "
-                                     "Connection Service",
-                                     vamt_amt_state(amt)->
-                                     user_initiated_state, 12));
+                                         "Intel(r) AMT User Initiated "
+                                         "Connection Service",
+                                         vamt_amt_state(amt)->
+                                         user_initiated_state, 12));
 }
 
 static uint32_t user_initiated_request_state(VamtCimCall *call)
@@ -27,7 +28,8 @@ static uint32_t user_initiated_request_state(VamtCimCall *call)
     uint64_t state;
 
     if (!cim_arg_uint(call, "RequestedState", UINT16_MAX, &state) ||
-        state < 32768 || state > 32771) {
+        state < AMT_USER_INITIATED_NONE ||
+        state > AMT_USER_INITIATED_BIOS_AND_OS) {
         return PT_INVALID_PARAMETER;
     }
     vamt_amt_state(call->amt)->user_initiated_state = state;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cim-values.h"
 #include "provider.h"
 
 /* Hardware inventory */
@@ -26,7 +27,7 @@ static void chassis_list(VamtAmt *amt, GPtrArray *out)
     vamt_cim_str(inst, "Model", cim_str_or_empty(inv->system_product));
     vamt_cim_str(inst, "SerialNumber", cim_str_or_empty(inv->system_serial));
     vamt_cim_str(inst, "Version", cim_str_or_empty(inv->system_version));
-    vamt_cim_uint(inst, "PackageType", 3);
+    vamt_cim_uint(inst, "PackageType", CIM_PACKAGE_CHASSIS);
     vamt_cim_uint(inst, "ChassisPackageType", 3);
     vamt_cim_uint(inst, "OperationalStatus", 0);
     g_ptr_array_add(out, inst);
@@ -51,7 +52,7 @@ static void card_list(VamtAmt *amt, GPtrArray *out)
     vamt_cim_str(inst, "Model", cim_str_or_empty(inv->board_product));
     vamt_cim_str(inst, "SerialNumber", cim_str_or_empty(inv->system_serial));
     vamt_cim_str(inst, "Version", cim_str_or_empty(inv->system_version));
-    vamt_cim_uint(inst, "PackageType", 9);
+    vamt_cim_uint(inst, "PackageType", CIM_PACKAGE_MOTHERBOARD);
     vamt_cim_bool(inst, "CanBeFRUed", true);
     vamt_cim_bool(inst, "HostingBoard", true);
     vamt_cim_uint(inst, "OperationalStatus", 0);
@@ -162,7 +163,7 @@ static void processor_list(VamtAmt *amt, GPtrArray *out)
         vamt_cim_uint(inst, "MaxClockSpeed", inv->cpu_max_mhz);
         vamt_cim_uint(inst, "ExternalBusClockSpeed", 100);
         vamt_cim_uint(inst, "CPUStatus", 1);
-        vamt_cim_uint(inst, "EnabledState", 2);
+        vamt_cim_uint(inst, "EnabledState", CIM_ENABLED_STATE_ENABLED);
         vamt_cim_uint(inst, "HealthState", 5);
         vamt_cim_uint(inst, "OperationalStatus", 0);
         vamt_cim_uint(inst, "UpgradeMethod", 2);
@@ -218,7 +219,7 @@ static void memory_list(VamtAmt *amt, GPtrArray *out)
     vamt_cim_uint(inst, "FormFactor", 8);
     vamt_cim_str(inst, "Manufacturer",
                  cim_str_or_empty(
-                     inv->system_manufacturer));
+                                  inv->system_manufacturer));
     vamt_cim_str(inst, "PartNumber", "");
     vamt_cim_str(inst, "SerialNumber", "");
     vamt_cim_bool(inst, "IsSpeedInMhz", true);

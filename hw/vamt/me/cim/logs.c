@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cim-values.h"
 #include "provider.h"
 
 /* Logs */
@@ -25,8 +26,8 @@ static void message_log_list(VamtAmt *amt, GPtrArray *out)
     vamt_cim_uint(inst, "CurrentNumberOfRecords", s->event_count);
     vamt_cim_uint(inst, "MaxNumberOfRecords", VAMT_AMT_EVENT_LOG_SIZE);
     vamt_cim_uint(inst, "OverwritePolicy", 2);
-    vamt_cim_uint(inst, "EnabledState", 2);
-    vamt_cim_uint(inst, "RequestedState", 2);
+    vamt_cim_uint(inst, "EnabledState", CIM_ENABLED_STATE_ENABLED);
+    vamt_cim_uint(inst, "RequestedState", CIM_REQUESTED_STATE_ENABLED);
     g_ptr_array_add(out, inst);
 }
 
@@ -99,8 +100,8 @@ static void audit_log_list(VamtAmt *amt, GPtrArray *out)
     vamt_cim_uint(inst, "MaxNumberOfRecords", VAMT_AMT_AUDIT_LOG_SIZE);
     vamt_cim_uint(inst, "PercentageFree",
                   100 - s->audit_count * 100 / VAMT_AMT_AUDIT_LOG_SIZE);
-    vamt_cim_uint(inst, "EnabledState", 2);
-    vamt_cim_uint(inst, "RequestedState", 2);
+    vamt_cim_uint(inst, "EnabledState", CIM_ENABLED_STATE_ENABLED);
+    vamt_cim_uint(inst, "RequestedState", CIM_REQUESTED_STATE_ENABLED);
     vamt_cim_uint(inst, "StoragePolicy", 1);
     vamt_cim_uint(inst, "MaxAllowedAuditors", 1);
     if (s->audit_count) {

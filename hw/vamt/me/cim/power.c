@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cim-values.h"
 #include "provider.h"
 
 /* Systems and power */
@@ -43,7 +44,7 @@ static void power_service_list(VamtAmt *amt, GPtrArray *out)
 {
     g_ptr_array_add(out, cim_new_service(&power_service_class,
                                      "Intel(r) AMT Power Management Service",
-                                     5, 12));
+                                         5, 12));
 }
 
 static bool power_request_valid(uint64_t state)
@@ -102,7 +103,7 @@ static void assoc_power_list(VamtAmt *amt, GPtrArray *out)
     }
     vamt_cim_epr(inst, "ServiceProvided",
                  cim_service_epr("CIM_PowerManagementService",
-                             "Intel(r) AMT Power Management Service"));
+                                 "Intel(r) AMT Power Management Service"));
     vamt_cim_epr(inst, "UserOfService", cim_managed_system_epr());
     g_ptr_array_add(out, inst);
 }
@@ -122,8 +123,10 @@ static const VamtCimClass ips_power_class;
 static void ips_power_list(VamtAmt *amt, GPtrArray *out)
 {
     VamtCimInstance *inst = cim_new_service(&ips_power_class,
-                                        "Intel(r) AMT Power Management "
-                                        "Service", 5, 12);
+                                            "Intel(r) AMT Power Management "
+                                            "Service",
+                                            CIM_ENABLED_STATE_NOT_APPLICABLE,
+                                            CIM_REQUESTED_STATE_NOT_APPLICABLE);
 
     vamt_cim_uint(inst, "OSPowerSavingState",
                   cim_power_state(amt) == VAMT_POWER_ON ? 2 : 0);

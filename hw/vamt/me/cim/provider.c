@@ -49,8 +49,8 @@ const char *cim_str_or_empty(const char *s)
 
 /* The four keys and usual states of an AMT service singleton */
 VamtCimInstance *cim_new_service(const VamtCimClass *cls,
-                                    const char *name, unsigned enabled,
-                                    unsigned requested)
+                                 const char *name, unsigned enabled,
+                                 unsigned requested)
 {
     VamtCimInstance *inst = vamt_cim_new(cls);
 
@@ -88,7 +88,7 @@ VamtCimEpr *cim_managed_system_epr(void)
 /* Method arguments */
 
 bool cim_arg_uint(VamtCimCall *call, const char *name, uint64_t max,
-                     uint64_t *v)
+                  uint64_t *v)
 {
     g_autofree char *text = vamt_xml_child_text(call->input, name);
 
@@ -125,7 +125,7 @@ VamtCimStatus cim_put_bool(xmlNode *in, const char *name, bool *dst)
 }
 
 VamtCimStatus cim_put_uint(xmlNode *in, const char *name, uint64_t max,
-                              uint64_t *dst)
+                           uint64_t *dst)
 {
     g_autofree char *text = vamt_xml_child_text(in, name);
 
@@ -136,7 +136,7 @@ VamtCimStatus cim_put_uint(xmlNode *in, const char *name, uint64_t max,
 }
 
 VamtCimStatus cim_put_string(xmlNode *in, const char *name, char *dst,
-                                size_t size)
+                             size_t size)
 {
     g_autofree char *text = vamt_xml_child_text(in, name);
 

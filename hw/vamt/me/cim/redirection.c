@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "provider.h"
+#include "cim-values.h"
 
 /* Redirection, KVM, consent */
 
@@ -17,8 +18,8 @@ static void redirection_list(VamtAmt *amt, GPtrArray *out)
 {
     VamtAmtState *s = vamt_amt_state(amt);
     VamtCimInstance *inst = cim_new_service(&redirection_class,
-                                        "Intel(r) AMT Redirection Service",
-                                        s->redirection_state, 12);
+                                            "Intel(r) AMT Redirection Service",
+                                            s->redirection_state, 12);
 
     vamt_cim_bool(inst, "ListenerEnabled", s->redirection_listener);
     g_ptr_array_add(out, inst);
@@ -29,7 +30,7 @@ static VamtCimStatus redirection_put(VamtAmt *amt, const char *user,
                                      xmlNode *in)
 {
     return cim_put_bool(in, "ListenerEnabled",
-                    &vamt_amt_state(amt)->redirection_listener);
+                        &vamt_amt_state(amt)->redirection_listener);
 }
 
 static uint32_t redirection_request_state(VamtCimCall *call)
@@ -37,7 +38,8 @@ static uint32_t redirection_request_state(VamtCimCall *call)
     uint64_t state;
 
     if (!cim_arg_uint(call, "RequestedState", UINT16_MAX, &state) ||
-        state < 32768 || state > 32771) {
+        state < AMT_REDIRECTION_NONE ||
+        state > AMT_REDIRECTION_IDER_AND_SOL) {
         return PT_INVALID_PARAMETER;
     }
     vamt_amt_state(call->amt)->redirection_state = state;
@@ -78,11 +80,14 @@ static uint32_t kvm_sap_request_state(VamtCimCall *call)
     uint64_t state;
 
     if (!cim_arg_uint(call, "RequestedState", UINT16_MAX, &state) ||
-        (state != 2 && state != 3)) {
+        (state != CIM_REQUESTED_STATE_ENABLED &&
+         state != CIM_REQUESTED_STATE_DISABLED)) {
         return CIM_INVALID_PARAMETER;
     }
     /* enabled without a session is "enabled but offline" */
-    s->kvm_state = state == 2 ? 6 : 3;
+    s->kvm_state = state == CIM_REQUESTED_STATE_ENABLED ?
+                   CIM_ENABLED_STATE_ENABLED_BUT_OFFLINE :
+                   CIM_ENABLED_STATE_DISABLED;
     s->kvm_requested = state;
     return CIM_OK;
 }
@@ -152,7 +157,9 @@ static void opt_in_list(VamtAmt *amt, GPtrArray *out)
 {
     VamtAmtState *s = vamt_amt_state(amt);
     VamtCimInstance *inst = cim_new_service(&opt_in_class,
-                                        "Intel(r) AMT OptIn Service", 5, 12);
+                                            "Intel(r) AMT OptIn Service",
+                                            CIM_ENABLED_STATE_NOT_APPLICABLE,
+                                            CIM_REQUESTED_STATE_NOT_APPLICABLE);
 
     vamt_cim_uint(inst, "OptInRequired", s->opt_in_required);
     vamt_cim_uint(inst, "OptInState", s->opt_in_state);
@@ -264,8 +271,8 @@ static void screen_config_list(VamtAmt *amt, GPtrArray *out)
 {
     /* screen blanking is not supported: bit 0 clear */
     g_ptr_array_add(out, cim_new_service(&screen_config_class,
-                                     "Intel(r) AMT Screen Configuration "
-                                     "Service", 0, 12));
+                                         "Intel(r) AMT Screen Configuration "
+                                         "Service", 0, 12));
 }
 
 static const VamtCimClass screen_config_class = {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cim-values.h"
 #include "provider.h"
 
 /* Identity */
@@ -60,7 +61,9 @@ static void setup_service_list(VamtAmt *amt, GPtrArray *out)
 {
     VamtCimInstance *inst =
         cim_new_service(&setup_service_class,
-                    "Intel(r) AMT Setup and Configuration Service", 5, 12);
+                        "Intel(r) AMT Setup and Configuration Service",
+                        CIM_ENABLED_STATE_NOT_APPLICABLE,
+                        CIM_REQUESTED_STATE_NOT_APPLICABLE);
 
     vamt_cim_uint(inst, "ProvisioningMode",
                   vamt_amt_control_mode(amt) == VAMT_CONTROL_MODE_CCM ?
@@ -104,8 +107,10 @@ static const VamtCimClass host_setup_class;
 static void host_setup_list(VamtAmt *amt, GPtrArray *out)
 {
     VamtCimInstance *inst = cim_new_service(&host_setup_class,
-                                        "Intel(r) AMT Host Based Setup "
-                                        "Service", 5, 12);
+                                            "Intel(r) AMT Host Based Setup "
+                                            "Service",
+                                            CIM_ENABLED_STATE_NOT_APPLICABLE,
+                                            CIM_REQUESTED_STATE_NOT_APPLICABLE);
     uint8_t nonce[20];
     g_autofree char *b64 = NULL;
 
@@ -179,12 +184,12 @@ static VamtCimStatus general_settings_put(VamtAmt *amt, const char *user,
 
     /* keys and read-only values (DigestRealm...) are ignored, as on AMT */
     st = st ?: cim_put_string(in, "HostName", next.hostname,
-                          sizeof(next.hostname));
+                              sizeof(next.hostname));
     st = st ?: cim_put_string(in, "DomainName", next.domainname,
-                          sizeof(next.domainname));
+                              sizeof(next.domainname));
     st = st ?: cim_put_bool(in, "PingResponseEnabled", &next.ping_response);
     st = st ?: cim_put_bool(in, "RmcpPingResponseEnabled",
-                        &next.rmcp_ping_response);
+                            &next.rmcp_ping_response);
     st = st ?: cim_put_bool(in, "SharedFQDN", &next.shared_fqdn);
     st = st ?: cim_put_uint(in, "IdleWakeTimeout", 65535, &idle);
     if (st == VAMT_CIM_OK && (!valid_hostname(next.hostname) ||

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cim-values.h"
 #include "provider.h"
 
 /* Time */
@@ -16,8 +17,10 @@ static const VamtCimClass time_service_class;
 static void time_service_list(VamtAmt *amt, GPtrArray *out)
 {
     VamtCimInstance *inst = cim_new_service(&time_service_class,
-                                        "Intel(r) AMT Time Synchronization "
-                                        "Service", 5, 12);
+                                            "Intel(r) AMT Time Synchronization "
+                                            "Service",
+                                            CIM_ENABLED_STATE_NOT_APPLICABLE,
+                                            CIM_REQUESTED_STATE_NOT_APPLICABLE);
 
     vamt_cim_uint(inst, "LocalTimeSyncEnabled", 0);
     vamt_cim_uint(inst, "TimeSource", 1);
