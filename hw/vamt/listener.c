@@ -8,6 +8,14 @@
  * answers, the listener stops reading its requests, so a console cannot
  * make QEMU buffer without bound.
  *
+ * Connections are capped per listener and per peer address; at a cap, a
+ * new connection takes the place of the oldest one (of that peer, at the
+ * per-peer cap) that has not authenticated, so a flood of idle
+ * connections cannot keep a console out; it is closed if every
+ * connection has authenticated.  When accept() fails (out
+ * of descriptors), the listener stops watching the socket and retries
+ * later instead of spinning on an always-readable socket.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
@@ -16,20 +24,29 @@
 #include "qemu/sockets.h"
 #include "qemu/timer.h"
 #include "io/channel-socket.h"
-#include "io/net-listener.h"
+#include "qemu/error-report.h"
 #include "hw/vamt/listener.h"
 #include "trace/trace-hw_vamt.h"
 
 /* Stop reading a client's requests while this much output is pending */
 #define VAMT_LISTENER_OUTPUT_HIGH   (256 * 1024)
 #define VAMT_LISTENER_READ_CHUNK    (16 * 1024)
+/* Connections per listener, and per peer address (docs: "Security") */
+#define VAMT_LISTENER_MAX_CLIENTS   32
+#define VAMT_LISTENER_MAX_PER_PEER  8
+/* After a failed accept(), wait this long, doubling up to the maximum */
+#define VAMT_LISTENER_RETRY_MS      50
+#define VAMT_LISTENER_RETRY_MAX_MS  1000
 
 typedef struct VamtListenerClient VamtListenerClient;
 
 struct VamtListener {
-    QIONetListener *net;
+    QIOChannelSocket *sioc;
+    guint accept_watch;
+    QEMUTimer *retry_timer;
+    int64_t retry_ms;
     const VamtService *service;
-    GList *clients;
+    GList *clients;             /* newest first */
     unsigned next_id;
 };
 
@@ -42,6 +59,7 @@ struct VamtListenerClient {
     guint watch;
     GIOCondition watching;
     unsigned id;
+    char *peer;                 /* the peer's address, for the per-peer cap */
     bool closing;               /* close once the output is flushed */
 };
 
@@ -59,6 +77,7 @@ static void client_destroy(VamtListenerClient *c)
     qio_channel_close(QIO_CHANNEL(c->sioc), NULL);
     object_unref(OBJECT(c->sioc));
     g_byte_array_free(c->output, TRUE);
+    g_free(c->peer);
     g_free(c);
 }
 
@@ -177,16 +196,75 @@ static void client_update(VamtListenerClient *c)
     }
 }
 
-static void listener_accept(QIONetListener *net, QIOChannelSocket *sioc,
-                            gpointer opaque)
+static char *peer_of(QIOChannelSocket *sioc)
 {
-    VamtListener *l = opaque;
+    g_autoptr(SocketAddress) addr =
+        qio_channel_socket_get_remote_address(sioc, NULL);
+
+    if (addr && addr->type == SOCKET_ADDRESS_TYPE_INET) {
+        return g_strdup(addr->u.inet.host);
+    }
+    return g_strdup("");
+}
+
+static unsigned clients_of_peer(VamtListener *l, const char *peer)
+{
+    unsigned n = 0;
+
+    for (GList *e = l->clients; e; e = e->next) {
+        n += !strcmp(((VamtListenerClient *)e->data)->peer, peer);
+    }
+    return n;
+}
+
+/* The oldest client (of @peer, if not NULL) not authenticated, or NULL */
+static VamtListenerClient *oldest_untrusted(VamtListener *l, const char *peer)
+{
+    for (GList *e = g_list_last(l->clients); e; e = e->prev) {
+        VamtListenerClient *c = e->data;
+
+        if (!vamt_conn_authenticated(&c->conn) &&
+            (!peer || !strcmp(c->peer, peer))) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Room for a client from @peer?  At a cap, the oldest unauthenticated
+ * connection (the peer's own at the per-peer cap) makes room for it;
+ * if every one has authenticated, the newcomer is refused.
+ */
+static bool listener_admit(VamtListener *l, const char *peer)
+{
+    VamtListenerClient *victim;
+
+    if (clients_of_peer(l, peer) >= VAMT_LISTENER_MAX_PER_PEER) {
+        victim = oldest_untrusted(l, peer);
+    } else if (g_list_length(l->clients) >= VAMT_LISTENER_MAX_CLIENTS) {
+        victim = oldest_untrusted(l, NULL);
+    } else {
+        return true;
+    }
+    if (!victim) {
+        trace_vamt_listener_refused(peer, "every connection authenticated");
+        return false;
+    }
+    trace_vamt_listener_shed(victim->id);
+    client_destroy(victim);
+    return true;
+}
+
+static void listener_add_client(VamtListener *l, QIOChannelSocket *sioc,
+                                char *peer)
+{
     VamtListenerClient *c = g_new0(VamtListenerClient, 1);
 
     c->listener = l;
     c->id = l->next_id++;
     c->sioc = sioc;
-    object_ref(OBJECT(sioc));
+    c->peer = peer;
     qio_channel_set_name(QIO_CHANNEL(sioc), l->service->cls->name);
     qio_channel_set_blocking(QIO_CHANNEL(sioc), false, NULL);
     /* answers go out whole: no waiting for the console's delayed ACK */
@@ -195,8 +273,57 @@ static void listener_accept(QIONetListener *net, QIOChannelSocket *sioc,
     c->conn = vamt_conn_open(l->service, &client_ops, c);
     c->timer = timer_new_ms(QEMU_CLOCK_REALTIME, client_timeout, c);
     l->clients = g_list_prepend(l->clients, c);
-    trace_vamt_listener_accept(c->id);
+    trace_vamt_listener_accept(c->id, peer);
     client_update(c);
+}
+
+static gboolean listener_accept(QIOChannel *ioc, GIOCondition cond,
+                                void *opaque);
+
+static void listener_watch(VamtListener *l)
+{
+    l->accept_watch = qio_channel_add_watch(QIO_CHANNEL(l->sioc), G_IO_IN,
+                                            listener_accept, l, NULL);
+}
+
+static void listener_retry(void *opaque)
+{
+    listener_watch(opaque);
+}
+
+static gboolean listener_accept(QIOChannel *ioc, GIOCondition cond,
+                                void *opaque)
+{
+    VamtListener *l = opaque;
+    Error *err = NULL;
+    QIOChannelSocket *sioc = qio_channel_socket_accept(l->sioc, &err);
+    char *peer;
+
+    if (!sioc) {
+        /*
+         * Out of descriptors (or another error that leaves the pending
+         * connection queued): the socket stays readable, so watching it
+         * now would spin.  Look again later.
+         */
+        trace_vamt_listener_accept_failed(error_get_pretty(err),
+                                          l->retry_ms);
+        error_free(err);
+        l->accept_watch = 0;
+        timer_mod(l->retry_timer,
+                  qemu_clock_get_ms(QEMU_CLOCK_REALTIME) + l->retry_ms);
+        l->retry_ms = MIN(l->retry_ms * 2, VAMT_LISTENER_RETRY_MAX_MS);
+        return G_SOURCE_REMOVE;
+    }
+    l->retry_ms = VAMT_LISTENER_RETRY_MS;
+    peer = peer_of(sioc);
+    if (!listener_admit(l, peer)) {
+        qio_channel_close(QIO_CHANNEL(sioc), NULL);
+        object_unref(OBJECT(sioc));
+        g_free(peer);
+        return G_SOURCE_CONTINUE;
+    }
+    listener_add_client(l, sioc, peer);
+    return G_SOURCE_CONTINUE;
 }
 
 VamtListener *vamt_listener_new(const char *address,
@@ -210,14 +337,16 @@ VamtListener *vamt_listener_new(const char *address,
     }
     l = g_new0(VamtListener, 1);
     l->service = service;
-    l->net = qio_net_listener_new();
-    qio_net_listener_set_name(l->net, "vamt-listener");
-    if (qio_net_listener_open_sync(l->net, addr, 16, errp) < 0) {
-        object_unref(OBJECT(l->net));
+    l->sioc = qio_channel_socket_new();
+    qio_channel_set_name(QIO_CHANNEL(l->sioc), "vamt-listener");
+    if (qio_channel_socket_listen_sync(l->sioc, addr, 16, errp) < 0) {
+        object_unref(OBJECT(l->sioc));
         g_free(l);
         return NULL;
     }
-    qio_net_listener_set_client_func(l->net, listener_accept, l, NULL);
+    l->retry_ms = VAMT_LISTENER_RETRY_MS;
+    l->retry_timer = timer_new_ms(QEMU_CLOCK_REALTIME, listener_retry, l);
+    listener_watch(l);
     return l;
 }
 
@@ -226,8 +355,12 @@ void vamt_listener_free(VamtListener *l)
     if (!l) {
         return;
     }
-    qio_net_listener_disconnect(l->net);
-    object_unref(OBJECT(l->net));
+    if (l->accept_watch) {
+        g_source_remove(l->accept_watch);
+    }
+    timer_free(l->retry_timer);
+    qio_channel_close(QIO_CHANNEL(l->sioc), NULL);
+    object_unref(OBJECT(l->sioc));
     while (l->clients) {
         client_destroy(l->clients->data);
     }
@@ -238,10 +371,10 @@ int vamt_listener_port(const VamtListener *l)
 {
     g_autoptr(SocketAddress) addr = NULL;
 
-    if (!l || !l->net->nsioc) {
+    if (!l) {
         return -1;
     }
-    addr = qio_channel_socket_get_local_address(l->net->sioc[0], NULL);
+    addr = qio_channel_socket_get_local_address(l->sioc, NULL);
     if (!addr || addr->type != SOCKET_ADDRESS_TYPE_INET) {
         return -1;
     }

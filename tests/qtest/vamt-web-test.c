@@ -192,6 +192,117 @@ static void test_web_power_operator_hold(void)
     vamt_web_stop(&w);
 }
 
+/* The peer closed @fd (within the receive timeout): 0 bytes read */
+static bool peer_closed(int fd)
+{
+    char c;
+
+    return recv(fd, &c, 1, 0) == 0;
+}
+
+/*
+ * Idle connections cannot keep a console out: connections are capped per
+ * peer address and per listener, and at a cap the oldest connection that
+ * has not authenticated (the peer's own, at the per-peer cap) makes room.
+ */
+static void test_web_connection_caps(void)
+{
+    enum { PER_PEER = 8, TOTAL = 32, PEERS = 5 };
+    int fds[PEERS][PER_PEER];
+    int extra;
+    VamtWeb w;
+    QDict *rsp;
+
+    vamt_web_start(&w, "");
+    for (int i = 0; i < PER_PEER; i++) {
+        fds[0][i] = vamt_web_connect_from(&w, 2);
+    }
+    /* one more from a peer at its cap: its own oldest one goes */
+    extra = vamt_web_connect_from(&w, 2);
+    g_assert_true(peer_closed(fds[0][0]));
+    close(fds[0][0]);
+    fds[0][0] = extra;
+
+    /* more than TOTAL from other peers: the oldest make room */
+    for (int p = 1; p < PEERS; p++) {
+        for (int i = 0; i < PER_PEER; i++) {
+            fds[p][i] = vamt_web_connect_from(&w, 2 + p);
+        }
+    }
+    g_assert_true(peer_closed(fds[0][1]));
+    g_assert_true(peer_closed(fds[0][PEERS * PER_PEER - TOTAL - 1]));
+
+    /* a console still gets in and is served */
+    g_assert_cmpint(request_power(&w, 10), ==, 0);
+    rsp = qtest_qmp(w.qts, "{ 'execute': 'query-status' }");
+    g_assert_true(qdict_haskey(rsp, "return"));
+    qobject_unref(rsp);
+
+    for (int p = 0; p < PEERS; p++) {
+        for (int i = 0; i < PER_PEER; i++) {
+            close(fds[p][i]);
+        }
+    }
+    vamt_web_stop(&w);
+}
+
+/* User + system CPU seconds QEMU (@pid) has used */
+static double cpu_seconds(pid_t pid)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/stat", pid);
+    g_autofree char *stat = NULL;
+    unsigned long utime, stime;
+    char *p;
+
+    g_assert_true(g_file_get_contents(path, &stat, NULL, NULL));
+    p = strrchr(stat, ')');
+    g_assert_nonnull(p);
+    /* fields 14 and 15, counted from the state after the name */
+    g_assert_cmpint(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+                           "%*u %*u %lu %lu", &utime, &stime), ==, 2);
+    return (double)(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * Out of descriptors, QEMU neither spins on accept() nor stops serving
+ * for good: once descriptors are free again, a console is served.
+ */
+static void test_web_descriptor_exhaustion(void)
+{
+    g_autofree char *saved = g_strdup(g_getenv("QTEST_QEMU_BINARY"));
+    /* util-linux's prlimit is part of every Debian system */
+    g_autofree char *limited = g_strdup_printf("prlimit --nofile=40:40 %s",
+                                               saved);
+    /* about 26 accepted, the rest waiting in the listen backlog */
+    int fds[36];
+    double before, used;
+    VamtWeb w;
+
+    g_setenv("QTEST_QEMU_BINARY", limited, true);
+    vamt_web_start(&w, "");
+    g_setenv("QTEST_QEMU_BINARY", saved, true);
+
+    /* more connections than QEMU has descriptors, under the caps */
+    for (int i = 0; i < G_N_ELEMENTS(fds); i++) {
+        fds[i] = vamt_web_connect_from(&w, 2 + i % 6);
+    }
+    g_usleep(200 * 1000);
+    before = cpu_seconds(qtest_pid(w.qts));
+    g_usleep(1000 * 1000);
+    used = cpu_seconds(qtest_pid(w.qts)) - before;
+    g_test_message("QEMU used %.2f s of CPU in 1 s out of descriptors", used);
+    /* a spinning accept loop burns a whole CPU */
+    g_assert_cmpfloat(used, <, 0.5);
+    qtest_qmp_assert_success(w.qts, "{ 'execute': 'query-status' }");
+
+    for (int i = 0; i < G_N_ELEMENTS(fds); i++) {
+        close(fds[i]);
+    }
+    /* descriptors are back: the console is served (the retry is <= 1 s) */
+    g_assert_cmpint(request_power(&w, 10), ==, 0);
+    vamt_web_stop(&w);
+}
+
 static void test_web_hostile(void)
 {
     g_autofree char *head = NULL, *body = NULL;
@@ -268,6 +379,9 @@ int main(int argc, char **argv)
     qtest_add_func("/vamt/web/power-stop-mode", test_web_power_stop_mode);
     qtest_add_func("/vamt/web/power-operator-hold",
                    test_web_power_operator_hold);
+    qtest_add_func("/vamt/web/connection-caps", test_web_connection_caps);
+    qtest_add_func("/vamt/web/descriptor-exhaustion",
+                   test_web_descriptor_exhaustion);
     qtest_add_func("/vamt/web/hostile", test_web_hostile);
     qtest_add_func("/vamt/web/bad-config", test_web_bad_config);
     return g_test_run();

@@ -360,20 +360,33 @@ void vamt_web_stop(VamtWeb *w)
     g_free(w->nonce);
 }
 
-int vamt_web_connect(VamtWeb *w)
+int vamt_web_connect_from(VamtWeb *w, uint8_t peer)
 {
     struct sockaddr_in sa = {
         .sin_family = AF_INET,
         .sin_port = htons(w->port),
         .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
     };
+    struct sockaddr_in from = {
+        .sin_family = AF_INET,
+        .sin_addr.s_addr = htonl((INADDR_LOOPBACK & ~0xffu) | peer),
+    };
     struct timeval tv = { .tv_sec = 10 };
     int fd = socket(AF_INET, SOCK_STREAM, 0);
 
     g_assert_cmpint(fd, >=, 0);
+    if (peer != 1) {
+        g_assert_cmpint(bind(fd, (struct sockaddr *)&from, sizeof(from)),
+                        ==, 0);
+    }
     g_assert_cmpint(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     return fd;
+}
+
+int vamt_web_connect(VamtWeb *w)
+{
+    return vamt_web_connect_from(w, 1);
 }
 
 void vamt_web_send_all(int fd, const char *data, size_t len)

@@ -124,6 +124,8 @@ void vamt_web_start(VamtWeb *w, const char *extra);
 void vamt_web_stop(VamtWeb *w);
 /* A new connection to the web service (10 s receive timeout) */
 int vamt_web_connect(VamtWeb *w);
+/* The same from the address 127.0.0.@peer */
+int vamt_web_connect_from(VamtWeb *w, uint8_t peer);
 void vamt_web_send_all(int fd, const char *data, size_t len);
 /*
  * Read one response: the head, then a Content-Length or chunked body.

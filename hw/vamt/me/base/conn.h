@@ -42,6 +42,11 @@ typedef struct VamtServiceClass {
     /* Time-outs; true if the connection is closed */
     bool (*tick)(void *conn);
     bool (*closed)(const void *conn);
+    /*
+     * Optional: has the peer proven who it is (an authenticated request)?
+     * Transports shed unauthenticated connections first at their caps.
+     */
+    bool (*authenticated)(const void *conn);
 } VamtServiceClass;
 
 /* One service of the ME, behind one AMT port */
@@ -98,6 +103,11 @@ static inline bool vamt_conn_tick(VamtConn *conn)
 static inline bool vamt_conn_closed(const VamtConn *conn)
 {
     return conn->cls->closed(conn->impl);
+}
+
+static inline bool vamt_conn_authenticated(const VamtConn *conn)
+{
+    return conn->cls->authenticated && conn->cls->authenticated(conn->impl);
 }
 
 #endif

@@ -55,6 +55,7 @@ struct VamtHttpConn {
     GByteArray *body;
     uint64_t remaining;         /* body or chunk bytes still to come */
     bool keep_alive;
+    bool authenticated;         /* a request of this connection was */
 };
 
 static const char *const weekday_names[] = {
@@ -459,6 +460,7 @@ static void conn_dispatch(VamtHttpConn *conn)
                                  authorization, req.body, req.body_len,
                                  &user);
     req.user = user;
+    conn->authenticated |= user != NULL;
 
     if (!user && !(server->ops->anonymous_allowed &&
                    server->ops->anonymous_allowed(server->opaque, &req))) {
@@ -1080,6 +1082,11 @@ static bool http_service_closed(const void *conn)
     return vamt_http_conn_closed(conn);
 }
 
+static bool http_service_authenticated(const void *conn)
+{
+    return ((const VamtHttpConn *)conn)->authenticated;
+}
+
 const VamtServiceClass vamt_http_service_class = {
     .name = "http",
     .open = http_service_open,
@@ -1089,4 +1096,5 @@ const VamtServiceClass vamt_http_service_class = {
     .deadline = http_service_deadline,
     .tick = http_service_tick,
     .closed = http_service_closed,
+    .authenticated = http_service_authenticated,
 };
