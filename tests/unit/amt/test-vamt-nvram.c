@@ -91,6 +91,24 @@ static uint64_t slot_offset(int slot)
     return VAMT_NVRAM_HEADER_SIZE + (uint64_t)slot * VAMT_NVRAM_SLOT_SIZE;
 }
 
+/* Give the state in @slot generation @gen, as a long-lived file would */
+static void set_slot_generation(GByteArray *disk, int slot, uint64_t gen)
+{
+    uint8_t *header = disk->data + slot_offset(slot);
+    uint32_t len = header[8] | header[9] << 8 | header[10] << 16 |
+                   (uint32_t)header[11] << 24;
+    uint32_t crc;
+
+    for (unsigned i = 0; i < 8; i++) {
+        header[i] = gen >> (8 * i);
+    }
+    crc = vamt_crc32(vamt_crc32(0, header, 12),
+                     header + VAMT_NVRAM_SLOT_HEADER_SIZE, len);
+    for (unsigned i = 0; i < 4; i++) {
+        header[12 + i] = crc >> (8 * i);
+    }
+}
+
 /* ---- the file format ---------------------------------------------------- */
 
 static void test_crc32(void)
@@ -157,6 +175,43 @@ static void test_alternating_slots(void)
         g_assert_cmpuint(c.layout.slot_size, ==, layout.slot_size);
         vamt_nvram_contents_clear(&c);
     }
+}
+
+/*
+ * A file whose newest generation is 2^64-1: the next write must still be
+ * the one a reader takes (it used to get generation 0, which no reader
+ * accepts, so every later change was silently lost).
+ */
+static void test_generation_wraps(void)
+{
+    g_autoptr(GByteArray) disk = g_byte_array_new();
+    VamtNvramLayout layout = { .active = -1 };
+    VamtNvramContents c;
+    VamtNvramWrite w;
+
+    store(disk, &layout, "older");
+    store(disk, &layout, "newest before the wrap");
+    set_slot_generation(disk, 0, UINT64_MAX - 1);
+    set_slot_generation(disk, 1, UINT64_MAX);
+    expect_state(disk, "newest before the wrap", UINT64_MAX, false);
+
+    vamt_nvram_decode(disk->data, disk->len, &c);
+    layout = c.layout;
+    vamt_nvram_contents_clear(&c);
+    w = store(disk, &layout, "first after the wrap");
+    g_assert_cmpint(w.slot, ==, 0);
+    g_assert_cmpuint(w.generation, ==, 1);
+    expect_state(disk, "first after the wrap", 1, false);
+
+    w = store(disk, &layout, "second after the wrap");
+    g_assert_cmpint(w.slot, ==, 1);
+    g_assert_cmpuint(w.generation, ==, 2);
+    expect_state(disk, "second after the wrap", 2, false);
+
+    /* the other order of the slots wraps the same way */
+    set_slot_generation(disk, 0, UINT64_MAX);
+    set_slot_generation(disk, 1, 1);
+    expect_state(disk, "second after the wrap", 1, false);
 }
 
 /* A write of generation 3 interrupted at every interesting point */
@@ -620,6 +675,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/nvram/round-trip", test_round_trip);
     g_test_add_func("/vamt/nvram/alternating-slots", test_alternating_slots);
     g_test_add_func("/vamt/nvram/torn-write", test_torn_write);
+    g_test_add_func("/vamt/nvram/generation-wraps", test_generation_wraps);
     g_test_add_func("/vamt/nvram/corrupt-newest", test_corrupt_newest);
     g_test_add_func("/vamt/nvram/both-corrupt", test_both_corrupt);
     g_test_add_func("/vamt/nvram/foreign-files", test_foreign_files);
