@@ -469,6 +469,68 @@ static void test_fuzz(void)
 
 /* ---- the ME core: change notifications and a state that fits ----------- */
 
+/*
+ * The realm goes into every 401's WWW-Authenticate header: a stored one
+ * with CR/LF (or anything but "Digest:" + 32 hex digits) would inject
+ * header lines, so the whole load is refused and the state kept.
+ */
+static void test_load_checks_realm(void)
+{
+    static const struct {
+        const char *realm;
+        bool valid;
+    } cases[] = {
+        { "Digest:A1B2C3D4E5F60718293A4B5C6D7E8F90", true },
+        { "Digest:a1b2c3d4e5f60718293a4b5c6d7e8f90", true },
+        { "Digest:A1B2C3D4E5F60718293A4B5C6D7E8F9", false },
+        { "Digest:A1B2C3D4E5F60718293A4B5C6D7E8F900", false },
+        { "Digest:A1B2C3D4E5F60718293A4B5C6D7E8F9G", false },
+        { "Digest:\r\nX-Injected: 1\r\n\r\n0123456789ab", false },
+        { "Digest:A1B2C3D4E5F60718\"293A4B5C6D7E8F9", false },
+        { "digest:A1B2C3D4E5F60718293A4B5C6D7E8F90", false },
+        { "", false },
+    };
+    VamtTestPlatform fake;
+    VamtFirmware fw;
+    VamtAmt *amt, *target;
+
+    vamt_test_platform_init(&fake, VAMT_POWER_ON);
+    vamt_firmware_init(&fw);
+    amt = vamt_amt_new(&fw, &vamt_test_platform_ops, &fake);
+    target = vamt_amt_new(&fw, &vamt_test_platform_ops, &fake);
+    g_strlcpy(vamt_amt_state(target)->hostname, "untouched",
+              sizeof(vamt_amt_state(target)->hostname));
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GByteArray) blob = g_byte_array_new();
+        VamtAmtState *s = vamt_amt_state(amt);
+
+        g_test_message("realm %s", cases[i].realm);
+        g_assert_cmpint(vamt_amt_realm_is_valid(cases[i].realm), ==,
+                        cases[i].valid);
+        g_strlcpy(s->realm, cases[i].realm, sizeof(s->realm));
+        g_strlcpy(s->hostname, "loaded", sizeof(s->hostname));
+        vamt_amt_save(amt, blob);
+        if (cases[i].valid) {
+            VamtAmt *copy = vamt_amt_new(&fw, &vamt_test_platform_ops, &fake);
+
+            g_assert_true(vamt_amt_load(copy, blob->data, blob->len));
+            g_assert_cmpstr(vamt_amt_realm(copy), ==, cases[i].realm);
+            vamt_amt_free(copy);
+        } else {
+            g_autofree char *realm = g_strdup(vamt_amt_realm(target));
+
+            g_assert_false(vamt_amt_load(target, blob->data, blob->len));
+            g_assert_cmpstr(vamt_amt_realm(target), ==, realm);
+            g_assert_cmpstr(vamt_amt_state(target)->hostname, ==,
+                            "untouched");
+        }
+    }
+    vamt_amt_free(amt);
+    vamt_amt_free(target);
+    vamt_test_platform_destroy(&fake);
+}
+
 static void test_change_notifications(void)
 {
     VamtTestPlatform fake;
@@ -681,6 +743,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/nvram/foreign-files", test_foreign_files);
     g_test_add_func("/vamt/nvram/encode-limits", test_encode_limits);
     g_test_add_func("/vamt/nvram/fuzz", test_fuzz);
+    g_test_add_func("/vamt/nvram/load-checks-realm", test_load_checks_realm);
     g_test_add_func("/vamt/nvram/change-notifications",
                     test_change_notifications);
     g_test_add_func("/vamt/nvram/largest-state-fits",
