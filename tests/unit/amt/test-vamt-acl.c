@@ -800,6 +800,41 @@ static void test_weak_console_passwords(void)
     env_free(e);
 }
 
+/*
+ * A replayed request, even after many newer ones (the old memory held
+ * 64), gets the 401 that tells the console to retry with the fresh nonce
+ * it carries (stale="true").
+ */
+static void test_replay_gets_stale(void)
+{
+    Env *e = env_new();
+    g_autoptr(Reply) first = NULL;
+    g_autoptr(Reply) replay = NULL;
+    g_autoptr(Reply) retry = NULL;
+    g_autofree char *fresh = NULL;
+
+    first = wsman_get(e, "admin", PASSWORD, CIM "CIM_Chassis");
+    g_assert_cmpint(first->status, ==, 200);
+    for (unsigned i = 0; i < 100; i++) {
+        g_assert_cmpint(chassis_status(e, "admin", PASSWORD), ==, 200);
+    }
+    /* the first request again, byte for byte */
+    e->nc = 0;
+    replay = wsman_get(e, "admin", PASSWORD, CIM "CIM_Chassis");
+    g_assert_cmpint(replay->status, ==, 401);
+    g_assert_nonnull(strstr(replay->head->str, ",stale=\"true\","));
+
+    /* the console follows the challenge and is served */
+    fresh = vamt_test_challenge_nonce(replay->head->str);
+    g_assert_cmpstr(fresh, !=, e->nonce);
+    g_free(e->nonce);
+    e->nonce = g_steal_pointer(&fresh);
+    e->nc = 0;
+    retry = wsman_get(e, "admin", PASSWORD, CIM "CIM_Chassis");
+    g_assert_cmpint(retry->status, ==, 200);
+    env_free(e);
+}
+
 static void test_password_policy(void)
 {
     static const struct {
@@ -845,5 +880,6 @@ int main(int argc, char **argv)
     g_test_add_func("/acl/weak-console-passwords",
                     test_weak_console_passwords);
     g_test_add_func("/acl/password-policy", test_password_policy);
+    g_test_add_func("/acl/replay-gets-stale", test_replay_gets_stale);
     return g_test_run();
 }
