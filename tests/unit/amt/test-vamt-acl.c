@@ -858,7 +858,9 @@ static void test_password_policy(void)
     };
 
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_test_message("%s", cases[i].password ? cases[i].password : "NULL");
+        const char *shown = cases[i].password;
+
+        g_test_message("%s", shown ? shown : "(none)");
         g_assert_cmpint(vamt_amt_password_is_strong(cases[i].password), ==,
                         cases[i].strong);
     }
