@@ -549,7 +549,7 @@ VamtDigestResult vamt_digest_check(VamtDigest *digest, const char *method,
     VamtDigestResult result;
     DigestAccount *acct;
     DigestNonce *nonce;
-    uint64_t nc;
+    uint64_t nc = 0;
     int64_t now = digest_now(digest);
 
     if (user) {
