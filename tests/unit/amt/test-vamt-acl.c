@@ -196,6 +196,58 @@ static char *add_user(Env *e, const char *user, const char *password,
     return element_text(r, "Handle");
 }
 
+/* DigestPassword as consoles send it: base64 of MD5(user:realm:password) */
+static char *digest_password(Env *e, const char *user, const char *password)
+{
+    g_autofree char *a1 = g_strdup_printf("%s:%s:%s", user, e->realm,
+                                          password);
+    GChecksum *md5 = g_checksum_new(G_CHECKSUM_MD5);
+    uint8_t digest[16];
+    gsize digest_len = sizeof(digest);
+
+    g_checksum_update(md5, (const guchar *)a1, -1);
+    g_checksum_get_digest(md5, digest, &digest_len);
+    g_checksum_free(md5);
+    return g_base64_encode(digest, digest_len);
+}
+
+/* SetAdminAclEntryEx as @admin (the admin's current name) */
+static void set_admin(Env *e, const char *admin, const char *admin_password,
+                      const char *user, const char *password,
+                      const char *expected_rv)
+{
+    g_autofree char *b64 = digest_password(e, user, password);
+    g_autofree char *args = g_strdup_printf(
+        "<r:Username>%s</r:Username><r:DigestPassword>%s</r:DigestPassword>",
+        user, b64);
+    g_autoptr(Reply) r = wsman_invoke(e, admin, admin_password, AUTH_SERVICE,
+                                      "SetAdminAclEntryEx", args);
+
+    assert_return_value(r, expected_rv);
+}
+
+/* UpdateUserAclEntryEx of @handle: new name and password, no realms */
+static void update_user(Env *e, const char *handle, const char *user,
+                        const char *password, const char *expected_rv)
+{
+    g_autofree char *b64 = digest_password(e, user, password);
+    g_autofree char *args = g_strdup_printf(
+        "<r:Handle>%s</r:Handle><r:DigestUsername>%s</r:DigestUsername>"
+        "<r:DigestPassword>%s</r:DigestPassword>", handle, user, b64);
+    g_autoptr(Reply) r = admin_invoke(e, AUTH_SERVICE, "UpdateUserAclEntryEx",
+                                      args);
+
+    assert_return_value(r, expected_rv);
+}
+
+/* The status of a Get of CIM_Chassis as @user: 200 or 401 */
+static int chassis_status(Env *e, const char *user, const char *password)
+{
+    g_autoptr(Reply) r = wsman_get(e, user, password, CIM "CIM_Chassis");
+
+    return r->status;
+}
+
 static void remove_user(Env *e, const char *handle)
 {
     g_autofree char *args = g_strdup_printf("<r:Handle>%s</r:Handle>",
@@ -626,6 +678,194 @@ static void test_realm_map(void)
     g_assert_true(vamt_acl_permits(0, VAMT_ACL_ANY_USER));
 }
 
+/*
+ * SetAdminAclEntryEx renamed the admin onto an existing user's name; the
+ * two accounts then shared a name and the admin-secret went to "bob".
+ */
+static void test_admin_rename(void)
+{
+    Env *e = env_new();
+    g_autofree char *bob = add_user(e, "bob", "B0b-pass", VAMT_ACCESS_NETWORK,
+                                    hardware_asset, 1, "0");
+    VamtAmtState *s = vamt_amt_state(vamt_me_amt(e->me));
+
+    /* onto an existing user: PT_STATUS_DUPLICATE, nothing changed */
+    set_admin(e, "admin", PASSWORD, "bob", "Adm1n-as-bob", "2058");
+    g_assert_cmpstr(s->admin_name, ==, "admin");
+    g_assert_cmpint(chassis_status(e, "admin", PASSWORD), ==, 200);
+    g_assert_cmpint(chassis_status(e, "bob", "B0b-pass"), ==, 200);
+    g_assert_cmpint(chassis_status(e, "bob", "Adm1n-as-bob"), ==, 401);
+
+    /* nor can a user entry be renamed onto the admin's name */
+    update_user(e, bob, "admin", "B0b-pass", "2058");
+
+    /* a rename to a free name is allowed ... */
+    set_admin(e, "admin", PASSWORD, "root", "R00t-pass", "0");
+    g_assert_cmpint(chassis_status(e, "root", "R00t-pass"), ==, 200);
+    g_assert_cmpint(chassis_status(e, "admin", PASSWORD), ==, 401);
+
+    /* ... and the admin-secret sets the admin account's password */
+    vamt_me_set_admin_password(e->me, "N3w-s3cret");
+    g_free(e->nonce);
+    e->nonce = vamt_test_http_nonce(e->me);
+    g_assert_cmpint(chassis_status(e, "root", "N3w-s3cret"), ==, 200);
+    g_assert_cmpuint(vamt_amt_user_realms(vamt_me_amt(e->me), "root"), ==,
+                     UINT32_MAX);
+    g_assert_cmpint(chassis_status(e, "bob", "B0b-pass"), ==, 200);
+    g_assert_cmpint(chassis_status(e, "bob", "N3w-s3cret"), ==, 401);
+    env_free(e);
+}
+
+/*
+ * The handle counter wrapped to 0: AddUserAclEntryEx then answered
+ * PT_MAX_LIMIT_REACHED but left an entry of handle 0, unaudited.
+ */
+static void test_handle_wrap(void)
+{
+    Env *e = env_new();
+    VamtAmtState *s = vamt_amt_state(vamt_me_amt(e->me));
+    g_autofree char *first = add_user(e, "first", "F1rst-pass",
+                                      VAMT_ACCESS_NETWORK, hardware_asset, 1,
+                                      "0");
+    g_autofree char *last = NULL;
+    g_autofree char *wrapped = NULL;
+    g_autoptr(GPtrArray) before = NULL;
+    g_autoptr(GPtrArray) after = NULL;
+    unsigned in_use = 0;
+
+    g_assert_cmpstr(first, ==, "1");
+    s->next_user_handle = UINT32_MAX;
+    last = add_user(e, "last", "L4st-pass", VAMT_ACCESS_NETWORK,
+                    hardware_asset, 1, "0");
+    g_assert_cmpstr(last, ==, "4294967295");
+
+    /* past 2^32-1 the counter skips 0 and the handle 1 still in use */
+    before = read_audit_log(e);
+    wrapped = add_user(e, "wrapped", "Wr4pped!", VAMT_ACCESS_NETWORK,
+                       hardware_asset, 1, "0");
+    g_assert_cmpstr(wrapped, ==, "2");
+    after = read_audit_log(e);
+    g_assert_cmpuint(after->len, ==, before->len + 1);
+    assert_acl_extended(audit_find(after, VAMT_AUDIT_ACL_ENTRY_ADDED), 0,
+                        "wrapped");
+    g_assert_cmpint(chassis_status(e, "wrapped", "Wr4pped!"), ==, 200);
+
+    /* a full table adds nothing */
+    for (unsigned i = 3; i < VAMT_AMT_MAX_USERS; i++) {
+        g_autofree char *name = g_strdup_printf("user%u", i);
+        g_autofree char *h = add_user(e, name, "Us3r-pass",
+                                      VAMT_ACCESS_NETWORK, hardware_asset, 1,
+                                      "0");
+
+        g_assert_cmpstr(h, !=, "0");
+    }
+    g_free(add_user(e, "one-too-many", "0ne-more", VAMT_ACCESS_NETWORK,
+                    hardware_asset, 1, "2059"));
+    for (unsigned i = 0; i < VAMT_AMT_MAX_USERS; i++) {
+        g_assert_true(!s->users[i].in_use || s->users[i].handle);
+        in_use += s->users[i].in_use;
+        g_assert_cmpstr(s->users[i].name, !=, "one-too-many");
+    }
+    g_assert_cmpuint(in_use, ==, VAMT_AMT_MAX_USERS);
+    env_free(e);
+}
+
+/*
+ * Consoles send MD5(user:realm:password), so only the weakest passwords
+ * can be told; those are refused with PT_STATUS_INVALID_PARAMETER.
+ */
+static void test_weak_console_passwords(void)
+{
+    Env *e = env_new();
+    g_autofree char *handle = NULL;
+    VamtAmtState *s = vamt_amt_state(vamt_me_amt(e->me));
+
+    g_free(add_user(e, "empty", "", VAMT_ACCESS_NETWORK, hardware_asset, 1,
+                    "36"));
+    g_free(add_user(e, "carol", "carol", VAMT_ACCESS_NETWORK, hardware_asset,
+                    1, "36"));
+    g_assert_false(vamt_amt_name_in_use(vamt_me_amt(e->me), "empty"));
+    g_assert_false(vamt_amt_name_in_use(vamt_me_amt(e->me), "carol"));
+
+    handle = add_user(e, "carol", "C4rol-pass", VAMT_ACCESS_NETWORK,
+                      hardware_asset, 1, "0");
+    update_user(e, handle, "carol", "", "36");
+    update_user(e, handle, "dave", "dave", "36");
+    g_assert_cmpint(chassis_status(e, "carol", "C4rol-pass"), ==, 200);
+
+    set_admin(e, "admin", PASSWORD, "admin", "", "36");
+    set_admin(e, "admin", PASSWORD, "admin", "admin", "36");
+    g_assert_cmpstr(s->admin_name, ==, "admin");
+    g_assert_cmpint(chassis_status(e, "admin", PASSWORD), ==, 200);
+    env_free(e);
+}
+
+/*
+ * A replayed request, even after many newer ones (the old memory held
+ * 64), gets the 401 that tells the console to retry with the fresh nonce
+ * it carries (stale="true").
+ */
+static void test_replay_gets_stale(void)
+{
+    Env *e = env_new();
+    g_autoptr(Reply) first = NULL;
+    g_autoptr(Reply) replay = NULL;
+    g_autoptr(Reply) retry = NULL;
+    g_autofree char *fresh = NULL;
+
+    first = wsman_get(e, "admin", PASSWORD, CIM "CIM_Chassis");
+    g_assert_cmpint(first->status, ==, 200);
+    for (unsigned i = 0; i < 100; i++) {
+        g_assert_cmpint(chassis_status(e, "admin", PASSWORD), ==, 200);
+    }
+    /* the first request again, byte for byte */
+    e->nc = 0;
+    replay = wsman_get(e, "admin", PASSWORD, CIM "CIM_Chassis");
+    g_assert_cmpint(replay->status, ==, 401);
+    g_assert_nonnull(strstr(replay->head->str, ",stale=\"true\","));
+
+    /* the console follows the challenge and is served */
+    fresh = vamt_test_challenge_nonce(replay->head->str);
+    g_assert_cmpstr(fresh, !=, e->nonce);
+    g_free(e->nonce);
+    e->nonce = g_steal_pointer(&fresh);
+    e->nc = 0;
+    retry = wsman_get(e, "admin", PASSWORD, CIM "CIM_Chassis");
+    g_assert_cmpint(retry->status, ==, 200);
+    env_free(e);
+}
+
+static void test_password_policy(void)
+{
+    static const struct {
+        const char *password;
+        bool strong;
+    } cases[] = {
+        { "P@ssw0rd", true },
+        { "Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!", true },      /* 32 */
+        { "Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!Aa1!x", false },    /* 33 */
+        { "Aa1!Aa1", false },                               /* 7 */
+        { "password1!", false },                            /* no upper */
+        { "PASSWORD1!", false },                            /* no lower */
+        { "Password!!", false },                            /* no digit */
+        { "Password11", false },                            /* no special */
+        { "Pass word11", false },                           /* space: not */
+        { "Pass word1_", true },
+        { "Pa\tssw0rd!", false },                          /* control */
+        { "P\xc3\xa4ssw0rd!", false },                    /* not ASCII */
+        { "", false },
+        { NULL, false },
+    };
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        const char *shown = cases[i].password;
+
+        g_test_message("%s", shown ? shown : "(none)");
+        g_assert_cmpint(vamt_amt_password_is_strong(cases[i].password), ==,
+                        cases[i].strong);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -637,5 +877,11 @@ int main(int argc, char **argv)
     g_test_add_func("/acl/local-only-user", test_local_only_user);
     g_test_add_func("/acl/acl-realm-user", test_acl_realm_user);
     g_test_add_func("/acl/pull-needs-realm", test_pull_needs_realm);
+    g_test_add_func("/acl/admin-rename", test_admin_rename);
+    g_test_add_func("/acl/handle-wrap", test_handle_wrap);
+    g_test_add_func("/acl/weak-console-passwords",
+                    test_weak_console_passwords);
+    g_test_add_func("/acl/password-policy", test_password_policy);
+    g_test_add_func("/acl/replay-gets-stale", test_replay_gets_stale);
     return g_test_run();
 }

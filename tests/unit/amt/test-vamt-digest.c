@@ -325,14 +325,18 @@ static void test_rfc2069_and_auth_int(void)
     ha1 = g_compute_checksum_for_string(G_CHECKSUM_MD5,
                                         "admin:" REALM ":" PASSWORD, -1);
 
-    /* RFC 2069: response = MD5(HA1:nonce:HA2) */
+    /*
+     * RFC 2069: response = MD5(HA1:nonce:HA2), right but refused: it has
+     * no nc to tell replays apart (AllowHttpQopAuthOnly is 1).
+     */
     ha2 = vamt_test_md5_hex("POST:/wsman");
     kd = g_strdup_printf("%s:%s:%s", ha1, nonce, ha2);
     rsp = vamt_test_md5_hex(kd);
     hdr = g_strdup_printf("Digest username=\"admin\", realm=\"%s\", "
                           "nonce=\"%s\", uri=\"/wsman\", response=\"%s\"",
                           REALM, nonce, rsp);
-    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_OK);
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_DENIED);
+    g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_DENIED);
     g_free(ha2);
     g_free(kd);
     g_free(rsp);
@@ -522,6 +526,142 @@ static void test_lockout(void)
     vamt_test_digest_env_destroy(&env);
 }
 
+/*
+ * A captured request must never pass again while its nonce lives, however
+ * many requests the console makes meanwhile (the old memory kept only the
+ * last 64 (nc, cnonce) pairs and then accepted the capture again).
+ */
+static void test_replay_never_accepted(void)
+{
+    Env env;
+    g_autofree char *challenge = NULL;
+    g_autofree char *nonce = NULL;
+    g_autofree char *captured = NULL;
+    g_autofree char *other_cnonce = NULL;
+    unsigned nc;
+
+    env_init(&env);
+    challenge = vamt_digest_challenge(env.digest, false);
+    nonce = vamt_test_challenge_nonce(challenge);
+    captured = mesh_authorization(PASSWORD, nonce, "00000001", "/wsman");
+    g_assert_cmpint(env_check(&env, captured), ==, VAMT_DIGEST_OK);
+
+    for (nc = 2; nc <= 1000; nc++) {
+        g_autofree char *nc_hex = g_strdup_printf("%08x", nc);
+        g_autofree char *hdr = mesh_authorization(PASSWORD, nonce, nc_hex,
+                                                  "/wsman");
+
+        g_assert_cmpint(env_check(&env, hdr), ==, VAMT_DIGEST_OK);
+        env.now_ms += 1000;
+        /* the capture stays refused, and the nonce keeps working */
+        if (nc % 10 == 0) {
+            g_assert_cmpint(env_check(&env, captured), ==,
+                            VAMT_DIGEST_STALE);
+        }
+    }
+    g_assert_cmpint(env_check(&env, captured), ==, VAMT_DIGEST_STALE);
+
+    /* the same count with another cnonce is no new request either */
+    {
+        const VamtTestDigestAuth a = {
+            .user = "admin", .realm = REALM, .password = PASSWORD,
+            .uri = "/wsman", .nonce = nonce, .nc = "000003e8",
+            .cnonce = "fresh",
+        };
+
+        other_cnonce = vamt_test_digest_authorization(&a);
+        g_assert_cmpint(env_check(&env, other_cnonce), ==,
+                        VAMT_DIGEST_STALE);
+    }
+    vamt_test_digest_env_destroy(&env);
+}
+
+/* Parallel connections on one nonce may arrive slightly out of order */
+static void test_replay_window(void)
+{
+    Env env;
+    g_autofree char *challenge = NULL;
+    g_autofree char *nonce = NULL;
+    static const struct {
+        const char *nc;
+        VamtDigestResult result;
+    } steps[] = {
+        { "00000005", VAMT_DIGEST_OK },
+        { "00000003", VAMT_DIGEST_OK },         /* late, never used */
+        { "3", VAMT_DIGEST_STALE },             /* the same count */
+        { "00000005", VAMT_DIGEST_STALE },
+        { "00000050", VAMT_DIGEST_OK },
+        { "00000011", VAMT_DIGEST_OK },         /* 63 behind: in memory */
+        { "00000010", VAMT_DIGEST_STALE },      /* 64 behind: refused */
+        { "00000004", VAMT_DIGEST_STALE },
+        { "0", VAMT_DIGEST_MALFORMED },         /* counts start at 1 */
+        { "1g", VAMT_DIGEST_MALFORMED },
+        { "10000000000000000", VAMT_DIGEST_MALFORMED },
+        { "ffffffffffffffff", VAMT_DIGEST_OK },
+        { "fffffffffffffffe", VAMT_DIGEST_OK },
+        { "ffffffffffffffff", VAMT_DIGEST_STALE },
+    };
+
+    env_init(&env);
+    challenge = vamt_digest_challenge(env.digest, false);
+    nonce = vamt_test_challenge_nonce(challenge);
+    for (unsigned i = 0; i < G_N_ELEMENTS(steps); i++) {
+        g_autofree char *hdr = mesh_authorization(PASSWORD, nonce,
+                                                  steps[i].nc, "/wsman");
+
+        g_test_message("nc=%s", steps[i].nc);
+        g_assert_cmpint(env_check(&env, hdr), ==, steps[i].result);
+    }
+    vamt_test_digest_env_destroy(&env);
+}
+
+/*
+ * Five wrong guesses a minute used to keep an account shut for ever and
+ * write an audit record each time.  Each lock-out must end on time, the
+ * right password must then pass, and the audit log gets one record per
+ * user per VAMT_DIGEST_LOCKOUT_AUDIT_MS.
+ */
+static void test_lockout_bounded(void)
+{
+    Env env;
+    Console attacker = { .env = &env };
+    Console owner = { .env = &env };
+    g_autofree char *challenge = NULL;
+    unsigned cycle, i;
+    unsigned cycles = 3 * VAMT_DIGEST_LOCKOUT_AUDIT_MS /
+                      VAMT_DIGEST_LOCKOUT_MS;
+
+    env_init(&env);
+    challenge = vamt_digest_challenge(env.digest, false);
+    attacker.nonce = vamt_test_challenge_nonce(challenge);
+    g_free(challenge);
+    challenge = vamt_digest_challenge(env.digest, false);
+    owner.nonce = vamt_test_challenge_nonce(challenge);
+
+    for (cycle = 0; cycle < cycles; cycle++) {
+        for (i = 0; i < VAMT_DIGEST_MAX_FAILURES; i++) {
+            g_assert_cmpint(attempt(&attacker, "wrong"), ==,
+                            VAMT_DIGEST_DENIED);
+        }
+        g_assert_cmpint(attempt(&owner, PASSWORD), ==, VAMT_DIGEST_LOCKED);
+        env.now_ms += VAMT_DIGEST_LOCKOUT_MS;
+        g_assert_cmpint(attempt(&owner, PASSWORD), ==, VAMT_DIGEST_OK);
+    }
+    /* one record at the start of each audit interval, no more */
+    g_assert_cmpuint(env.lockouts, ==, 3);
+
+    /* a policy asking for a longer lock-out is cut to the maximum */
+    vamt_digest_set_lockout(env.digest, 1, G_MAXINT64);
+    g_assert_cmpint(attempt(&attacker, "wrong"), ==, VAMT_DIGEST_DENIED);
+    g_assert_cmpint(attempt(&owner, PASSWORD), ==, VAMT_DIGEST_LOCKED);
+    env.now_ms += VAMT_DIGEST_MAX_LOCKOUT_MS;
+    g_assert_cmpint(attempt(&owner, PASSWORD), ==, VAMT_DIGEST_OK);
+
+    g_free(attacker.nonce);
+    g_free(owner.nonce);
+    vamt_test_digest_env_destroy(&env);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -538,5 +678,9 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/digest/nonce-lifetime", test_nonce_lifetime);
     g_test_add_func("/vamt/digest/nonce-ring", test_nonce_ring);
     g_test_add_func("/vamt/digest/lockout", test_lockout);
+    g_test_add_func("/vamt/digest/replay-never-accepted",
+                    test_replay_never_accepted);
+    g_test_add_func("/vamt/digest/replay-window", test_replay_window);
+    g_test_add_func("/vamt/digest/lockout-bounded", test_lockout_bounded);
     return g_test_run();
 }

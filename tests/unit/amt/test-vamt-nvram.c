@@ -91,6 +91,24 @@ static uint64_t slot_offset(int slot)
     return VAMT_NVRAM_HEADER_SIZE + (uint64_t)slot * VAMT_NVRAM_SLOT_SIZE;
 }
 
+/* Give the state in @slot generation @gen, as a long-lived file would */
+static void set_slot_generation(GByteArray *disk, int slot, uint64_t gen)
+{
+    uint8_t *header = disk->data + slot_offset(slot);
+    uint32_t len = header[8] | header[9] << 8 | header[10] << 16 |
+                   (uint32_t)header[11] << 24;
+    uint32_t crc;
+
+    for (unsigned i = 0; i < 8; i++) {
+        header[i] = gen >> (8 * i);
+    }
+    crc = vamt_crc32(vamt_crc32(0, header, 12),
+                     header + VAMT_NVRAM_SLOT_HEADER_SIZE, len);
+    for (unsigned i = 0; i < 4; i++) {
+        header[12 + i] = crc >> (8 * i);
+    }
+}
+
 /* ---- the file format ---------------------------------------------------- */
 
 static void test_crc32(void)
@@ -157,6 +175,43 @@ static void test_alternating_slots(void)
         g_assert_cmpuint(c.layout.slot_size, ==, layout.slot_size);
         vamt_nvram_contents_clear(&c);
     }
+}
+
+/*
+ * A file whose newest generation is 2^64-1: the next write must still be
+ * the one a reader takes (it used to get generation 0, which no reader
+ * accepts, so every later change was silently lost).
+ */
+static void test_generation_wraps(void)
+{
+    g_autoptr(GByteArray) disk = g_byte_array_new();
+    VamtNvramLayout layout = { .active = -1 };
+    VamtNvramContents c;
+    VamtNvramWrite w;
+
+    store(disk, &layout, "older");
+    store(disk, &layout, "newest before the wrap");
+    set_slot_generation(disk, 0, UINT64_MAX - 1);
+    set_slot_generation(disk, 1, UINT64_MAX);
+    expect_state(disk, "newest before the wrap", UINT64_MAX, false);
+
+    vamt_nvram_decode(disk->data, disk->len, &c);
+    layout = c.layout;
+    vamt_nvram_contents_clear(&c);
+    w = store(disk, &layout, "first after the wrap");
+    g_assert_cmpint(w.slot, ==, 0);
+    g_assert_cmpuint(w.generation, ==, 1);
+    expect_state(disk, "first after the wrap", 1, false);
+
+    w = store(disk, &layout, "second after the wrap");
+    g_assert_cmpint(w.slot, ==, 1);
+    g_assert_cmpuint(w.generation, ==, 2);
+    expect_state(disk, "second after the wrap", 2, false);
+
+    /* the other order of the slots wraps the same way */
+    set_slot_generation(disk, 0, UINT64_MAX);
+    set_slot_generation(disk, 1, 1);
+    expect_state(disk, "second after the wrap", 1, false);
 }
 
 /* A write of generation 3 interrupted at every interesting point */
@@ -414,6 +469,68 @@ static void test_fuzz(void)
 
 /* ---- the ME core: change notifications and a state that fits ----------- */
 
+/*
+ * The realm goes into every 401's WWW-Authenticate header: a stored one
+ * with CR/LF (or anything but "Digest:" + 32 hex digits) would inject
+ * header lines, so the whole load is refused and the state kept.
+ */
+static void test_load_checks_realm(void)
+{
+    static const struct {
+        const char *realm;
+        bool valid;
+    } cases[] = {
+        { "Digest:A1B2C3D4E5F60718293A4B5C6D7E8F90", true },
+        { "Digest:a1b2c3d4e5f60718293a4b5c6d7e8f90", true },
+        { "Digest:A1B2C3D4E5F60718293A4B5C6D7E8F9", false },
+        { "Digest:A1B2C3D4E5F60718293A4B5C6D7E8F900", false },
+        { "Digest:A1B2C3D4E5F60718293A4B5C6D7E8F9G", false },
+        { "Digest:\r\nX-Injected: 1\r\n\r\n0123456789ab", false },
+        { "Digest:A1B2C3D4E5F60718\"293A4B5C6D7E8F9", false },
+        { "digest:A1B2C3D4E5F60718293A4B5C6D7E8F90", false },
+        { "", false },
+    };
+    VamtTestPlatform fake;
+    VamtFirmware fw;
+    VamtAmt *amt, *target;
+
+    vamt_test_platform_init(&fake, VAMT_POWER_ON);
+    vamt_firmware_init(&fw);
+    amt = vamt_amt_new(&fw, &vamt_test_platform_ops, &fake);
+    target = vamt_amt_new(&fw, &vamt_test_platform_ops, &fake);
+    g_strlcpy(vamt_amt_state(target)->hostname, "untouched",
+              sizeof(vamt_amt_state(target)->hostname));
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GByteArray) blob = g_byte_array_new();
+        VamtAmtState *s = vamt_amt_state(amt);
+
+        g_test_message("realm %s", cases[i].realm);
+        g_assert_cmpint(vamt_amt_realm_is_valid(cases[i].realm), ==,
+                        cases[i].valid);
+        g_strlcpy(s->realm, cases[i].realm, sizeof(s->realm));
+        g_strlcpy(s->hostname, "loaded", sizeof(s->hostname));
+        vamt_amt_save(amt, blob);
+        if (cases[i].valid) {
+            VamtAmt *copy = vamt_amt_new(&fw, &vamt_test_platform_ops, &fake);
+
+            g_assert_true(vamt_amt_load(copy, blob->data, blob->len));
+            g_assert_cmpstr(vamt_amt_realm(copy), ==, cases[i].realm);
+            vamt_amt_free(copy);
+        } else {
+            g_autofree char *realm = g_strdup(vamt_amt_realm(target));
+
+            g_assert_false(vamt_amt_load(target, blob->data, blob->len));
+            g_assert_cmpstr(vamt_amt_realm(target), ==, realm);
+            g_assert_cmpstr(vamt_amt_state(target)->hostname, ==,
+                            "untouched");
+        }
+    }
+    vamt_amt_free(amt);
+    vamt_amt_free(target);
+    vamt_test_platform_destroy(&fake);
+}
+
 static void test_change_notifications(void)
 {
     VamtTestPlatform fake;
@@ -620,11 +737,13 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/nvram/round-trip", test_round_trip);
     g_test_add_func("/vamt/nvram/alternating-slots", test_alternating_slots);
     g_test_add_func("/vamt/nvram/torn-write", test_torn_write);
+    g_test_add_func("/vamt/nvram/generation-wraps", test_generation_wraps);
     g_test_add_func("/vamt/nvram/corrupt-newest", test_corrupt_newest);
     g_test_add_func("/vamt/nvram/both-corrupt", test_both_corrupt);
     g_test_add_func("/vamt/nvram/foreign-files", test_foreign_files);
     g_test_add_func("/vamt/nvram/encode-limits", test_encode_limits);
     g_test_add_func("/vamt/nvram/fuzz", test_fuzz);
+    g_test_add_func("/vamt/nvram/load-checks-realm", test_load_checks_realm);
     g_test_add_func("/vamt/nvram/change-notifications",
                     test_change_notifications);
     g_test_add_func("/vamt/nvram/largest-state-fits",

@@ -163,6 +163,60 @@ bool vamt_amt_set_provisioning(VamtAmt *amt, uint8_t state, uint8_t mode)
     return true;
 }
 
+bool vamt_amt_realm_is_valid(const char *realm)
+{
+    static const char prefix[] = "Digest:";
+    size_t len = strlen(prefix);
+
+    if (strncmp(realm, prefix, len) ||
+        strlen(realm + len) != VAMT_AMT_REALM_HEX_DIGITS) {
+        return false;
+    }
+    for (const char *p = realm + len; *p; p++) {
+        if (!g_ascii_isxdigit(*p)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool vamt_amt_password_is_strong(const char *password)
+{
+    size_t len = password ? strlen(password) : 0;
+    bool digit = false, lower = false, upper = false, special = false;
+
+    if (len < VAMT_AMT_PASSWORD_MIN || len > VAMT_AMT_PASSWORD_MAX) {
+        return false;
+    }
+    for (const char *p = password; *p; p++) {
+        /* printable ASCII only: consoles and MEBx type nothing else */
+        if (*p < 0x20 || *p > 0x7e) {
+            return false;
+        }
+        digit |= g_ascii_isdigit(*p);
+        lower |= g_ascii_islower(*p);
+        upper |= g_ascii_isupper(*p);
+        special |= g_ascii_ispunct(*p);
+    }
+    return digit && lower && upper && special;
+}
+
+bool vamt_amt_ha1_is_weak(VamtAmt *amt, const char *name,
+                          const char *ha1_hex)
+{
+    /* the guesses any attacker tries first */
+    const char *const weak[] = { "", name };
+    char guess[VAMT_AMT_HA1_HEX_LEN + 1];
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(weak); i++) {
+        vamt_digest_ha1(name, amt->state.realm, weak[i], guess);
+        if (!g_ascii_strcasecmp(guess, ha1_hex)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 const char *vamt_amt_realm(VamtAmt *amt)
 {
     return amt->state.realm;
@@ -230,34 +284,74 @@ uint32_t vamt_amt_user_realms(VamtAmt *amt, const char *user)
     return u ? u->realms : 0;
 }
 
+bool vamt_amt_name_in_use(VamtAmt *amt, const char *name)
+{
+    return !strcmp(name, amt->state.admin_name) ||
+           find_user_by_name(amt, name);
+}
+
+static bool handle_in_use(const VamtAmtState *s, uint32_t handle)
+{
+    for (unsigned i = 0; i < VAMT_AMT_MAX_USERS; i++) {
+        if (s->users[i].in_use && s->users[i].handle == handle) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The next handle from the counter that is neither 0 (the "failed"
+ * answer) nor held by an entry.  At most VAMT_AMT_MAX_USERS are held, so
+ * one of any VAMT_AMT_MAX_USERS + 1 candidates is free.
+ */
+static uint32_t allocate_handle(VamtAmtState *s)
+{
+    uint32_t handle = s->next_user_handle;
+
+    for (unsigned tries = 0; tries <= VAMT_AMT_MAX_USERS + 1; tries++) {
+        if (handle && !handle_in_use(s, handle)) {
+            s->next_user_handle = handle + 1;
+            return handle;
+        }
+        handle++;
+    }
+    return 0;
+}
+
 uint32_t vamt_amt_add_user(VamtAmt *amt, const char *name,
                            const char *ha1_hex, uint8_t access,
                            uint32_t realms)
 {
     VamtAmtState *s = &amt->state;
+    VamtAmtUser *free_slot = NULL;
+    uint32_t handle;
 
     if (!*name || strlen(name) > VAMT_AMT_USER_NAME_MAX ||
         strlen(ha1_hex) != VAMT_AMT_HA1_HEX_LEN ||
-        !strcmp(name, s->admin_name) || find_user_by_name(amt, name)) {
+        vamt_amt_name_in_use(amt, name)) {
         return 0;
     }
-    for (unsigned i = 0; i < VAMT_AMT_MAX_USERS; i++) {
-        VamtAmtUser *u = &s->users[i];
-
-        if (!u->in_use) {
-            memset(u, 0, sizeof(*u));
-            u->in_use = true;
-            u->enabled = true;
-            u->handle = s->next_user_handle++;
-            g_strlcpy(u->name, name, sizeof(u->name));
-            g_strlcpy(u->ha1, ha1_hex, sizeof(u->ha1));
-            u->access = access;
-            u->realms = realms;
-            vamt_amt_check_changed(amt);
-            return u->handle;
+    for (unsigned i = 0; i < VAMT_AMT_MAX_USERS && !free_slot; i++) {
+        if (!s->users[i].in_use) {
+            free_slot = &s->users[i];
         }
     }
-    return 0;
+    /* nothing is touched unless the entry can be made whole */
+    handle = free_slot ? allocate_handle(s) : 0;
+    if (!handle) {
+        return 0;
+    }
+    memset(free_slot, 0, sizeof(*free_slot));
+    free_slot->in_use = true;
+    free_slot->enabled = true;
+    free_slot->handle = handle;
+    g_strlcpy(free_slot->name, name, sizeof(free_slot->name));
+    g_strlcpy(free_slot->ha1, ha1_hex, sizeof(free_slot->ha1));
+    free_slot->access = access;
+    free_slot->realms = realms;
+    vamt_amt_check_changed(amt);
+    return handle;
 }
 
 VamtAmtUser *vamt_amt_find_user(VamtAmt *amt, uint32_t handle)
@@ -728,7 +822,9 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
     if (!provisioning_valid(s->provisioning_state, s->control_mode)) {
         return false;
     }
-    if (!r.ok || r.left || s->boot.boot_source > VAMT_BOOT_BIOS_SETUP) {
+    /* a realm with CR/LF or quotes would rewrite every 401's headers */
+    if (!r.ok || r.left || s->boot.boot_source > VAMT_BOOT_BIOS_SETUP ||
+        !vamt_amt_realm_is_valid(s->realm)) {
         return false;
     }
     amt->state = *s;

@@ -26,6 +26,11 @@ typedef struct VamtAmt VamtAmt;
 #define VAMT_AMT_USER_NAME_MAX      32
 #define VAMT_AMT_HA1_HEX_LEN        32
 #define VAMT_AMT_REALM_MAX          48
+/* A realm is "Digest:" and this many hex digits */
+#define VAMT_AMT_REALM_HEX_DIGITS   32
+/* AMT's length rule for the admin password */
+#define VAMT_AMT_PASSWORD_MIN       8
+#define VAMT_AMT_PASSWORD_MAX       32
 #define VAMT_AMT_HOSTNAME_MAX       64
 #define VAMT_AMT_DOMAIN_MAX         192
 #define VAMT_AMT_EVENT_LOG_SIZE     390
@@ -223,9 +228,33 @@ bool vamt_amt_set_provisioning(VamtAmt *amt, uint8_t state, uint8_t mode);
 
 /* "Digest:" + 32 upper-case hex digits; also AMT_GeneralSettings */
 const char *vamt_amt_realm(VamtAmt *amt);
+/*
+ * Is @realm "Digest:" + 32 hex digits, as AMT makes them?  The realm goes
+ * into every WWW-Authenticate header, so nothing else may get there.
+ */
+bool vamt_amt_realm_is_valid(const char *realm);
 /* Changing the realm invalidates every stored password hash. */
 void vamt_amt_set_realm(VamtAmt *amt, const char *realm);
+/*
+ * Set the password of the admin account, whatever its name is now
+ * (SetAdminAclEntryEx may have renamed it; names are unique, so the
+ * password cannot end up with a user entry).
+ */
 void vamt_amt_set_admin_password(VamtAmt *amt, const char *password);
+/*
+ * AMT's admin password policy: 8 to 32 printable ASCII characters with
+ * at least one digit, one lower-case and one upper-case letter and one
+ * other (non-alphanumeric, non-space) character.  Consoles send only
+ * MD5(user:realm:password), so this is for plain-text passwords such as
+ * the device's admin-secret.
+ */
+bool vamt_amt_password_is_strong(const char *password);
+/*
+ * What can be told from a console's MD5(@name:realm:password) @ha1_hex:
+ * is the password empty or the user name itself?
+ */
+bool vamt_amt_ha1_is_weak(VamtAmt *amt, const char *name,
+                          const char *ha1_hex);
 
 /*
  * Digest lookup for the HTTP layer (fits VamtDigestOps.get_ha1 with the
@@ -239,9 +268,13 @@ bool vamt_amt_get_ha1_cb(void *amt, const char *user,
 /* The realms of @user as a bitmask (all for the admin), 0 if unknown. */
 uint32_t vamt_amt_user_realms(VamtAmt *amt, const char *user);
 
+/* Is @name the admin's or a user entry's?  (Names are case-sensitive.) */
+bool vamt_amt_name_in_use(VamtAmt *amt, const char *name);
+
 /*
- * Add an ACL entry; @ha1_hex as stored.  Returns the new handle, or 0
- * if the table is full or the name is taken.
+ * Add an ACL entry; @ha1_hex as stored.  Returns the new handle, never 0
+ * nor one in use, or 0, with nothing added, if the table is full or the
+ * name is taken.
  */
 uint32_t vamt_amt_add_user(VamtAmt *amt, const char *name,
                            const char *ha1_hex, uint8_t access,

@@ -10,21 +10,30 @@
 
 #include "digest.h"
 
-/* How many (nc, cnonce) pairs per nonce are remembered to refuse replays */
-#define REPLAY_SLOTS    64
-#define MD5_LEN         16
+/*
+ * Replays: nc counts the requests a client made with one nonce (RFC 7616
+ * 3.4), so each nonce remembers the highest nc it accepted and which of
+ * the NC_WINDOW counts below it were used.  Counts below the window are
+ * refused rather than forgotten, so no (nonce, nc, cnonce) is ever
+ * accepted twice while the nonce lives; the window only lets parallel
+ * connections that share a nonce arrive slightly out of order.
+ */
+#define NC_WINDOW       64
+/* RFC 7616 says 8 hex digits; allow up to 64 bits for odd clients */
+#define NC_MAX_DIGITS   16
 
 typedef struct DigestNonce {
     char value[VAMT_DIGEST_NONCE_LEN + 1];      /* "" when the slot is free */
     int64_t last_used_ms;
-    uint8_t seen[REPLAY_SLOTS][MD5_LEN];
-    unsigned n_seen;
-    unsigned next_seen;
+    uint64_t highest_nc;        /* 0: no request accepted yet */
+    uint64_t used_below;        /* bit i: highest_nc - i was accepted */
 } DigestNonce;
 
 typedef struct DigestAccount {
     unsigned failures;          /* consecutive wrong responses */
     int64_t locked_until_ms;    /* 0: not locked */
+    int64_t last_audit_ms;      /* when a lock-out was last reported */
+    bool audited;               /* a lock-out was ever reported */
 } DigestAccount;
 
 struct VamtDigest {
@@ -99,7 +108,7 @@ void vamt_digest_set_lockout(VamtDigest *digest, unsigned max_failures,
                              int64_t lockout_ms)
 {
     digest->max_failures = max_failures;
-    digest->lockout_ms = lockout_ms;
+    digest->lockout_ms = CLAMP(lockout_ms, 0, VAMT_DIGEST_MAX_LOCKOUT_MS);
     g_hash_table_remove_all(digest->accounts);
 }
 
@@ -380,45 +389,46 @@ static void lower_hex(char hex[VAMT_DIGEST_HEX_LEN + 1])
     }
 }
 
-/* nc is hex of any length: "6", "00000006" are the same count */
-static void replay_key(const VamtDigestParams *params, uint8_t key[MD5_LEN])
+/* nc is hex: "6" and "00000006" are the same count; 0 is no count */
+static bool parse_nc(const char *text, uint64_t *nc)
 {
-    GChecksum *sum = g_checksum_new(G_CHECKSUM_MD5);
-    const char *nc = params->nc;
-    gsize len = MD5_LEN;
+    const char *digits = text;
+    uint64_t value = 0;
 
-    while (nc[0] == '0' && nc[1]) {
-        nc++;
+    while (digits[0] == '0' && digits[1]) {
+        digits++;
     }
-    g_checksum_update(sum, (const guchar *)nc, strlen(nc));
-    g_checksum_update(sum, (const guchar *)":", 1);
-    g_checksum_update(sum, (const guchar *)params->cnonce,
-                      strlen(params->cnonce));
-    g_checksum_get_digest(sum, key, &len);
-    g_checksum_free(sum);
-}
-
-/* Record (nc, cnonce) under @n; false if it was seen before. */
-static bool nonce_note_use(DigestNonce *n, const VamtDigestParams *params)
-{
-    uint8_t key[MD5_LEN];
-    unsigned i;
-
-    if (!params->qop) {
-        /* RFC 2069 clients send no counter to tell replays apart */
-        return true;
+    if (!*digits || strlen(digits) > NC_MAX_DIGITS) {
+        return false;
     }
-    replay_key(params, key);
-    for (i = 0; i < n->n_seen; i++) {
-        if (memcmp(n->seen[i], key, MD5_LEN) == 0) {
+    for (; *digits; digits++) {
+        if (!g_ascii_isxdigit(*digits)) {
             return false;
         }
+        value = value << 4 | g_ascii_xdigit_value(*digits);
     }
-    memcpy(n->seen[n->next_seen], key, MD5_LEN);
-    n->next_seen = (n->next_seen + 1) % REPLAY_SLOTS;
-    if (n->n_seen < REPLAY_SLOTS) {
-        n->n_seen++;
+    *nc = value;
+    return value != 0;
+}
+
+/* Record count @nc under @n; false if it was used or fell out of memory. */
+static bool nonce_note_use(DigestNonce *n, uint64_t nc)
+{
+    uint64_t behind;
+
+    if (nc > n->highest_nc) {
+        uint64_t ahead = nc - n->highest_nc;
+
+        n->used_below = ahead >= NC_WINDOW ? 0 : n->used_below << ahead;
+        n->used_below |= 1;
+        n->highest_nc = nc;
+        return true;
     }
+    behind = n->highest_nc - nc;
+    if (behind >= NC_WINDOW || (n->used_below & (UINT64_C(1) << behind))) {
+        return false;
+    }
+    n->used_below |= UINT64_C(1) << behind;
     return true;
 }
 
@@ -437,6 +447,7 @@ static bool account_locked(VamtDigest *digest, DigestAccount *acct,
                            int64_t now)
 {
     if (acct->locked_until_ms && now >= acct->locked_until_ms) {
+        /* a clean slate: the next answer is judged on its own */
         acct->locked_until_ms = 0;
         acct->failures = 0;
     }
@@ -450,6 +461,13 @@ bool vamt_digest_user_locked(VamtDigest *digest, const char *user)
     return acct && account_locked(digest, acct, digest_now(digest));
 }
 
+/*
+ * Each lock-out lasts exactly digest->lockout_ms, however often it
+ * happens: lock-outs never grow or stack.  An attacker who keeps
+ * guessing can re-lock the account, but the audit log gets one record
+ * per user per VAMT_DIGEST_LOCKOUT_AUDIT_MS, so hammering cannot push
+ * the other records out of the ring.
+ */
 static void account_failed(VamtDigest *digest, DigestAccount *acct,
                            const char *user, int64_t now)
 {
@@ -457,17 +475,25 @@ static void account_failed(VamtDigest *digest, DigestAccount *acct,
         return;
     }
     acct->failures++;
-    if (acct->failures >= digest->max_failures) {
-        /* never 0, which means "not locked" */
-        acct->locked_until_ms = MAX(now + digest->lockout_ms, 1);
-        acct->failures = 0;
-        if (digest->ops->locked_out) {
-            digest->ops->locked_out(digest->opaque, user);
-        }
+    if (acct->failures < digest->max_failures) {
+        return;
+    }
+    /* never 0, which means "not locked" */
+    acct->locked_until_ms = MAX(now + digest->lockout_ms, 1);
+    acct->failures = 0;
+    if (acct->audited &&
+        now - acct->last_audit_ms < VAMT_DIGEST_LOCKOUT_AUDIT_MS) {
+        return;
+    }
+    acct->audited = true;
+    acct->last_audit_ms = now;
+    if (digest->ops->locked_out) {
+        digest->ops->locked_out(digest->opaque, user);
     }
 }
 
-static bool params_complete(const VamtDigestParams *params)
+/* On success *@nc is the request's count. */
+static bool params_complete(const VamtDigestParams *params, uint64_t *nc)
 {
     if (!params->username || !params->realm || !params->nonce ||
         !params->uri || !params->response) {
@@ -477,16 +503,15 @@ static bool params_complete(const VamtDigestParams *params)
         g_ascii_strcasecmp(params->algorithm, "MD5") != 0) {
         return false;
     }
-    if (params->qop) {
-        if (g_ascii_strcasecmp(params->qop, "auth") != 0 &&
-            g_ascii_strcasecmp(params->qop, "auth-int") != 0) {
-            return false;
-        }
-        if (!params->nc || !params->nc[0] || !params->cnonce) {
-            return false;
-        }
+    if (!params->qop) {
+        /* the RFC 2069 form: well-formed, refused by vamt_digest_check() */
+        return true;
     }
-    return true;
+    if (g_ascii_strcasecmp(params->qop, "auth") != 0 &&
+        g_ascii_strcasecmp(params->qop, "auth-int") != 0) {
+        return false;
+    }
+    return params->nc && params->cnonce && parse_nc(params->nc, nc);
 }
 
 static void expected_response(const VamtDigestParams *params,
@@ -508,12 +533,8 @@ static void expected_response(const VamtDigestParams *params,
         md5_hex_joined(ha2, method, params->uri, NULL);
     }
 
-    if (params->qop) {
-        md5_hex_joined(out, ha1, params->nonce, params->nc, params->cnonce,
-                       params->qop, ha2, NULL);
-    } else {
-        md5_hex_joined(out, ha1, params->nonce, ha2, NULL);
-    }
+    md5_hex_joined(out, ha1, params->nonce, params->nc, params->cnonce,
+                   params->qop, ha2, NULL);
 }
 
 VamtDigestResult vamt_digest_check(VamtDigest *digest, const char *method,
@@ -528,6 +549,7 @@ VamtDigestResult vamt_digest_check(VamtDigest *digest, const char *method,
     VamtDigestResult result;
     DigestAccount *acct;
     DigestNonce *nonce;
+    uint64_t nc = 0;
     int64_t now = digest_now(digest);
 
     if (user) {
@@ -539,11 +561,15 @@ VamtDigestResult vamt_digest_check(VamtDigest *digest, const char *method,
     if (!vamt_digest_parse(authorization, &params)) {
         return VAMT_DIGEST_MALFORMED;
     }
-    if (!params_complete(&params)) {
+    if (!params_complete(&params, &nc)) {
         result = VAMT_DIGEST_MALFORMED;
         goto out;
     }
-    if (strcmp(params.realm, digest->realm) != 0 ||
+    /*
+     * AMT_AuthorizationService.AllowHttpQopAuthOnly is 1: the RFC 2069
+     * form (no qop) has no nc, so its replays could not be told apart.
+     */
+    if (!params.qop || strcmp(params.realm, digest->realm) != 0 ||
         strcmp(params.uri, uri) != 0) {
         result = VAMT_DIGEST_DENIED;
         goto out;
@@ -573,7 +599,7 @@ VamtDigestResult vamt_digest_check(VamtDigest *digest, const char *method,
     acct->failures = 0;
 
     nonce = nonce_find(digest, params.nonce, now);
-    if (!nonce || !nonce_note_use(nonce, &params)) {
+    if (!nonce || !nonce_note_use(nonce, nc)) {
         result = VAMT_DIGEST_STALE;
         goto out;
     }

@@ -1,12 +1,14 @@
 /*
  * vAMT ME core: HTTP Digest authentication as AMT consoles expect it
  *
- * MD5 only, qop=auth advertised, auth-int and the RFC 2069 form (no qop)
- * accepted.  Nonces live in a small ring and stay valid for a long time
- * after their last use, because consoles re-use one nonce for hundreds of
- * requests.  Repeated wrong passwords lock the account for a while
- * (anti-hammering).  Time and randomness come from the caller, so tests
- * control both.
+ * MD5 only, qop=auth advertised, auth-int accepted, the RFC 2069 form (no
+ * qop) refused, as AMT_AuthorizationService.AllowHttpQopAuthOnly says.
+ * Nonces live in a small ring and stay valid for a long time after their
+ * last use, because consoles re-use one nonce for hundreds of requests;
+ * each nonce accepts every nc at most once (a replay is answered as
+ * stale, so the console retries with a fresh nonce).  Repeated wrong
+ * passwords lock the account for a while (anti-hammering).  Time and
+ * randomness come from the caller, so tests control both.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -28,9 +30,25 @@ typedef struct VamtDigest VamtDigest;
 #define VAMT_DIGEST_NONCE_LEN       32
 #define VAMT_DIGEST_NONCE_SLOTS     16
 #define VAMT_DIGEST_NONCE_LIFETIME_MS   (30 * 60 * 1000)
-/* Anti-hammering defaults (the spec leaves the numbers open) */
+/*
+ * Anti-hammering defaults (the spec leaves the numbers open).
+ *
+ * The HTTP layer does not tell the digest layer who the peer is, so
+ * lock-outs are per account, not per peer.  How the holder of the right
+ * password keeps a way in: a lock-out starts after VAMT_DIGEST_MAX_FAILURES
+ * consecutive wrong answers and lasts exactly the lock-out time (at most
+ * VAMT_DIGEST_MAX_LOCKOUT_MS whatever vamt_digest_set_lockout() is
+ * given); lock-outs never grow or stack, and once one has expired the
+ * first correct answer succeeds and resets the count.  An attacker must
+ * therefore spend a full set of wrong guesses after every expiry to keep
+ * the account shut, and the lock-out state lives only in memory: the
+ * admin-secret holder restarting QEMU starts without any.
+ */
 #define VAMT_DIGEST_MAX_FAILURES    5
 #define VAMT_DIGEST_LOCKOUT_MS      (60 * 1000)
+#define VAMT_DIGEST_MAX_LOCKOUT_MS  (15 * 60 * 1000)
+/* At most one locked_out() report per user in this time */
+#define VAMT_DIGEST_LOCKOUT_AUDIT_MS    (60 * 60 * 1000)
 
 typedef struct VamtDigestOps {
     /* Fill @buf with @len unpredictable bytes. */
@@ -45,7 +63,10 @@ typedef struct VamtDigestOps {
      */
     bool (*get_ha1)(void *opaque, const char *user,
                     char ha1_hex[VAMT_DIGEST_HEX_LEN + 1]);
-    /* Optional: @user has just been locked out (for the audit log). */
+    /*
+     * Optional: @user has just been locked out (for the audit log); at
+     * most once per user per VAMT_DIGEST_LOCKOUT_AUDIT_MS.
+     */
     void (*locked_out)(void *opaque, const char *user);
 } VamtDigestOps;
 
@@ -54,7 +75,7 @@ typedef enum VamtDigestResult {
     VAMT_DIGEST_MISSING,        /* no Digest credentials (none, Basic, ...) */
     VAMT_DIGEST_MALFORMED,      /* unparsable or incomplete credentials */
     VAMT_DIGEST_DENIED,         /* unknown user, wrong hash/realm/uri */
-    VAMT_DIGEST_STALE,          /* right hash, unknown/expired/replayed nonce */
+    VAMT_DIGEST_STALE,          /* right hash, unknown/expired nonce, replay */
     VAMT_DIGEST_LOCKED,         /* account locked after repeated failures */
 } VamtDigestResult;
 
@@ -84,7 +105,10 @@ const char *vamt_digest_realm(const VamtDigest *digest);
  */
 const char *vamt_digest_generate_realm(VamtDigest *digest);
 
-/* Change the anti-hammering policy; @max_failures 0 disables it. */
+/*
+ * Change the anti-hammering policy; @max_failures 0 disables it.
+ * @lockout_ms is cut to VAMT_DIGEST_MAX_LOCKOUT_MS.
+ */
 void vamt_digest_set_lockout(VamtDigest *digest, unsigned max_failures,
                              int64_t lockout_ms);
 

@@ -42,6 +42,22 @@ uint32_t vamt_crc32(uint32_t crc, const void *data, size_t len)
     return ~crc;
 }
 
+/*
+ * Is generation @a newer than @b?  The two slots hold consecutive
+ * generations, so comparing them modulo 2^64 (RFC 1982 serial numbers)
+ * stays right when the counter wraps from 2^64-1 to 1.
+ */
+static bool generation_newer(uint64_t a, uint64_t b)
+{
+    return (int64_t)(a - b) > 0;
+}
+
+/* 0 marks a slot never written, so the counter skips it when it wraps */
+static uint64_t generation_next(uint64_t gen)
+{
+    return gen + 1 ?: 1;
+}
+
 static uint32_t slot_crc(const uint8_t *slot_header, const uint8_t *payload,
                          uint32_t len)
 {
@@ -151,7 +167,7 @@ void vamt_nvram_decode(const uint8_t *data, size_t len,
     if (!ok[0] && !ok[1]) {
         goto out;
     }
-    newest = ok[1] && (!ok[0] || gen[1] > gen[0]) ? 1 : 0;
+    newest = ok[1] && (!ok[0] || generation_newer(gen[1], gen[0])) ? 1 : 0;
     out->status = VAMT_NVRAM_VALID;
     out->layout.active = newest;
     out->layout.generation = gen[newest];
@@ -190,7 +206,7 @@ bool vamt_nvram_encode(const VamtNvramLayout *layout, const uint8_t *payload,
     }
     out = g_byte_array_sized_new(VAMT_NVRAM_HEADER_SIZE +
                                  VAMT_NVRAM_SLOT_HEADER_SIZE + len);
-    w->generation = layout->generation + 1;
+    w->generation = generation_next(layout->generation);
     if (!layout->slot_size) {
         /* a new file, or one whose header cannot be trusted */
         g_byte_array_append(out, (const uint8_t *)VAMT_NVRAM_MAGIC,

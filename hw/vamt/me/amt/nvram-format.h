@@ -4,7 +4,7 @@
  * The ME's state (vamt_amt_save()) is kept in a plain file with two slots,
  * so that a write torn by a crash or power loss never costs the last good
  * state: each write goes to the slot that does not hold the newest state,
- * and a reader takes the valid slot with the highest generation.
+ * and a reader takes the valid slot with the newest generation.
  *
  * Layout, all integers little-endian:
  *
@@ -15,7 +15,8 @@
  *    16  u32 CRC-32 of bytes 0..15
  *    20  zeros up to VAMT_NVRAM_HEADER_SIZE
  *   slot n (0 or 1) at VAMT_NVRAM_HEADER_SIZE + n * slot size:
- *     0  u64 generation (1, 2, ...; 0 is never written)
+ *     0  u64 generation (1, 2, ..., 2^64-1, 1, ...; 0 is never written);
+ *        of the two, the newer is the one ahead modulo 2^64
  *     8  u32 payload length (at least 1, at most slot size - 16)
  *    12  u32 CRC-32 of bytes 0..11 and the payload
  *    16  payload: a vamt_amt_save() blob

@@ -23,6 +23,13 @@ static void authorization_list(VamtAmt *amt, GPtrArray *out)
     g_ptr_array_add(out, inst);
 }
 
+/*
+ * A DigestPassword whose password is empty or the user name.  AMT's
+ * PT_STATUS_INVALID_PASSWORD is 0x806, but provider.h gives 0x806 to
+ * PT_INVALID_NAME, so the general "invalid parameter" is answered.
+ */
+#define PT_WEAK_PASSWORD            PT_INVALID_PARAMETER
+
 /* Extended data of the ACL audit events (1602-1606) */
 #define AUDIT_INITIATOR_DIGEST      0
 #define AUDIT_MODIFIED_USERNAME     0x01
@@ -234,8 +241,11 @@ static uint32_t auth_add_user(VamtCimCall *call)
     if (!may_manage_realms(call, realms)) {
         return PT_NOT_PERMITTED;
     }
-    if (vamt_amt_user_realms(call->amt, name)) {
+    if (vamt_amt_name_in_use(call->amt, name)) {
         return PT_DUPLICATE;
+    }
+    if (vamt_amt_ha1_is_weak(call->amt, name, ha1)) {
+        return PT_WEAK_PASSWORD;
     }
     handle = vamt_amt_add_user(call->amt, name, ha1, access, realms);
     if (!handle) {
@@ -275,13 +285,19 @@ static uint32_t auth_update_user(VamtCimCall *call)
         if (!*name || strlen(name) > VAMT_AMT_USER_NAME_MAX) {
             return PT_INVALID_NAME;
         }
-        if (vamt_amt_user_realms(call->amt, name)) {
+        if (vamt_amt_name_in_use(call->amt, name)) {
             return PT_DUPLICATE;
         }
         /* the stored hash covers the name, so a rename needs one */
         if (!password) {
             return PT_INVALID_PARAMETER;
         }
+    }
+    if (password && vamt_amt_ha1_is_weak(call->amt, name ? name : u->name,
+                                         ha1)) {
+        return PT_WEAK_PASSWORD;
+    }
+    if (name && strcmp(name, u->name)) {
         g_strlcpy(u->name, name, sizeof(u->name));
         modified |= AUDIT_MODIFIED_USERNAME;
     }
@@ -332,7 +348,14 @@ static uint32_t auth_set_admin(VamtCimCall *call)
         return PT_INVALID_PARAMETER;
     }
     if (strcmp(name, s->admin_name)) {
+        /* a user entry of that name would shadow, or be shadowed */
+        if (vamt_amt_name_in_use(call->amt, name)) {
+            return PT_DUPLICATE;
+        }
         modified |= AUDIT_MODIFIED_USERNAME;
+    }
+    if (vamt_amt_ha1_is_weak(call->amt, name, ha1)) {
+        return PT_WEAK_PASSWORD;
     }
     g_strlcpy(s->admin_name, name, sizeof(s->admin_name));
     g_strlcpy(s->admin_ha1, ha1, sizeof(s->admin_ha1));
