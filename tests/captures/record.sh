@@ -52,13 +52,13 @@ trap 'stop_server; rm -rf "$scratch"' EXIT
 
 # start_server DIR [ARGS...]: the stand-in, recording into DIR; sets $addr
 start_server() {
-    local dir=$1 i
+    local dir=$1 _
     shift
     rm -rf "$dir"
     python3 "$here/record-server.py" "$dir" --port "$port" "$@" \
         > "$scratch/server.out" 2> "$scratch/server.err" &
     server_pid=$!
-    for i in $(seq 200); do
+    for _ in $(seq 200); do
         grep -q '^PORT ' "$scratch/server.out" && break
         kill -0 "$server_pid" 2>/dev/null || break
         sleep 0.1
