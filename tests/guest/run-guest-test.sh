@@ -112,7 +112,8 @@ check "rmmod/insmod of mei_me twice: the link comes back with 4 clients" \
     eval 'has "^VAMT-GUEST: RELOAD 1 rc=0 dev_state=ENABLED clients=4" &&
           has "^VAMT-GUEST: RELOAD 2 rc=0 dev_state=ENABLED clients=4"'
 
-# The driver's failure messages (spec heci.md 7.5)
+# The driver's failure messages (docs/specs/vamt-heci.rst, "What the Linux
+# driver checks")
 mei_errors='wait hw ready failed|hw_start failed|link layer initialization failed|init hw failure|HBM haven.t started|waiting for mei start failed|init clients timeout|unexpected reset|FW not ready|H_RST is|H_RDY is not cleared|corrupted message header|less data available|no destination client|state mismatch|wrong status|pending read cb not found|maximal consecutive resets|Could not read FW version|FW version command failed|wrong command|failure in recv'
 check "dmesg has no mei error messages and no mei line at warning level or worse" \
     eval 'hasnt "^VAMT-GUEST: DMESG .*($mei_errors)" &&

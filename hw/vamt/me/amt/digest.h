@@ -28,7 +28,7 @@ typedef struct VamtDigest VamtDigest;
 #define VAMT_DIGEST_NONCE_LEN       32
 #define VAMT_DIGEST_NONCE_SLOTS     16
 #define VAMT_DIGEST_NONCE_LIFETIME_MS   (30 * 60 * 1000)
-/* Anti-hammering defaults (the spec leaves the numbers open) */
+/* Anti-hammering defaults (no AMT document gives the numbers) */
 #define VAMT_DIGEST_MAX_FAILURES    5
 #define VAMT_DIGEST_LOCKOUT_MS      (60 * 1000)
 
