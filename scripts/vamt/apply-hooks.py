@@ -34,6 +34,9 @@ HOOKS = [
      "  (config_all_devices.has_key('CONFIG_VAMT') ? ['vamt-test'] : []) + \\"),
     ("docs/system/device-emulation.rst", "   devices/igb.rst",
      "   devices/vamt.rst"),
+    ("docs/specs/index.rst", "   rocker", "   vamt-heci"),
+    ("docs/specs/index.rst", "   vamt-heci", "   vamt-wsman"),
+    ("docs/devel/index-internals.rst", "   uefi-vars", "   vamt"),
 ]
 
 
