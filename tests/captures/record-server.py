@@ -237,48 +237,45 @@ def eoi_answer(headers):
 
 
 class Handler(socketserver.BaseRequestHandler):
-    def read_request(self, buf):
-        """(raw bytes, rest of buf) of one request, or None at EOF."""
-        sock = self.request
-        while b"\r\n\r\n" not in buf:
-            data = sock.recv(65536)
+    def fill(self, buf, enough):
+        """BUF and more received bytes until enough(BUF); None at EOF."""
+        while not enough(buf):
+            data = self.request.recv(65536)
             if not data or len(buf) > MAX_REQUEST:
                 return None
             buf += data
+        return buf
+
+    def read_request(self, buf):
+        """(raw bytes, rest of buf) of one request, or None at EOF."""
+        buf = self.fill(buf, lambda b: b"\r\n\r\n" in b)
+        if buf is None:
+            return None
         end = buf.index(b"\r\n\r\n") + 4
-        head = buf[:end].decode("latin1")
-        lower = head.lower()
+        lower = buf[:end].decode("latin1").lower()
         if re.search(r"\r\ntransfer-encoding:\s*chunked", lower):
             pos = end
             while True:             # chunk by chunk, kept as sent
-                while b"\r\n" not in buf[pos:]:
-                    data = sock.recv(65536)
-                    if not data:
-                        return None
-                    buf += data
+                buf = self.fill(buf, lambda b: b"\r\n" in b[pos:])
+                if buf is None:
+                    return None
                 line_end = buf.index(b"\r\n", pos)
                 size = int(buf[pos:line_end].split(b";")[0], 16)
-                need = line_end + 2 + size + 2
-                while len(buf) < need:
-                    data = sock.recv(65536)
-                    if not data:
-                        return None
-                    buf += data
-                pos = need
+                pos = line_end + 2 + size + 2
+                buf = self.fill(buf, lambda b: len(b) >= pos)
+                if buf is None:
+                    return None
                 if size == 0:       # no trailers from these clients
                     break
             end = pos
         else:
             m = re.search(r"\r\ncontent-length:\s*(\d+)", lower)
-            length = int(m.group(1)) if m else 0
-            if "expect: 100-continue" in lower and len(buf) < end + length:
-                sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-            while len(buf) < end + length:
-                data = sock.recv(65536)
-                if not data:
-                    return None
-                buf += data
-            end += length
+            end += int(m.group(1)) if m else 0
+            if "expect: 100-continue" in lower and len(buf) < end:
+                self.request.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            buf = self.fill(buf, lambda b: len(b) >= end)
+            if buf is None:
+                return None
         return buf[:end], buf[end:]
 
     def handle(self):
