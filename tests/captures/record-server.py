@@ -3,6 +3,7 @@
 """A throw-away stand-in for AMT's port 16992 that records requests.
 
 usage: record-server.py OUTDIR [--port N] [--label-port N] [--qmp PATH]
+                         [--max-requests N]
 
 Listens on 127.0.0.1 (port N, default a free one) and prints "PORT <n>"
 on stdout once it listens.  Every HTTP request is written byte-exact
@@ -19,7 +20,9 @@ services amttool calls, and WS-Management Identify, Get, Enumerate, Pull
 are not recorded.
 
 --qmp PATH also serves a QMP socket that says the VM is running, for the
-node scenarios of tests/clients.  Runs until killed.
+node scenarios of tests/clients.  After --max-requests requests (default
+1000; a console polling for a power change it will never see would fill the
+disk) every request gets a 503 and is not recorded.  Runs until killed.
 """
 
 import argparse
@@ -67,9 +70,10 @@ SELECTORS = {
 class Recorder:
     """Numbers, writes and indexes the requests, one at a time."""
 
-    def __init__(self, outdir, label_port):
+    def __init__(self, outdir, label_port, max_requests):
         self.outdir = outdir
         self.label_port = label_port
+        self.max_requests = max_requests
         self.count = 0
         self.lock = threading.Lock()
         self.nonces = set()
@@ -84,7 +88,10 @@ class Recorder:
         return value
 
     def write(self, raw, method, path, action, auth):
+        """Record one request; False once max_requests are recorded."""
         with self.lock:
+            if self.count >= self.max_requests:
+                return False
             self.count += 1
             what = "%s_%s_%s_%s" % (
                 method, path.strip("/").replace("/", "-") or "root",
@@ -95,6 +102,7 @@ class Recorder:
             with open(os.path.join(self.outdir, "index.txt"), "a") as f:
                 f.write("%04d %d %s %d bytes\n" % (
                     self.count, self.label_port, what, len(raw)))
+        return True
 
 
 def md5(text):
@@ -297,8 +305,12 @@ class Handler(socketserver.BaseRequestHandler):
                 body = dechunk(body)
             text = body.decode("utf-8", "replace")
             auth = check_digest(rec, method, headers.get("authorization"))
-            rec.write(raw, method, path, action_label(path, headers, text),
-                      auth)
+            if not rec.write(raw, method, path,
+                             action_label(path, headers, text), auth):
+                self.request.sendall(b"HTTP/1.1 503 Service Unavailable\r\n"
+                                     b"Content-Length: 0\r\n"
+                                     b"Connection: close\r\n\r\n")
+                return
             close = ("close" in headers.get("connection", "").lower() or
                      version == "HTTP/1.0")
             if auth != "ok":
@@ -376,9 +388,11 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--label-port", type=int, default=16992)
     ap.add_argument("--qmp")
+    ap.add_argument("--max-requests", type=int, default=1000)
     args = ap.parse_args()
     server = Server(("127.0.0.1", args.port), Handler)
-    server.recorder = Recorder(args.outdir, args.label_port)
+    server.recorder = Recorder(args.outdir, args.label_port,
+                               args.max_requests)
     if args.qmp:
         serve_qmp(args.qmp)
     print("PORT %d" % server.server_address[1], flush=True)

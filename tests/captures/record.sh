@@ -108,7 +108,7 @@ record() {
         VAMT_FW_VERSION=16.1.25.1234 VAMT_MEM_MB=384 VAMT_CPU_SOCKETS=2 \
         VAMT_QMP=$scratch/qmp.sock VAMT_SERIAL=$scratch/serial.log \
         VAMT_NODE_MODULES=${VAMT_CACHE:-/var/cache/vamt}/node/node_modules \
-            timeout 120 node "$repo/tests/clients/${name#node-}.js" \
+            timeout 60 node "$repo/tests/clients/${name#node-}.js" \
             > "$dir.log" 2>&1
         ;;
     *)
