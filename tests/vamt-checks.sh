@@ -6,7 +6,7 @@
 # checkpatch-clean, and that the build hooks fail loudly on a moved anchor.
 set -uo pipefail
 . "$(dirname "$0")/../scripts/vamt/common.sh"
-. "$VAMT_REPO/tests/tap.sh"
+. "$VAMT_REPO/tests/lib.sh"
 
 help=$("$QEMU_BIN" -device vamt,help 2>&1)
 props=$(sed -n 's/^  \([a-z0-9-]*\)=.*/\1/p' <<<"$help")

@@ -13,6 +13,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../../scripts/vamt/common.sh"
+. "$VAMT_REPO/tests/lib.sh"            # free_port, port_open, qemu_fw
 cd "$VAMT_REPO"
 
 build=${VAMT_BENCH_BUILD:-$VAMT_REPO/build/bench}
@@ -36,25 +37,6 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-# Wait until something accepts connections on 127.0.0.1:$1
-wait_port() {
-    local i
-    for i in $(seq 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    return 1
-}
-
-free_port() {
-    python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
 
 "$build/bench/wsman-baseline" 0 >"$tmp/baseline.out" &
 baseline_pid=$!
@@ -84,14 +66,14 @@ else
         qemu_port=$(free_port)
         qemu_addr=127.0.0.1:$qemu_port
         # -S: the ME serves with the vCPU stopped, and TCG burns no CPU
-        "$QEMU_BIN" -L "$VAMT_FW" -L /usr/share/seabios -M q35 -accel tcg \
+        "$QEMU_BIN" "${qemu_fw[@]}" -M q35 -accel tcg \
             -m 512 -nodefaults -display none -action shutdown=pause -S \
             -qmp "unix:$tmp/qmp.sock,server=on,wait=off" \
             -object secret,id=amtpw,data=P@ssw0rd \
             -device "vamt,addr=16.0,listen=$qemu_addr,admin-secret=amtpw" \
             >"$tmp/qemu.log" 2>&1 &
         qemu_pid=$!
-        if wait_port "$qemu_port"; then
+        if wait_for 10 port_open "$qemu_port"; then
             qemu_args=(--qemu "$qemu_addr")
         else
             qemu_note="via QEMU column skipped: QEMU did not listen:

@@ -42,7 +42,10 @@
 #define TARGET_RPS              5000.0
 #define TARGET_CONNECT_MS       100.0
 
-/* spec/wsman.md 5.2: Get CIM_SoftwareIdentity, InstanceID=AMT */
+/*
+ * Get CIM_SoftwareIdentity, InstanceID=AMT (docs/specs/vamt-wsman.rst,
+ * "Example exchanges")
+ */
 static const char get_request[] =
     "POST /wsman HTTP/1.1\r\n"
     "Authorization: x\r\n"

@@ -40,6 +40,9 @@ HOOKS = [
      "        'vamt.c',\n        '../../common/vamt-digest-client.c',"),
     ("docs/system/device-emulation.rst", "   devices/igb.rst",
      "   devices/vamt.rst"),
+    ("docs/specs/index.rst", "   rocker", "   vamt-heci"),
+    ("docs/specs/index.rst", "   vamt-heci", "   vamt-wsman"),
+    ("docs/devel/index-internals.rst", "   uefi-vars", "   vamt"),
 ]
 
 # (file, line) that an older version of a hook inserted: a tree hooked

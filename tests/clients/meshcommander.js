@@ -3,7 +3,8 @@
 // MeshCommander against vAMT, headless: MeshCentral's own AMT stack
 // (amt-wsman-comm.js, amt-wsman.js, amt.js from the pinned npm package,
 // unmodified) driven through the calls MeshCommander's pages make, in
-// MeshCommander's order (spec/wsman.md 3.1, captures/meshcommander-connect):
+// MeshCommander's order (docs/specs/vamt-wsman.rst, "What the consoles send";
+// tests/captures/meshcommander-connect):
 // connect, hardware page, event log, audit log, power actions.  Each check
 // is what a MeshCommander user would look at; power actions are confirmed
 // by QEMU's run state and by the guest really booting again.  Prints TAP.

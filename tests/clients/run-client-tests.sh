@@ -13,42 +13,14 @@
 # non-zero when a test fails.
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/vamt/common.sh"
+. "$VAMT_REPO/tests/lib.sh"
 
 here=$VAMT_REPO/tests/clients
-logs=${VAMT_TEST_LOGS:-$VAMT_REPO/build/test-logs}/clients
-mkdir -p "$logs"
-
-testno=0
-failures=0
-report() {              # report ok|fail DESCRIPTION
-    testno=$((testno + 1))
-    if [ "$1" = ok ]; then
-        echo "ok $testno - $2"
-    else
-        failures=$((failures + 1))
-        echo "not ok $testno - $2"
-    fi
-}
-check() {               # check DESCRIPTION COMMAND...
-    local desc=$1
-    shift
-    if "$@"; then report ok "$desc"; else report fail "$desc"; fi
-}
-finish() {
-    echo "1..$testno"
-    [ "$failures" = 0 ]
-    exit
-}
-
-if ! "$VAMT_REPO/tests/guest/build-guest.sh" > "$logs/build-guest.log" 2>&1; then
-    tail -n 20 "$logs/build-guest.log" | sed 's/^/# /'
-    report fail "build the test guest"
-    finish
-fi
+logs=$logs/clients
+need_guest
 if ! "$here/install-clients.sh" > "$logs/install-clients.log" 2>&1; then
     tail -n 20 "$logs/install-clients.log" | sed 's/^/# /'
-    report fail "install the pinned client stacks (npm ci)"
-    finish
+    tap_bail "install the pinned client stacks (npm ci)"
 fi
 
 # Non-default machine values, so every check sees the device's answers
@@ -60,22 +32,15 @@ mem_mb=384
 cpu_sockets=2
 password='P@ssw0rd'
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/vamt-clients.XXXXXX")
+keep_serial() {         # at exit: the serial log, without CRs, in $logs
+    [ -f "$serial" ] && tr -d '\r' < "$serial" > "$logs/serial.log"
+}
+scratch_vm vamt-clients keep_serial
 serial=$work/serial.log
 qmp_sock=$work/qmp.sock
-qemu_pid=
-cleanup() {
-    if [ -n "$qemu_pid" ]; then
-        kill "$qemu_pid" 2> /dev/null
-        wait "$qemu_pid" 2> /dev/null
-    fi
-    [ -f "$serial" ] && tr -d '\r' < "$serial" > "$logs/serial.log"
-    rm -rf "$work"
-}
-trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$QEMU_BIN" -L "$VAMT_FW" -L /usr/share/seabios -M q35 -accel tcg \
+port=$(free_port)
+"$QEMU_BIN" "${qemu_fw[@]}" -M q35 -accel tcg \
     -m "$mem_mb" -smp "$cpu_sockets,sockets=$cpu_sockets,cores=1,threads=1" -nodefaults -display none \
     -action shutdown=pause -serial "file:$serial" \
     -qmp "unix:$qmp_sock,server=on,wait=off" \
@@ -85,34 +50,13 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
     -object "secret,id=amtpw,data=$password" \
     -device "vamt,addr=16.0,fw-version=$fw_version,listen=127.0.0.1:$port,admin-secret=amtpw" \
     > "$logs/qemu.log" 2>&1 &
-qemu_pid=$!
+vm_pid=$!
 
-qmp() {
-    python3 "$VAMT_REPO/scripts/vamt/qmp.py" "$qmp_sock" "$@"
-}
-run_state() {
-    qmp query-status 2> /dev/null | sed -n 's/^ *"status": "\(.*\)",\{0,1\}$/\1/p'
-}
-boots() {
-    grep -c '^VAMT-GUEST: BOOT ' "$serial" 2> /dev/null
-}
 dones() {
     grep -c '^VAMT-GUEST: DONE' "$serial" 2> /dev/null
 }
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds
-wait_for() {
-    local end=$((SECONDS + $1))
-    shift
-    until "$@"; do
-        [ "$SECONDS" -ge "$end" ] && return 1
-        sleep 0.25
-    done
-}
 state_is() {
-    [ "$(run_state)" = "$1" ]
-}
-listening() {
-    python3 -c "import socket, sys; socket.create_connection(('127.0.0.1', $port), 1)" 2> /dev/null
+    [ "$(vm_status)" = "$1" ]
 }
 # the guest finished booting as often as it started
 guest_settled() {
@@ -123,10 +67,10 @@ boots_above() {
 }
 
 check "QEMU starts with -device vamt listening on 127.0.0.1:$port and the guest boots" \
-    eval 'wait_for 60 listening && wait_for 60 guest_settled && state_is running'
-if ! kill -0 "$qemu_pid" 2> /dev/null; then
+    eval 'wait_for 60 port_open $port && wait_for 60 guest_settled && state_is running'
+if ! kill -0 "$vm_pid" 2> /dev/null; then
     sed 's/^/# qemu: /' "$logs/qemu.log"
-    finish
+    tap_exit
 fi
 
 # run_node NAME: one node client scenario; its TAP lines are renumbered
@@ -140,15 +84,15 @@ run_node() {
     rc=$?
     while IFS= read -r line; do
         case $line in
-        "ok "*)     report ok "$name: ${line#ok * - }" ;;
-        "not ok "*) report fail "$name: ${line#not ok * - }" ;;
+        "ok "*)     tap_result ok "$name: ${line#ok * - }" ;;
+        "not ok "*) tap_result fail "$name: ${line#not ok * - }" ;;
         "#"*)       echo "$line" ;;
         1..*)       planned=yes ;;
         esac
     done < "$log"
     if [ "$planned" != yes ] || { [ "$rc" != 0 ] && ! grep -q '^not ok ' "$log"; }; then
         tail -n 20 "$log" | sed 's/^/#   /'
-        report fail "$name: scenario ran to its end (exit $rc)"
+        tap_result fail "$name: scenario ran to its end (exit $rc)"
     fi
 }
 
@@ -258,5 +202,5 @@ check "wsl invoke PowerState=2 while on: a non-zero ReturnValue" \
     eval 'v=$(xpath "string(/$rv)"); [ -n "$v" ] && [ "$v" != 0 ]'
 
 check "QEMU is still running and printed nothing on stderr" \
-    eval 'kill -0 $qemu_pid && [ ! -s "$logs/qemu.log" ]'
-finish
+    eval 'kill -0 $vm_pid && [ ! -s "$logs/qemu.log" ]'
+tap_exit

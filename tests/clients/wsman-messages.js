@@ -81,7 +81,8 @@ async function send(request, expectedAction) {
     return out;
 }
 
-// A WS-Man fault as spec/wsman.md 2.6 has it: HTTP 400, a Fault with a
+// A WS-Man fault as docs/specs/vamt-wsman.rst, "Faults" has it: HTTP 400,
+// a Fault with a
 // subcode, the fault Action, RelatesTo = our MessageID
 const isProperFault = (res) => res.status === 400 && Boolean(res.fault) &&
     res.action === FAULT_ACTION && res.relatesTo === res.messageId;
@@ -145,7 +146,8 @@ async function invoke(request, method) {
     return res;
 }
 
-// The classes vAMT serves (spec/wsman.md 3.2 MUST/SHOULD).  get: a Get
+// The classes vAMT serves (docs/specs/vamt-wsman.rst, "CIM classes").  get:
+// a Get
 // without selectors (singletons, or "first instance"); enumerate: always.
 const IN_SCOPE = [
     [amt, 'AuditLog', 'AMT_AuditLog', { get: true }],
@@ -195,7 +197,8 @@ const IN_SCOPE = [
     [ips, 'HTTPProxyAccessPoint', 'IPS_HTTPProxyAccessPoint', {}],
 ];
 
-// wsman-messages classes vAMT leaves for later (spec: "LATER"): a Get must
+// wsman-messages classes vAMT leaves for later (not in the table of
+// docs/specs/vamt-wsman.rst, "CIM classes"): a Get must
 // still be a proper WS-Man answer - an instance or a 400 fault
 const LATER = [
     [amt, 'IEEE8021xProfile'], [amt, 'IEEE8021xCredentialContext'], [amt, 'KerberosSettingData'],

@@ -15,11 +15,9 @@
 # binary (e.g. an older build, for comparison).
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/vamt/common.sh"
-. "$VAMT_REPO/tests/tap.sh"
+. "$VAMT_REPO/tests/lib.sh"
 
 qemu=${VAMT_BOOT_QEMU:-$QEMU_BIN}
-logs=${VAMT_TEST_LOGS:-$VAMT_REPO/build/test-logs}
-qmp_py=$VAMT_REPO/scripts/vamt/qmp.py
 password=P@ssw0rd
 mkdir -p "$logs"
 scratch_vm vamt-boot
@@ -64,9 +62,7 @@ make_media() {
 }
 
 if ! command -v xorriso > /dev/null || ! make_media; then
-    echo "not ok 1 - make the boot media (xorriso: scripts/vamt/install-deps.sh)"
-    echo "1..1"
-    exit 1
+    tap_bail "make the boot media (xorriso: scripts/vamt/install-deps.sh)"
 fi
 
 # ---- the VM ----------------------------------------------------------------
@@ -79,7 +75,7 @@ start_vm() {
     dbg=$logs/boot-$name.debugcon.log
     qmp_sock=$work/$name.qmp
     rm -f "$dbg"
-    "$qemu" -L "$VAMT_FW" -L /usr/share/seabios -L /usr/lib/ipxe/qemu \
+    "$qemu" "${qemu_fw[@]}" \
         -M q35 -accel tcg -m 256 -nodefaults -display none \
         -chardev "file,id=dbg,path=$dbg" \
         -device isa-debugcon,iobase=0x402,chardev=dbg \
@@ -89,27 +85,7 @@ start_vm() {
         -device "vamt,addr=16.0,listen=127.0.0.1:$port,admin-secret=amtpw" \
         "$@" 2> "$logs/boot-$name.qemu.err" &
     vm_pid=$!
-    local _
-    for _ in $(seq 100); do
-        [ -S "$qmp_sock" ] && (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null &&
-            return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-stop_vm() {
-    "$qmp_py" "$qmp_sock" quit > /dev/null 2>&1
-    wait "$vm_pid" 2>/dev/null
-    vm_pid=
-}
-
-qmp() {
-    "$qmp_py" "$qmp_sock" "$@" 2>/dev/null
-}
-
-status() {
-    qmp query-status | sed -n 's/.*"status": "\(.*\)".*/\1/p'
+    wait_for 10 eval '[ -S "$qmp_sock" ] && port_open "$port"'
 }
 
 bootindex() {
@@ -117,9 +93,9 @@ bootindex() {
         sed -n 's/.*"return": \(-\?[0-9]*\).*/\1/p'
 }
 
-# The boots so far, one line each: the device that printed its marker and
-# SeaBIOS's last "Booting from" line before it.
-boots() {
+# boot_list: the boots so far, one line each: the device that printed its
+# marker and SeaBIOS's last "Booting from" line before it.
+boot_list() {
     awk '/^Booting from [A-Z]/ { how = $0 }
          /^VAMT-BOOT: / { print $2 " (" how ")"; how = "" }' "$dbg"
 }
@@ -128,8 +104,8 @@ boots() {
 wait_boot() {
     local _
     for _ in $(seq 600); do
-        if [ "$(boots | wc -l)" -ge "$1" ]; then
-            boots | sed -n "$1p"
+        if [ "$(boot_list | wc -l)" -ge "$1" ]; then
+            boot_list | sed -n "$1p"
             return
         fi
         sleep 0.1
@@ -167,35 +143,23 @@ anon=http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous
 
 # wsman_invoke CLASS METHOD SELECTORS INPUT: ReturnValue 0?
 wsman_invoke() {
-    local class=$1 method=$2 selectors=$3 input=$4 reply
-    reply=$(curl -s --max-time 30 --digest -u "admin:$password" \
-        -H 'Content-Type: application/soap+xml;charset=utf-8' \
-        --data-binary @- "http://127.0.0.1:$port/wsman" <<EOF
-<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:wsman="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Header><wsa:Action s:mustUnderstand="true">$cim/$class/$method</wsa:Action><wsa:To s:mustUnderstand="true">http://127.0.0.1:$port/wsman</wsa:To><wsman:ResourceURI s:mustUnderstand="true">$cim/$class</wsman:ResourceURI><wsa:MessageID s:mustUnderstand="true">uuid:$(cat /proc/sys/kernel/random/uuid)</wsa:MessageID><wsa:ReplyTo><wsa:Address>$anon</wsa:Address></wsa:ReplyTo><wsman:SelectorSet>$selectors</wsman:SelectorSet></s:Header><s:Body><p:${method}_INPUT xmlns:p="$cim/$class">$input</p:${method}_INPUT></s:Body></s:Envelope>
-EOF
-    )
+    local class=$1 method=$2 reply
+    reply=$(wsman_call "$@")
     grep -q "<[a-z0-9]*:\?ReturnValue>0</" <<<"$reply" || {
         echo "# $class.$method: ${reply:0:400}"
         return 1
     }
 }
 
-sel() {
-    echo "<wsman:Selector Name=\"$1\">$2</wsman:Selector>"
-}
-
 epr() {
     echo "<wsa:Address>$anon</wsa:Address><wsa:ReferenceParameters>" \
          "<wsman:ResourceURI>$cim/$1</wsman:ResourceURI><wsman:SelectorSet>" \
-         "$(sel InstanceID "$2")</wsman:SelectorSet></wsa:ReferenceParameters>"
+         "$(wsman_sel InstanceID "$2")</wsman:SelectorSet></wsa:ReferenceParameters>"
 }
 
 power_state() {
     wsman_invoke CIM_PowerManagementService RequestPowerStateChange \
-        "$(sel CreationClassName CIM_PowerManagementService)$(sel Name \
-          "Intel(r) AMT Power Management Service")$(sel \
-          SystemCreationClassName CIM_ComputerSystem)$(sel SystemName \
-          "Intel(r) AMT")" "<p:PowerState>$1</p:PowerState>"
+        "$(wsman_power_service)" "<p:PowerState>$1</p:PowerState>"
 }
 
 # wsman_boot SOURCE: what MeshCommander sends before a power action
@@ -203,12 +167,12 @@ wsman_boot() {
     local config="Intel(r) AMT: Boot Configuration 0"
 
     wsman_invoke CIM_BootService SetBootConfigRole \
-        "$(sel CreationClassName CIM_BootService)$(sel Name \
-          "Intel(r) AMT Boot Service")$(sel SystemCreationClassName \
-          CIM_ComputerSystem)$(sel SystemName "Intel(r) AMT")" \
+        "$(wsman_sel CreationClassName CIM_BootService)$(wsman_sel Name \
+          "Intel(r) AMT Boot Service")$(wsman_sel SystemCreationClassName \
+          CIM_ComputerSystem)$(wsman_sel SystemName "Intel(r) AMT")" \
         "<p:BootConfigSetting>$(epr CIM_BootConfigSetting "$config")</p:BootConfigSetting><p:Role>1</p:Role>" &&
     wsman_invoke CIM_BootConfigSetting ChangeBootOrder \
-        "$(sel InstanceID "$config")" \
+        "$(wsman_sel InstanceID "$config")" \
         "<p:Source>$(epr CIM_BootSourceSetting "Intel(r) AMT: Force $1 Boot")</p:Source>"
 }
 
@@ -237,8 +201,8 @@ check "A: the next reset boots the disk again" eval 'amt reset && is_boot 3 HDD'
 check "A: amttool reset cd boots the CD" eval 'amt reset cd && is_boot 4 CD'
 check "A: the next reset boots the disk again" eval 'amt reset && is_boot 5 HDD'
 check "A: amttool powerdown; powerup cd powers on and boots the CD" \
-    eval 'amt powerdown && sleep 0.5 && [ "$(status)" = shutdown ] &&
-          amt powerup cd && is_boot 6 CD && [ "$(status)" = running ]'
+    eval 'amt powerdown && sleep 0.5 && [ "$(vm_status)" = shutdown ] &&
+          amt powerup cd && is_boot 6 CD && [ "$(vm_status)" = running ]'
 check "A: WS-Man PXE override + RequestPowerStateChange(10) boots PXE" \
     eval 'wsman_boot PXE && power_state 10 && is_boot 7 PXE'
 check "A: the next reset (RequestPowerStateChange 10) boots the disk again" \
@@ -250,7 +214,7 @@ check "A: the devices have no bootindex again" \
 # SeaBIOS has no setup screen: the ME says no and does not reset
 check "A: amttool reset bios is refused and the VM is not reset" \
     eval '! amt reset bios && grep -q "invalid parameter\|0x24" \
-          "$work/amttool.out" && sleep 3 && [ "$(boots | wc -l)" = 8 ]'
+          "$work/amttool.out" && sleep 3 && [ "$(boot_list | wc -l)" = 8 ]'
 stop_vm
 
 # ---- B: bootindex on every device (as libvirt sets it): CD first -----------

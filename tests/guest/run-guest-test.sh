@@ -8,15 +8,9 @@
 # device is the control: the same drivers then see nothing.  Prints TAP.
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/vamt/common.sh"
-. "$VAMT_REPO/tests/tap.sh"
+. "$VAMT_REPO/tests/lib.sh"
 
-logs=${VAMT_TEST_LOGS:-$VAMT_REPO/build/test-logs}
-mkdir -p "$logs"
-"$VAMT_REPO/tests/guest/build-guest.sh" > "$logs/guest-build.log" 2>&1 || {
-    tail -n 20 "$logs/guest-build.log"
-    echo "not ok 1 - build the test guest"
-    exit 1
-}
+need_guest
 
 # Non-default values, so the test sees the device's answers, not defaults
 fw_version=16.1.25.1234
@@ -27,40 +21,33 @@ vm_uuid=3f2504e0-4f89-41d3-9a0c-0305e82c3301
 boot() {
     local log=$1
     shift
-    timeout 180 "$QEMU_BIN" -L "$VAMT_FW" -L /usr/share/seabios \
-        -L /usr/lib/ipxe/qemu \
+    timeout 180 "$QEMU_BIN" "${qemu_fw[@]}" \
         -M q35 -accel tcg -m 512 -nodefaults -display none -no-reboot \
         -serial "file:$log" \
         -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd.gz" \
         -append "console=ttyS0 quiet panic=-1 $append" "$@"
 }
 
-log=$logs/guest-serial.log
+serial=$logs/guest-serial.log
 append=vamt.dyndbg=1
 start=$(date +%s.%N)
-boot "$log" -uuid "$vm_uuid" \
+boot "$serial" -uuid "$vm_uuid" \
     -device vamt,addr=16.0,fw-version=$fw_version \
     2> "$logs/guest-qemu.err"
 qemu_rc=$?
 end=$(date +%s.%N)
-sed -i 's/\r$//' "$log"
+sed -i 's/\r$//' "$serial"
 echo "# guest boot with vamt: $(echo "$end - $start" | bc 2>/dev/null ||
       python3 -c "print(round($end - $start, 2))") s, QEMU exit $qemu_rc"
 # debug-level kernel messages stay in the log file only
-grep -v '^VAMT-GUEST: DMESG <7>' "$log" | sed 's/^/# /'
+grep -v '^VAMT-GUEST: DMESG <7>' "$serial" | sed 's/^/# /'
 
-# has REGEX: the serial log has a line matching REGEX (extended)
-has() {
-    grep -qE "$1" "$log"
-}
+# hasnt REGEX: $serial has no line matching REGEX; count REGEX: how many
 hasnt() {
-    ! grep -qE "$1" "$log"
+    ! has "$1"
 }
 count() {
-    grep -cE "$1" "$log"
-}
-value() {
-    sed -n "s/^VAMT-GUEST: $1=//p" "$log" | head -n 1 | tr -d '\r'
+    grep -cE "$1" "$serial"
 }
 
 check "guest with vamt boots, runs its checks and powers off (QEMU exit 0)" \
@@ -125,7 +112,8 @@ check "rmmod/insmod of mei_me twice: the link comes back with 4 clients" \
     eval 'has "^VAMT-GUEST: RELOAD 1 rc=0 dev_state=ENABLED clients=4" &&
           has "^VAMT-GUEST: RELOAD 2 rc=0 dev_state=ENABLED clients=4"'
 
-# The driver's failure messages (spec heci.md 7.5)
+# The driver's failure messages (docs/specs/vamt-heci.rst, "What the Linux
+# driver checks")
 mei_errors='wait hw ready failed|hw_start failed|link layer initialization failed|init hw failure|HBM haven.t started|waiting for mei start failed|init clients timeout|unexpected reset|FW not ready|H_RST is|H_RDY is not cleared|corrupted message header|less data available|no destination client|state mismatch|wrong status|pending read cb not found|maximal consecutive resets|Could not read FW version|FW version command failed|wrong command|failure in recv'
 check "dmesg has no mei error messages and no mei line at warning level or worse" \
     eval 'hasnt "^VAMT-GUEST: DMESG .*($mei_errors)" &&
@@ -137,12 +125,12 @@ check "QEMU itself printed nothing on stderr" \
     eval '[ ! -s "$logs/guest-qemu.err" ]'
 
 # Control: the same guest without the device
-log=$logs/guest-serial-control.log
+serial=$logs/guest-serial-control.log
 append=
-boot "$log" 2> "$logs/guest-qemu-control.err"
+boot "$serial" 2> "$logs/guest-qemu-control.err"
 qemu_rc=$?
-sed -i 's/\r$//' "$log"
-sed 's/^/# control: /' "$log"
+sed -i 's/\r$//' "$serial"
+sed 's/^/# control: /' "$serial"
 check "control boot without vamt: drivers load, no mei0, no bus clients" \
     eval '[ $qemu_rc = 0 ] && has "^VAMT-GUEST: INSMOD mei_me ok" &&
           hasnt "^VAMT-GUEST: MEI0 dev_state=." &&

@@ -19,47 +19,25 @@
 # VAMT_LIBVIRT_QEMU (emulator; default the build tree's $QEMU_BIN).
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/vamt/common.sh"
-. "$VAMT_REPO/tests/tap.sh"
+. "$VAMT_REPO/tests/lib.sh"
 
-logs=${VAMT_TEST_LOGS:-$VAMT_REPO/build/test-logs}
 uri=${VAMT_LIBVIRT_URI:-qemu:///system}
 qemu=${VAMT_LIBVIRT_QEMU:-$QEMU_BIN}
 password=P@ssw0rd-lv
 dom=vamt-libvirt-test-$$
 mkdir -p "$logs"
 
-bail() {                # bail DESC: one failed test, then the plan
-    echo "not ok $((testno + 1)) - $1"
-    echo "1..$((testno + 1))"
-    exit 1
-}
-
 if [ "$(id -u)" != 0 ]; then
-    bail "the libvirt test runs as root (qemu:///system)"
+    tap_bail "the libvirt test runs as root (qemu:///system)"
 fi
 for tool in virsh libvirtd amttool; do
     command -v "$tool" > /dev/null ||
-        bail "$tool is installed (scripts/vamt/install-deps.sh)"
+        tap_bail "$tool is installed (scripts/vamt/install-deps.sh)"
 done
-"$VAMT_REPO/tests/guest/build-guest.sh" > "$logs/guest-build.log" 2>&1 || {
-    tail -n 20 "$logs/guest-build.log"
-    bail "build the test guest"
-}
+need_guest
 
 virsh() {
     command virsh -q -c "$uri" "$@"
-}
-
-# wait_for SECONDS COMMAND...: poll every 0.2 s until COMMAND succeeds
-# (the COMMANDs are evaluated strings: no locals here to shadow theirs)
-wait_for() {
-    local _end=$((SECONDS + $1))
-    shift
-    while :; do
-        "$@" && return 0
-        [ "$SECONDS" -lt "$_end" ] || return 1
-        sleep 0.2
-    done
 }
 
 # --- the daemons -----------------------------------------------------------
@@ -112,7 +90,7 @@ cleanup() {
 trap cleanup EXIT
 
 check "libvirt's QEMU driver answers at $uri" start_daemons
-daemon_up || bail "libvirtd runs"
+daemon_up || tap_bail "libvirtd runs"
 virsh version 2>/dev/null | sed 's/^/# /'
 
 # libvirt probes the emulator (-S -no-user-config -nodefaults -machine
@@ -169,10 +147,7 @@ cat > "$work/domain.xml" <<EOF
     <memballoon model='none'/>
   </devices>
   <qemu:commandline>
-    <qemu:arg value='-L'/>
-    <qemu:arg value='$VAMT_FW'/>
-    <qemu:arg value='-L'/>
-    <qemu:arg value='/usr/share/seabios'/>
+$(printf "    <qemu:arg value='%s'/>\n" "${qemu_fw[@]}")
     <qemu:arg value='-object'/>
     <qemu:arg value='secret,id=amtpw,file=$work/amt.password'/>
     <qemu:arg value='-device'/>
@@ -190,12 +165,6 @@ qemu_log=/var/log/libvirt/qemu/$dom.log
 
 domstate() {
     virsh domstate "$dom" 2>/dev/null | head -n 1
-}
-has() {
-    grep -qE "$1" "$serial" 2>/dev/null
-}
-boots() {
-    grep -c "^VAMT-GUEST: BOOT" "$serial" 2>/dev/null
 }
 vamt_link() {
     virsh qemu-monitor-command "$dom" '{"execute":"query-vamt"}' 2>/dev/null |

@@ -123,7 +123,10 @@ static void assert_return_value(const Reply *r, const char *expected)
     g_assert_cmpstr(got, ==, expected);
 }
 
-/* What AMT answers a user without the realm (spec 2.6) */
+/*
+ * What AMT answers a user without the realm (docs/specs/vamt-wsman.rst,
+ * "Faults")
+ */
 static void assert_access_denied(const Reply *r)
 {
     if (r->status != 400) {

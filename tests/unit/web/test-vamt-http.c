@@ -375,7 +375,10 @@ static const char anon_request[] =
     "Host: 127.0.0.1:16992\r\n"
     "Content-Length: 0\r\n\r\n";
 
-/* Check the 401 of spec 1.3, byte for byte where it matters. */
+/*
+ * Check the 401 of docs/specs/vamt-wsman.rst, "HTTP responses", byte for
+ * byte where it matters.
+ */
 static void assert_challenge(const Resp *r, bool stale)
 {
     char *order = resp_header_order(r);
@@ -402,7 +405,8 @@ static void assert_challenge(const Resp *r, bool stale)
 }
 
 /*
- * Check the 200 of spec 1.3 (with "Connection: close" last only when the
+ * Check the 200 of docs/specs/vamt-wsman.rst, "HTTP responses" (with
+ * "Connection: close" last only when the
  * client asked to close).
  */
 static void assert_soap_ok(const Resp *r)
@@ -1232,7 +1236,10 @@ static void test_capture_session(gconstpointer data)
             g_free(summary);
             ok++;
         } else if (strstr(c->data, "<wsmid:Identify/>")) {
-            /* spec 2.3.1: Identify is answered without a login */
+            /*
+             * Identify is answered without a login
+             * (docs/specs/vamt-wsman.rst, "Identify")
+             */
             assert_soap_ok(r);
             g_assert_cmpuint(env.handled->len, ==, handled + 1);
             g_assert_true(g_str_has_prefix(

@@ -2,7 +2,8 @@
  * Unit tests for the vAMT ME core's WS-Management and legacy SOAP layer:
  * every captured console request replayed through vamt_wsman_handle()
  * and its answer read the way the console reads it (XPath on the
- * envelope), the exchanges of spec/wsman.md section 5 byte for byte, the
+ * envelope), the exchanges of docs/specs/vamt-wsman.rst ("Example
+ * exchanges") byte for byte, the
  * operations and classes one by one, and hostile bodies.  A fake
  * platform records power and boot requests.
  *
@@ -356,7 +357,8 @@ static void asked_clear(Asked *a)
 }
 
 /*
- * Classes vAMT answers as absent (400) on purpose (spec section 3).
+ * Classes vAMT answers as absent (400) on purpose
+ * (docs/specs/vamt-wsman.rst, "CIM classes").
  * CIM_Battery is not among them: MeshCommander renders its hardware page
  * only if the Get that ends the batch succeeds, so a desktop answers an
  * empty instance.
@@ -621,9 +623,9 @@ static void test_capture_session(gconstpointer data)
     env_free(e);
 }
 
-/* Section 5 exchanges */
+/* The exchanges of docs/specs/vamt-wsman.rst, "Example exchanges" */
 
-/* Our MessageIDs count up; the spec's examples show one value. */
+/* Our MessageIDs count up; compare the bodies without them. */
 static char *normalize_message_id(const char *body)
 {
     GRegex *re = g_regex_new("uuid:00000000-8086-8086-8086-[0-9A-F]{12}",
@@ -1122,7 +1124,10 @@ static const char pxe_source[] =
     "Intel(r) AMT: Force PXE Boot</Selector></SelectorSet>"
     "</ReferenceParameters></r:Source>";
 
-/* The MeshCommander power-with-boot-options flow (spec 3.1) */
+/*
+ * The MeshCommander power-with-boot-options flow
+ * (docs/specs/vamt-wsman.rst, "What the consoles send")
+ */
 static void test_boot_flow(void)
 {
     Env *e = env_new(VAMT_POWER_OFF_SOFT);

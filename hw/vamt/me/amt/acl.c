@@ -155,7 +155,8 @@ static const AclClassRule class_rules[] = {
 static const AclMethodRule method_rules[] = {
     { "AMT_SetupAndConfigurationService", "GetUuid",   GENERAL_INFO },
     /*
-     * Not implemented (spec 3.2): readers must still get its
+     * Not implemented (docs/specs/vamt-wsman.rst, "CIM classes"): readers
+     * must still get its
      * ActionNotSupported, which MeshCommander survives, not AccessDenied
      */
     { "AMT_GeneralSettings", "AMTAuthenticate",        GENERAL_INFO },

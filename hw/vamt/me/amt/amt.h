@@ -70,7 +70,10 @@ enum {
     VAMT_ACCESS_ANY = 2,
 };
 
-/* Audit log event ids: AuditAppID * 100 + EventID (spec section 3.2) */
+/*
+ * Audit log event ids: AuditAppID * 100 + EventID
+ * (docs/specs/vamt-wsman.rst, "Audit log")
+ */
 enum {
     VAMT_AUDIT_ACL_ENTRY_ADDED = 1602,
     VAMT_AUDIT_ACL_ENTRY_MODIFIED = 1603,

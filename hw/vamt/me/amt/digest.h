@@ -31,7 +31,7 @@ typedef struct VamtDigest VamtDigest;
 #define VAMT_DIGEST_NONCE_SLOTS     16
 #define VAMT_DIGEST_NONCE_LIFETIME_MS   (30 * 60 * 1000)
 /*
- * Anti-hammering defaults (the spec leaves the numbers open).
+ * Anti-hammering defaults (no AMT document gives the numbers).
  *
  * The HTTP layer does not tell the digest layer who the peer is, so
  * lock-outs are per account, not per peer.  How the holder of the right

@@ -290,7 +290,10 @@ const char *vamt_xml_local_name(const xmlNode *node)
     const char *name = (const char *)node->name;
     const char *colon;
 
-    /* an undeclared prefix stays part of the name (spec 2.2) */
+    /*
+     * an undeclared prefix stays part of the name
+     * (docs/specs/vamt-wsman.rst, "Parsing requests")
+     */
     colon = node->ns ? NULL : strrchr(name, ':');
     return colon ? colon + 1 : name;
 }

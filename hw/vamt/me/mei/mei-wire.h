@@ -1,7 +1,7 @@
 /*
  * vAMT ME core: MEI wire formats shared by the bus and its clients
  *
- * Layouts follow the Linux mei driver's hw.h and the vAMT HECI spec.
+ * Layouts follow the Linux mei driver's hw.h and docs/specs/vamt-heci.rst.
  * All multi-byte fields on the MEI link are little-endian.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later

@@ -1,6 +1,7 @@
 /*
  * vAMT ME core: the legacy EOI SOAP services amttool uses
- * (spec/wsman.md section 4): SOAP 1.1, one path per service
+ * (docs/specs/vamt-wsman.rst, "Legacy EOI SOAP"): SOAP 1.1, one path per
+ * service
  *
  * SOAP::Lite reads the first child of the response as the status and the
  * rest as out parameters, by position; names matter only to scrapers.

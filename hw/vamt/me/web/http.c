@@ -360,7 +360,10 @@ static void conn_fail(VamtHttpConn *conn, int status, const char *why)
     conn_close(conn);
 }
 
-/* The Digest challenge, shaped as AMT sends it (spec 1.3) */
+/*
+ * The Digest challenge, shaped as AMT sends it (docs/specs/vamt-wsman.rst,
+ * "HTTP responses" and "Digest authentication")
+ */
 static void send_unauthorized(VamtHttpConn *conn, bool stale)
 {
     GString *out = g_string_new(NULL);

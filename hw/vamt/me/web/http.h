@@ -6,8 +6,8 @@
  * asks to close through callbacks.  It parses requests (Content-Length
  * or chunked bodies, pipelining, keep-alive), authenticates them with
  * Digest, passes them to a request handler and frames the answers exactly
- * as AMT does (spec/wsman.md section 1.3).  Time comes from the caller so
- * that idle timeouts can be tested.
+ * as AMT does (docs/specs/vamt-wsman.rst, "HTTP responses").  Time comes
+ * from the caller so that idle timeouts can be tested.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -30,7 +30,7 @@ typedef struct VamtHttpConn VamtHttpConn;
 /* MeshCentral reads the version from byte 46 of the Server header line */
 #define VAMT_HTTP_SERVER_PREFIX "Intel(R) Active Management Technology "
 
-/* Default limits (the spec: reject bodies over 1 MiB with 413) */
+/* Default limits (docs/specs/vamt-wsman.rst, "HTTP requests") */
 #define VAMT_HTTP_MAX_HEAD_BYTES        (8 * 1024)
 #define VAMT_HTTP_MAX_HEADERS           64
 #define VAMT_HTTP_MAX_BODY_BYTES        (1024 * 1024)
@@ -58,7 +58,8 @@ typedef struct VamtHttpRequest {
  * What the handler fills in.  The server prepares status 200, an empty
  * body and no content type.
  *
- * Framing follows spec section 1.3: a response with a content type or a
+ * Framing follows docs/specs/vamt-wsman.rst, "HTTP responses": a
+ * response with a content type or a
  * body is sent chunked (one upper-case, 4-digit-padded chunk) with Date,
  * Server, X-Frame-Options and Content-Type; status >= 400 adds
  * "Connection: close" and closes.  A response without either is sent

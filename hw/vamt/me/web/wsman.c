@@ -87,7 +87,10 @@ typedef enum Fault {
     FAULT_INTERNAL_ERROR,
 } Fault;
 
-/* Prefixes are those of the fault envelope (spec 2.6). */
+/*
+ * Prefixes are those of the fault envelope (docs/specs/vamt-wsman.rst,
+ * "Faults")
+ */
 static const struct {
     const char *code;
     const char *subcode;
@@ -353,7 +356,7 @@ static void success_begin(VamtWsman *ws, const Request *req,
 
 /*
  * The realm check (acl.c): a user lacking every realm in @realms gets an
- * AccessDenied fault, as AMT answers it (spec 2.6).
+ * AccessDenied fault, as AMT answers it (docs/specs/vamt-wsman.rst, "Faults").
  */
 static bool access_denied(VamtWsman *ws, const Request *req, uint32_t realms,
                           VamtSoapResponse *rsp)
@@ -441,7 +444,10 @@ static Fault parse_error_fault(VamtXmlError err)
     }
 }
 
-/* Identify: no addressing header at all (spec 2.3.1) */
+/*
+ * Identify: no addressing header at all (docs/specs/vamt-wsman.rst,
+ * "Identify")
+ */
 static void identify(VamtWsman *ws, VamtSoapResponse *rsp)
 {
     const VamtFirmware *fw = vamt_amt_firmware(ws->amt);
@@ -653,7 +659,8 @@ static void op_enumerate(VamtWsman *ws, const Request *req,
     }
     /*
      * OptimizeEnumeration is ignored on purpose: items always come by
-     * Pull, which every client handles (spec 2.3.5).
+     * Pull, which every client handles (docs/specs/vamt-wsman.rst,
+     * "Enumerate, Pull and Release").
      */
     ctx = context_new(ws);
     ctx->mode = enum_mode;

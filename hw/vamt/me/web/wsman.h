@@ -1,7 +1,7 @@
 /*
  * vAMT ME core: the SOAP endpoints of port 16992/16993 — WS-Management
- * at /wsman (spec/wsman.md section 2) and amttool's legacy EOI services
- * (section 4) — over the AMT object model
+ * at /wsman and amttool's legacy EOI services — over the AMT object model
+ * (docs/specs/vamt-wsman.rst, "WS-Management" and "Legacy EOI SOAP")
  *
  * The HTTP layer authenticates and de-frames a request; this layer turns
  * the body into a status, a content type and an envelope.

@@ -1,0 +1,200 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash disable=SC2034,SC2154  # a library: its callers set and use these
+#
+# The helpers every shell test shares.  Source it after
+# scripts/vamt/common.sh (it uses $VAMT_REPO, $VAMT_FW):
+#
+# TAP output
+#   check DESCRIPTION COMMAND...   run COMMAND, print "ok N" / "not ok N"
+#   tap_result ok|fail DESCRIPTION print one result without running anything
+#   tap_plan                       print "1..N"; status 1 if a check failed
+#   tap_exit                       tap_plan, then exit with its status
+#   tap_bail DESCRIPTION           one failed result, the plan, exit 1
+# Set-up
+#   logs                           the log directory: $VAMT_TEST_LOGS or build/test-logs
+#   need_guest                     build the test guest, or bail
+# Polling
+#   wait_for SECONDS COMMAND...    poll until COMMAND succeeds
+# A VM
+#   qemu_fw                        array: the -L firmware directories
+#   free_port                      a TCP port on 127.0.0.1 nobody holds now
+#   port_open PORT                 something accepts connections on it
+#   scratch_vm PREFIX [CMD...]     $work: a fresh directory; at exit, kill
+#                                  $vm_pid (if set), run CMD, remove $work
+#   qmp COMMAND [JSON]             one QMP command on $qmp_sock
+#   vm_status                      QEMU's run state (running, shutdown, ...)
+#   stop_vm                        QMP quit, then wait for $vm_pid
+# The test guest's serial log, $serial
+#   has REGEX                      $serial has a line matching REGEX (ERE)
+#   boots                          how many "VAMT-GUEST: BOOT" lines it has
+# WS-Management with curl --digest as admin:$password on 127.0.0.1:$port
+#   wsman_sel NAME VALUE           one <wsman:Selector>
+#   wsman_power_service            the selectors of CIM_PowerManagementService
+#   wsman_call CLASS METHOD SELECTORS INPUT   invoke a CIM method, print the reply
+
+# ---- TAP ---------------------------------------------------------------------
+
+testno=0
+tap_failures=0
+
+# tap_result ok|fail DESCRIPTION: print the next numbered TAP line
+tap_result() {
+    testno=$((testno + 1))
+    if [ "$1" = ok ]; then
+        echo "ok $testno - $2"
+    else
+        echo "not ok $testno - $2"
+        tap_failures=$((tap_failures + 1))
+    fi
+}
+
+# check DESCRIPTION COMMAND...: one TAP result from COMMAND's status
+check() {
+    local desc=$1
+    shift
+    if "$@"; then tap_result ok "$desc"; else tap_result fail "$desc"; fi
+}
+
+# tap_plan: the plan line; status 1 if any result failed
+tap_plan() {
+    echo "1..$testno"
+    [ "$tap_failures" = 0 ]
+}
+
+# tap_exit: the plan, then exit (status 1 if any result failed)
+tap_exit() {
+    tap_plan
+    exit
+}
+
+# tap_bail DESCRIPTION: a set-up step failed; nothing else can run
+tap_bail() {
+    tap_result fail "$1"
+    tap_exit
+}
+
+# ---- set-up ------------------------------------------------------------------
+
+logs=${VAMT_TEST_LOGS:-$VAMT_REPO/build/test-logs}
+
+# need_guest: build the busybox test guest (tests/guest/build-guest.sh,
+# log in $logs/guest-build.log); bail out of the test if that fails
+need_guest() {
+    mkdir -p "$logs"
+    "$VAMT_REPO/tests/guest/build-guest.sh" > "$logs/guest-build.log" 2>&1 && return
+    tail -n 20 "$logs/guest-build.log" | sed 's/^/# /'
+    tap_bail "build the test guest"
+}
+
+# ---- polling -----------------------------------------------------------------
+
+# wait_for SECONDS COMMAND...: run COMMAND every 0.2 s until it succeeds,
+# at least once and once more at the deadline.  The COMMANDs are often
+# evaluated strings: the only local here is _wait_end, so theirs are seen.
+wait_for() {
+    local _wait_end=$((SECONDS + $1))
+    shift
+    while :; do
+        "$@" && return 0
+        [ "$SECONDS" -lt "$_wait_end" ] || return 1
+        sleep 0.2
+    done
+}
+
+# ---- a VM --------------------------------------------------------------------
+
+# the firmware directories: our option ROMs, SeaBIOS, iPXE's NIC ROMs
+qemu_fw=(-L "$VAMT_FW" -L /usr/share/seabios -L /usr/lib/ipxe/qemu)
+
+# free_port: print a TCP port on 127.0.0.1 that nobody holds now
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
+print(s.getsockname()[1])'
+}
+
+# port_open PORT: something accepts TCP connections on 127.0.0.1:PORT
+port_open() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+scratch_vm_cleanup() {
+    if [ -n "${vm_pid:-}" ]; then
+        kill "$vm_pid" 2>/dev/null
+        wait "$vm_pid" 2>/dev/null
+    fi
+    if [ ${#scratch_vm_at_exit[@]} -gt 0 ]; then
+        "${scratch_vm_at_exit[@]}"
+    fi
+    rm -rf "$work"
+}
+
+# scratch_vm PREFIX [COMMAND...]: $work, a fresh directory; at exit the VM
+# ($vm_pid, if set) is killed, COMMAND runs, and $work is removed
+scratch_vm() {
+    work=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+    shift
+    scratch_vm_at_exit=("$@")
+    vm_pid=
+    trap scratch_vm_cleanup EXIT
+}
+
+# qmp COMMAND [JSON-ARGUMENTS]: one QMP command on $qmp_sock, the answer
+# on stdout (pretty-printed JSON); status 1 on an error answer
+qmp() {
+    python3 "$VAMT_REPO/scripts/vamt/qmp.py" "$qmp_sock" "$@" 2>/dev/null
+}
+
+# vm_status: QEMU's run state from query-status (running, shutdown, ...)
+vm_status() {
+    qmp query-status | sed -n 's/^ *"status": "\([a-z-]*\)".*/\1/p'
+}
+
+# stop_vm: ask QEMU ($qmp_sock) to quit and wait for $vm_pid to end
+stop_vm() {
+    qmp quit > /dev/null
+    wait "$vm_pid" 2>/dev/null
+    vm_pid=
+}
+
+# ---- the test guest's serial log ($serial) -----------------------------------
+
+# has REGEX: $serial has a line matching the extended REGEX
+has() {
+    grep -qE "$1" "$serial" 2>/dev/null
+}
+
+# boots: how often the guest started ("VAMT-GUEST: BOOT ..." lines)
+boots() {
+    grep -c '^VAMT-GUEST: BOOT ' "$serial" 2>/dev/null
+}
+
+# ---- WS-Management -----------------------------------------------------------
+
+# wsman_sel NAME VALUE: one selector for wsman_call's SELECTORS
+wsman_sel() {
+    echo "<wsman:Selector Name=\"$1\">$2</wsman:Selector>"
+}
+
+# wsman_power_service: the SELECTORS of the one CIM_PowerManagementService
+wsman_power_service() {
+    echo "$(wsman_sel CreationClassName CIM_PowerManagementService)$(wsman_sel \
+        Name "Intel(r) AMT Power Management Service")$(wsman_sel \
+        SystemCreationClassName CIM_ComputerSystem)$(wsman_sel SystemName \
+        "Intel(r) AMT")"
+}
+
+# wsman_call CLASS METHOD SELECTORS INPUT: invoke METHOD of the CIM class
+# CLASS (cim-schema/2) on the instance SELECTORS select, INPUT the XML
+# inside <p:METHOD_INPUT>; curl --digest as admin:$password to
+# 127.0.0.1:$port; prints the reply
+wsman_call() {
+    local class=$1 method=$2 selectors=$3 input=$4
+    local cim=http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2
+    local anon=http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous
+
+    curl -s --max-time 30 --digest -u "admin:$password" \
+        -H 'Content-Type: application/soap+xml;charset=utf-8' \
+        --data-binary @- "http://127.0.0.1:$port/wsman" <<EOF
+<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:wsman="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Header><wsa:Action s:mustUnderstand="true">$cim/$class/$method</wsa:Action><wsa:To s:mustUnderstand="true">http://127.0.0.1:$port/wsman</wsa:To><wsman:ResourceURI s:mustUnderstand="true">$cim/$class</wsman:ResourceURI><wsa:MessageID s:mustUnderstand="true">uuid:$(cat /proc/sys/kernel/random/uuid)</wsa:MessageID><wsa:ReplyTo><wsa:Address>$anon</wsa:Address></wsa:ReplyTo><wsman:SelectorSet>$selectors</wsman:SelectorSet></s:Header><s:Body><p:${method}_INPUT xmlns:p="$cim/$class">$input</p:${method}_INPUT></s:Body></s:Envelope>
+EOF
+}
