@@ -154,10 +154,12 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
         if (!password) {
             return false;
         }
-        /* AMT's rule: 8 to 32 characters */
-        if (strlen(password) < 8 || strlen(password) > 32) {
+        /* AMT's rule for the admin password, as MEBx enforces it */
+        if (!vamt_amt_password_is_strong(password)) {
             error_setg(errp, "the AMT admin password in secret '%s' must "
-                       "have 8 to 32 characters", s->admin_secret);
+                       "have 8 to 32 characters, with at least one digit, "
+                       "one lower-case and one upper-case letter and one "
+                       "other printable character", s->admin_secret);
             return false;
         }
     }

@@ -364,6 +364,10 @@ static void test_web_bad_config(void)
     vamt_expect_startup_error("-object secret,id=s,data=short "
                               "-device vamt,listen=127.0.0.1:0,admin-secret=s",
                               "8 to 32 characters");
+    /* long enough, but not what AMT accepts for its admin */
+    vamt_expect_startup_error("-object secret,id=s,data=password1 "
+                              "-device vamt,listen=127.0.0.1:0,admin-secret=s",
+                              "one upper-case letter");
     vamt_expect_startup_error("-device vamt,power-off-mode=off",
                               "power-off-mode must be 'shutdown' or 'stop'");
     vamt_expect_startup_error("-object secret,id=s,data=P@ssw0rd "

@@ -5,6 +5,7 @@
  */
 
 #include <glib.h>
+#include <string.h>
 
 #include "digest.h"
 #include "me.h"
@@ -133,6 +134,18 @@ void vamt_me_free(VamtMe *me)
 
 void vamt_me_set_admin_password(VamtMe *me, const char *password)
 {
+    VamtAmtState *s = vamt_amt_state(me->amt);
+
+    /*
+     * The owner's way in is "admin" with this password: a console may
+     * have renamed the admin account, so the name comes back too, unless
+     * another account has taken it since (then the password still goes
+     * to the admin account, under the name it has).
+     */
+    if (strcmp(s->admin_name, "admin") &&
+        !vamt_amt_name_in_use(me->amt, "admin")) {
+        g_strlcpy(s->admin_name, "admin", sizeof(s->admin_name));
+    }
     vamt_amt_set_admin_password(me->amt, password);
     if (vamt_amt_provisioning_state(me->amt) != VAMT_PROVISIONING_POST) {
         vamt_amt_set_provisioning(me->amt, VAMT_PROVISIONING_POST,

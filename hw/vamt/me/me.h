@@ -50,8 +50,10 @@ void vamt_me_guest_timer_expired(VamtMe *me);
 
 /*
  * The platform owner's admin password (QEMU's admin-secret): it always
- * belongs to the admin account, and it provisions an unprovisioned ME
- * in admin control mode, as remote configuration would have left it.
+ * belongs to the admin account, whose name becomes "admin" again if a
+ * console renamed it and no other account has taken that name; and it
+ * provisions an unprovisioned ME in admin control mode, as remote
+ * configuration would have left it.
  */
 void vamt_me_set_admin_password(VamtMe *me, const char *password);
 

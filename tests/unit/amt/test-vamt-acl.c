@@ -707,15 +707,38 @@ static void test_admin_rename(void)
     g_assert_cmpint(chassis_status(e, "root", "R00t-pass"), ==, 200);
     g_assert_cmpint(chassis_status(e, "admin", PASSWORD), ==, 401);
 
-    /* ... and the admin-secret sets the admin account's password */
+    /*
+     * ... and the admin-secret is the owner's way in as "admin": it sets
+     * the admin account's password and gives it its name back
+     */
+    vamt_me_set_admin_password(e->me, "N3w-s3cret");
+    g_free(e->nonce);
+    e->nonce = vamt_test_http_nonce(e->me);
+    g_assert_cmpint(chassis_status(e, "admin", "N3w-s3cret"), ==, 200);
+    g_assert_cmpint(chassis_status(e, "root", "R00t-pass"), ==, 401);
+    g_assert_cmpuint(vamt_amt_user_realms(vamt_me_amt(e->me), "admin"), ==,
+                     UINT32_MAX);
+    g_assert_cmpint(chassis_status(e, "bob", "B0b-pass"), ==, 200);
+    g_assert_cmpint(chassis_status(e, "bob", "N3w-s3cret"), ==, 401);
+
+    /* renamed again, and a user took "admin": the name stays "root" */
+    set_admin(e, "admin", "N3w-s3cret", "root", "R00t-pass", "0");
+    {
+        char ha1[VAMT_AMT_HA1_HEX_LEN + 1];
+
+        vamt_digest_ha1("admin", e->realm, "Us3r-admin", ha1);
+        g_assert_cmpuint(vamt_amt_add_user(vamt_me_amt(e->me), "admin", ha1,
+                                           VAMT_ACCESS_NETWORK,
+                                           1u << VAMT_REALM_HARDWARE_ASSET),
+                         !=, 0);
+    }
     vamt_me_set_admin_password(e->me, "N3w-s3cret");
     g_free(e->nonce);
     e->nonce = vamt_test_http_nonce(e->me);
     g_assert_cmpint(chassis_status(e, "root", "N3w-s3cret"), ==, 200);
     g_assert_cmpuint(vamt_amt_user_realms(vamt_me_amt(e->me), "root"), ==,
                      UINT32_MAX);
-    g_assert_cmpint(chassis_status(e, "bob", "B0b-pass"), ==, 200);
-    g_assert_cmpint(chassis_status(e, "bob", "N3w-s3cret"), ==, 401);
+    g_assert_cmpint(chassis_status(e, "admin", "Us3r-admin"), ==, 200);
     env_free(e);
 }
 
