@@ -50,6 +50,9 @@ static const uint8_t vamt_fwsts_offset[VAMT_FWSTS_COUNT] = {
 #define VAMT_MAX_AMT_BLOB       (1 * MiB)
 #define VAMT_MAX_MEI_BLOB       (8 * MiB)
 
+/* VAMT_WATCHDOG events: at most one in this time (QEMU's WATCHDOG rate) */
+#define VAMT_WATCHDOG_EVENT_MIN_MS  1000
+
 /* ---- the one platform table of the ME core ---------------------------- */
 
 static int64_t vamt_me_clock_ms(void *opaque)
@@ -96,13 +99,47 @@ static void vamt_trace(void *opaque, const char *msg)
     trace_vamt_me_log(msg);
 }
 
+static void vamt_watchdog_event_send(VamtState *s, uint16_t timeout_s)
+{
+    g_autofree char *path = object_get_canonical_path(OBJECT(s));
+
+    s->watchdog_event_ms = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+    qapi_event_send_vamt_watchdog(path, timeout_s);
+}
+
+static void vamt_watchdog_event_timer(void *opaque)
+{
+    VamtState *s = opaque;
+
+    if (s->watchdog_event_pending) {
+        s->watchdog_event_pending = false;
+        vamt_watchdog_event_send(s, s->watchdog_event_timeout);
+    }
+}
+
+/*
+ * A guest can make the watchdog expire as fast as it likes (timeout 0),
+ * so VAMT_WATCHDOG is rate-limited as QEMU limits its own WATCHDOG
+ * event: at most one a second, a suppressed one sent (the latest) when
+ * the second is over.
+ */
 static void vamt_watchdog_expired(void *opaque, uint16_t timeout_s)
 {
     VamtState *s = opaque;
-    g_autofree char *path = object_get_canonical_path(OBJECT(s));
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
 
     trace_vamt_watchdog_expired(timeout_s);
-    qapi_event_send_vamt_watchdog(path, timeout_s);
+    if (s->watchdog_event_ms &&
+        now - s->watchdog_event_ms < VAMT_WATCHDOG_EVENT_MIN_MS) {
+        s->watchdog_event_timeout = timeout_s;
+        if (!s->watchdog_event_pending) {
+            s->watchdog_event_pending = true;
+            timer_mod(s->watchdog_event_timer,
+                      s->watchdog_event_ms + VAMT_WATCHDOG_EVENT_MIN_MS);
+        }
+        return;
+    }
+    vamt_watchdog_event_send(s, timeout_s);
 }
 
 static void vamt_state_changed(void *opaque)
@@ -172,6 +209,8 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
     vamt_power_init(s, vamt_power_off_stops(s));
     vamt_boot_init(s);
     s->guest_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, vamt_guest_timer_cb, s);
+    s->watchdog_event_timer = timer_new_ms(QEMU_CLOCK_REALTIME,
+                                           vamt_watchdog_event_timer, s);
     s->me = vamt_me_new(&s->fw, &vamt_platform_ops, s);
     vamt_heci_init(s);
     if (s->nvram_path) {
@@ -262,6 +301,7 @@ static void vamt_exit(PCIDevice *pd)
     VamtState *s = VAMT(pd);
 
     g_clear_pointer(&s->guest_timer, timer_free);
+    g_clear_pointer(&s->watchdog_event_timer, timer_free);
     g_clear_pointer(&s->bus_blob, g_free);
     g_clear_pointer(&s->me_blob, g_free);
     g_clear_pointer(&s->listener, vamt_listener_free);

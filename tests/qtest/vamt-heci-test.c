@@ -382,6 +382,50 @@ static void test_connections(void)
     vamt_heci_stop(&h);
 }
 
+/*
+ * A guest re-arming the watchdog with timeout 0 makes it expire at once,
+ * again and again: QMP sees at most one VAMT_WATCHDOG a second.
+ */
+static void test_watchdog_event_rate(void)
+{
+    static const uint8_t wd_start0[23] = { 0x02, 0x15, 0x13, 0x10, 0 };
+    static const uint8_t fc[3] = { 0x08, ADDR_WD, 5 };
+    unsigned events = 0, allowed;
+    int64_t start;
+    VamtHeci h;
+    VamtMsg m;
+    QDict *ev;
+
+    vamt_heci_start(&h, "");
+    vamt_heci_bring_up(&h);
+    vamt_hbm_connect(&h, ADDR_WD, 5, 0);
+    start = g_get_monotonic_time();
+    for (int i = 0; i < 50; i++) {
+        vamt_heci_flow_control(&h, ADDR_WD, 5);
+        vamt_heci_send(&h, ADDR_WD, 5, wd_start0, sizeof(wd_start0));
+        vamt_heci_recv(&h, &m);
+        g_assert_cmpuint(m.me_addr, ==, ADDR_WD);
+        vamt_heci_expect_hbm(&h, &m, fc, sizeof(fc));
+        qtest_clock_step(h.qts, 1000 * 1000);
+    }
+    vamt_assert_link(h.qts, "started", -1);  /* collects pending events */
+    /* one at once, then at most one per second that has begun since */
+    allowed = 2 + (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+    while ((ev = qtest_qmp_event_ref(h.qts, "VAMT_WATCHDOG"))) {
+        events++;
+        qobject_unref(ev);
+    }
+    g_test_message("%u VAMT_WATCHDOG events for 50 expiries (at most %u)",
+                   events, allowed);
+    g_assert_cmpuint(events, >=, 1);
+    g_assert_cmpuint(events, <=, allowed);
+    g_assert_cmpuint(allowed, <, 50);
+    /* the suppressed ones are summed up by one more, a second later */
+    ev = qtest_qmp_eventwait_ref(h.qts, "VAMT_WATCHDOG");
+    qobject_unref(ev);
+    vamt_heci_stop(&h);
+}
+
 /* A hostile guest: nothing it writes may crash or wedge the device. */
 static void test_garbage(void)
 {
@@ -523,6 +567,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vamt/amthi", test_amthi);
     qtest_add_func("/vamt/mkhi", test_mkhi);
     qtest_add_func("/vamt/connections", test_connections);
+    qtest_add_func("/vamt/watchdog-event-rate", test_watchdog_event_rate);
     qtest_add_func("/vamt/garbage", test_garbage);
     qtest_add_func("/vamt/system-reset", test_system_reset);
     qtest_add_func("/vamt/migration", test_migration);

@@ -26,6 +26,11 @@ struct VamtState {
     VamtFirmware fw;
     VamtMe *me;                 /* the ME core's root */
     QEMUTimer *guest_timer;     /* ops->guest_timer_mod (AMT watchdog) */
+    /* VAMT_WATCHDOG rate limit */
+    QEMUTimer *watchdog_event_timer;
+    int64_t watchdog_event_ms;  /* REALTIME of the last event sent */
+    bool watchdog_event_pending;
+    uint16_t watchdog_event_timeout;
 
     /* HECI registers (BAR0), heci.c */
     MemoryRegion mmio;
