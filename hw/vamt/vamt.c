@@ -99,6 +99,24 @@ static void vamt_trace(void *opaque, const char *msg)
     trace_vamt_me_log(msg);
 }
 
+static void vamt_web_event(void *opaque, const VamtWebEvent *ev)
+{
+    switch (ev->kind) {
+    case VAMT_WEB_REQUEST:
+        trace_vamt_web_request(ev->method, ev->path, ev->user ?: "");
+        break;
+    case VAMT_WEB_RESPONSE:
+        trace_vamt_web_response(ev->status);
+        break;
+    case VAMT_WEB_AUTH_FAILED:
+        trace_vamt_web_auth_failed(ev->method, ev->path, ev->auth);
+        break;
+    case VAMT_WEB_LOCKOUT:
+        trace_vamt_web_lockout(ev->user);
+        break;
+    }
+}
+
 static void vamt_watchdog_event_send(VamtState *s, uint16_t timeout_s)
 {
     g_autofree char *path = object_get_canonical_path(OBJECT(s));
@@ -165,6 +183,7 @@ static const VamtPlatformOps vamt_platform_ops = {
     .random = vamt_random,
     .state_changed = vamt_state_changed,
     .trace = vamt_trace,
+    .web_event = vamt_web_event,
 };
 
 /* ---- QOM ---------------------------------------------------------------- */

@@ -58,11 +58,21 @@ static bool me_get_ha1(void *opaque, const char *user,
  * A single wrong password is not audited, so typos do not flood the
  * log; the lock-out that repeated ones cause is.
  */
+static void me_web_event(VamtMe *me, const VamtWebEvent *ev)
+{
+    if (me->ops->web_event) {
+        me->ops->web_event(me->opaque, ev);
+    }
+}
+
 static void me_locked_out(void *opaque, const char *user)
 {
     VamtMe *me = opaque;
     static const uint8_t invalid_me_access[] = { AUDIT_INVALID_ME_ACCESS };
 
+    me_web_event(me, &(VamtWebEvent) {
+        .kind = VAMT_WEB_LOCKOUT, .user = user,
+    });
     vamt_audit_event_ex(me->amt, VAMT_AUDIT_ACL_INVALID_CREDENTIALS, user,
                         invalid_me_access, sizeof(invalid_me_access));
 }
@@ -76,7 +86,17 @@ static const VamtDigestOps me_digest_ops = {
 
 static bool me_anonymous_allowed(void *opaque, const VamtHttpRequest *req)
 {
-    return vamt_wsman_http_anonymous_allowed(req);
+    VamtMe *me = opaque;
+    bool allowed = vamt_wsman_http_anonymous_allowed(req);
+
+    /* no credentials at all is how every console starts: not a failure */
+    if (!allowed && req->auth != VAMT_DIGEST_MISSING) {
+        me_web_event(me, &(VamtWebEvent) {
+            .kind = VAMT_WEB_AUTH_FAILED, .method = req->method,
+            .path = req->path, .auth = req->auth,
+        });
+    }
+    return allowed;
 }
 
 static void me_handle(void *opaque, const VamtHttpRequest *req,
@@ -84,7 +104,14 @@ static void me_handle(void *opaque, const VamtHttpRequest *req,
 {
     VamtMe *me = opaque;
 
+    me_web_event(me, &(VamtWebEvent) {
+        .kind = VAMT_WEB_REQUEST, .method = req->method, .path = req->path,
+        .user = req->user,
+    });
     vamt_wsman_http_handle(me->wsman, req, rsp);
+    me_web_event(me, &(VamtWebEvent) {
+        .kind = VAMT_WEB_RESPONSE, .status = rsp->status,
+    });
     /* CIM providers change settings in place */
     vamt_amt_check_changed(me->amt);
 }

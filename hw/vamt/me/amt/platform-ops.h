@@ -71,6 +71,23 @@ typedef struct VamtInventory {
     uint8_t nic_mac[VAMT_MAX_NICS][6];
 } VamtInventory;
 
+/* What the web service reports for the platform's trace log */
+typedef enum VamtWebEventKind {
+    VAMT_WEB_REQUEST,           /* method, path, user (NULL: anonymous) */
+    VAMT_WEB_RESPONSE,          /* status */
+    VAMT_WEB_AUTH_FAILED,       /* method, path, auth (a VamtDigestResult) */
+    VAMT_WEB_LOCKOUT,           /* user */
+} VamtWebEventKind;
+
+typedef struct VamtWebEvent {
+    VamtWebEventKind kind;
+    const char *method;
+    const char *path;
+    const char *user;
+    int status;
+    int auth;
+} VamtWebEvent;
+
 typedef struct VamtPlatformOps {
     /* ---- clocks: two, because the ME outlives the VM's run state ---- */
     /*
@@ -126,8 +143,10 @@ typedef struct VamtPlatformOps {
      * save it.  Not called for vamt_amt_load() itself.
      */
     void (*state_changed)(void *opaque);
-    /* Optional: a line for the trace log (MEI and web events). */
+    /* Optional: a line for the trace log (MEI events). */
     void (*trace)(void *opaque, const char *msg);
+    /* Optional: requests, answers, failed logins, lock-outs. */
+    void (*web_event)(void *opaque, const VamtWebEvent *ev);
 } VamtPlatformOps;
 
 #endif
