@@ -7,6 +7,10 @@
 #
 #   unit      the ME core standalone (root meson.build), ASan + UBSan
 #   qtest-*   tests/qtest/vamt-{heci,web,nvram}-test.c against the built QEMU
+#   adversary attacks on running QEMUs (tests/adversary/attack.py): Digest
+#             bypass and replay, malformed HTTP, XML bombs, slow and many
+#             connections, descriptor exhaustion, random MMIO, hostile
+#             NVRAM files and migration streams
 #   qemu      properties, docs and style checks on the built tree
 #   guest     Debian's kernel with mei_me in a busybox guest under TCG
 #   boot      one-time PXE/CD/disk boots through the ME, seen by SeaBIOS
@@ -102,6 +106,8 @@ for qtest in heci web nvram; do
     run_tap "qtest-$qtest" env QTEST_QEMU_BINARY="$QEMU_BIN" \
         "$QEMU_BUILD/tests/qtest/vamt-$qtest-test" --tap -k
 done
+# attacks on running QEMU processes: network, guest, files, migration
+run_tap adversary python3 "$VAMT_REPO/tests/adversary/attack.py" "$QEMU_BIN"
 run_tap qemu "$VAMT_REPO/tests/vamt-checks.sh"
 run_tap guest "$VAMT_REPO/tests/guest/run-guest-test.sh"
 run_tap boot "$VAMT_REPO/tests/guest/run-boot-test.sh"

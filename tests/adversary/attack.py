@@ -1,0 +1,838 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The standing adversarial suite: attacks on a running QEMU with vAMT.
+
+Each attack runs against real QEMU processes (-accel qtest, the device's
+web service on a loopback host socket, its NVRAM file and migration
+stream, raw BAR0 writes through the qtest protocol).  After each one the
+suite checks what a user would: QEMU is alive, QMP answers within
+100 ms, an authenticated console request still succeeds, and the attack
+itself got nothing it should not have.  It prints one TAP line per
+attack, a table and a closing count.
+
+usage: attack.py QEMU_BINARY [--only NAME...]
+"""
+
+import hashlib
+import os
+import random
+import re
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import json
+
+PASSWORD = "P@ssw0rd"
+CHECK_USER = "console"
+CHECK_PASSWORD = "C0nsole-pw!"
+QMP_LIMIT_S = 0.100
+
+NS_SOAP = "http://www.w3.org/2003/05/soap-envelope"
+NS_WSA = "http://schemas.xmlsoap.org/ws/2004/08/addressing"
+NS_WSMAN = "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
+AMT = "http://intel.com/wbem/wscim/1/amt-schema/1/"
+CIM = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+ACT_GET = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get"
+AUTH_SERVICE = AMT + "AMT_AuthorizationService"
+
+
+# ---- QEMU and its monitors --------------------------------------------------
+
+class Qmp:
+    """A QMP connection; execute() returns (reply, seconds)."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        for _ in range(200):
+            try:
+                self.sock.connect(path)
+                break
+            except OSError:
+                time.sleep(0.02)
+        self.stream = self.sock.makefile("rw")
+        json.loads(self.stream.readline())
+        self.execute("qmp_capabilities")
+
+    def execute(self, cmd, args=None):
+        msg = {"execute": cmd}
+        if args is not None:
+            msg["arguments"] = args
+        start = time.monotonic()
+        self.stream.write(json.dumps(msg) + "\n")
+        self.stream.flush()
+        while True:
+            line = self.stream.readline()
+            if not line:
+                raise ConnectionError("QMP closed")
+            reply = json.loads(line)
+            if "event" not in reply:
+                return reply, time.monotonic() - start
+
+    def close(self):
+        self.sock.close()
+
+
+class Qemu:
+    """One QEMU with the ME on 127.0.0.1:0, QMP and a qtest channel."""
+
+    def __init__(self, binary, device_extra="", args=(), prefix=(),
+                 expect_start=True):
+        self.dir = tempfile.mkdtemp(prefix="vamt-attack-")
+        self.qmp_path = os.path.join(self.dir, "qmp.sock")
+        qtest_path = os.path.join(self.dir, "qtest.sock")
+        qtest_server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        qtest_server.bind(qtest_path)
+        qtest_server.listen(1)
+        cmd = list(prefix) + [
+            binary, "-machine", "q35", "-accel", "qtest", "-display", "none",
+            "-nodefaults", "-action", "shutdown=pause",
+            "-qtest", "unix:" + qtest_path,
+            "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
+            "-object", "secret,id=amtpw,data=" + PASSWORD,
+            "-device", "vamt,id=amt,addr=16.0,listen=127.0.0.1:0,"
+            "admin-secret=amtpw" + device_extra] + list(args)
+        self.stderr = open(os.path.join(self.dir, "stderr"), "w+")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=self.stderr)
+        self.qmp = None
+        self.qtest = None
+        qtest_server.settimeout(10)
+        try:
+            self.qtest, _ = qtest_server.accept()
+        except OSError:
+            if expect_start:
+                raise
+            return
+        finally:
+            qtest_server.close()
+        self.qtest_in = self.qtest.makefile("r")
+        self.qmp = Qmp(self.qmp_path)
+        reply, _ = self.qmp.execute("qom-get", {"path": "amt",
+                                                "property": "listen-port"})
+        self.port = reply.get("return", -1)
+
+    def qtest_cmd(self, line):
+        self.qtest.sendall((line + "\n").encode())
+        while True:
+            reply = self.qtest_in.readline()
+            if not reply:
+                raise ConnectionError("qtest closed")
+            if reply.startswith("OK") or reply.startswith("FAIL"):
+                return reply.strip()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for f in os.listdir(self.dir):
+            try:
+                os.unlink(os.path.join(self.dir, f))
+            except OSError:
+                pass
+        os.rmdir(self.dir)
+
+    def error_output(self):
+        self.stderr.seek(0)
+        return self.stderr.read()
+
+
+# ---- a console: HTTP and Digest ---------------------------------------------
+
+def connect(port, peer=1, timeout=5.0):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if peer != 1:
+        s.bind(("127.0.0.%d" % peer, 0))
+    s.settimeout(timeout)
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def read_response(s):
+    """Status, headers (lower-case) and body of one response, or None."""
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                return None
+            data += chunk
+    except OSError:
+        return None
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    m = re.match(r"HTTP/1\.1 (\d+)", lines[0])
+    if not m:
+        return None
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    body = rest
+    try:
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            while not body.endswith(b"0\r\n\r\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
+            out, pos = b"", 0
+            while True:
+                end = body.index(b"\r\n", pos)
+                size = int(body[pos:end], 16)
+                if size == 0:
+                    break
+                out += body[end + 2:end + 2 + size]
+                pos = end + 4 + size
+            body = out
+        else:
+            want = int(headers.get("content-length", "0"))
+            while len(body) < want:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
+    except (OSError, ValueError):
+        pass
+    return int(m.group(1)), headers, body
+
+
+def exchange(port, raw, peer=1, timeout=5.0):
+    s = connect(port, peer, timeout)
+    try:
+        s.sendall(raw)
+        return read_response(s)
+    finally:
+        s.close()
+
+
+def md5(text):
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+class Digest:
+    """What a console computes: one nonce, nc counting up, qop=auth."""
+
+    def __init__(self, port, user, password):
+        self.port, self.user, self.password = port, user, password
+        self.nonce = None
+        self.nc = 0
+
+    def challenge(self):
+        rsp = exchange(self.port, post(b"<x/>"))
+        auth = rsp[1].get("www-authenticate", "")
+        self.realm = re.search(r'realm="([^"]*)"', auth).group(1)
+        self.nonce = re.search(r'nonce="([^"]*)"', auth).group(1)
+        self.nc = 0
+
+    def header(self, method="POST", uri="/wsman", realm=None, qop=True,
+               response=None):
+        if not self.nonce:
+            self.challenge()
+        self.nc += 1
+        nc = "%08x" % self.nc
+        cnonce = "%016x" % random.getrandbits(64)
+        ha1 = md5("%s:%s:%s" % (self.user, realm or self.realm,
+                                self.password))
+        ha2 = md5("%s:%s" % (method, uri))
+        if qop:
+            digest = md5("%s:%s:%s:%s:auth:%s" % (ha1, self.nonce, nc,
+                                                  cnonce, ha2))
+            extra = ', qop=auth, nc=%s, cnonce="%s"' % (nc, cnonce)
+        else:
+            digest = md5("%s:%s:%s" % (ha1, self.nonce, ha2))
+            extra = ""
+        if response is not None:
+            digest = response
+        return ('Digest username="%s", realm="%s", nonce="%s", uri="%s", '
+                'response="%s"%s' % (self.user, realm or self.realm,
+                                     self.nonce, uri, digest, extra))
+
+    def call(self, body, **kw):
+        rsp = exchange(self.port, post(body, self.header(**kw)))
+        if rsp and rsp[0] == 401 and 'stale="true"' in \
+                rsp[1].get("www-authenticate", ""):
+            self.challenge()
+            rsp = exchange(self.port, post(body, self.header(**kw)))
+        return rsp
+
+
+def post(body, authorization=None, path="/wsman", extra=b""):
+    head = "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % path
+    if authorization:
+        head += "Authorization: %s\r\n" % authorization
+    head += "Content-Type: application/soap+xml;charset=UTF-8\r\n"
+    head += "Content-Length: %d\r\n" % len(body)
+    return head.encode() + extra + b"\r\n" + body
+
+
+def envelope(action, uri, body="", selectors=""):
+    return ('<?xml version="1.0" encoding="UTF-8"?>'
+            '<s:Envelope xmlns:s="%s" xmlns:a="%s" xmlns:w="%s">'
+            '<s:Header><a:Action s:mustUnderstand="true">%s</a:Action>'
+            '<a:To s:mustUnderstand="true">/wsman</a:To>'
+            '<w:ResourceURI s:mustUnderstand="true">%s</w:ResourceURI>'
+            '<a:MessageID s:mustUnderstand="true">uuid:%d</a:MessageID>'
+            '<a:ReplyTo><a:Address>%s/role/anonymous</a:Address>'
+            '</a:ReplyTo><w:OperationTimeout>PT60S</w:OperationTimeout>'
+            '%s</s:Header><s:Body>%s</s:Body></s:Envelope>'
+            % (NS_SOAP, NS_WSA, NS_WSMAN, action, uri,
+               random.getrandbits(31), NS_WSA, selectors, body)).encode()
+
+
+def get_identity():
+    return envelope(ACT_GET, CIM + "CIM_SoftwareIdentity",
+                    selectors='<w:SelectorSet><w:Selector Name="InstanceID">'
+                    'AMT FW Core Version</w:Selector></w:SelectorSet>')
+
+
+def add_user(realm, name, password, realms=(3,)):
+    ha1 = hashlib.md5(("%s:%s:%s" % (name, realm, password)).encode())
+    import base64
+    b64 = base64.b64encode(ha1.digest()).decode()
+    args = ("<r:DigestUsername>%s</r:DigestUsername>"
+            "<r:DigestPassword>%s</r:DigestPassword>"
+            "<r:AccessPermission>2</r:AccessPermission>" % (name, b64))
+    args += "".join("<r:Realms>%d</r:Realms>" % r for r in realms)
+    return envelope(AUTH_SERVICE + "/AddUserAclEntryEx", AUTH_SERVICE,
+                    '<r:AddUserAclEntryEx_INPUT xmlns:r="%s">%s'
+                    '</r:AddUserAclEntryEx_INPUT>' % (AUTH_SERVICE, args))
+
+
+def enumerate_users():
+    return envelope(AUTH_SERVICE + "/EnumerateUserAclEntries", AUTH_SERVICE,
+                    '<r:EnumerateUserAclEntries_INPUT xmlns:r="%s">'
+                    '<r:StartIndex>1</r:StartIndex>'
+                    '</r:EnumerateUserAclEntries_INPUT>' % AUTH_SERVICE)
+
+
+def user_count(admin):
+    rsp = admin.call(enumerate_users())
+    m = re.search(rb"<[^>]*TotalCount>(\d+)<", rsp[2]) if rsp else None
+    return int(m.group(1)) if m else -1
+
+
+# ---- the checks after every attack ------------------------------------------
+
+class Target:
+    """The QEMU under attack, with an admin and a separate check user."""
+
+    def __init__(self, binary):
+        self.binary = binary
+        self.start()
+
+    def start(self):
+        self.qemu = Qemu(self.binary)
+        self.admin = Digest(self.qemu.port, "admin", PASSWORD)
+        self.admin.challenge()
+        rsp = self.admin.call(add_user(self.admin.realm, CHECK_USER,
+                                       CHECK_PASSWORD, realms=(3, 4, 5)))
+        assert rsp and rsp[0] == 200 and b"ReturnValue>0<" in rsp[2], rsp
+        self.console = Digest(self.qemu.port, CHECK_USER, CHECK_PASSWORD)
+
+    def health(self):
+        """None if QEMU is healthy, else why not."""
+        if not self.qemu.alive():
+            return "QEMU died (status %s)" % self.qemu.proc.returncode
+        try:
+            best = min(self.qemu.qmp.execute("query-status")[1]
+                       for _ in range(3))
+        except (OSError, ConnectionError) as e:
+            return "QMP: %s" % e
+        if best > QMP_LIMIT_S:
+            return "QMP took %.0f ms" % (best * 1000)
+        rsp = self.console.call(get_identity())
+        if not rsp or rsp[0] != 200:
+            return "console Get answered %s" % (rsp[0] if rsp else "nothing")
+        return None
+
+
+# ---- the attacks: each returns None (held) or what went wrong ---------------
+
+def expect_status(rsp, allowed, what):
+    if rsp is None:
+        return None          # the ME closed the connection: refused
+    if rsp[0] not in allowed:
+        return "%s answered %d" % (what, rsp[0])
+    return None
+
+
+def attack_empty_response(t):
+    """CVE-2017-5689: an empty Digest response must not authenticate."""
+    d = Digest(t.qemu.port, "admin", PASSWORD)
+    rsp = exchange(t.qemu.port, post(get_identity(), d.header(response="")))
+    return expect_status(rsp, (401,), "empty response")
+
+
+def attack_wrong_realm(t):
+    d = Digest(t.qemu.port, "admin", PASSWORD)
+    rsp = exchange(t.qemu.port, post(get_identity(), d.header(
+        realm="Digest:00000000000000000000000000000000")))
+    return expect_status(rsp, (401,), "foreign realm")
+
+
+def attack_uri_mismatch(t):
+    d = Digest(t.qemu.port, "admin", PASSWORD)
+    rsp = exchange(t.qemu.port, post(get_identity(), d.header(uri="/other")))
+    return expect_status(rsp, (401, 400), "uri of another resource")
+
+
+def attack_no_qop(t):
+    """RFC 2069 Digest (no qop) is refused: AllowHttpQopAuthOnly."""
+    d = Digest(t.qemu.port, "admin", PASSWORD)
+    rsp = exchange(t.qemu.port, post(get_identity(), d.header(qop=False)))
+    return expect_status(rsp, (401,), "no-qop Digest")
+
+
+def attack_replay(t):
+    """A captured header, replayed after 70 newer requests with a new body."""
+    victim = Digest(t.qemu.port, "admin", PASSWORD)
+    victim.challenge()
+    captured = victim.header()
+    rsp = exchange(t.qemu.port, post(get_identity(), captured))
+    if not rsp or rsp[0] != 200:
+        return "the victim's own request failed"
+    for _ in range(70):
+        exchange(t.qemu.port, post(get_identity(), victim.header()))
+    before = user_count(t.admin)
+    evil = add_user(victim.realm, "intruder", "Intrud3r!pw")
+    rsp = exchange(t.qemu.port, post(evil, captured))
+    if rsp and rsp[0] == 200:
+        return "the replayed header was accepted"
+    if user_count(t.admin) != before:
+        return "the replay created a user"
+    return None
+
+
+def attack_hammer(t):
+    """Wrong passwords: never accepted; other accounts keep working."""
+    d = Digest(t.qemu.port, "admin", "not-the-password")
+    for _ in range(20):
+        rsp = d.call(get_identity())
+        if rsp and rsp[0] == 200:
+            return "a wrong password was accepted"
+    return None
+
+
+def attack_realm_escalation(t):
+    """A Hardware Asset user may not power the machine."""
+    t.admin.call(add_user(t.admin.realm, "asset", "Ass3t-only!", realms=(4,)))
+    d = Digest(t.qemu.port, "asset", "Ass3t-only!")
+    pms = CIM + "CIM_PowerManagementService"
+    body = envelope(pms + "/RequestPowerStateChange", pms,
+                    '<p:RequestPowerStateChange_INPUT xmlns:p="%s">'
+                    '<p:PowerState>8</p:PowerState>'
+                    '</p:RequestPowerStateChange_INPUT>' % pms)
+    rsp = d.call(body)
+    status, _ = t.qemu.qmp.execute("query-status")
+    if status["return"]["status"] != "running":
+        return "the VM was powered off by a user without the realm"
+    if rsp and rsp[0] == 200 and b"ReturnValue>0<" in rsp[2]:
+        return "the power request was accepted"
+    return None
+
+
+def attack_smuggling(t):
+    """Content-Length and Transfer-Encoding together; two lengths."""
+    inner = post(get_identity())
+    raw = (b"POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+           b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + inner)
+    s = connect(t.qemu.port)
+    s.sendall(raw)
+    first = read_response(s)
+    second = read_response(s)
+    s.close()
+    if first and first[0] == 200:
+        return "CL+TE was served"
+    if second and second[0] == 200:
+        return "a smuggled request was served"
+    raw = (b"POST /wsman HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+           b"Content-Length: 40\r\n\r\n<x/>")
+    return expect_status(exchange(t.qemu.port, raw), (400, 401, 411),
+                         "two Content-Lengths")
+
+
+def attack_malformed_http(t):
+    junk = bytes(random.getrandbits(8) for _ in range(65536))
+    err = expect_status(exchange(t.qemu.port, junk), (400, 405, 414, 431),
+                        "64 KiB of random bytes")
+    if err:
+        return err
+    raw = b"POST /wsman HTTP/1.1\r\n" + b"X-A: " + b"a" * 70000 + b"\r\n\r\n"
+    err = expect_status(exchange(t.qemu.port, raw), (400, 431), "long head")
+    if err:
+        return err
+    raw = (b"POST /wsman HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked"
+           b"\r\n\r\nZZZZ\r\n")
+    err = expect_status(exchange(t.qemu.port, raw), (400,), "bad chunk size")
+    if err:
+        return err
+    raw = b"POST /wsman HTTP/1.1\r\nHost: x\0evil\r\nContent-Length: 0\r\n\r\n"
+    return expect_status(exchange(t.qemu.port, raw), (400, 401), "NUL header")
+
+
+def attack_xml_bombs(t):
+    bombs = {
+        "billion laughs": b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a '
+                          b'"aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
+                          b'<l>&b;</l>',
+        "external entity": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e '
+                           b'SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+        "deep nesting": b"<a>" * 20000 + b"</a>" * 20000,
+        "many attributes": b"<a " + b" ".join(b'x%d="1"' % i
+                                               for i in range(20000)) + b"/>",
+    }
+    for name, body in bombs.items():
+        rsp = t.admin.call(body)
+        if rsp is None:
+            continue
+        if rsp[0] == 200:
+            return "%s was answered 200" % name
+        if b"root:" in rsp[2]:
+            return "%s leaked a file" % name
+    return None
+
+
+def attack_preauth_cost(t):
+    """Bodies that cost libxml2 quadratic time, sent without credentials."""
+    # as many distinct attributes as fit in a body the ME accepts
+    attrs = b" ".join(b'a%x=""' % i for i in range(26000))
+    body = (b'<s:Envelope xmlns:s="' + NS_SOAP.encode() + b'"><s:Body>'
+            b'<i:Identify xmlns:i="x" ' + attrs + b'/></s:Body></s:Envelope>')
+    assert len(body) < 256 * 1024
+    worst = 0.0
+    for _ in range(3):
+        start = time.monotonic()
+        rsp = exchange(t.qemu.port, post(body), timeout=30)
+        worst = max(worst, time.monotonic() - start)
+        if rsp and rsp[0] == 200:
+            return "a pre-auth attribute bomb was answered 200"
+    if worst > 1.0:
+        return "one pre-auth request took %.2f s" % worst
+    return None
+
+
+def attack_encodings(t):
+    """EBCDIC and UTF-7 bodies must not get a DTD past the filters."""
+    ebcdic = "<?xml version=\"1.0\" encoding=\"IBM037\"?><!DOCTYPE x " \
+             "[<!ENTITY a \"b\">]><x>&a;</x>".encode("cp037")
+    utf7 = b'<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE x +AFs-' \
+           b'+ADw-!ENTITY a +ACI-b+ACI-+AD4-+AF0-+AD4-+ADw-x+AD4-+ACY-a;' \
+           b'+ADw-/x+AD4-'
+    for body in (ebcdic, utf7):
+        for auth in (None, t.admin.header()):
+            rsp = exchange(t.qemu.port, post(body, auth))
+            if rsp and rsp[0] == 200:
+                return "a non-UTF-8 body was answered 200"
+    return None
+
+
+def attack_slow_connections(t):
+    """Slowloris from other peers while a console works."""
+    socks = []
+    for i in range(40):
+        try:
+            s = connect(t.qemu.port, peer=2 + i % 5)
+            s.sendall(b"POST /wsman HTTP/1.1\r\nContent-Le")
+            socks.append(s)
+        except OSError:
+            pass
+    result = None
+    for _ in range(3):
+        for s in socks:
+            try:
+                s.sendall(b"n")
+            except OSError:
+                pass
+        err = t.health()
+        if err:
+            result = "during slowloris: " + err
+            break
+        time.sleep(0.2)
+    for s in socks:
+        s.close()
+    return result
+
+
+def attack_many_connections(t):
+    socks = []
+    for i in range(150):
+        try:
+            socks.append(connect(t.qemu.port, peer=2 + i % 20, timeout=2))
+        except OSError:
+            pass
+    err = t.health()
+    for s in socks:
+        s.close()
+    return "with 150 connections open: " + err if err else None
+
+
+def attack_descriptor_exhaustion(binary):
+    """Out of descriptors: no spin, and served again once they are back."""
+    q = Qemu(binary, prefix=("prlimit", "--nofile=48:48"))
+    try:
+        socks = []
+        for i in range(60):
+            try:
+                socks.append(connect(q.port, peer=2 + i % 8, timeout=2))
+            except OSError:
+                break
+        stat = "/proc/%d/stat" % q.proc.pid
+
+        def cpu():
+            fields = open(stat).read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf(
+                "SC_CLK_TCK")
+        before = cpu()
+        time.sleep(1.0)
+        used = cpu() - before
+        for s in socks:
+            s.close()
+        if used > 0.5:
+            return "QEMU spent %.2f s of CPU in 1 s out of descriptors" % used
+        time.sleep(1.2)
+        d = Digest(q.port, "admin", PASSWORD)
+        rsp = d.call(get_identity())
+        if not rsp or rsp[0] != 200:
+            return "not served after descriptors came back"
+        if q.qmp.execute("query-status")[1] > QMP_LIMIT_S:
+            return "QMP slow after descriptor exhaustion"
+        return None
+    finally:
+        q.stop()
+
+
+def attack_random_mmio(binary):
+    """A hostile guest: random BAR0 and config-space writes."""
+    q = Qemu(binary)
+    try:
+        bar = 0xfe000000
+        cfg = 0x80000000 | (0x16 << 11)
+
+        def cfg_write(reg, val):
+            q.qtest_cmd("outl 0xcf8 0x%x" % (cfg | reg))
+            q.qtest_cmd("outl 0xcfc 0x%x" % val)
+        cfg_write(0x10, bar)
+        cfg_write(0x14, 0)
+        cfg_write(0x04, 0x6)
+        rng = random.Random(1)
+        for i in range(20000):
+            off = rng.choice((0x0, 0x4, 0x8, 0xc, rng.randrange(0, 0x1000, 4)))
+            if rng.random() < 0.3:
+                q.qtest_cmd("readl 0x%x" % (bar + off))
+            else:
+                val = rng.choice((0x10, 0x8, 0x1d, 0xffffffff, 0,
+                                  rng.getrandbits(32)))
+                q.qtest_cmd("writel 0x%x 0x%x" % (bar + off, val))
+            if i % 2000 == 1999:
+                # config space too, but keep BAR0 where it is
+                reg = rng.randrange(0x40, 0x100, 4)
+                cfg_write(reg, rng.getrandbits(32))
+        if not q.alive():
+            return "QEMU died"
+        reply, took = q.qmp.execute("query-vamt")
+        if "return" not in reply:
+            return "query-vamt failed: %s" % reply
+        if took > QMP_LIMIT_S:
+            return "QMP took %.0f ms" % (took * 1000)
+        d = Digest(q.port, "admin", PASSWORD)
+        rsp = d.call(get_identity())
+        if not rsp or rsp[0] != 200:
+            return "web service gone after the MMIO storm"
+        return None
+    finally:
+        q.stop()
+
+
+def attack_hostile_nvram(binary):
+    """Garbage NVRAM files: a clear warning or error, never a crash."""
+    rng = random.Random(2)
+    work = tempfile.mkdtemp(prefix="vamt-nvram-")
+    good = os.path.join(work, "good")
+    q = Qemu(binary, ",nvram=" + good)
+    d = Digest(q.port, "admin", PASSWORD)
+    d.call(get_identity())
+    q.stop()
+    image = open(good, "rb").read() if os.path.exists(good) else b""
+    variants = [b"", b"\0" * 4096, bytes(rng.getrandbits(8)
+                                         for _ in range(65536))]
+    if image:
+        variants.append(image[:len(image) // 2])
+        for _ in range(12):
+            b = bytearray(image)
+            for _ in range(rng.randrange(1, 8)):
+                b[rng.randrange(len(b))] = rng.getrandbits(8)
+            variants.append(bytes(b))
+    try:
+        for i, data in enumerate(variants):
+            path = os.path.join(work, "v%d" % i)
+            with open(path, "wb") as f:
+                f.write(data)
+            q = Qemu(binary, ",nvram=" + path, expect_start=False)
+            try:
+                if q.qmp is None:
+                    q.proc.wait(10)
+                    if q.proc.returncode < 0:
+                        return "variant %d killed QEMU (signal %d)" % (
+                            i, -q.proc.returncode)
+                    if not q.error_output().strip():
+                        return "variant %d refused without a message" % i
+                    continue
+                rsp = Digest(q.port, "admin", PASSWORD).call(get_identity())
+                if not rsp or rsp[0] != 200:
+                    return "variant %d: the admin-secret no longer works" % i
+            finally:
+                q.stop()
+            os.unlink(path)
+        return None
+    finally:
+        for f in os.listdir(work):
+            os.unlink(os.path.join(work, f))
+        os.rmdir(work)
+
+
+def attack_hostile_migration(binary):
+    """Corrupt migration streams: the destination fails cleanly."""
+    rng = random.Random(3)
+    work = tempfile.mkdtemp(prefix="vamt-mig-")
+    stream = os.path.join(work, "stream")
+    src = Qemu(binary)
+    try:
+        Digest(src.port, "admin", PASSWORD).call(get_identity())
+        src.qmp.execute("migrate", {"uri": "file:" + stream})
+        for _ in range(500):
+            r, _ = src.qmp.execute("query-migrate")
+            if r["return"].get("status") in ("completed", "failed"):
+                break
+            time.sleep(0.01)
+        image = open(stream, "rb").read()
+        at = image.find(b"VMEI")
+        if at < 8:
+            return "no vAMT section found in the stream"
+        variants = []
+        for length in (0x80000000, 0xffffffff, 0x7fffffff, 0x10000000):
+            for field in (at - 8, at - 4):
+                b = bytearray(image)
+                b[field:field + 4] = struct.pack(">I", length)
+                variants.append(bytes(b))
+        for _ in range(16):
+            b = bytearray(image)
+            for _ in range(rng.randrange(1, 6)):
+                b[at + rng.randrange(min(4096, len(b) - at))] = \
+                    rng.getrandbits(8)
+            variants.append(bytes(b))
+        variants.append(image[:at + 64])
+        for i, data in enumerate(variants):
+            with open(stream, "wb") as f:
+                f.write(data)
+            dst = Qemu(binary, args=("-incoming", "defer"))
+            try:
+                dst.qmp.execute("migrate-incoming",
+                                {"uri": "file:" + stream,
+                                 "exit-on-error": False})
+                for _ in range(500):
+                    r, _ = dst.qmp.execute("query-migrate")
+                    if r["return"].get("status") in ("completed", "failed"):
+                        break
+                    time.sleep(0.01)
+                if not dst.alive():
+                    return "variant %d killed the destination" % i
+                if dst.qmp.execute("query-status")[1] > QMP_LIMIT_S:
+                    return "variant %d: destination QMP slow" % i
+            finally:
+                dst.stop()
+        if not src.alive():
+            return "the source died"
+        return None
+    finally:
+        src.stop()
+        for f in os.listdir(work):
+            os.unlink(os.path.join(work, f))
+        os.rmdir(work)
+
+
+NETWORK_ATTACKS = [
+    ("auth: empty Digest response (CVE-2017-5689)", attack_empty_response),
+    ("auth: response for a foreign realm", attack_wrong_realm),
+    ("auth: response for another URI", attack_uri_mismatch),
+    ("auth: RFC 2069 Digest without qop", attack_no_qop),
+    ("auth: replay after 70 newer requests", attack_replay),
+    ("auth: realm escalation to power control", attack_realm_escalation),
+    ("auth: password hammering", attack_hammer),
+    ("http: request smuggling (CL+TE, two lengths)", attack_smuggling),
+    ("http: malformed requests", attack_malformed_http),
+    ("xml: entity, DTD, nesting and attribute bombs", attack_xml_bombs),
+    ("xml: EBCDIC and UTF-7 bodies", attack_encodings),
+    ("pre-auth: quadratic libxml2 bodies", attack_preauth_cost),
+    ("tcp: slow connections from 5 peers", attack_slow_connections),
+    ("tcp: 150 connections from 20 peers", attack_many_connections),
+]
+OWN_QEMU_ATTACKS = [
+    ("tcp: descriptor exhaustion (nofile 48)", attack_descriptor_exhaustion),
+    ("guest: 20000 random BAR0 accesses", attack_random_mmio),
+    ("files: hostile NVRAM files", attack_hostile_nvram),
+    ("migration: hostile streams", attack_hostile_migration),
+]
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__.strip())
+    binary = sys.argv[1]
+    only = sys.argv[3:] if len(sys.argv) > 2 and sys.argv[2] == "--only" \
+        else None
+    random.seed(4)
+    results = []
+    target = Target(binary)
+    n = 0
+    try:
+        for name, attack in NETWORK_ATTACKS + OWN_QEMU_ATTACKS:
+            if only and not any(o in name for o in only):
+                continue
+            n += 1
+            start = time.monotonic()
+            try:
+                if (name, attack) in OWN_QEMU_ATTACKS:
+                    why = attack(binary)
+                else:
+                    why = attack(target)
+            except Exception as e:          # noqa: BLE001 - report, go on
+                why = "the attack client failed: %r" % e
+            health = target.health()
+            if health and not why:
+                why = "afterwards: " + health
+            took = time.monotonic() - start
+            results.append((name, why, took))
+            print("%s %d - %s%s" % ("ok" if not why else "not ok", n, name,
+                                    "" if not why else ": " + why))
+            sys.stdout.flush()
+            if health:
+                target.qemu.stop()
+                target.start()
+    finally:
+        target.qemu.stop()
+    print("1..%d" % n)
+    print("# %-48s %-6s %s" % ("attack", "result", "seconds"))
+    for name, why, took in results:
+        print("# %-48s %-6s %.1f" % (name, "held" if not why else "FAILED",
+                                     took))
+    held = sum(1 for r in results if not r[1])
+    print("# %d held, %d failed" % (held, len(results) - held))
+    return 0 if held == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
