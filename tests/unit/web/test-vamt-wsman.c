@@ -1596,26 +1596,6 @@ static const char identify_envelope[] =
     "org/wbem/wsman/identity/1/wsmanidentity.xsd\"><s:Header/>"
     "<s:Body><i:Identify/></s:Body></s:Envelope>";
 
-/* An Identify whose Identify element carries @attributes attributes */
-static GString *identify_with_attributes(unsigned attributes)
-{
-    GString *s = g_string_new("<s:Envelope xmlns:s=\"" NS_SOAP "\" "
-                              "xmlns:i=\"http://schemas.dmtf.org/wbem/wsman/"
-                              "identity/1/wsmanidentity.xsd\"><s:Header/>"
-                              "<s:Body><i:Identify");
-
-    static const char letters[] =
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-
-    /* distinct three-letter names, so 37,000 fit in 256 KiB */
-    for (unsigned i = 0; i < attributes; i++) {
-        g_string_append_printf(s, " %c%c%c=\"\"", letters[i / 52 / 52 % 52],
-                               letters[i / 52 % 52], letters[i % 52]);
-    }
-    g_string_append(s, "/></s:Body></s:Envelope>");
-    return s;
-}
-
 static void assert_refused_unparsed(Env *e, const char *user,
                                     const char *body, size_t len,
                                     int status, const char *subcode)
@@ -1635,10 +1615,10 @@ static void test_preauth_body_bound(void)
 {
     Env *e = env_new(VAMT_POWER_ON);
     /* the attack: ~37,000 attributes in 256 KiB, on the Identify */
-    GString *attack = identify_with_attributes(37000);
-    GString *at_limit = identify_with_attributes(
+    GString *attack = vamt_test_identify_with_attributes(37000);
+    GString *at_limit = vamt_test_identify_with_attributes(
         VAMT_XML_MAX_ELEMENT_ATTRIBUTES);
-    GString *over_limit = identify_with_attributes(
+    GString *over_limit = vamt_test_identify_with_attributes(
         VAMT_XML_MAX_ELEMENT_ATTRIBUTES + 1);
     GString *padded = g_string_new(identify_envelope);
     GString *many = g_string_new("<Envelope><Body>");
