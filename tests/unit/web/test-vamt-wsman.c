@@ -1650,7 +1650,7 @@ static void test_preauth_body_bound(void)
     {
         g_autoptr(Reply) r = post(e, "/wsman", NULL, at_limit->str);
 
-        assert_xp(r, "local-name(/s:Envelope/s:Body/*)", "IdentifyResponse");
+        assert_xp(r, "local-name(/s:Envelope/s:Body/ *)", "IdentifyResponse");
     }
     g_string_insert(padded, strlen("<s:Envelope"), " ");
     while (padded->len < VAMT_WSMAN_MAX_ANONYMOUS_BODY) {
@@ -1659,7 +1659,7 @@ static void test_preauth_body_bound(void)
     {
         g_autoptr(Reply) r = post(e, "/wsman", NULL, padded->str);
 
-        assert_xp(r, "local-name(/s:Envelope/s:Body/*)", "IdentifyResponse");
+        assert_xp(r, "local-name(/s:Envelope/s:Body/ *)", "IdentifyResponse");
     }
     g_string_insert(padded, strlen("<s:Envelope"), " ");
     assert_refused_unparsed(e, NULL, padded->str, padded->len, 401, NULL);
@@ -1722,8 +1722,8 @@ static void test_encodings(void)
         g_autoptr(Reply) r1 = post(e, "/wsman", NULL, bom_identify);
         g_autoptr(Reply) r2 = post(e, "/wsman", NULL, ascii_identify);
 
-        assert_xp(r1, "local-name(/s:Envelope/s:Body/*)", "IdentifyResponse");
-        assert_xp(r2, "local-name(/s:Envelope/s:Body/*)", "IdentifyResponse");
+        assert_xp(r1, "local-name(/s:Envelope/s:Body/ *)", "IdentifyResponse");
+        assert_xp(r2, "local-name(/s:Envelope/s:Body/ *)", "IdentifyResponse");
     }
     env_free(e);
 }
