@@ -165,7 +165,7 @@ int main(int argc, char **argv)
         wrong_auth = vamt_test_digest_authorization(&a);
     }
 
-    cases[ncases++] = (Case) { "baseline: Identify, 240 B",
+    cases[ncases++] = (Case) { "baseline: a plain Identify",
                                post(NULL, small) };
     cases[ncases++] = (Case) { "Identify, 64 attributes on it",
                                post(NULL, wide) };
