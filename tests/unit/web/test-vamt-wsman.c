@@ -1663,6 +1663,34 @@ static void test_preauth_body_bound(void)
     }
     g_string_insert(padded, strlen("<s:Envelope"), " ");
     assert_refused_unparsed(e, NULL, padded->str, padded->len, 401, NULL);
+    /* markup inside comments, CDATA and PIs is no element to the scan */
+    {
+        GString *quiet = g_string_new("<?xml version=\"1.0\"?><!-- ");
+        g_autofree char *body = NULL;
+
+        for (unsigned i = 0; i < VAMT_XML_MAX_ELEMENTS; i++) {
+            g_string_append(quiet, "<a b=1 c=2>");
+        }
+        g_string_append(quiet, " --><?pi <x y=1> ?>");
+        body = g_strdup_printf("%s%s", quiet->str, identify_envelope);
+        g_string_truncate(quiet, 0);
+        g_string_append(quiet, "<![CDATA[");
+        for (unsigned i = 0; i < 2 * VAMT_XML_MAX_ATTRIBUTES; i++) {
+            g_string_append(quiet, "<a b=1>");
+        }
+        g_string_append(quiet, "]]>");
+        {
+            g_autofree char *env = vamt_test_wsman_envelope(
+                NS_XFER "/Get", CIM "CIM_SoftwareIdentity", quiet->str);
+            g_autoptr(Reply) r1 = post(e, "/wsman", "admin", body);
+            g_autoptr(Reply) r2 = post(e, "/wsman", "admin", env);
+
+            assert_xp(r1, "local-name(/s:Envelope/s:Body/ *)",
+                      "IdentifyResponse");
+            g_assert_null(strstr(r2->body->str, "e:EncodingLimit"));
+        }
+        g_string_free(quiet, TRUE);
+    }
     g_string_free(attack, TRUE);
     g_string_free(at_limit, TRUE);
     g_string_free(over_limit, TRUE);
