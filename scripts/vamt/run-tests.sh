@@ -78,26 +78,27 @@ if command -v clang > /dev/null; then
         CC=clang meson setup "$fuzz_build" "$VAMT_REPO" \
             > "$logs/fuzz-setup.log" 2>&1
     # the whole core and its tests under clang too: its warnings differ
-    # One short pass of a target: a TAP line with the runs libFuzzer did
-    fuzz_pass() {
-        local n=$1 target=$2 seconds=$3 runs
-        local log=$fuzz_build/fuzz-pass-$n.log
-        shift 3
-
-        if "$fuzz_build/tests/fuzz/$target" -seed=1 \
-               -max_total_time="$seconds" "$@" > "$log" 2>&1; then
-            runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log")
-            echo "ok $n - $target: $runs runs in ${seconds}s, clean"
-        else
-            echo "not ok $n - $target: see $log"
-            tail -n 30 "$log" | sed 's/^/#   /'
-        fi > "$fuzz_build/fuzz-pass-$n.tap"
-    }
     fuzz_core() {
         local t seconds=12
         local targets="fuzz-web fuzz-http-auth fuzz-wsman-auth fuzz-eoi-auth
                        fuzz-nvram fuzz-state"
         local corpus=$fuzz_build/corpus
+
+        # One short pass of a target: a TAP line with the runs libFuzzer did
+        fuzz_pass() {
+            local n=$1 target=$2 seconds=$3 runs
+            local log=$fuzz_build/fuzz-pass-$n.log
+            shift 3
+
+            if "$fuzz_build/tests/fuzz/$target" -seed=1 \
+                   -max_total_time="$seconds" "$@" > "$log" 2>&1; then
+                runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log")
+                echo "ok $n - $target: $runs runs in ${seconds}s, clean"
+            else
+                echo "not ok $n - $target: see $log"
+                tail -n 30 "$log" | sed 's/^/#   /'
+            fi > "$fuzz_build/fuzz-pass-$n.tap"
+        }
 
         ninja -C "$fuzz_build" || return 1
         rm -f "$fuzz_build"/fuzz-pass-*.tap
