@@ -83,18 +83,53 @@ if command -v clang > /dev/null; then
             > "$logs/fuzz-setup.log" 2>&1
     # the whole core and its tests under clang too: its warnings differ
     fuzz_core() {
-        local corpus=$fuzz_build/corpus-web
+        local t seconds=12
+        local targets="fuzz-web fuzz-http-auth fuzz-wsman-auth fuzz-eoi-auth
+                       fuzz-nvram fuzz-state"
+        local corpus=$fuzz_build/corpus
+
+        # One short pass of a target: a TAP line with the runs libFuzzer did
+        fuzz_pass() {
+            local n=$1 target=$2 seconds=$3 runs
+            local log=$fuzz_build/fuzz-pass-$n.log
+            shift 3
+
+            if "$fuzz_build/tests/fuzz/$target" -seed=1 \
+                   -max_total_time="$seconds" "$@" > "$log" 2>&1; then
+                runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log")
+                echo "ok $n - $target: $runs runs in ${seconds}s, clean"
+            else
+                echo "not ok $n - $target: see $log"
+                tail -n 30 "$log" | sed 's/^/#   /'
+            fi > "$fuzz_build/fuzz-pass-$n.tap"
+        }
 
         ninja -C "$fuzz_build" || return 1
-        "$fuzz_build/tests/fuzz/fuzz-mei-bus" -runs=300000 -seed=1 \
-            -max_len=4096 && echo "ok 1 - fuzz-mei-bus: 300000 runs"
-        # seeds: every captured console request, as HTTP and as a body
-        rm -rf "$corpus" && mkdir -p "$corpus" &&
-            python3 "$VAMT_REPO/tests/fuzz/web-seeds.py" \
-                "$VAMT_REPO/tests/captures" "$corpus" &&
-            "$fuzz_build/tests/fuzz/fuzz-web" -runs=200000 -seed=1 \
-                -max_len=16384 "$corpus" &&
-            echo "ok 2 - fuzz-web: 200000 runs from the captured requests"
+        rm -f "$fuzz_build"/fuzz-pass-*.tap
+        # seeds: the captured console requests, shaped for each target
+        for t in $targets; do
+            rm -rf "$corpus-$t" &&
+                python3 "$VAMT_REPO/tests/fuzz/web-seeds.py" \
+                    "$VAMT_REPO/tests/captures" "$corpus-$t" "$t" ||
+                return 1
+        done
+        # two lanes for two cores, at most 4 x 12 s each
+        {
+            fuzz_pass 1 fuzz-mei-bus $seconds -max_len=4096
+            fuzz_pass 3 fuzz-http-auth $seconds -max_len=16384 \
+                "$corpus-fuzz-http-auth"
+            fuzz_pass 5 fuzz-eoi-auth $seconds -max_len=16384 \
+                "$corpus-fuzz-eoi-auth"
+            fuzz_pass 7 fuzz-state $seconds -max_len=4096 \
+                "$corpus-fuzz-state"
+        } &
+        fuzz_pass 2 fuzz-web $seconds -max_len=16384 "$corpus-fuzz-web"
+        fuzz_pass 4 fuzz-wsman-auth $seconds -max_len=16384 \
+            "$corpus-fuzz-wsman-auth"
+        fuzz_pass 6 fuzz-nvram $seconds -max_len=16384 "$corpus-fuzz-nvram"
+        wait
+        cat "$fuzz_build"/fuzz-pass-[1-7].tap
+        ! grep -q '^not ok ' "$fuzz_build"/fuzz-pass-[1-7].tap
     }
     run_tap fuzz fuzz_core
 else

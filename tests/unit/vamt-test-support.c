@@ -342,6 +342,23 @@ char *vamt_test_invoke_body(const char *resource, const char *method,
                            method, resource, args ? args : "", method);
 }
 
+GString *vamt_test_identify_with_attributes(unsigned attributes)
+{
+    static const char letters[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    GString *s = g_string_new("<s:Envelope xmlns:s=\"" NS_SOAP "\" "
+                              "xmlns:i=\"http://schemas.dmtf.org/wbem/wsman/"
+                              "identity/1/wsmanidentity.xsd\"><s:Header/>"
+                              "<s:Body><i:Identify");
+
+    for (unsigned i = 0; i < attributes; i++) {
+        g_string_append_printf(s, " %c%c%c=\"\"", letters[i / 52 / 52 % 52],
+                               letters[i / 52 % 52], letters[i % 52]);
+    }
+    g_string_append(s, "/></s:Body></s:Envelope>");
+    return s;
+}
+
 /* ---- Captures ----------------------------------------------------------- */
 
 const char *vamt_test_captures_root(void)

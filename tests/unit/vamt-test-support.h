@@ -122,6 +122,13 @@ char *vamt_test_wsman_envelope(const char *action, const char *resource,
 char *vamt_test_invoke_body(const char *resource, const char *method,
                             const char *args);
 
+/*
+ * A WS-Man Identify whose Identify element carries @attributes distinct
+ * attributes of seven bytes each: 37,000 of them fit in 256 KiB, the
+ * costliest body libxml2 2.9 could be handed before authentication.
+ */
+GString *vamt_test_identify_with_attributes(unsigned attributes);
+
 /* ---- Captured console requests ---------------------------------------- */
 
 typedef struct VamtTestCapture {

@@ -17,6 +17,7 @@
 #include "digest.h"
 #include "http.h"
 #include "vamt-test-support.h"
+#include "xml-reader.h"
 
 #define SERVER      "Intel(R) Active Management Technology 16.1.25.2124"
 #define SOAP_TYPE   "application/soap+xml; charset=UTF-8"
@@ -1118,6 +1119,66 @@ static void test_anonymous(void)
     env_fini(&env);
 }
 
+/*
+ * Before authentication the whole ME does a bounded amount of work: the
+ * costliest body that fits (37,000 attributes on the Identify) is
+ * refused with the challenge and never handed to libxml2.
+ */
+static void test_preauth_unparsed(void)
+{
+    VamtTestPlatform platform;
+    VamtFirmware fw;
+    VamtMe *me;
+    GString *attack = vamt_test_identify_with_attributes(37000);
+    GString *identify = vamt_test_identify_with_attributes(0);
+    g_autofree char *nonce = NULL;
+    g_autofree char *wrong_auth = NULL;
+    uint64_t parses;
+
+    vamt_test_platform_init(&platform, VAMT_POWER_ON);
+    vamt_test_firmware_init(&fw);
+    me = vamt_me_new(&fw, &vamt_test_platform_ops, &platform);
+    vamt_me_set_admin_password(me, PASSWORD);
+    nonce = vamt_test_http_nonce(me);
+    {
+        VamtTestDigestAuth a = {
+            .user = "admin", .realm = REALM, .password = "wrong",
+            .uri = "/wsman", .nonce = nonce, .nc = "00000001",
+            .cnonce = "c0ffee",
+        };
+
+        wrong_auth = vamt_test_digest_authorization(&a);
+    }
+    /* no Authorization, and a wrong password */
+    for (unsigned i = 0; i < 2; i++) {
+        const char *auth = i ? wrong_auth : NULL;
+        g_autofree char *req = vamt_test_post_request("vamt", "/wsman", auth,
+                                                      attack->str);
+        g_autofree char *rsp = NULL;
+
+        parses = vamt_xml_parse_count();
+        rsp = vamt_test_http_send(me, req);
+        g_assert_true(g_str_has_prefix(rsp, "HTTP/1.1 401 "));
+        g_assert_cmpuint(vamt_xml_parse_count(), ==, parses);
+    }
+    {
+        g_autofree char *req = vamt_test_post_request("vamt", "/wsman", NULL,
+                                                      identify->str);
+        g_autofree char *rsp = NULL;
+
+        parses = vamt_xml_parse_count();
+        rsp = vamt_test_http_send(me, req);
+        g_assert_true(g_str_has_prefix(rsp, "HTTP/1.1 200 "));
+        g_assert_nonnull(strstr(rsp, "IdentifyResponse"));
+        /* the anonymous check and the answer: two small parses */
+        g_assert_cmpuint(vamt_xml_parse_count() - parses, <=, 2);
+    }
+    vamt_me_free(me);
+    vamt_test_platform_destroy(&platform);
+    g_string_free(attack, TRUE);
+    g_string_free(identify, TRUE);
+}
+
 /* Captures */
 
 typedef VamtTestCapture Capture;
@@ -1381,6 +1442,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/http/stale-nonce", test_stale_nonce);
     g_test_add_func("/vamt/http/lockout", test_lockout);
     g_test_add_func("/vamt/http/anonymous", test_anonymous);
+    g_test_add_func("/vamt/http/preauth-unparsed", test_preauth_unparsed);
     add_capture_tests();
     return g_test_run();
 }

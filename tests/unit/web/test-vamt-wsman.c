@@ -22,6 +22,7 @@
 #include "amt.h"
 #include "vamt-test-support.h"
 #include "wsman.h"
+#include "xml-reader.h"
 
 typedef struct Env {
     VamtTestPlatform fake;
@@ -1595,6 +1596,295 @@ static void test_eoi(void)
     env_free(e);
 }
 
+/* Pre-authentication cost: bodies refused before libxml2 sees them */
+
+static const char identify_envelope[] =
+    "<s:Envelope xmlns:s=\"" NS_SOAP "\" xmlns:i=\"http://schemas.dmtf."
+    "org/wbem/wsman/identity/1/wsmanidentity.xsd\"><s:Header/>"
+    "<s:Body><i:Identify/></s:Body></s:Envelope>";
+
+static void assert_refused_unparsed(Env *e, const char *user,
+                                    const char *body, size_t len,
+                                    int status, const char *subcode)
+{
+    uint64_t parses = vamt_xml_parse_count();
+    g_autoptr(Reply) r = post_bytes(e, "/wsman", user, body, len);
+
+    g_assert_cmpuint(vamt_xml_parse_count(), ==, parses);
+    if (subcode) {
+        assert_fault(r, status, subcode);
+    } else {
+        g_assert_cmpint(r->status, ==, status);
+    }
+}
+
+static void test_preauth_body_bound(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    /* the attack: ~37,000 attributes in 256 KiB, on the Identify */
+    GString *attack = vamt_test_identify_with_attributes(37000);
+    GString *at_limit = vamt_test_identify_with_attributes(
+        VAMT_XML_MAX_ELEMENT_ATTRIBUTES);
+    GString *over_limit = vamt_test_identify_with_attributes(
+        VAMT_XML_MAX_ELEMENT_ATTRIBUTES + 1);
+    GString *padded = g_string_new(identify_envelope);
+    GString *many = g_string_new("<Envelope><Body>");
+    uint64_t parses;
+
+    g_assert_cmpuint(attack->len, <=, VAMT_WSMAN_MAX_BODY);
+    g_assert_cmpuint(attack->len, >, VAMT_WSMAN_MAX_ANONYMOUS_BODY);
+    /* anonymous: refused by size alone, neither checked nor parsed */
+    parses = vamt_xml_parse_count();
+    g_assert_false(vamt_wsman_is_identify((const uint8_t *)attack->str,
+                                          attack->len));
+    g_assert_cmpuint(vamt_xml_parse_count(), ==, parses);
+    assert_refused_unparsed(e, NULL, attack->str, attack->len, 401, NULL);
+    /* authenticated: the linear pre-scan refuses it */
+    assert_refused_unparsed(e, "admin", attack->str, attack->len, 400,
+                            "e:EncodingLimit");
+    assert_refused_unparsed(e, NULL, over_limit->str, over_limit->len, 401,
+                            NULL);
+    assert_refused_unparsed(e, "admin", over_limit->str, over_limit->len,
+                            400, "e:EncodingLimit");
+    for (unsigned i = 0; i <= VAMT_XML_MAX_ELEMENTS; i++) {
+        g_string_append(many, "<x/>");
+    }
+    g_string_append(many, "</Body></Envelope>");
+    assert_refused_unparsed(e, "admin", many->str, many->len, 400,
+                            "e:EncodingLimit");
+
+    /* what a console sends still works: at the limits, and padded */
+    {
+        g_autoptr(Reply) r = post(e, "/wsman", NULL, at_limit->str);
+
+        assert_xp(r, "local-name(/s:Envelope/s:Body/ *)", "IdentifyResponse");
+    }
+    g_string_insert(padded, strlen("<s:Envelope"), " ");
+    while (padded->len < VAMT_WSMAN_MAX_ANONYMOUS_BODY) {
+        g_string_insert(padded, strlen("<s:Envelope"), " ");
+    }
+    {
+        g_autoptr(Reply) r = post(e, "/wsman", NULL, padded->str);
+
+        assert_xp(r, "local-name(/s:Envelope/s:Body/ *)", "IdentifyResponse");
+    }
+    g_string_insert(padded, strlen("<s:Envelope"), " ");
+    assert_refused_unparsed(e, NULL, padded->str, padded->len, 401, NULL);
+    /* markup inside comments, CDATA and PIs is no element to the scan */
+    {
+        GString *quiet = g_string_new("<?xml version=\"1.0\"?><!-- ");
+        g_autofree char *body = NULL;
+
+        for (unsigned i = 0; i < VAMT_XML_MAX_ELEMENTS; i++) {
+            g_string_append(quiet, "<a b=1 c=2>");
+        }
+        g_string_append(quiet, " --><?pi <x y=1> ?>");
+        body = g_strdup_printf("%s%s", quiet->str, identify_envelope);
+        g_string_truncate(quiet, 0);
+        g_string_append(quiet, "<![CDATA[");
+        for (unsigned i = 0; i < 2 * VAMT_XML_MAX_ATTRIBUTES; i++) {
+            g_string_append(quiet, "<a b=1>");
+        }
+        g_string_append(quiet, "]]>");
+        {
+            g_autofree char *env = vamt_test_wsman_envelope(
+                NS_XFER "/Get", CIM "CIM_SoftwareIdentity", quiet->str);
+            g_autoptr(Reply) r1 = post(e, "/wsman", "admin", body);
+            g_autoptr(Reply) r2 = post(e, "/wsman", "admin", env);
+
+            assert_xp(r1, "local-name(/s:Envelope/s:Body/ *)",
+                      "IdentifyResponse");
+            g_assert_null(strstr(r2->body->str, "e:EncodingLimit"));
+        }
+        g_string_free(quiet, TRUE);
+    }
+    g_string_free(attack, TRUE);
+    g_string_free(at_limit, TRUE);
+    g_string_free(over_limit, TRUE);
+    g_string_free(padded, TRUE);
+    g_string_free(many, TRUE);
+    env_free(e);
+}
+
+/* Only UTF-8 reaches libxml2, so "<!DOCTYPE" cannot hide in another */
+static void test_encodings(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    /* "<?xml version="1.0"?><!DOCTYPE" in EBCDIC (IBM037) */
+    static const uint8_t ebcdic[] = {
+        0x4c, 0x6f, 0xa7, 0x94, 0x93, 0x40, 0xa5, 0x85, 0x99, 0xa2, 0x89,
+        0x96, 0x95, 0x7e, 0x7f, 0xf1, 0x4b, 0xf0, 0x7f, 0x6f, 0x6e, 0x4c,
+        0x5a, 0xc4, 0xd6, 0xc3, 0xe3, 0xe8, 0xd7, 0xc5,
+    };
+    static const char *const refused[] = {
+        /* UTF-7 declared, then "<!DOCTYPE" and an entity in UTF-7 */
+        "<?xml version=\"1.0\" encoding=\"UTF-7\"?>+ADw-!DOCTYPE e +AFs-"
+        "+ADw-!ENTITY x SYSTEM +ACI-file:///etc/passwd+ACI-+AD4-+AF0-+AD4-"
+        "<Envelope><Body>+ACY-x+ADs-</Body></Envelope>",
+        /* UTF-7 with its signature and no declaration */
+        "+/v8-+ADw-Envelope+AD4-",
+        "+ADw-?xml version+AD0-+ACI-1.0+ACI-?+AD4-",
+        "<?xml version='1.0' encoding='ISO-8859-1'?><Envelope><Body/>"
+        "</Envelope>",
+        "<?xml version=\"1.0\" encoding=\"EBCDIC-US\"?><Envelope/>",
+        "<?xml version=\"1.0\" encoding = \"utf-16\"?><Envelope/>",
+        "<Envelope><Body>\xc3\x28</Body></Envelope>",   /* not UTF-8 */
+        "\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"UTF-7\"?><a/>",
+    };
+    static const uint8_t utf32[] = { 0, 0, 0xfe, 0xff, 0, 0, 0, '<' };
+    g_autofree char *bom_identify = g_strconcat("\xef\xbb\xbf<?xml version="
+                                                "\"1.0\" encoding=\"utf-8\"?>",
+                                                identify_envelope, NULL);
+    g_autofree char *ascii_identify = g_strconcat(
+        "<?xml version='1.0' encoding='US-ASCII'?>", identify_envelope,
+        NULL);
+
+    assert_refused_unparsed(e, "admin", (const char *)ebcdic, sizeof(ebcdic),
+                            400, "e:EncodingLimit");
+    assert_refused_unparsed(e, NULL, (const char *)ebcdic, sizeof(ebcdic),
+                            401, NULL);
+    assert_refused_unparsed(e, "admin", (const char *)utf32, sizeof(utf32),
+                            400, "e:EncodingLimit");
+    for (unsigned i = 0; i < G_N_ELEMENTS(refused); i++) {
+        assert_refused_unparsed(e, "admin", refused[i], strlen(refused[i]),
+                                400, "e:EncodingLimit");
+        assert_refused_unparsed(e, NULL, refused[i], strlen(refused[i]),
+                                401, NULL);
+        g_assert_false(vamt_wsman_is_identify((const uint8_t *)refused[i],
+                                              strlen(refused[i])));
+    }
+    {
+        g_autoptr(Reply) r1 = post(e, "/wsman", NULL, bom_identify);
+        g_autoptr(Reply) r2 = post(e, "/wsman", NULL, ascii_identify);
+
+        assert_xp(r1, "local-name(/s:Envelope/s:Body/ *)", "IdentifyResponse");
+        assert_xp(r2, "local-name(/s:Envelope/s:Body/ *)", "IdentifyResponse");
+    }
+    env_free(e);
+}
+
+static char *enumerate_as(Env *e, const char *user, const char *resource)
+{
+    g_autofree char *env = vamt_test_wsman_envelope(
+        NS_ENUM "/Enumerate", resource, "<Enumerate xmlns=\"" NS_ENUM "\"/>");
+    g_autoptr(Reply) r = post(e, "/wsman", user, env);
+
+    assert_ok(r, NS_ENUM "/EnumerateResponse");
+    return xp(r, "//wsen:EnumerationContext");
+}
+
+static Reply *context_op_as(Env *e, const char *user, const char *op,
+                            const char *resource, const char *context)
+{
+    g_autofree char *body = g_strdup_printf(
+        "<%s xmlns=\"" NS_ENUM "\"><EnumerationContext>%s"
+        "</EnumerationContext></%s>", op, context, op);
+    g_autofree char *action = g_strconcat(NS_ENUM "/", op, NULL);
+    g_autofree char *env = vamt_test_wsman_envelope(action, resource, body);
+
+    return post(e, "/wsman", user, env);
+}
+
+/* A context is its creator's: others can neither use nor evict it */
+static void test_enumeration_owners(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    g_autoptr(Reply) add = invoke(e, AMT "AMT_AuthorizationService",
+        "AddUserAclEntryEx",
+        "<r:DigestUsername>operator</r:DigestUsername>"
+        "<r:DigestPassword>0123456789ABCDEF0123456789abcdef</r:DigestPassword>"
+        "<r:AccessPermission>2</r:AccessPermission>"
+        "<r:Realms>3</r:Realms><r:Realms>5</r:Realms><r:Realms>7</r:Realms>"
+        "<r:Realms>8</r:Realms><r:Realms>9</r:Realms><r:Realms>10</r:Realms>"
+        "<r:Realms>11</r:Realms><r:Realms>16</r:Realms>"
+        "<r:Realms>19</r:Realms><r:Realms>20</r:Realms>");
+    g_autofree char *mine = NULL;
+    g_autofree char *next = NULL;
+    uint32_t first, second;
+
+    assert_prop(add, "ReturnValue", "0");
+    mine = enumerate_as(e, "admin", CIM "CIM_SoftwareIdentity");
+    next = enumerate_as(e, "admin", CIM "CIM_SoftwareIdentity");
+    /* not a counter: the next context does not follow from the last */
+    first = g_ascii_strtoull(mine, NULL, 16);
+    second = g_ascii_strtoull(next, NULL, 16);
+    g_assert_cmpuint(second, !=, first + 1);
+    g_assert_cmpuint(second, !=, first);
+    {
+        g_autoptr(Reply) pull = context_op_as(e, "operator", "Pull",
+                                              CIM "CIM_SoftwareIdentity",
+                                              mine);
+        g_autoptr(Reply) release = context_op_as(e, "operator", "Release",
+                                                 CIM "CIM_SoftwareIdentity",
+                                                 mine);
+
+        assert_fault(pull, 400, "c:InvalidEnumerationContext");
+        assert_fault(release, 400, "c:InvalidEnumerationContext");
+    }
+    /* the operator fills its own share many times over */
+    for (int i = 0; i < 3 * VAMT_WSMAN_MAX_CONTEXTS; i++) {
+        g_free(enumerate_as(e, "operator", CIM "CIM_SoftwareIdentity"));
+        e->fake.ms += 10;
+    }
+    g_assert_cmpuint(vamt_wsman_open_contexts(e->ws), ==,
+                     VAMT_WSMAN_MAX_CONTEXTS + 2);
+    {
+        g_autoptr(Reply) pull = context_op_as(e, "admin", "Pull",
+                                              CIM "CIM_SoftwareIdentity",
+                                              mine);
+        g_autoptr(Reply) release = context_op_as(e, "admin", "Release",
+                                                 CIM "CIM_SoftwareIdentity",
+                                                 next);
+
+        assert_ok(pull, NS_ENUM "/PullResponse");
+        assert_ok(release, NS_ENUM "/ReleaseResponse");
+    }
+    env_free(e);
+}
+
+/* An unsupported special command changes nothing */
+static void test_eoi_unsupported_special(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    VamtBootSettings *boot = &vamt_amt_state(e->amt)->boot;
+    VamtBootSettings before;
+    guint targets, powers;
+    static const char *const specials[] = { "3", "4", "6", "255" };
+    const char *cd_fmt =
+        "<?xml version=\"1.0\"?><soap:Envelope xmlns:soap=\"" NS_SOAP11
+        "\"><soap:Body><RemoteControl xmlns=\"http://schemas.intel.com/"
+        "platform/client/RemoteControl/2004/01\"><Command>%s</Command>"
+        "<IanaOemNumber>343</IanaOemNumber><SpecialCommand>%s"
+        "</SpecialCommand></RemoteControl></soap:Body></soap:Envelope>";
+    g_autofree char *arm_cd = g_strdup_printf(cd_fmt, "33", "5");
+
+    {
+        g_autoptr(Reply) r = post(e, "/RemoteControlService", "admin",
+                                  arm_cd);
+
+        assert_xp(r, "// *[local-name()='Status']", "0");
+    }
+    g_assert_cmpint(boot->boot_source, ==, VAMT_BOOT_CD);
+    before = *boot;
+    targets = e->fake.boot_targets->len;
+    powers = e->fake.power_requests->len;
+    for (unsigned i = 0; i < G_N_ELEMENTS(specials); i++) {
+        for (unsigned c = 0; c < 2; c++) {
+            g_autofree char *body = g_strdup_printf(cd_fmt, c ? "16" : "33",
+                                                    specials[i]);
+            g_autoptr(Reply) r = post(e, "/RemoteControlService", "admin",
+                                      body);
+
+            g_assert_cmpint(r->status, ==, 200);
+            assert_xp(r, "// *[local-name()='Status']", "36");
+            g_assert_true(memcmp(boot, &before, sizeof(before)) == 0);
+            g_assert_cmpuint(e->fake.boot_targets->len, ==, targets);
+            g_assert_cmpuint(e->fake.power_requests->len, ==, powers);
+        }
+    }
+    env_free(e);
+}
+
 /* State blob */
 
 static void test_state_blob(void)
@@ -1737,6 +2027,11 @@ int main(int argc, char **argv)
     g_test_add_func("/wsman/class/opt-in", test_opt_in);
     g_test_add_func("/wsman/class/time-sync", test_time_sync);
     g_test_add_func("/wsman/eoi", test_eoi);
+    g_test_add_func("/wsman/eoi/unsupported-special",
+                    test_eoi_unsupported_special);
+    g_test_add_func("/wsman/preauth/body-bound", test_preauth_body_bound);
+    g_test_add_func("/wsman/parse/encodings", test_encodings);
+    g_test_add_func("/wsman/op/enumeration-owners", test_enumeration_owners);
     g_test_add_func("/wsman/state-blob", test_state_blob);
     g_test_add_func("/wsman/http-glue", test_http_glue);
     return g_test_run();

@@ -183,47 +183,64 @@ static bool arg_uint(EoiCall *call, const char *name, uint64_t max,
     return vamt_xml_parse_uint(text, max, v);
 }
 
-/* Special commands become the one-time boot options of the next boot */
-static bool set_boot_options(EoiCall *call, uint64_t special)
+/* The boot source of a special command; false if it is not supported */
+static bool special_boot_source(uint64_t special, VamtBootTarget *source,
+                                bool *bios_setup)
 {
-    VamtBootSettings *b = &vamt_amt_state(call->amt)->boot;
-
-    b->bios_setup = false;
-    b->boot_source = VAMT_BOOT_DEFAULT;
+    *source = VAMT_BOOT_DEFAULT;
+    *bios_setup = false;
     switch (special) {
     case RC_SPECIAL_NOP:
-        b->next_single_use = false;
-        vamt_amt_apply_boot(call->amt, call->user);
         return true;
     case RC_SPECIAL_PXE:
-        b->boot_source = VAMT_BOOT_PXE;
-        break;
+        *source = VAMT_BOOT_PXE;
+        return true;
     case RC_SPECIAL_HDD:
-        b->boot_source = VAMT_BOOT_HDD;
-        break;
+        *source = VAMT_BOOT_HDD;
+        return true;
     case RC_SPECIAL_CD:
-        b->boot_source = VAMT_BOOT_CD;
-        break;
+        *source = VAMT_BOOT_CD;
+        return true;
     case RC_SPECIAL_BIOS_SETUP:
-        b->bios_setup = true;
-        break;
+        *bios_setup = true;
+        return true;
     default:
         return false;
     }
-    b->next_single_use = true;
-    return vamt_amt_apply_boot(call->amt, call->user);
+}
+
+/*
+ * Special commands become the one-time boot options of the next boot.
+ * @special was validated by special_boot_source().
+ */
+static bool set_boot_options(EoiCall *call, uint64_t special)
+{
+    VamtBootSettings *b = &vamt_amt_state(call->amt)->boot;
+    VamtBootTarget source;
+    bool bios_setup;
+
+    special_boot_source(special, &source, &bios_setup);
+    b->boot_source = source;
+    b->bios_setup = bios_setup;
+    b->next_single_use = special != RC_SPECIAL_NOP;
+    return vamt_amt_apply_boot(call->amt, call->user) ||
+           special == RC_SPECIAL_NOP;
 }
 
 static uint32_t remote_control(EoiCall *call)
 {
     uint64_t command, iana, special = RC_SPECIAL_NOP;
     VamtPowerState request;
+    VamtBootTarget source;
+    bool bios_setup;
 
+    /* the whole request is checked before any state changes */
     if (!arg_uint(call, "Command", UINT8_MAX, &command) ||
         !arg_uint(call, "IanaOemNumber", UINT32_MAX, &iana) ||
         (iana != IANA_INTEL && iana != IANA_ASF) ||
         (vamt_xml_child(call->input, "SpecialCommand") &&
-         !arg_uint(call, "SpecialCommand", UINT8_MAX, &special))) {
+         !arg_uint(call, "SpecialCommand", UINT8_MAX, &special)) ||
+        !special_boot_source(special, &source, &bios_setup)) {
         return PT_INVALID_PARAMETER;
     }
     switch (command) {

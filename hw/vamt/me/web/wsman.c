@@ -45,9 +45,18 @@ typedef enum EnumMode {
     ENUM_OBJECT_AND_EPR,
 } EnumMode;
 
+/*
+ * A context is written as AMT writes it, "XXXXXXXX-0000-0000-0000-
+ * 000000000000" (spec 2.3.5); its 32 bits are random, so it cannot be
+ * derived from another one, and it only works for its owner anyway.
+ */
+#define CONTEXT_SUFFIX      "-0000-0000-0000-000000000000"
+#define CONTEXT_TEXT_LEN    36
+
 typedef struct EnumContext {
     bool in_use;
     uint32_t id;
+    char *owner;                /* the user who enumerated; only it may Pull */
     EnumMode mode;
     GPtrArray *items;           /* VamtCimInstance, owned */
     uint32_t realms;            /* that may Pull it: the class's read realms */
@@ -58,8 +67,7 @@ typedef struct EnumContext {
 struct VamtWsman {
     VamtAmt *amt;
     uint64_t message_counter;
-    uint32_t context_counter;
-    EnumContext contexts[VAMT_WSMAN_MAX_CONTEXTS];
+    EnumContext contexts[VAMT_WSMAN_MAX_ALL_CONTEXTS];
 };
 
 typedef struct Request {
@@ -141,14 +149,9 @@ static const struct {
 VamtWsman *vamt_wsman_new(VamtAmt *amt)
 {
     VamtWsman *ws = g_new0(VamtWsman, 1);
-    const VamtPlatformOps *ops = vamt_amt_ops(amt);
-    uint8_t seed[2];
 
     ws->amt = amt;
     ws->message_counter = 0;
-    /* contexts differ between runs, so stale ones from a client miss */
-    ops->random(vamt_amt_opaque(amt), seed, sizeof(seed));
-    ws->context_counter = (uint32_t)(seed[0] | seed[1] << 8) << 12;
     return ws;
 }
 
@@ -157,12 +160,13 @@ static void context_clear(EnumContext *ctx)
     if (ctx->items) {
         g_ptr_array_free(ctx->items, TRUE);
     }
+    g_free(ctx->owner);
     memset(ctx, 0, sizeof(*ctx));
 }
 
 void vamt_wsman_free(VamtWsman *ws)
 {
-    for (unsigned i = 0; i < VAMT_WSMAN_MAX_CONTEXTS; i++) {
+    for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
         context_clear(&ws->contexts[i]);
     }
     g_free(ws);
@@ -177,7 +181,7 @@ static void expire_contexts(VamtWsman *ws)
 {
     int64_t now = now_ms(ws);
 
-    for (unsigned i = 0; i < VAMT_WSMAN_MAX_CONTEXTS; i++) {
+    for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
         EnumContext *ctx = &ws->contexts[i];
 
         if (ctx->in_use &&
@@ -192,53 +196,113 @@ unsigned vamt_wsman_open_contexts(VamtWsman *ws)
     unsigned n = 0;
 
     expire_contexts(ws);
-    for (unsigned i = 0; i < VAMT_WSMAN_MAX_CONTEXTS; i++) {
+    for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
         n += ws->contexts[i].in_use;
     }
     return n;
 }
 
-static EnumContext *context_new(VamtWsman *ws)
+static unsigned contexts_of(VamtWsman *ws, const char *owner)
 {
-    EnumContext *slot = NULL;
+    unsigned n = 0;
 
-    expire_contexts(ws);
-    for (unsigned i = 0; i < VAMT_WSMAN_MAX_CONTEXTS; i++) {
+    for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
+        n += ws->contexts[i].in_use && !strcmp(ws->contexts[i].owner, owner);
+    }
+    return n;
+}
+
+/*
+ * The slot for a new context of @owner: a free one while @owner is under
+ * its cap, else its own least recently used.  Only when every slot is
+ * taken (accounts deleted and re-created under new names within the
+ * idle time) does the user holding the most lose its oldest.
+ */
+static EnumContext *context_slot(VamtWsman *ws, const char *owner)
+{
+    EnumContext *free_slot = NULL, *own_oldest = NULL, *victim = NULL;
+    unsigned own = contexts_of(ws, owner), victim_count = 0;
+
+    for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
         EnumContext *ctx = &ws->contexts[i];
+        unsigned count;
 
         if (!ctx->in_use) {
-            slot = ctx;
-            break;
+            free_slot = free_slot ? free_slot : ctx;
+            continue;
         }
-        if (!slot || ctx->last_used_ms < slot->last_used_ms) {
-            slot = ctx;
+        if (!strcmp(ctx->owner, owner)) {
+            if (!own_oldest || ctx->last_used_ms < own_oldest->last_used_ms) {
+                own_oldest = ctx;
+            }
+            continue;
+        }
+        count = contexts_of(ws, ctx->owner);
+        if (!victim || count > victim_count ||
+            (count == victim_count &&
+             ctx->last_used_ms < victim->last_used_ms)) {
+            victim = ctx;
+            victim_count = count;
         }
     }
+    if (own >= VAMT_WSMAN_MAX_CONTEXTS || (!free_slot && own_oldest &&
+                                           own >= victim_count)) {
+        return own_oldest;
+    }
+    return free_slot ? free_slot : victim;
+}
+
+static bool context_id_taken(VamtWsman *ws, uint32_t id)
+{
+    for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
+        if (ws->contexts[i].in_use && ws->contexts[i].id == id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static EnumContext *context_new(VamtWsman *ws, const char *owner)
+{
+    const VamtPlatformOps *ops = vamt_amt_ops(ws->amt);
+    EnumContext *slot;
+    uint8_t r[4];
+    uint32_t id;
+
+    expire_contexts(ws);
+    slot = context_slot(ws, owner);
     context_clear(slot);
+    do {
+        ops->random(vamt_amt_opaque(ws->amt), r, sizeof(r));
+        id = (uint32_t)r[0] << 24 | r[1] << 16 | r[2] << 8 | r[3];
+    } while (context_id_taken(ws, id));
+    slot->id = id;
     slot->in_use = true;
-    slot->id = ++ws->context_counter;
+    slot->owner = g_strdup(owner);
     slot->last_used_ms = now_ms(ws);
     return slot;
 }
 
-static EnumContext *context_find(VamtWsman *ws, const char *text)
+/* @user's context called @text; another user's is as good as none */
+static EnumContext *context_find(VamtWsman *ws, const char *text,
+                                 const char *user)
 {
     uint32_t id;
     char *end;
 
     expire_contexts(ws);
-    if (!text || strlen(text) != 36 ||
-        strcmp(text + 8, "-0000-0000-0000-000000000000")) {
+    if (!text || strlen(text) != CONTEXT_TEXT_LEN ||
+        strcmp(text + 8, CONTEXT_SUFFIX) || !g_ascii_isxdigit(text[0])) {
         return NULL;
     }
     id = g_ascii_strtoull(text, &end, 16);
     if (end != text + 8) {
         return NULL;
     }
-    for (unsigned i = 0; i < VAMT_WSMAN_MAX_CONTEXTS; i++) {
+    for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
         EnumContext *ctx = &ws->contexts[i];
 
-        if (ctx->in_use && ctx->id == id) {
+        if (ctx->in_use && ctx->id == id && !strcmp(ctx->owner, user)) {
             ctx->last_used_ms = now_ms(ws);
             return ctx;
         }
@@ -438,6 +502,8 @@ static Fault parse_error_fault(VamtXmlError err)
     switch (err) {
     case VAMT_XML_TOO_BIG:
     case VAMT_XML_BAD_ENCODING:
+    case VAMT_XML_TOO_MANY_ATTRIBUTES:
+    case VAMT_XML_TOO_MANY_ELEMENTS:
         return FAULT_ENCODING_LIMIT;
     default:
         return FAULT_SCHEMA_VALIDATION;
@@ -662,7 +728,7 @@ static void op_enumerate(VamtWsman *ws, const Request *req,
      * Pull, which every client handles (docs/specs/vamt-wsman.rst,
      * "Enumerate, Pull and Release").
      */
-    ctx = context_new(ws);
+    ctx = context_new(ws, req->user);
     ctx->mode = enum_mode;
     ctx->realms = vamt_acl_wsman_realms(cls->name, VAMT_ACL_READ, NULL);
     ctx->items = g_ptr_array_new_with_free_func(
@@ -672,9 +738,9 @@ static void op_enumerate(VamtWsman *ws, const Request *req,
     }
     success_begin(ws, req, NS_ENUMERATION "/EnumerateResponse", ns, rsp);
     g_string_append_printf(rsp->body, "<g:EnumerateResponse>"
-                           "<g:EnumerationContext>%08X-0000-0000-0000-"
-                           "000000000000</g:EnumerationContext>"
-                           "</g:EnumerateResponse>", ctx->id);
+                           "<g:EnumerationContext>%08X" CONTEXT_SUFFIX
+                           "</g:EnumerationContext></g:EnumerateResponse>",
+                           ctx->id);
     envelope_close(rsp->body);
 }
 
@@ -695,7 +761,7 @@ static void op_pull(VamtWsman *ws, const Request *req,
                                                    "EnumerationContext");
     g_autofree char *max_text = vamt_xml_child_text(req->payload,
                                                     "MaxElements");
-    EnumContext *ctx = context_find(ws, context);
+    EnumContext *ctx = context_find(ws, context, req->user);
     g_autoptr(GPtrArray) ns = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) prefixes = g_hash_table_new(g_str_hash,
                                                       g_str_equal);
@@ -708,7 +774,7 @@ static void op_pull(VamtWsman *ws, const Request *req,
         fault(ws, req, FAULT_INVALID_ENUMERATION_CONTEXT, rsp);
         return;
     }
-    /* contexts are shared by all connections; another user may guess one */
+    /* the owner's realms may have changed since it enumerated */
     if (access_denied(ws, req, ctx->realms, rsp)) {
         return;
     }
@@ -744,9 +810,9 @@ static void op_pull(VamtWsman *ws, const Request *req,
                   (const char *const *)ns->pdata, rsp);
     g_string_append(rsp->body, "<g:PullResponse>");
     if (end < ctx->items->len) {
-        g_string_append_printf(rsp->body, "<g:EnumerationContext>%08X-0000-"
-                               "0000-0000-000000000000"
-                               "</g:EnumerationContext>", ctx->id);
+        g_string_append_printf(rsp->body, "<g:EnumerationContext>%08X"
+                               CONTEXT_SUFFIX "</g:EnumerationContext>",
+                               ctx->id);
     }
     g_string_append(rsp->body, "<g:Items>");
     for (i = ctx->next; i < end; i++) {
@@ -788,7 +854,7 @@ static void op_release(VamtWsman *ws, const Request *req,
 {
     g_autofree char *context = vamt_xml_child_text(req->payload,
                                                    "EnumerationContext");
-    EnumContext *ctx = context_find(ws, context);
+    EnumContext *ctx = context_find(ws, context, req->user);
 
     if (!ctx) {
         fault(ws, req, FAULT_INVALID_ENUMERATION_CONTEXT, rsp);
@@ -871,6 +937,15 @@ static void dispatch(VamtWsman *ws, Request *req, VamtSoapResponse *rsp)
     cls = req->resource_uri ? vamt_cim_find_class(req->resource_uri) : NULL;
     if (g_str_has_prefix(req->action, enumeration)) {
         op = req->action + strlen(enumeration);
+        /*
+         * Pull and Release: a user without the named class's realm is
+         * refused before any context is looked up, so the answer does
+         * not tell whether another user's context exists.
+         */
+        if ((!strcmp(op, "Pull") || !strcmp(op, "Release")) && cls &&
+            class_access_denied(ws, req, cls, VAMT_ACL_READ, NULL, rsp)) {
+            return;
+        }
         if (!strcmp(op, "Pull")) {
             op_pull(ws, req, rsp);
         } else if (!strcmp(op, "Release")) {
@@ -934,6 +1009,11 @@ static void wsman_handle(VamtWsman *ws, const char *user,
     bool ok;
     Fault f;
 
+    /* what a peer sends before authenticating may cost no big parse */
+    if (!user && len > VAMT_WSMAN_MAX_ANONYMOUS_BODY) {
+        rsp->status = 401;
+        return;
+    }
     req.doc = vamt_xml_read(body, len, VAMT_WSMAN_MAX_BODY,
                             VAMT_WSMAN_MAX_DEPTH, &err);
     if (!req.doc) {
@@ -982,10 +1062,14 @@ out:
 bool vamt_wsman_is_identify(const uint8_t *body, size_t len)
 {
     VamtXmlError err;
-    xmlDoc *doc = vamt_xml_read(body, len, VAMT_WSMAN_MAX_BODY,
-                                VAMT_WSMAN_MAX_DEPTH, &err);
+    xmlDoc *doc;
     bool yes;
 
+    if (len > VAMT_WSMAN_MAX_ANONYMOUS_BODY) {
+        return false;
+    }
+    doc = vamt_xml_read(body, len, VAMT_WSMAN_MAX_ANONYMOUS_BODY,
+                        VAMT_WSMAN_MAX_DEPTH, &err);
     if (!doc) {
         return false;
     }

@@ -26,8 +26,19 @@ typedef struct VamtWsman VamtWsman;
 #define VAMT_WSMAN_MAX_BODY         (256 * 1024)
 /* Elements nested deeper than this get a SchemaValidationError fault */
 #define VAMT_WSMAN_MAX_DEPTH        64
-/* Open enumerations; the least recently used is dropped beyond it */
+/*
+ * An unauthenticated body larger than this gets 401 unparsed: Identify,
+ * the only anonymous request, needs well under 1 KiB.
+ */
+#define VAMT_WSMAN_MAX_ANONYMOUS_BODY   (4 * 1024)
+/*
+ * Open enumerations per user; beyond it the user's least recently used
+ * is dropped.  There is room for every account's, so nobody can evict
+ * another user's.
+ */
 #define VAMT_WSMAN_MAX_CONTEXTS     16
+#define VAMT_WSMAN_MAX_ALL_CONTEXTS (VAMT_WSMAN_MAX_CONTEXTS * \
+                                     (VAMT_AMT_MAX_USERS + 1))
 #define VAMT_WSMAN_CONTEXT_IDLE_MS  (60 * 1000)
 
 #define VAMT_WSMAN_CONTENT_TYPE     "application/soap+xml; charset=UTF-8"
@@ -53,7 +64,10 @@ void vamt_wsman_handle(VamtWsman *ws, const char *path, const char *user,
                        const uint8_t *body, size_t len,
                        VamtSoapResponse *rsp);
 
-/* Is @body a WS-Man Identify, which is served without authentication? */
+/*
+ * Is @body a WS-Man Identify, which is served without authentication?
+ * Bodies over VAMT_WSMAN_MAX_ANONYMOUS_BODY are not even parsed.
+ */
 bool vamt_wsman_is_identify(const uint8_t *body, size_t len);
 
 /*
@@ -65,7 +79,7 @@ void vamt_wsman_http_handle(VamtWsman *ws, const VamtHttpRequest *req,
                             VamtHttpResponse *rsp);
 bool vamt_wsman_http_anonymous_allowed(const VamtHttpRequest *req);
 
-/* Open enumeration contexts, for tests and monitoring */
+/* Open enumeration contexts of all users, for tests and monitoring */
 unsigned vamt_wsman_open_contexts(VamtWsman *ws);
 
 /* Legacy EOI (eoi.c): false if @path is not an EOI service */
