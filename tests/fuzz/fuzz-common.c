@@ -91,7 +91,7 @@ static void ignore_close(void *opaque)
 {
 }
 
-static const VamtHttpConnOps exchange_ops = {
+static const VamtStreamOps exchange_ops = {
     .write = append_output,
     .close = ignore_close,
 };

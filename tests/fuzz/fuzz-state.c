@@ -29,15 +29,6 @@ enum {
 
 #define MODE_PATCH  0x10
 
-static int64_t mei_clock_ms(void *opaque)
-{
-    return 0;
-}
-
-static const MeiBusOps mei_ops = {
-    .clock_ms = mei_clock_ms,
-};
-
 /* Three bytes a patch: little-endian offset, then what to xor there */
 static void apply_patches(GByteArray *blob, const uint8_t *p, size_t len)
 {
@@ -66,10 +57,10 @@ static void check_amt_round_trip(VamtAmt *loaded, FuzzMe *f)
     fuzz_me_destroy(&other);
 }
 
-static void fuzz_mei(const VamtFirmware *fw, const uint8_t *data,
-                     size_t len, bool patch)
+/* The MEI bus of @f's ME, and of a second ME for the round trip */
+static void fuzz_mei(FuzzMe *f, const uint8_t *data, size_t len, bool patch)
 {
-    MeiBus *bus = mei_bus_new(&mei_ops, NULL, fw);
+    MeiBus *bus = vamt_me_mei(f->me);
     g_autoptr(GByteArray) blob = g_byte_array_new();
     char *err = NULL;
 
@@ -83,17 +74,18 @@ static void fuzz_mei(const VamtFirmware *fw, const uint8_t *data,
     if (mei_bus_load(bus, blob->data, blob->len, &err)) {
         g_autoptr(GByteArray) first = g_byte_array_new();
         g_autoptr(GByteArray) second = g_byte_array_new();
-        MeiBus *other = mei_bus_new(&mei_ops, NULL, fw);
+        FuzzMe other;
 
+        fuzz_me_init(&other);
         mei_bus_save(bus, first);
-        g_assert(mei_bus_load(other, first->data, first->len, NULL));
-        mei_bus_save(other, second);
+        g_assert(mei_bus_load(vamt_me_mei(other.me), first->data,
+                              first->len, NULL));
+        mei_bus_save(vamt_me_mei(other.me), second);
         g_assert(first->len == second->len &&
                  !memcmp(first->data, second->data, first->len));
-        mei_bus_free(other);
+        fuzz_me_destroy(&other);
     }
     g_free(err);
-    mei_bus_free(bus);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -127,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         break;
     case LOAD_MEI:
-        fuzz_mei(&f.fw, data, size, patch);
+        fuzz_mei(&f, data, size, patch);
         break;
     }
     fuzz_me_destroy(&f);

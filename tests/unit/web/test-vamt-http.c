@@ -1124,6 +1124,37 @@ static void test_anonymous(void)
  * costliest body that fits (37,000 attributes on the Identify) is
  * refused with the challenge and never handed to libxml2.
  */
+/*
+ * Without credentials, a body larger than an Identify needs is never
+ * read: the head alone brings the 401 and the connection closes, so a
+ * peer cannot make the ME buffer a megabyte before authenticating.
+ */
+static void test_preauth_body_not_buffered(void)
+{
+    static const char *const heads[] = {
+        "POST /wsman HTTP/1.1\r\nHost: vamt\r\n"
+        "Content-Length: 1048576\r\n\r\n",
+        "POST /wsman HTTP/1.1\r\nHost: vamt\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n10000\r\n",
+    };
+    VamtTestPlatform platform;
+    VamtFirmware fw;
+    VamtMe *me;
+
+    vamt_test_platform_init(&platform, VAMT_POWER_ON);
+    vamt_test_firmware_init(&fw);
+    me = vamt_me_new(&fw, &vamt_test_platform_ops, &platform);
+    vamt_me_set_admin_password(me, PASSWORD);
+    for (unsigned i = 0; i < G_N_ELEMENTS(heads); i++) {
+        g_autofree char *rsp = vamt_test_http_send(me, heads[i]);
+
+        g_assert_true(g_str_has_prefix(rsp, "HTTP/1.1 401 "));
+        g_assert_nonnull(strstr(rsp, "Connection: close"));
+    }
+    vamt_me_free(me);
+    vamt_test_platform_destroy(&platform);
+}
+
 static void test_preauth_unparsed(void)
 {
     VamtTestPlatform platform;
@@ -1443,6 +1474,8 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/http/lockout", test_lockout);
     g_test_add_func("/vamt/http/anonymous", test_anonymous);
     g_test_add_func("/vamt/http/preauth-unparsed", test_preauth_unparsed);
+    g_test_add_func("/vamt/http/preauth-body-not-buffered",
+                    test_preauth_body_not_buffered);
     add_capture_tests();
     return g_test_run();
 }

@@ -133,6 +133,7 @@ VamtHttpServer *vamt_http_server_new(const VamtHttpServerOps *ops,
         .max_head_bytes = VAMT_HTTP_MAX_HEAD_BYTES,
         .max_headers = VAMT_HTTP_MAX_HEADERS,
         .max_body_bytes = VAMT_HTTP_MAX_BODY_BYTES,
+        .max_anonymous_body_bytes = VAMT_HTTP_MAX_ANONYMOUS_BODY_BYTES,
         .idle_timeout_ms = VAMT_HTTP_IDLE_TIMEOUT_MS,
         .request_timeout_ms = VAMT_HTTP_REQUEST_TIMEOUT_MS,
     };
@@ -388,6 +389,21 @@ static void send_unauthorized(VamtHttpConn *conn, bool stale)
     conn_send(conn, out);
     g_free(challenge);
     g_string_free(out, TRUE);
+}
+
+/*
+ * A body this large from a peer that sent no credentials is never read:
+ * the challenge goes out at once and the connection closes.
+ */
+static bool conn_refuse_anonymous_body(VamtHttpConn *conn, uint64_t total)
+{
+    if (total <= conn->server->limits.max_anonymous_body_bytes ||
+        conn_header(conn, "Authorization")) {
+        return false;
+    }
+    send_unauthorized(conn, false);
+    conn_close(conn);
+    return true;
 }
 
 static void send_response(VamtHttpConn *conn, const VamtHttpResponse *rsp,
@@ -692,6 +708,8 @@ static void conn_start_body(VamtHttpConn *conn)
     } else if (length > server->limits.max_body_bytes) {
         conn_fail(conn, 413, "Request body too large.");
         return;
+    } else if (conn_refuse_anonymous_body(conn, length)) {
+        return;
     } else if (length > 0) {
         conn->remaining = length;
         conn->state = CONN_BODY;
@@ -847,6 +865,9 @@ static void conn_chunk_size(VamtHttpConn *conn)
 
     if (size > conn->server->limits.max_body_bytes - conn->body->len) {
         conn_fail(conn, 413, "Request body too large.");
+        return;
+    }
+    if (conn_refuse_anonymous_body(conn, conn->body->len + size)) {
         return;
     }
     if (size == 0) {

@@ -34,6 +34,12 @@ typedef struct VamtHttpConn VamtHttpConn;
 #define VAMT_HTTP_MAX_HEAD_BYTES        (8 * 1024)
 #define VAMT_HTTP_MAX_HEADERS           64
 #define VAMT_HTTP_MAX_BODY_BYTES        (1024 * 1024)
+/*
+ * A request without credentials whose body would exceed this gets 401
+ * before its body is read: what a peer can make the ME buffer before it
+ * has authenticated stays small.  WS-Man's Identify needs well under it.
+ */
+#define VAMT_HTTP_MAX_ANONYMOUS_BODY_BYTES  (4 * 1024)
 #define VAMT_HTTP_IDLE_TIMEOUT_MS       (120 * 1000)
 #define VAMT_HTTP_REQUEST_TIMEOUT_MS    (30 * 1000)
 
@@ -95,6 +101,7 @@ typedef struct VamtHttpLimits {
     size_t max_head_bytes;      /* request line + headers (+ trailers) */
     unsigned max_headers;
     size_t max_body_bytes;
+    size_t max_anonymous_body_bytes;    /* without an Authorization */
     int64_t idle_timeout_ms;    /* between requests */
     int64_t request_timeout_ms; /* from a request's first byte to its end */
 } VamtHttpLimits;

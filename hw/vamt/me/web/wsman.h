@@ -30,7 +30,7 @@ typedef struct VamtWsman VamtWsman;
  * An unauthenticated body larger than this gets 401 unparsed: Identify,
  * the only anonymous request, needs well under 1 KiB.
  */
-#define VAMT_WSMAN_MAX_ANONYMOUS_BODY   (4 * 1024)
+#define VAMT_WSMAN_MAX_ANONYMOUS_BODY   VAMT_HTTP_MAX_ANONYMOUS_BODY_BYTES
 /*
  * Open enumerations per user; beyond it the user's least recently used
  * is dropped.  There is room for every account's, so nobody can evict
