@@ -150,10 +150,7 @@ int main(int argc, char **argv)
     if (argc == 3 && !strcmp(argv[1], "-n")) {
         n = MAX(1, atoi(argv[2]));
     }
-    vamt_test_platform_init(&platform, VAMT_POWER_ON);
-    vamt_test_firmware_init(&fw);
-    me = vamt_me_new(&fw, &vamt_test_platform_ops, &platform);
-    vamt_me_set_admin_password(me, PASSWORD);
+    me = vamt_test_me_new(&platform, &fw);
     nonce = vamt_test_http_nonce(me);
     {
         VamtTestDigestAuth a = {

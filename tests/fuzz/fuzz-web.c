@@ -91,10 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         data++;
         size--;
     }
-    vamt_test_platform_init(&platform, VAMT_POWER_ON);
-    vamt_test_firmware_init(&fw);
-    me = vamt_me_new(&fw, &vamt_test_platform_ops, &platform);
-    vamt_me_set_admin_password(me, PASSWORD);
+    me = vamt_test_me_new(&platform, &fw);
 
     switch (mode % 4) {
     case 0:

@@ -151,6 +151,17 @@ void vamt_test_firmware_init(VamtFirmware *fw)
     fw->version = (VamtFwVersion) { 16, 1, 25, 2124 };
 }
 
+VamtMe *vamt_test_me_new(VamtTestPlatform *platform, VamtFirmware *fw)
+{
+    VamtMe *me;
+
+    vamt_test_platform_init(platform, VAMT_POWER_ON);
+    vamt_test_firmware_init(fw);
+    me = vamt_me_new(fw, &vamt_test_platform_ops, platform);
+    vamt_me_set_admin_password(me, PASSWORD);
+    return me;
+}
+
 /* ---- Fake Digest environment -------------------------------------------- */
 
 static void digest_env_random(void *opaque, uint8_t *buf, size_t len)

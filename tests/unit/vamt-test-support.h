@@ -73,6 +73,11 @@ extern const VamtPlatformOps vamt_test_platform_ops_nvram;
 
 /* AMT 16.1.25.2124 (provisioning is AMT state: vamt_amt_set_provisioning) */
 void vamt_test_firmware_init(VamtFirmware *fw);
+/*
+ * The ME of most tests: @platform powered on, @fw from
+ * vamt_test_firmware_init(), admin's password PASSWORD (so provisioned)
+ */
+VamtMe *vamt_test_me_new(VamtTestPlatform *platform, VamtFirmware *fw);
 
 /* ---- A fake environment for VamtDigest alone -------------------------- */
 

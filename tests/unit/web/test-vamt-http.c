@@ -1141,10 +1141,7 @@ static void test_preauth_body_not_buffered(void)
     VamtFirmware fw;
     VamtMe *me;
 
-    vamt_test_platform_init(&platform, VAMT_POWER_ON);
-    vamt_test_firmware_init(&fw);
-    me = vamt_me_new(&fw, &vamt_test_platform_ops, &platform);
-    vamt_me_set_admin_password(me, PASSWORD);
+    me = vamt_test_me_new(&platform, &fw);
     for (unsigned i = 0; i < G_N_ELEMENTS(heads); i++) {
         g_autofree char *rsp = vamt_test_http_send(me, heads[i]);
 
@@ -1166,10 +1163,7 @@ static void test_preauth_unparsed(void)
     g_autofree char *wrong_auth = NULL;
     uint64_t parses;
 
-    vamt_test_platform_init(&platform, VAMT_POWER_ON);
-    vamt_test_firmware_init(&fw);
-    me = vamt_me_new(&fw, &vamt_test_platform_ops, &platform);
-    vamt_me_set_admin_password(me, PASSWORD);
+    me = vamt_test_me_new(&platform, &fw);
     nonce = vamt_test_http_nonce(me);
     {
         VamtTestDigestAuth a = {
