@@ -270,7 +270,7 @@ static void listener_add_client(VamtListener *l, QIOChannelSocket *sioc,
     /* answers go out whole: no waiting for the console's delayed ACK */
     qio_channel_set_delay(QIO_CHANNEL(sioc), false);
     c->output = g_byte_array_new();
-    c->conn = vamt_conn_open(l->service, &client_ops, c);
+    c->conn = vamt_conn_open(l->service, &client_ops, c, peer);
     c->timer = timer_new_ms(QEMU_CLOCK_REALTIME, client_timeout, c);
     l->clients = g_list_prepend(l->clients, c);
     trace_vamt_listener_accept(c->id, peer);

@@ -226,13 +226,14 @@ def md5(text):
 class Digest:
     """What a console computes: one nonce, nc counting up, qop=auth."""
 
-    def __init__(self, port, user, password):
+    def __init__(self, port, user, password, peer=1):
         self.port, self.user, self.password = port, user, password
+        self.peer = peer
         self.nonce = None
         self.nc = 0
 
     def challenge(self):
-        rsp = exchange(self.port, post(b"<x/>"))
+        rsp = exchange(self.port, post(b"<x/>"), peer=self.peer)
         auth = rsp[1].get("www-authenticate", "")
         self.realm = re.search(r'realm="([^"]*)"', auth).group(1)
         self.nonce = re.search(r'nonce="([^"]*)"', auth).group(1)
@@ -262,11 +263,13 @@ class Digest:
                                      self.nonce, uri, digest, extra))
 
     def call(self, body, **kw):
-        rsp = exchange(self.port, post(body, self.header(**kw)))
+        rsp = exchange(self.port, post(body, self.header(**kw)),
+                       peer=self.peer)
         if rsp and rsp[0] == 401 and 'stale="true"' in \
                 rsp[1].get("www-authenticate", ""):
             self.challenge()
-            rsp = exchange(self.port, post(body, self.header(**kw)))
+            rsp = exchange(self.port, post(body, self.header(**kw)),
+                           peer=self.peer)
         return rsp
 
 
@@ -418,12 +421,19 @@ def attack_replay(t):
 
 
 def attack_hammer(t):
-    """Wrong passwords: never accepted; other accounts keep working."""
-    d = Digest(t.qemu.port, "admin", "not-the-password")
+    """Wrong passwords: never accepted, and they lock out the guesser only."""
+    d = Digest(t.qemu.port, "admin", "not-the-password", peer=9)
     for _ in range(20):
         rsp = d.call(get_identity())
         if rsp and rsp[0] == 200:
             return "a wrong password was accepted"
+    right = Digest(t.qemu.port, "admin", PASSWORD, peer=9)
+    rsp = right.call(get_identity())
+    if rsp and rsp[0] == 200:
+        return "the guessing peer was not locked out"
+    rsp = t.admin.call(get_identity())
+    if not rsp or rsp[0] != 200:
+        return "the owner, from another address, was locked out"
     return None
 
 
@@ -442,6 +452,34 @@ def attack_realm_escalation(t):
         return "the VM was powered off by a user without the realm"
     if rsp and rsp[0] == 200 and b"ReturnValue>0<" in rsp[2]:
         return "the power request was accepted"
+    return None
+
+
+NS_ENUM = "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
+
+
+def attack_enumeration_theft(t):
+    """One user's enumeration context is useless to another."""
+    uri = CIM + "CIM_SoftwareIdentity"
+    rsp = t.console.call(envelope(NS_ENUM + "/Enumerate", uri,
+                                  '<n:Enumerate xmlns:n="%s"/>' % NS_ENUM))
+    m = re.search(rb"EnumerationContext>([^<]+)<", rsp[2]) if rsp else None
+    if not m:
+        return "the console could not enumerate"
+    t.admin.call(add_user(t.admin.realm, "thief", "Th1ef-pass!",
+                          realms=(4,)))
+    thief = Digest(t.qemu.port, "thief", "Th1ef-pass!")
+    pull = envelope(NS_ENUM + "/Pull", uri,
+                    '<n:Pull xmlns:n="%s"><n:EnumerationContext>%s'
+                    '</n:EnumerationContext><n:MaxElements>10'
+                    '</n:MaxElements></n:Pull>' % (NS_ENUM,
+                                                   m.group(1).decode()))
+    rsp = thief.call(pull)
+    if rsp and rsp[0] == 200 and b"CIM_SoftwareIdentity" in rsp[2]:
+        return "another user pulled the console's enumeration"
+    rsp = t.console.call(pull)
+    if not rsp or rsp[0] != 200:
+        return "the owner lost its enumeration to the attempt"
     return None
 
 
@@ -772,6 +810,7 @@ NETWORK_ATTACKS = [
     ("auth: replay after 70 newer requests", attack_replay),
     ("auth: realm escalation to power control", attack_realm_escalation),
     ("auth: password hammering", attack_hammer),
+    ("auth: another user's enumeration context", attack_enumeration_theft),
     ("http: request smuggling (CL+TE, two lengths)", attack_smuggling),
     ("http: malformed requests", attack_malformed_http),
     ("xml: entity, DTD, nesting and attribute bombs", attack_xml_bombs),

@@ -466,6 +466,7 @@ typedef struct Console {
     Env *env;
     char *nonce;
     unsigned nc;
+    const char *peer;           /* its address, NULL: not known */
 } Console;
 
 static VamtDigestResult attempt(Console *con, const char *password)
@@ -474,7 +475,65 @@ static VamtDigestResult attempt(Console *con, const char *password)
     g_autofree char *hdr = mesh_authorization(password, con->nonce, nc_hex,
                                               "/wsman");
 
+    if (con->peer) {
+        return vamt_digest_check_from(con->env->digest, con->peer, "POST",
+                                      "/wsman", hdr, NULL, 0, NULL);
+    }
     return env_check(con->env, hdr);
+}
+
+static char *fresh_nonce(Env *env)
+{
+    g_autofree char *challenge = vamt_digest_challenge(env->digest, false);
+
+    return vamt_test_challenge_nonce(challenge);
+}
+
+/*
+ * Wrong answers lock out the peer that gave them, not the account: the
+ * owner, from another address, still gets in; and a flood of peers
+ * cannot make the ME forget a lock-out or grow without bound.
+ */
+static void test_lockout_per_peer(void)
+{
+    Env env;
+    Console attacker = { .env = &env, .peer = "192.0.2.66" };
+    Console owner = { .env = &env, .peer = "198.51.100.7" };
+    Console other = { .env = &env };
+    unsigned i;
+
+    env_init(&env);
+    attacker.nonce = fresh_nonce(&env);
+    owner.nonce = fresh_nonce(&env);
+    for (i = 0; i < VAMT_DIGEST_MAX_FAILURES; i++) {
+        g_assert_cmpint(attempt(&attacker, "wrong"), ==, VAMT_DIGEST_DENIED);
+    }
+    g_assert_cmpint(attempt(&attacker, PASSWORD), ==, VAMT_DIGEST_LOCKED);
+    g_assert_cmpint(attempt(&owner, PASSWORD), ==, VAMT_DIGEST_OK);
+    g_assert_cmpuint(env.lockouts, ==, 1);
+
+    /* many more peers than are remembered, each one wrong answer */
+    for (i = 0; i < 2 * VAMT_DIGEST_MAX_ACCOUNTS; i++) {
+        g_autofree char *peer = g_strdup_printf("10.%u.%u.%u", i >> 16,
+                                                (i >> 8) & 0xff, i & 0xff);
+
+        other.peer = peer;
+        other.nonce = fresh_nonce(&env);
+        g_assert_cmpint(attempt(&other, "wrong"), ==, VAMT_DIGEST_DENIED);
+        g_free(other.nonce);
+        env.now_ms++;
+    }
+    /* the lock-out in force is not what made room */
+    g_free(attacker.nonce);
+    attacker.nonce = fresh_nonce(&env);
+    attacker.nc = 0;
+    g_assert_cmpint(attempt(&attacker, PASSWORD), ==, VAMT_DIGEST_LOCKED);
+    env.now_ms += VAMT_DIGEST_LOCKOUT_MS;
+    g_assert_cmpint(attempt(&attacker, PASSWORD), ==, VAMT_DIGEST_OK);
+
+    g_free(attacker.nonce);
+    g_free(owner.nonce);
+    vamt_test_digest_env_destroy(&env);
 }
 
 static void test_lockout(void)
@@ -682,5 +741,6 @@ int main(int argc, char **argv)
                     test_replay_never_accepted);
     g_test_add_func("/vamt/digest/replay-window", test_replay_window);
     g_test_add_func("/vamt/digest/lockout-bounded", test_lockout_bounded);
+    g_test_add_func("/vamt/digest/lockout-per-peer", test_lockout_per_peer);
     return g_test_run();
 }

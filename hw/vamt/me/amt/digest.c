@@ -29,11 +29,11 @@ typedef struct DigestNonce {
     uint64_t used_below;        /* bit i: highest_nc - i was accepted */
 } DigestNonce;
 
+/* What is remembered of one user's answers from one peer */
 typedef struct DigestAccount {
+    int64_t last_seen_ms;       /* for making room */
     unsigned failures;          /* consecutive wrong responses */
     int64_t locked_until_ms;    /* 0: not locked */
-    int64_t last_audit_ms;      /* when a lock-out was last reported */
-    bool audited;               /* a lock-out was ever reported */
 } DigestAccount;
 
 struct VamtDigest {
@@ -41,7 +41,8 @@ struct VamtDigest {
     void *opaque;
     char *realm;
     DigestNonce nonces[VAMT_DIGEST_NONCE_SLOTS];
-    GHashTable *accounts;       /* user name -> DigestAccount */
+    GHashTable *accounts;       /* "user\npeer" -> DigestAccount */
+    GHashTable *audits;         /* user name -> last lock-out report, ms */
     unsigned max_failures;
     int64_t lockout_ms;
 };
@@ -61,6 +62,8 @@ VamtDigest *vamt_digest_new(const VamtDigestOps *ops, void *opaque,
     digest->realm = g_strdup(realm ? realm : "");
     digest->accounts = g_hash_table_new_full(g_str_hash, g_str_equal,
                                              g_free, g_free);
+    digest->audits = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                           g_free, g_free);
     digest->max_failures = VAMT_DIGEST_MAX_FAILURES;
     digest->lockout_ms = VAMT_DIGEST_LOCKOUT_MS;
     return digest;
@@ -72,6 +75,7 @@ void vamt_digest_free(VamtDigest *digest)
         return;
     }
     g_hash_table_destroy(digest->accounts);
+    g_hash_table_destroy(digest->audits);
     g_free(digest->realm);
     g_free(digest);
 }
@@ -432,14 +436,54 @@ static bool nonce_note_use(DigestNonce *n, uint64_t nc)
     return true;
 }
 
-static DigestAccount *account_get(VamtDigest *digest, const char *user)
+static char *account_key(const char *user, const char *peer)
 {
-    DigestAccount *acct = g_hash_table_lookup(digest->accounts, user);
+    return g_strconcat(user, "\n", peer ? peer : "", NULL);
+}
+
+/* Drop the least recently seen pair that is not locked, if any */
+static void accounts_make_room(VamtDigest *digest, int64_t now)
+{
+    GHashTableIter it;
+    gpointer key, value;
+    gpointer oldest = NULL;
+    int64_t oldest_ms = INT64_MAX;
+
+    g_hash_table_iter_init(&it, digest->accounts);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        DigestAccount *a = value;
+        bool locked = a->locked_until_ms && now < a->locked_until_ms;
+
+        if (!locked && a->last_seen_ms < oldest_ms) {
+            oldest = key;
+            oldest_ms = a->last_seen_ms;
+        }
+    }
+    if (oldest) {
+        g_hash_table_remove(digest->accounts, oldest);
+    }
+}
+
+/* NULL when every remembered pair is locked and there is no room */
+static DigestAccount *account_get(VamtDigest *digest, const char *user,
+                                  const char *peer, int64_t now)
+{
+    g_autofree char *key = account_key(user, peer);
+    DigestAccount *acct = g_hash_table_lookup(digest->accounts, key);
 
     if (!acct) {
+        if (g_hash_table_size(digest->accounts) >=
+            VAMT_DIGEST_MAX_ACCOUNTS) {
+            accounts_make_room(digest, now);
+        }
+        if (g_hash_table_size(digest->accounts) >=
+            VAMT_DIGEST_MAX_ACCOUNTS) {
+            return NULL;
+        }
         acct = g_new0(DigestAccount, 1);
-        g_hash_table_insert(digest->accounts, g_strdup(user), acct);
+        g_hash_table_insert(digest->accounts, g_steal_pointer(&key), acct);
     }
+    acct->last_seen_ms = now;
     return acct;
 }
 
@@ -456,7 +500,8 @@ static bool account_locked(VamtDigest *digest, DigestAccount *acct,
 
 bool vamt_digest_user_locked(VamtDigest *digest, const char *user)
 {
-    DigestAccount *acct = g_hash_table_lookup(digest->accounts, user);
+    g_autofree char *key = account_key(user, NULL);
+    DigestAccount *acct = g_hash_table_lookup(digest->accounts, key);
 
     return acct && account_locked(digest, acct, digest_now(digest));
 }
@@ -471,6 +516,8 @@ bool vamt_digest_user_locked(VamtDigest *digest, const char *user)
 static void account_failed(VamtDigest *digest, DigestAccount *acct,
                            const char *user, int64_t now)
 {
+    int64_t *last_audit;
+
     if (!digest->max_failures) {
         return;
     }
@@ -481,12 +528,16 @@ static void account_failed(VamtDigest *digest, DigestAccount *acct,
     /* never 0, which means "not locked" */
     acct->locked_until_ms = MAX(now + digest->lockout_ms, 1);
     acct->failures = 0;
-    if (acct->audited &&
-        now - acct->last_audit_ms < VAMT_DIGEST_LOCKOUT_AUDIT_MS) {
+    /* one report per user, whichever peers it comes from */
+    last_audit = g_hash_table_lookup(digest->audits, user);
+    if (last_audit && now - *last_audit < VAMT_DIGEST_LOCKOUT_AUDIT_MS) {
         return;
     }
-    acct->audited = true;
-    acct->last_audit_ms = now;
+    if (!last_audit) {
+        last_audit = g_new(int64_t, 1);
+        g_hash_table_insert(digest->audits, g_strdup(user), last_audit);
+    }
+    *last_audit = now;
     if (digest->ops->locked_out) {
         digest->ops->locked_out(digest->opaque, user);
     }
@@ -543,6 +594,16 @@ VamtDigestResult vamt_digest_check(VamtDigest *digest, const char *method,
                                    const uint8_t *body, size_t body_len,
                                    char **user)
 {
+    return vamt_digest_check_from(digest, NULL, method, uri, authorization,
+                                  body, body_len, user);
+}
+
+VamtDigestResult vamt_digest_check_from(VamtDigest *digest, const char *peer,
+                                        const char *method, const char *uri,
+                                        const char *authorization,
+                                        const uint8_t *body, size_t body_len,
+                                        char **user)
+{
     VamtDigestParams params;
     char ha1[VAMT_DIGEST_HEX_LEN + 1];
     char expected[VAMT_DIGEST_HEX_LEN + 1];
@@ -582,8 +643,8 @@ VamtDigestResult vamt_digest_check(VamtDigest *digest, const char *method,
     }
     lower_hex(ha1);
 
-    acct = account_get(digest, params.username);
-    if (account_locked(digest, acct, now)) {
+    acct = account_get(digest, params.username, peer, now);
+    if (!acct || account_locked(digest, acct, now)) {
         /* even the right password is refused until the lock expires */
         result = VAMT_DIGEST_LOCKED;
         goto out;

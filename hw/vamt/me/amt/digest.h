@@ -47,6 +47,8 @@ typedef struct VamtDigest VamtDigest;
 #define VAMT_DIGEST_MAX_FAILURES    5
 #define VAMT_DIGEST_LOCKOUT_MS      (60 * 1000)
 #define VAMT_DIGEST_MAX_LOCKOUT_MS  (15 * 60 * 1000)
+/* (user, peer) pairs whose failures are remembered */
+#define VAMT_DIGEST_MAX_ACCOUNTS    1024
 /* At most one locked_out() report per user in this time */
 #define VAMT_DIGEST_LOCKOUT_AUDIT_MS    (60 * 60 * 1000)
 
@@ -134,8 +136,20 @@ VamtDigestResult vamt_digest_check(VamtDigest *digest, const char *method,
                                    const char *authorization,
                                    const uint8_t *body, size_t body_len,
                                    char **user);
+/*
+ * The same for a request from @peer (an address as text, or NULL if the
+ * transport cannot say): wrong answers count, and lock out, per user and
+ * peer, so that an attacker guessing from one address does not lock the
+ * account's owner out from another.  At most VAMT_DIGEST_MAX_ACCOUNTS
+ * (user, peer) pairs are remembered; the oldest unlocked one makes room.
+ */
+VamtDigestResult vamt_digest_check_from(VamtDigest *digest, const char *peer,
+                                        const char *method, const char *uri,
+                                        const char *authorization,
+                                        const uint8_t *body, size_t body_len,
+                                        char **user);
 
-/* Is @user currently locked out? */
+/* Is @user currently locked out (from an unknown peer)? */
 bool vamt_digest_user_locked(VamtDigest *digest, const char *user);
 
 /*

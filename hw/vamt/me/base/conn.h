@@ -32,7 +32,9 @@ typedef struct VamtStreamOps {
  */
 typedef struct VamtServiceClass {
     const char *name;
-    void *(*open)(void *service, const VamtStreamOps *ops, void *opaque);
+    /* @peer: the peer's address as text ("" if unknown), for its limits */
+    void *(*open)(void *service, const VamtStreamOps *ops, void *opaque,
+                  const char *peer);
     void (*free)(void *conn);
     void (*input)(void *conn, const uint8_t *data, size_t len);
     /* The peer will send no more (FIN). */
@@ -63,11 +65,12 @@ typedef struct VamtConn {
 } VamtConn;
 
 static inline VamtConn vamt_conn_open(const VamtService *service,
-                                      const VamtStreamOps *ops, void *opaque)
+                                      const VamtStreamOps *ops, void *opaque,
+                                      const char *peer)
 {
     return (VamtConn) {
         .cls = service->cls,
-        .impl = service->cls->open(service->impl, ops, opaque),
+        .impl = service->cls->open(service->impl, ops, opaque, peer),
     };
 }
 

@@ -56,6 +56,7 @@ struct VamtHttpConn {
     uint64_t remaining;         /* body or chunk bytes still to come */
     bool keep_alive;
     bool authenticated;         /* a request of this connection was */
+    char *peer;                 /* the peer's address, or NULL */
 };
 
 static const char *const weekday_names[] = {
@@ -226,11 +227,18 @@ VamtHttpConn *vamt_http_conn_new(VamtHttpServer *server,
     return conn;
 }
 
+void vamt_http_conn_set_peer(VamtHttpConn *conn, const char *peer)
+{
+    g_free(conn->peer);
+    conn->peer = g_strdup(peer);
+}
+
 void vamt_http_conn_free(VamtHttpConn *conn)
 {
     if (!conn) {
         return;
     }
+    g_free(conn->peer);
     request_reset(conn);
     g_ptr_array_free(conn->headers, TRUE);
     g_byte_array_free(conn->body, TRUE);
@@ -475,9 +483,10 @@ static void conn_dispatch(VamtHttpConn *conn)
 
     /* without an authenticator only anonymous requests can be served */
     req.auth = !server->digest ? VAMT_DIGEST_MISSING :
-               vamt_digest_check(server->digest, conn->method, conn->target,
-                                 authorization, req.body, req.body_len,
-                                 &user);
+               vamt_digest_check_from(server->digest, conn->peer,
+                                      conn->method, conn->target,
+                                      authorization, req.body, req.body_len,
+                                      &user);
     req.user = user;
     conn->authenticated |= user != NULL;
 
@@ -1071,9 +1080,12 @@ bool vamt_http_conn_tick(VamtHttpConn *conn)
 /* The service contract (base/conn.h) over the functions above */
 
 static void *http_service_open(void *server, const VamtStreamOps *ops,
-                               void *opaque)
+                               void *opaque, const char *peer)
 {
-    return vamt_http_conn_new(server, ops, opaque);
+    VamtHttpConn *conn = vamt_http_conn_new(server, ops, opaque);
+
+    vamt_http_conn_set_peer(conn, peer);
+    return conn;
 }
 
 static void http_service_free(void *conn)

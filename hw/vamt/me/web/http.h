@@ -131,6 +131,8 @@ void vamt_http_server_get_limits(const VamtHttpServer *server,
 VamtHttpConn *vamt_http_conn_new(VamtHttpServer *server,
                                  const VamtStreamOps *ops, void *opaque);
 void vamt_http_conn_free(VamtHttpConn *conn);
+/* Who is at the other end (an address): wrong passwords count per peer */
+void vamt_http_conn_set_peer(VamtHttpConn *conn, const char *peer);
 void vamt_http_conn_input(VamtHttpConn *conn, const uint8_t *data,
                           size_t len);
 /* The peer will send no more (FIN). */
