@@ -33,10 +33,11 @@ typedef struct VamtDigest VamtDigest;
 /*
  * Anti-hammering defaults (no AMT document gives the numbers).
  *
- * The HTTP layer does not tell the digest layer who the peer is, so
- * lock-outs are per account, not per peer.  How the holder of the right
- * password keeps a way in: a lock-out starts after VAMT_DIGEST_MAX_FAILURES
- * consecutive wrong answers and lasts exactly the lock-out time (at most
+ * Failures count, and lock out, per account and peer address (see
+ * vamt_digest_check_from()): a guesser locks itself out, not the owner
+ * at another address.  How the holder of the right password keeps a way
+ * in: a lock-out starts after VAMT_DIGEST_MAX_FAILURES consecutive wrong
+ * answers and lasts exactly the lock-out time (at most
  * VAMT_DIGEST_MAX_LOCKOUT_MS whatever vamt_digest_set_lockout() is
  * given); lock-outs never grow or stack, and once one has expired the
  * first correct answer succeeds and resets the count.  An attacker must
