@@ -1148,6 +1148,35 @@ static void test_preauth_body_not_buffered(void)
         g_assert_true(g_str_has_prefix(rsp, "HTTP/1.1 401 "));
         g_assert_nonnull(strstr(rsp, "Connection: close"));
     }
+
+    /* wrong credentials are found out from the head alone, too */
+    {
+        g_autofree char *nonce = vamt_test_http_nonce(me);
+        VamtTestDigestAuth a = {
+            .user = "admin", .realm = vamt_amt_realm(vamt_me_amt(me)),
+            .password = "wrong", .uri = "/wsman", .nonce = nonce,
+            .nc = "00000001", .cnonce = "0badf00d",
+        };
+        g_autofree char *auth = vamt_test_digest_authorization(&a);
+        g_autofree char *head = g_strdup_printf(
+            "POST /wsman HTTP/1.1\r\nHost: vamt\r\nAuthorization: %s\r\n"
+            "Content-Length: 1048576\r\n\r\n", auth);
+        g_autofree char *rsp = vamt_test_http_send(me, head);
+        g_autofree char *ok_head = NULL, *ok_rsp = NULL;
+
+        g_assert_true(g_str_has_prefix(rsp, "HTTP/1.1 401 "));
+
+        /* the right ones: the body is read, and the answer comes after it */
+        a.password = PASSWORD;
+        a.nc = "00000002";
+        g_free(auth);
+        auth = vamt_test_digest_authorization(&a);
+        ok_head = g_strdup_printf(
+            "POST /wsman HTTP/1.1\r\nHost: vamt\r\nAuthorization: %s\r\n"
+            "Content-Length: 8192\r\n\r\n", auth);
+        ok_rsp = vamt_test_http_send(me, ok_head);
+        g_assert_cmpstr(ok_rsp, ==, "");
+    }
     vamt_me_free(me);
     vamt_test_platform_destroy(&platform);
 }

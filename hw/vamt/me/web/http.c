@@ -57,6 +57,10 @@ struct VamtHttpConn {
     bool keep_alive;
     bool authenticated;         /* a request of this connection was */
     char *peer;                 /* the peer's address, or NULL */
+    /* credentials checked from the head alone (all but qop=auth-int) */
+    bool auth_checked;
+    VamtDigestResult auth_result;
+    char *auth_user;
 };
 
 static const char *const weekday_names[] = {
@@ -207,6 +211,8 @@ static void request_reset(VamtHttpConn *conn)
     conn->head_scan = 0;
     conn->keep_alive = false;
     conn->version_minor = 1;
+    conn->auth_checked = false;
+    g_clear_pointer(&conn->auth_user, g_free);
 }
 
 VamtHttpConn *vamt_http_conn_new(VamtHttpServer *server,
@@ -400,16 +406,50 @@ static void send_unauthorized(VamtHttpConn *conn, bool stale)
 }
 
 /*
- * A body this large from a peer that sent no credentials is never read:
- * the challenge goes out at once and the connection closes.
+ * Check the credentials as soon as the head is in, unless they cover the
+ * body (qop=auth-int): a request whose credentials fail is then known
+ * before its body is read.
+ */
+static void conn_check_credentials(VamtHttpConn *conn)
+{
+    const char *authorization = conn_header(conn, "Authorization");
+    VamtDigestParams params;
+    bool covers_body = false;
+
+    if (!authorization || !conn->server->digest) {
+        return;
+    }
+    if (vamt_digest_parse(authorization, &params)) {
+        covers_body = params.qop &&
+                      !g_ascii_strcasecmp(params.qop, "auth-int");
+        vamt_digest_params_clear(&params);
+    }
+    if (covers_body) {
+        return;
+    }
+    conn->auth_result = vamt_digest_check_from(conn->server->digest,
+                                               conn->peer, conn->method,
+                                               conn->target, authorization,
+                                               NULL, 0, &conn->auth_user);
+    conn->auth_checked = true;
+}
+
+/*
+ * A body this large from a peer that has not authenticated (no
+ * credentials, or credentials that failed) is never read: the
+ * challenge goes out at once and the connection closes.
  */
 static bool conn_refuse_anonymous_body(VamtHttpConn *conn, uint64_t total)
 {
+    bool unproven = conn->auth_checked ? !conn->auth_user
+                                       : !conn_header(conn, "Authorization");
+
     if (total <= conn->server->limits.max_anonymous_body_bytes ||
-        conn_header(conn, "Authorization")) {
+        !unproven) {
         return false;
     }
-    send_unauthorized(conn, false);
+    send_unauthorized(conn, conn->auth_checked &&
+                            conn->auth_result == VAMT_DIGEST_STALE);
     conn_close(conn);
     return true;
 }
@@ -482,11 +522,16 @@ static void conn_dispatch(VamtHttpConn *conn)
     req.body = conn->body->data;
 
     /* without an authenticator only anonymous requests can be served */
-    req.auth = !server->digest ? VAMT_DIGEST_MISSING :
-               vamt_digest_check_from(server->digest, conn->peer,
-                                      conn->method, conn->target,
-                                      authorization, req.body, req.body_len,
-                                      &user);
+    if (conn->auth_checked) {
+        req.auth = conn->auth_result;
+        user = g_steal_pointer(&conn->auth_user);
+    } else {
+        req.auth = !server->digest ? VAMT_DIGEST_MISSING :
+                   vamt_digest_check_from(server->digest, conn->peer,
+                                          conn->method, conn->target,
+                                          authorization, req.body,
+                                          req.body_len, &user);
+    }
     req.user = user;
     conn->authenticated |= user != NULL;
 
@@ -702,6 +747,7 @@ static void conn_start_body(VamtHttpConn *conn)
                                                   "close");
     }
 
+    conn_check_credentials(conn);
     if (te) {
         if (has_cl) {
             /* ambiguous framing is how requests get smuggled */
