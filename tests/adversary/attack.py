@@ -13,6 +13,7 @@ attack, a table and a closing count.
 usage: attack.py QEMU_BINARY [--only NAME...]
 """
 
+import atexit
 import hashlib
 import os
 import random
@@ -78,6 +79,18 @@ class Qmp:
         self.sock.close()
 
 
+RUNNING = []
+
+
+def stop_all():
+    """Whatever happens to the suite, no QEMU outlives it."""
+    for q in list(RUNNING):
+        q.stop()
+
+
+atexit.register(stop_all)
+
+
 class Qemu:
     """One QEMU with the ME on 127.0.0.1:0, QMP and a qtest channel."""
 
@@ -101,6 +114,7 @@ class Qemu:
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
                                      stderr=self.stderr)
+        RUNNING.append(self)
         self.qmp = None
         self.qtest = None
         qtest_server.settimeout(10)
@@ -131,6 +145,9 @@ class Qemu:
         return self.proc.poll() is None
 
     def stop(self):
+        if self not in RUNNING:
+            return
+        RUNNING.remove(self)
         if self.alive():
             self.proc.send_signal(signal.SIGTERM)
             try:
