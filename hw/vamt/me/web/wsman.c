@@ -16,6 +16,7 @@
 #include "acl.h"
 #include "cim.h"
 #include "wsman.h"
+#include "enumeration.h"
 #include "xml-reader.h"
 
 #define NS_SOAP         "http://www.w3.org/2003/05/soap-envelope"
@@ -39,35 +40,10 @@
 /* The smallest MaxEnvelopeSize AMT honours (DSP0226 EncodingLimit) */
 #define MIN_MAX_ENVELOPE    50000
 
-typedef enum EnumMode {
-    ENUM_OBJECT,
-    ENUM_EPR,
-    ENUM_OBJECT_AND_EPR,
-} EnumMode;
-
-/*
- * A context is written as AMT writes it, "XXXXXXXX-0000-0000-0000-
- * 000000000000" (spec 2.3.5); its 32 bits are random, so it cannot be
- * derived from another one, and it only works for its owner anyway.
- */
-#define CONTEXT_SUFFIX      "-0000-0000-0000-000000000000"
-#define CONTEXT_TEXT_LEN    36
-
-typedef struct EnumContext {
-    bool in_use;
-    uint32_t id;
-    char *owner;                /* the user who enumerated; only it may Pull */
-    EnumMode mode;
-    GPtrArray *items;           /* VamtCimInstance, owned */
-    uint32_t realms;            /* that may Pull it: the class's read realms */
-    guint next;
-    int64_t last_used_ms;
-} EnumContext;
-
 struct VamtWsman {
     VamtAmt *amt;
     uint64_t message_counter;
-    EnumContext contexts[VAMT_WSMAN_MAX_ALL_CONTEXTS];
+    VamtEnumContexts contexts;
 };
 
 typedef struct Request {
@@ -152,162 +128,19 @@ VamtWsman *vamt_wsman_new(VamtAmt *amt)
 
     ws->amt = amt;
     ws->message_counter = 0;
+    vamt_enum_contexts_init(&ws->contexts, amt);
     return ws;
-}
-
-static void context_clear(EnumContext *ctx)
-{
-    if (ctx->items) {
-        g_ptr_array_free(ctx->items, TRUE);
-    }
-    g_free(ctx->owner);
-    memset(ctx, 0, sizeof(*ctx));
 }
 
 void vamt_wsman_free(VamtWsman *ws)
 {
-    for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
-        context_clear(&ws->contexts[i]);
-    }
+    vamt_enum_contexts_clear(&ws->contexts);
     g_free(ws);
-}
-
-static int64_t now_ms(VamtWsman *ws)
-{
-    return vamt_amt_ops(ws->amt)->me_clock_ms(vamt_amt_opaque(ws->amt));
-}
-
-static void expire_contexts(VamtWsman *ws)
-{
-    int64_t now = now_ms(ws);
-
-    for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
-        EnumContext *ctx = &ws->contexts[i];
-
-        if (ctx->in_use &&
-            now - ctx->last_used_ms > VAMT_WSMAN_CONTEXT_IDLE_MS) {
-            context_clear(ctx);
-        }
-    }
 }
 
 unsigned vamt_wsman_open_contexts(VamtWsman *ws)
 {
-    unsigned n = 0;
-
-    expire_contexts(ws);
-    for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
-        n += ws->contexts[i].in_use;
-    }
-    return n;
-}
-
-static unsigned contexts_of(VamtWsman *ws, const char *owner)
-{
-    unsigned n = 0;
-
-    for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
-        n += ws->contexts[i].in_use && !strcmp(ws->contexts[i].owner, owner);
-    }
-    return n;
-}
-
-/*
- * The slot for a new context of @owner: a free one while @owner is under
- * its cap, else its own least recently used.  Only when every slot is
- * taken (accounts deleted and re-created under new names within the
- * idle time) does the user holding the most lose its oldest.
- */
-static EnumContext *context_slot(VamtWsman *ws, const char *owner)
-{
-    EnumContext *free_slot = NULL, *own_oldest = NULL, *victim = NULL;
-    unsigned own = contexts_of(ws, owner), victim_count = 0;
-
-    for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
-        EnumContext *ctx = &ws->contexts[i];
-        unsigned count;
-
-        if (!ctx->in_use) {
-            free_slot = free_slot ? free_slot : ctx;
-            continue;
-        }
-        if (!strcmp(ctx->owner, owner)) {
-            if (!own_oldest || ctx->last_used_ms < own_oldest->last_used_ms) {
-                own_oldest = ctx;
-            }
-            continue;
-        }
-        count = contexts_of(ws, ctx->owner);
-        if (!victim || count > victim_count ||
-            (count == victim_count &&
-             ctx->last_used_ms < victim->last_used_ms)) {
-            victim = ctx;
-            victim_count = count;
-        }
-    }
-    if (own >= VAMT_WSMAN_MAX_CONTEXTS || (!free_slot && own_oldest &&
-                                           own >= victim_count)) {
-        return own_oldest;
-    }
-    return free_slot ? free_slot : victim;
-}
-
-static bool context_id_taken(VamtWsman *ws, uint32_t id)
-{
-    for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
-        if (ws->contexts[i].in_use && ws->contexts[i].id == id) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static EnumContext *context_new(VamtWsman *ws, const char *owner)
-{
-    const VamtPlatformOps *ops = vamt_amt_ops(ws->amt);
-    EnumContext *slot;
-    uint8_t r[4];
-    uint32_t id;
-
-    expire_contexts(ws);
-    slot = context_slot(ws, owner);
-    context_clear(slot);
-    do {
-        ops->random(vamt_amt_opaque(ws->amt), r, sizeof(r));
-        id = (uint32_t)r[0] << 24 | r[1] << 16 | r[2] << 8 | r[3];
-    } while (context_id_taken(ws, id));
-    slot->id = id;
-    slot->in_use = true;
-    slot->owner = g_strdup(owner);
-    slot->last_used_ms = now_ms(ws);
-    return slot;
-}
-
-/* @user's context called @text; another user's is as good as none */
-static EnumContext *context_find(VamtWsman *ws, const char *text,
-                                 const char *user)
-{
-    uint32_t id;
-    char *end;
-
-    expire_contexts(ws);
-    if (!text || strlen(text) != CONTEXT_TEXT_LEN ||
-        strcmp(text + 8, CONTEXT_SUFFIX) || !g_ascii_isxdigit(text[0])) {
-        return NULL;
-    }
-    id = g_ascii_strtoull(text, &end, 16);
-    if (end != text + 8) {
-        return NULL;
-    }
-    for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
-        EnumContext *ctx = &ws->contexts[i];
-
-        if (ctx->in_use && ctx->id == id && !strcmp(ctx->owner, user)) {
-            ctx->last_used_ms = now_ms(ws);
-            return ctx;
-        }
-    }
-    return NULL;
+    return vamt_enum_contexts_open(&ws->contexts);
 }
 
 /* Envelope writing */
@@ -712,13 +545,13 @@ static void op_enumerate(VamtWsman *ws, const Request *req,
     g_autofree char *mode = vamt_xml_child_text(req->payload,
                                                 "EnumerationMode");
     const char *ns[] = { "g", NS_ENUMERATION, NULL };
-    EnumContext *ctx;
-    EnumMode enum_mode = ENUM_OBJECT;
+    VamtEnumContext *ctx;
+    VamtEnumMode enum_mode = VAMT_ENUM_OBJECT;
 
     if (mode && !strcmp(mode, "EnumerateEPR")) {
-        enum_mode = ENUM_EPR;
+        enum_mode = VAMT_ENUM_EPR;
     } else if (mode && !strcmp(mode, "EnumerateObjectAndEPR")) {
-        enum_mode = ENUM_OBJECT_AND_EPR;
+        enum_mode = VAMT_ENUM_OBJECT_AND_EPR;
     } else if (mode) {
         fault(ws, req, FAULT_INVALID_PARAMETER, rsp);
         return;
@@ -728,7 +561,7 @@ static void op_enumerate(VamtWsman *ws, const Request *req,
      * Pull, which every client handles (docs/specs/vamt-wsman.rst,
      * "Enumerate, Pull and Release").
      */
-    ctx = context_new(ws, req->user);
+    ctx = vamt_enum_context_new(&ws->contexts, req->user);
     ctx->mode = enum_mode;
     ctx->realms = vamt_acl_wsman_realms(cls->name, VAMT_ACL_READ, NULL);
     ctx->items = g_ptr_array_new_with_free_func(
@@ -738,7 +571,7 @@ static void op_enumerate(VamtWsman *ws, const Request *req,
     }
     success_begin(ws, req, NS_ENUMERATION "/EnumerateResponse", ns, rsp);
     g_string_append_printf(rsp->body, "<g:EnumerateResponse>"
-                           "<g:EnumerationContext>%08X" CONTEXT_SUFFIX
+                           "<g:EnumerationContext>%08X" VAMT_ENUM_CONTEXT_SUFFIX
                            "</g:EnumerationContext></g:EnumerateResponse>",
                            ctx->id);
     envelope_close(rsp->body);
@@ -761,7 +594,8 @@ static void op_pull(VamtWsman *ws, const Request *req,
                                                    "EnumerationContext");
     g_autofree char *max_text = vamt_xml_child_text(req->payload,
                                                     "MaxElements");
-    EnumContext *ctx = context_find(ws, context, req->user);
+    VamtEnumContext *ctx = vamt_enum_context_find(&ws->contexts, context,
+                                                   req->user);
     g_autoptr(GPtrArray) ns = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) prefixes = g_hash_table_new(g_str_hash,
                                                       g_str_equal);
@@ -788,7 +622,7 @@ static void op_pull(VamtWsman *ws, const Request *req,
     /* g: enumeration; h, i, ...: each item class; then the common ns */
     g_ptr_array_add(ns, g_strdup("g"));
     g_ptr_array_add(ns, g_strdup(NS_ENUMERATION));
-    for (i = ctx->next; i < end && ctx->mode != ENUM_EPR; i++) {
+    for (i = ctx->next; i < end && ctx->mode != VAMT_ENUM_EPR; i++) {
         VamtCimInstance *inst = g_ptr_array_index(ctx->items, i);
         char *uri = vamt_cim_resource_uri(inst);
 
@@ -811,8 +645,8 @@ static void op_pull(VamtWsman *ws, const Request *req,
     g_string_append(rsp->body, "<g:PullResponse>");
     if (end < ctx->items->len) {
         g_string_append_printf(rsp->body, "<g:EnumerationContext>%08X"
-                               CONTEXT_SUFFIX "</g:EnumerationContext>",
-                               ctx->id);
+                               VAMT_ENUM_CONTEXT_SUFFIX
+                               "</g:EnumerationContext>", ctx->id);
     }
     g_string_append(rsp->body, "<g:Items>");
     for (i = ctx->next; i < end; i++) {
@@ -820,17 +654,17 @@ static void op_pull(VamtWsman *ws, const Request *req,
         g_autofree char *uri = vamt_cim_resource_uri(inst);
         const char *prefix = g_hash_table_lookup(prefixes, uri);
 
-        if (!prefix && ctx->mode != ENUM_EPR) {
+        if (!prefix && ctx->mode != VAMT_ENUM_EPR) {
             continue;       /* more classes than prefix letters: never */
         }
         switch (ctx->mode) {
-        case ENUM_OBJECT:
+        case VAMT_ENUM_OBJECT:
             vamt_cim_write(rsp->body, inst, prefix, common);
             break;
-        case ENUM_EPR:
+        case VAMT_ENUM_EPR:
             write_epr_item(rsp->body, inst);
             break;
-        case ENUM_OBJECT_AND_EPR:
+        case VAMT_ENUM_OBJECT_AND_EPR:
             g_string_append(rsp->body, "<c:Item>");
             vamt_cim_write(rsp->body, inst, prefix, common);
             write_epr_item(rsp->body, inst);
@@ -843,7 +677,7 @@ static void op_pull(VamtWsman *ws, const Request *req,
     if (end == ctx->items->len) {
         /* a context in the answer makes consoles keep pulling */
         g_string_append(rsp->body, "<g:EndOfSequence></g:EndOfSequence>");
-        context_clear(ctx);
+        vamt_enum_context_clear(ctx);
     }
     g_string_append(rsp->body, "</g:PullResponse>");
     envelope_close(rsp->body);
@@ -854,7 +688,8 @@ static void op_release(VamtWsman *ws, const Request *req,
 {
     g_autofree char *context = vamt_xml_child_text(req->payload,
                                                    "EnumerationContext");
-    EnumContext *ctx = context_find(ws, context, req->user);
+    VamtEnumContext *ctx = vamt_enum_context_find(&ws->contexts, context,
+                                                   req->user);
 
     if (!ctx) {
         fault(ws, req, FAULT_INVALID_ENUMERATION_CONTEXT, rsp);
@@ -863,7 +698,7 @@ static void op_release(VamtWsman *ws, const Request *req,
     if (access_denied(ws, req, ctx->realms, rsp)) {
         return;
     }
-    context_clear(ctx);
+    vamt_enum_context_clear(ctx);
     success_begin(ws, req, NS_ENUMERATION "/ReleaseResponse", NULL, rsp);
     envelope_close(rsp->body);
 }
