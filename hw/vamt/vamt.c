@@ -193,7 +193,7 @@ static void vamt_exit(PCIDevice *pd);
 /* The ME's management side: AMT state, web service, platform binding. */
 static bool vamt_power_off_stops(VamtState *s)
 {
-    return s->power_off_mode && !strcmp(s->power_off_mode, "stop");
+    return s->power_off_mode == VAMT_POWER_OFF_MODE_STOP;
 }
 
 static bool vamt_me_realize(VamtState *s, Error **errp)
@@ -218,12 +218,6 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
                        "other printable character", s->admin_secret);
             return false;
         }
-    }
-    if (s->power_off_mode && strcmp(s->power_off_mode, "shutdown") &&
-        strcmp(s->power_off_mode, "stop")) {
-        error_setg(errp, "power-off-mode must be 'shutdown' or 'stop', "
-                   "not '%s'", s->power_off_mode);
-        return false;
     }
     vamt_power_init(s, vamt_power_off_stops(s));
     vamt_boot_init(s);
@@ -505,7 +499,6 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_UINT32("fwsts6", VamtState, fwsts[5], 0),
     DEFINE_PROP_STRING("listen", VamtState, listen),
     DEFINE_PROP_STRING("admin-secret", VamtState, admin_secret),
-    DEFINE_PROP_STRING("power-off-mode", VamtState, power_off_mode),
     DEFINE_PROP_STRING("nvram", VamtState, nvram_path),
 };
 
@@ -516,6 +509,20 @@ static void vamt_get_listen_port(Object *obj, Visitor *v, const char *name,
     int64_t port = vamt_listener_port(s->listener);
 
     visit_type_int(v, name, &port, errp);
+}
+
+static int vamt_get_power_off_mode(Object *obj, Error **errp)
+{
+    return VAMT(obj)->power_off_mode;
+}
+
+static void vamt_set_power_off_mode(Object *obj, int value, Error **errp)
+{
+    if (DEVICE(obj)->realized) {
+        error_setg(errp, "power-off-mode cannot change once realized");
+        return;
+    }
+    VAMT(obj)->power_off_mode = value;
 }
 
 static void vamt_class_init(ObjectClass *klass, void *data)
@@ -544,6 +551,11 @@ static void vamt_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "listen",
         "serve WS-Management and legacy SOAP (AMT port 16992) on this host "
         "socket, e.g. 127.0.0.1:16992; needs admin-secret");
+    object_class_property_add_enum(klass, "power-off-mode",
+                                   "VamtPowerOffMode",
+                                   &VamtPowerOffMode_lookup,
+                                   vamt_get_power_off_mode,
+                                   vamt_set_power_off_mode);
     object_class_property_set_description(klass, "power-off-mode",
         "how a console's power-off stops the VM: 'shutdown' (default; "
         "with -action shutdown=pause) or 'stop' (pause, for libvirt, "

@@ -369,7 +369,8 @@ static void test_web_bad_config(void)
                               "-device vamt,listen=127.0.0.1:0,admin-secret=s",
                               "one upper-case letter");
     vamt_expect_startup_error("-device vamt,power-off-mode=off",
-                              "power-off-mode must be 'shutdown' or 'stop'");
+                              "Parameter 'power-off-mode' does not accept "
+                              "value 'off'");
     vamt_expect_startup_error("-object secret,id=s,data=P@ssw0rd "
                               "-device vamt,listen=nonsense,admin-secret=s",
                               "error parsing address 'nonsense'");

@@ -62,7 +62,7 @@ struct VamtState {
     uint32_t fwsts[VAMT_FWSTS_COUNT];
     char *listen;               /* host socket for the web service */
     char *admin_secret;         /* id of a secret object */
-    char *power_off_mode;       /* "shutdown" (default) or "stop" */
+    VamtPowerOffMode power_off_mode;
     char *nvram_path;           /* file keeping the ME state, or NULL */
 };
 
