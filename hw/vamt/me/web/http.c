@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "http-syntax.h"
 
 /* Input is consumed in slices so one huge write cannot balloon memory */
 #define INPUT_SLICE         (16 * 1024)
@@ -94,34 +95,6 @@ static const char auth_page[] =
     "<p>\n"
     "</body>\n"
     "</html>\n";
-
-const char *vamt_http_reason(int status)
-{
-    switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 411: return "Length Required";
-    case 413: return "Request Entity Too Large";
-    case 417: return "Expectation Failed";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
-    }
-}
 
 /* Server */
 
@@ -568,48 +541,6 @@ static void conn_dispatch(VamtHttpConn *conn)
 
 /* Parsing */
 
-static bool is_tchar(char c)
-{
-    return g_ascii_isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-static bool is_token(const char *s, size_t len)
-{
-    size_t i;
-
-    if (len == 0) {
-        return false;
-    }
-    for (i = 0; i < len; i++) {
-        if (!is_tchar(s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Target without scheme, authority and query; NULL if unusable */
-static char *target_path(const char *target)
-{
-    const char *p = target;
-    const char *end;
-
-    if (g_ascii_strncasecmp(p, "http://", 7) == 0) {
-        p = strchr(p + 7, '/');
-    } else if (g_ascii_strncasecmp(p, "https://", 8) == 0) {
-        p = strchr(p + 8, '/');
-    } else if (strcmp(p, "*") == 0) {
-        return g_strdup(p);
-    } else if (*p != '/') {
-        return NULL;
-    }
-    if (!p) {
-        return g_strdup("/");
-    }
-    end = strchr(p, '?');
-    return end ? g_strndup(p, end - p) : g_strdup(p);
-}
-
 static bool parse_request_line(VamtHttpConn *conn, const char *line,
                                int *status)
 {
@@ -618,7 +549,7 @@ static bool parse_request_line(VamtHttpConn *conn, const char *line,
 
     *status = 400;
     sp = strchr(line, ' ');
-    if (!sp || !is_token(line, sp - line)) {
+    if (!sp || !vamt_http_is_token(line, sp - line)) {
         return false;
     }
     target = sp;
@@ -651,7 +582,7 @@ static bool parse_request_line(VamtHttpConn *conn, const char *line,
     conn->method = g_strndup(line, strchr(line, ' ') - line);
     conn->target = g_strndup(target, sp - target);
     conn->version_minor = version[7] - '0';
-    conn->path = target_path(conn->target);
+    conn->path = vamt_http_target_path(conn->target);
     return conn->path != NULL;
 }
 
@@ -677,7 +608,7 @@ static bool parse_header_line(VamtHttpConn *conn, const char *line,
     }
     colon = strchr(line, ':');
     /* no whitespace between name and colon (request smuggling) */
-    if (!colon || !is_token(line, colon - line)) {
+    if (!colon || !vamt_http_is_token(line, colon - line)) {
         return false;
     }
     if (conn->headers->len >= conn->server->limits.max_headers) {
@@ -692,29 +623,6 @@ static bool parse_header_line(VamtHttpConn *conn, const char *line,
 }
 
 /* Parse "123" or the list "123, 123"; false if invalid or inconsistent */
-static bool parse_content_length(const char *value, uint64_t *len)
-{
-    char **items = g_strsplit(value, ",", -1);
-    bool ok = items[0] != NULL;
-    size_t i;
-
-    for (i = 0; items[i] && ok; i++) {
-        const char *s = g_strstrip(items[i]);
-        guint64 n;
-
-        ok = *s && strspn(s, "0123456789") == strlen(s) && strlen(s) <= 15 &&
-             g_ascii_string_to_unsigned(s, 10, 0, G_MAXUINT64, &n, NULL);
-        if (ok && i > 0 && n != *len) {
-            ok = false;
-        }
-        if (ok) {
-            *len = n;
-        }
-    }
-    g_strfreev(items);
-    return ok;
-}
-
 /* Decide how the body is framed after the head was parsed. */
 static void conn_start_body(VamtHttpConn *conn)
 {
@@ -731,7 +639,8 @@ static void conn_start_body(VamtHttpConn *conn)
         if (g_ascii_strcasecmp(h->name, "Content-Length") != 0) {
             continue;
         }
-        if (!parse_content_length(h->value, &n) || (has_cl && n != length)) {
+        if (!vamt_http_parse_content_length(h->value, &n) ||
+            (has_cl && n != length)) {
             conn_fail(conn, 400, "Invalid Content-Length.");
             return;
         }
@@ -1022,7 +931,7 @@ static void conn_process(VamtHttpConn *conn)
                 }
                 conn->request_start_ms = server_now(server);
                 /* e.g. a TLS ClientHello on the plain port: say so now */
-                if (!is_tchar(conn->in->data[conn->pos])) {
+                if (!vamt_http_is_tchar(conn->in->data[conn->pos])) {
                     conn_fail(conn, 400, "This is not an HTTP request.");
                     return;
                 }
@@ -1123,60 +1032,7 @@ bool vamt_http_conn_tick(VamtHttpConn *conn)
     return true;
 }
 
-/* The service contract (base/conn.h) over the functions above */
-
-static void *http_service_open(void *server, const VamtStreamOps *ops,
-                               void *opaque, const char *peer)
+bool vamt_http_conn_authenticated(const VamtHttpConn *conn)
 {
-    VamtHttpConn *conn = vamt_http_conn_new(server, ops, opaque);
-
-    vamt_http_conn_set_peer(conn, peer);
-    return conn;
+    return conn->authenticated;
 }
-
-static void http_service_free(void *conn)
-{
-    vamt_http_conn_free(conn);
-}
-
-static void http_service_input(void *conn, const uint8_t *data, size_t len)
-{
-    vamt_http_conn_input(conn, data, len);
-}
-
-static void http_service_eof(void *conn)
-{
-    vamt_http_conn_eof(conn);
-}
-
-static int64_t http_service_deadline(const void *conn)
-{
-    return vamt_http_conn_deadline(conn);
-}
-
-static bool http_service_tick(void *conn)
-{
-    return vamt_http_conn_tick(conn);
-}
-
-static bool http_service_closed(const void *conn)
-{
-    return vamt_http_conn_closed(conn);
-}
-
-static bool http_service_authenticated(const void *conn)
-{
-    return ((const VamtHttpConn *)conn)->authenticated;
-}
-
-const VamtServiceClass vamt_http_service_class = {
-    .name = "http",
-    .open = http_service_open,
-    .free = http_service_free,
-    .input = http_service_input,
-    .eof = http_service_eof,
-    .deadline = http_service_deadline,
-    .tick = http_service_tick,
-    .closed = http_service_closed,
-    .authenticated = http_service_authenticated,
-};

@@ -145,6 +145,8 @@ void vamt_http_conn_eof(VamtHttpConn *conn);
 int64_t vamt_http_conn_deadline(const VamtHttpConn *conn);
 bool vamt_http_conn_tick(VamtHttpConn *conn);
 bool vamt_http_conn_closed(const VamtHttpConn *conn);
+/* Has a request of this connection been authenticated? */
+bool vamt_http_conn_authenticated(const VamtHttpConn *conn);
 
 /* The server as the ME's service on 16992 (vamt_http_conn_* behind it) */
 extern const VamtServiceClass vamt_http_service_class;
