@@ -131,7 +131,6 @@ int main(int argc, char **argv)
     VamtFirmware fw;
     VamtMe *me;
     unsigned n = 200;
-    g_autofree char *nonce = NULL;
     g_autofree char *wrong_auth = NULL;
     GString *small = vamt_test_identify_with_attributes(0);
     GString *attack = vamt_test_identify_with_attributes(37000);
@@ -151,16 +150,7 @@ int main(int argc, char **argv)
         n = MAX(1, atoi(argv[2]));
     }
     me = vamt_test_me_new(&platform, &fw);
-    nonce = vamt_test_http_nonce(me);
-    {
-        VamtTestDigestAuth a = {
-            .user = "admin", .realm = REALM, .password = "not the password",
-            .uri = "/wsman", .nonce = nonce, .nc = "00000001",
-            .cnonce = "0a4f113b",
-        };
-
-        wrong_auth = vamt_test_digest_authorization(&a);
-    }
+    wrong_auth = vamt_test_admin_authorization(me, "not the password");
 
     cases[ncases++] = (Case) { "baseline: a plain Identify",
                                post(NULL, small) };

@@ -162,6 +162,18 @@ VamtMe *vamt_test_me_new(VamtTestPlatform *platform, VamtFirmware *fw)
     return me;
 }
 
+char *vamt_test_admin_authorization(VamtMe *me, const char *password)
+{
+    g_autofree char *nonce = vamt_test_http_nonce(me);
+    VamtTestDigestAuth a = {
+        .user = "admin", .realm = vamt_amt_realm(vamt_me_amt(me)),
+        .password = password, .uri = "/wsman", .nonce = nonce,
+        .nc = "00000001", .cnonce = "0badf00d",
+    };
+
+    return vamt_test_digest_authorization(&a);
+}
+
 /* ---- Fake Digest environment -------------------------------------------- */
 
 static void digest_env_random(void *opaque, uint8_t *buf, size_t len)

@@ -78,6 +78,11 @@ void vamt_test_firmware_init(VamtFirmware *fw);
  * vamt_test_firmware_init(), admin's password PASSWORD (so provisioned)
  */
 VamtMe *vamt_test_me_new(VamtTestPlatform *platform, VamtFirmware *fw);
+/*
+ * The Authorization header admin sends to @me with @password on a fresh
+ * nonce of @me (nc 1)
+ */
+char *vamt_test_admin_authorization(VamtMe *me, const char *password);
 
 /* ---- A fake environment for VamtDigest alone -------------------------- */
 

@@ -1188,21 +1188,11 @@ static void test_preauth_unparsed(void)
     VamtMe *me;
     GString *attack = vamt_test_identify_with_attributes(37000);
     GString *identify = vamt_test_identify_with_attributes(0);
-    g_autofree char *nonce = NULL;
     g_autofree char *wrong_auth = NULL;
     uint64_t parses;
 
     me = vamt_test_me_new(&platform, &fw);
-    nonce = vamt_test_http_nonce(me);
-    {
-        VamtTestDigestAuth a = {
-            .user = "admin", .realm = REALM, .password = "wrong",
-            .uri = "/wsman", .nonce = nonce, .nc = "00000001",
-            .cnonce = "c0ffee",
-        };
-
-        wrong_auth = vamt_test_digest_authorization(&a);
-    }
+    wrong_auth = vamt_test_admin_authorization(me, "wrong");
     /* no Authorization, and a wrong password */
     for (unsigned i = 0; i < 2; i++) {
         const char *auth = i ? wrong_auth : NULL;
