@@ -53,9 +53,9 @@ static bool vamt_power_held_by_operator(VamtMachine *p)
  * After the reset that powers the VM on, SeaBIOS finds its POST done
  * and asks for a reset of its own before booting; with -no-reboot or
  * -action reboot=shutdown QEMU would make that a shutdown and the VM
- * would never boot.  So from a power-on until the firmware has started
- * its boot (vamt_power_boot_started()), a reset the guest asks for is
- * a reset.
+ * would never boot, and it would make a console's reset a shutdown too.
+ * So from a power-on or a console's reset until the firmware has started
+ * its boot (vamt_power_boot_started()), a reset is a reset.
  */
 static void vamt_power_hold_reboot_action(VamtMachine *p)
 {
@@ -133,6 +133,8 @@ static void vamt_power_bh(void *opaque)
     case VAMT_POWER_CYCLE_SOFT_GRACEFUL:
     case VAMT_POWER_CYCLE_HARD_GRACEFUL:
     case VAMT_POWER_MASTER_BUS_RESET_GRACEFUL:
+        /* a console's reset resets, whatever -no-reboot says */
+        vamt_power_hold_reboot_action(p);
         qemu_system_reset_request(SHUTDOWN_CAUSE_HOST_QMP_SYSTEM_RESET);
         break;
     case VAMT_POWER_NMI:

@@ -101,6 +101,10 @@ rv=$(power 2)
 check "-no-reboot: On after a hard off boots the guest a third time" \
     eval '[ "$rv" = 0 ] && wait_for 60 eval "[ \"\$(boots)\" = 3 ]" &&
           [ "$(vm_status)" = running ]'
+rv=$(power 10)
+check "-no-reboot: a console's reset (10) answers 0 and the guest boots again" \
+    eval '[ "$rv" = 0 ] && wait_for 60 eval "[ \"\$(boots)\" = 4 ]" &&
+          [ "$(vm_status)" = running ]'
 stop_vm
 check "QEMU printed nothing on stderr" eval '[ ! -s "$logs/power-qemu.err" ]'
 
