@@ -13,10 +13,13 @@
 #include "qemu/config-file.h"
 #include "qemu/option.h"
 #include "qemu/uuid.h"
+#include "qemu/timer.h"
 #include "hw/boards.h"
 #include "net/net.h"
 #include "system/system.h"
+#include "ui/console.h"
 #include "hw/vamt/vamt.h"
+#include "trace/trace-hw_vamt.h"
 
 typedef struct SmbiosLookup {
     const char *type;
@@ -163,6 +166,50 @@ static void collect_nic(NICState *nic, void *opaque)
     }
 }
 
+/*
+ * The guest's displays, what IPS_ScreenSettingData reports: QEMU's
+ * graphic consoles in their order (the default one, the first, is the
+ * primary), each at the size of its current surface.  Read on every
+ * inventory() call, since the guest changes modes.  Without a display
+ * backend nobody refreshes a console, so its surface keeps the size of
+ * the last refresh: the display device is asked to update it (what a
+ * screendump does), at most once a second.
+ */
+#define DISPLAY_REFRESH_MS  1000
+
+static void collect_displays(VamtInventory *inv)
+{
+    static bool refreshed;
+    static int64_t last_refresh_ms;
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+    bool refresh = !refreshed || now - last_refresh_ms >= DISPLAY_REFRESH_MS;
+    QemuConsole *con;
+
+    if (refresh) {
+        refreshed = true;
+        last_refresh_ms = now;
+    }
+
+    inv->displays = 0;
+    for (unsigned i = 0; (con = qemu_console_lookup_by_index(i)) &&
+                         inv->displays < VAMT_MAX_DISPLAYS; i++) {
+        int w, h;
+
+        if (!qemu_console_is_graphic(con)) {
+            continue;
+        }
+        if (refresh) {
+            graphic_hw_update(con);
+        }
+        w = qemu_console_get_width(con, 0);
+        h = qemu_console_get_height(con, 0);
+        inv->display_width[inv->displays] = MAX(w, 0);
+        inv->display_height[inv->displays] = MAX(h, 0);
+        trace_vamt_inventory_display(inv->displays, w, h);
+        inv->displays++;
+    }
+}
+
 const VamtInventory *vamt_inventory(void *opaque)
 {
     VamtMachine *p = &VAMT(opaque)->machine;
@@ -202,6 +249,7 @@ const VamtInventory *vamt_inventory(void *opaque)
     inv->ram_bytes = ms->ram_size;
     inv->nics = 0;
     qemu_foreach_nic(collect_nic, inv);
+    collect_displays(inv);
     return inv;
 }
 

@@ -10,6 +10,9 @@
 // by QEMU's run state and by the guest really booting again.  Prints TAP.
 'use strict';
 
+const crypto = require('crypto');
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const H = require('./harness.js');
 
@@ -132,18 +135,44 @@ async function connect() {
     tap.ok(required.every((n) => statuses[n] === 200),
         'connect: the classes MeshCommander shows (power, settings, network, redirection, boot, KVM, consent) answer 200',
         statuses);
+    // issue 13: AMT 16 has all of them, so none may be a 400
+    tap.ok(Object.values(statuses).every((s) => s === 200),
+        'connect: every class of the status batch answers 200 (802.1X profile, OS power, screen configuration too)',
+        statuses);
+    const netauth = bodyOf(status, 'AMT_8021XProfile');
+    tap.ok(netauth && netauth.Enabled === false,
+        'connect: AMT_8021XProfile is there and disabled (MeshCommander shows "802.1x: Disabled")', netauth);
     const power = status.responses.CIM_ServiceAvailableToElement.responses;
     tap.ok(power && power[0] && Number(power[0].PowerState) === 2,
         'connect: power state is 2 (on) while the VM runs', { power, qemu: await H.runState(vm) });
     const general = bodyOf(status, 'AMT_GeneralSettings');
-    const realm = comm.challengeParams && comm.challengeParams.realm;
-    tap.ok(general && realm && general.DigestRealm === realm && general.HostName,
+    const httpRealm = comm.challengeParams && comm.challengeParams.realm;
+    tap.ok(general && httpRealm && general.DigestRealm === httpRealm && general.HostName,
         'connect: AMT_GeneralSettings.DigestRealm equals the HTTP Digest realm and HostName is set',
-        { httpRealm: realm, general });
+        { httpRealm, general });
+    // SOL, IDE-R and KVM are not served, so not claimed (issue 13 item 6)
     const redirection = bodyOf(status, 'AMT_RedirectionService');
-    tap.ok(redirection && [32768, 32769, 32770, 32771].includes(Number(redirection.EnabledState)),
-        'connect: AMT_RedirectionService.EnabledState is one of the SOL/IDER states (32768..32771)',
+    tap.ok(redirection && Number(redirection.EnabledState) === 32768 &&
+           redirection.ListenerEnabled === false,
+        'connect: AMT_RedirectionService says SOL and IDE-R disabled (32768) with no listener',
         redirection);
+    const kvm = bodyOf(status, 'CIM_KVMRedirectionSAP');
+    // MeshCommander: KVM = (EnabledState 6 && RequestedState 2) || 2 || 6
+    tap.ok(kvm && ![2, 6].includes(Number(kvm.EnabledState)),
+        'connect: CIM_KVMRedirectionSAP does not claim KVM enabled', kvm);
+    // MeshCentral's settings sync asks for 32771 and KVM 2: refused, and
+    // the state read back stays "disabled"
+    const enableRedir = await call('AMT_RedirectionService_RequestStateChange', 32771);
+    const enableKvm = await call('CIM_KVMRedirectionSAP_RequestStateChange', 2, 0);
+    const again = await batchEnum(['*AMT_RedirectionService', '*CIM_KVMRedirectionSAP']);
+    const redirAgain = bodyOf(again, 'AMT_RedirectionService');
+    const kvmAgain = bodyOf(again, 'CIM_KVMRedirectionSAP');
+    tap.ok(enableRedir.status === 200 && Number(enableRedir.body.ReturnValue) !== 0 &&
+           enableKvm.status === 200 && Number(enableKvm.body.ReturnValue) !== 0 &&
+           redirAgain && Number(redirAgain.EnabledState) === 32768 &&
+           kvmAgain && ![2, 6].includes(Number(kvmAgain.EnabledState)),
+        'connect: MeshCentral\'s "enable SOL, IDE-R, KVM" requests are refused and nothing claims them',
+        { enableRedir, enableKvm, redirAgain, kvmAgain });
 
     // 5. accounts page data
     const admin = await call('AMT_AuthorizationService_GetAdminAclEntry');
@@ -151,6 +180,19 @@ async function connect() {
         `connect: GetAdminAclEntry names the admin account "${vm.user}"`, admin);
     const users = await call('AMT_AuthorizationService_EnumerateUserAclEntries', 1);
     const handles = asArray(users.body && users.body.Handles);
+    // MeshCommander's enumerateUserAclEntriesResponse reads
+    // Body.Handles.length unguarded: without Handles the page hangs
+    let pageLoads = false;
+    try { void users.body.Handles.length; pageLoads = true; } catch (e) { }
+    const builtIn = [];
+    for (const h of handles) {
+        const entry = await call('AMT_AuthorizationService_GetUserAclEntryEx', h);
+        if (entry.body && entry.body.DigestUsername === '$$OsAdmin') builtIn.push(entry.body);
+    }
+    tap.ok(users.status === 200 && pageLoads && handles.length === 1 && builtIn.length === 1 &&
+           Number(builtIn[0].AccessPermission) === 0,
+        'accounts: a factory ME lists AMT\'s built-in $$OsAdmin (local only), so MeshCommander\'s page loads',
+        { users: users.body, builtIn });
     let perUser = true;
     for (const h of handles) {
         const enabled = await call('AMT_AuthorizationService_GetAclEnabledState', h);
@@ -205,6 +247,64 @@ async function hardware() {
     const packages = hw.responses.CIM_PhysicalPackage && hw.responses.CIM_PhysicalPackage.responses;
     tap.ok(Array.isArray(packages) && packages.some((p) => Number(p.PackageType) === 9),
         'hardware: CIM_PhysicalPackage lists the base board (PackageType 9)', packages);
+}
+
+// The size QEMU shows of the VM's display: a QMP screendump's PPM header
+async function screenSize() {
+    const file = path.join(os.tmpdir(), `vamt-screen-${process.pid}.ppm`);
+    try {
+        await H.qmp(vm.qmpSocket, 'screendump', { filename: file });
+        const head = fs.readFileSync(file).subarray(0, 64).toString('latin1');
+        const m = /^P6\s+(\d+)\s+(\d+)\s/.exec(head);
+        return m ? { width: Number(m[1]), height: Number(m[2]) } : null;
+    } catch (e) {
+        return null;
+    } finally {
+        fs.rmSync(file, { force: true });
+    }
+}
+
+// MeshCommander's pages beyond the status batch (issue 13 items 3, 5)
+async function pages() {
+    const [major] = vm.fwVersion.split('.');
+
+    // Remote Desktop: PullDesktopDisplayInfo, then ProcessDesktopDisplayInfo
+    // reads responses.Body of both and IsActive[0..2]
+    const desk = await batchEnum(['*IPS_ScreenSettingData', '*IPS_KVMRedirectionSettingData']);
+    const screen = bodyOf(desk, 'IPS_ScreenSettingData');
+    const active = screen ? asArray(screen.IsActive) : [];
+    const size = await screenSize();
+    tap.ok(desk.status === 200 && screen && active.length === 4 && active[0] === true &&
+           bodyOf(desk, 'IPS_KVMRedirectionSettingData'),
+        'remote desktop: IPS_ScreenSettingData and IPS_KVMRedirectionSettingData answer; display 1 is active',
+        { status: desk.status, screen });
+    tap.ok(size && screen && Number(asArray(screen.ResolutionX)[0]) === size.width &&
+           Number(asArray(screen.ResolutionY)[0]) === size.height,
+        `remote desktop: display 1's resolution is the VM's display as QEMU shows it (${size ? `${size.width}x${size.height}` : 'no screendump'})`,
+        { size, ResolutionX: screen && screen.ResolutionX, ResolutionY: screen && screen.ResolutionY });
+
+    // System status "Power Policy": Enum AMT_SystemPowerScheme
+    const schemes = await enumerate('AMT_SystemPowerScheme');
+    tap.ok(schemes.status === 200 && schemes.items && schemes.items.length >= 1 &&
+           schemes.items.every((x) => String(x.Description).includes(':') && x.SchemeGUID),
+        'power policy: AMT_SystemPowerScheme lists the ME\'s power scheme', schemes);
+
+    // Event subscriptions: PullEventSubscriptions()
+    const filters = await enumerate('CIM_FilterCollection');
+    const subs = await batchEnum(['CIM_ListenerDestination', 'CIM_FilterCollectionSubscription']);
+    tap.ok(filters.status === 200 && subs.status === 200 &&
+           statusOf(subs, 'CIM_ListenerDestination') === 200 &&
+           statusOf(subs, 'CIM_FilterCollectionSubscription') === 200,
+        'subscriptions: CIM_FilterCollection, CIM_ListenerDestination and CIM_FilterCollectionSubscription enumerate',
+        { filters, subs: subs.responses });
+
+    // Network page (v > 11): the HTTP proxy service and its access points
+    if (Number(major) > 11) {
+        const proxy = await batchEnum(['*IPS_HTTPProxyService', 'IPS_HTTPProxyAccessPoint']);
+        tap.ok(proxy.status === 200 && statusOf(proxy, 'IPS_HTTPProxyService') === 200 &&
+               statusOf(proxy, 'IPS_HTTPProxyAccessPoint') === 200,
+            'network: IPS_HTTPProxyService and IPS_HTTPProxyAccessPoint answer', proxy.responses);
+    }
 }
 
 async function eventLogs() {
@@ -274,6 +374,14 @@ async function power(auditBefore) {
         { qemu: await H.runState(vm), bootsBefore: boots, bootsNow: H.bootCount(vm) });
     ps = await currentPowerState();
     tap.ok(ps.powerState === 2, 'power: PowerState is 2 again', ps);
+    // what MeshCentral's manager sends after every power-on (AMT > 9)
+    const osPower = await call('RequestOSPowerStateChange', 2);
+    const ipsPower = await batchEnum(['*IPS_PowerManagementService']);
+    const ipsBody = bodyOf(ipsPower, 'IPS_PowerManagementService');
+    tap.ok(osPower.status === 200 && Number(osPower.body.ReturnValue) === 0 &&
+           ipsBody && Number(ipsBody.OSPowerSavingState) === 2,
+        'power: RequestOSPowerSavingStateChange(2) after power-on returns 0 and the OS is at full power',
+        { osPower, ipsBody });
     gained = await auditGained(1700);
     tap.ok(gained.ok, 'power: the audit log gains "Remote Control: power up" (1700) by admin', gained);
 
@@ -308,12 +416,33 @@ async function power(auditBefore) {
         { before: eventsBefore, now: events.length, added: events.slice(eventsBefore) });
 }
 
+// With one account added both are listed; then it goes again.  Run last:
+// the "ACL entry added/removed" audit records it leaves make the Node
+// stack's GetAuditLog throw (amt.js calls Buffer.splice in
+// GetAuditLogExtendedDataStr for events 1602/1604), which real AMT's
+// records of the same events would do too.
+async function accountsWithUser() {
+    const realm = comm.challengeParams && comm.challengeParams.realm;
+    const ha1 = crypto.createHash('md5').update(`operator:${realm}:Op3rator!pw`).digest('base64');
+    const added = await call('AMT_AuthorizationService_AddUserAclEntryEx', 'operator', ha1, null, 2, [3]);
+    const withUser = await call('AMT_AuthorizationService_EnumerateUserAclEntries', 1);
+    const removed = added.body && added.body.Handle !== undefined ?
+        await call('AMT_AuthorizationService_RemoveUserAclEntry', added.body.Handle) : null;
+    tap.ok(added.status === 200 && Number(added.body.ReturnValue) === 0 &&
+           withUser.status === 200 && asArray(withUser.body.Handles).length === 2 &&
+           removed && Number(removed.body.ReturnValue) === 0,
+        'accounts: with one account added EnumerateUserAclEntries lists two handles; removing it works',
+        { added: added.body, withUser: withUser.body, removed: removed && removed.body });
+}
+
 async function main() {
     try {
         await connect();
         await hardware();
+        await pages();
         const audit = await eventLogs();
         await power(audit);
+        await accountsWithUser();
     } catch (e) {
         tap.ok(false, `MeshCommander scenario ran to completion (${e.message})`, e.stack);
     }

@@ -48,6 +48,7 @@ port=$(free_port)
     -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo' \
     -uuid "$vm_uuid" \
     -object "secret,id=amtpw,data=$password" \
+    -device VGA \
     -device "vamt,addr=16.0,fw-version=$fw_version,listen=127.0.0.1:$port,admin-secret=amtpw" \
     > "$logs/qemu.log" 2>&1 &
 vm_pid=$!

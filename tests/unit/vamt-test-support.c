@@ -40,6 +40,9 @@ void vamt_test_platform_init(VamtTestPlatform *p, VamtPowerState power)
         .ram_bytes = 2ULL << 30,
         .nics = 1,
         .nic_mac = { { 0x52, 0x54, 0x00, 0xAB, 0xCD, 0xEF } },
+        .displays = 1,
+        .display_width = { 1024 },
+        .display_height = { 768 },
     };
     memcpy(p->inv.system_uuid, platform_uuid, 16);
 }

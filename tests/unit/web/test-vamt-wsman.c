@@ -357,19 +357,6 @@ static void asked_clear(Asked *a)
     g_free(a->power_state);
 }
 
-/*
- * Classes vAMT answers as absent (400) on purpose
- * (docs/specs/vamt-wsman.rst, "CIM classes").
- * CIM_Battery is not among them: MeshCommander renders its hardware page
- * only if the Get that ends the batch succeeds, so a desktop answers an
- * empty instance.
- */
-static bool expected_absent(const char *class_name)
-{
-    return !strcmp(class_name, "AMT_8021XProfile") ||
-           !strcmp(class_name, "IPS_HTTPProxyService");
-}
-
 /* The item of a Pull whose @key property is @value, then its @name */
 static char *item_prop(Reply *r, const char *key, const char *value,
                        const char *name)
@@ -442,9 +429,11 @@ static void check_meaning(Env *e, const Asked *a, Reply *r,
         assert_xp(r, "// *[local-name()='ReleaseDate']/ *",
                   "2015-02-06T00:00:00Z");
     } else if (get && !strcmp(cls, "AMT_RedirectionService")) {
-        assert_prop(r, "EnabledState", "32771");
+        /* SOL and IDE-R are not served: "both disabled", no listener */
+        assert_prop(r, "EnabledState", "32768");
+        assert_prop(r, "ListenerEnabled", "false");
     } else if (get && !strcmp(cls, "CIM_KVMRedirectionSAP")) {
-        assert_prop(r, "EnabledState", "6");
+        assert_prop(r, "EnabledState", "3");
     } else if (get && !strcmp(cls, "IPS_OptInService")) {
         assert_prop(r, "OptInRequired", "0");
     } else if (get && !strcmp(cls, "AMT_BootCapabilities")) {
@@ -455,7 +444,9 @@ static void check_meaning(Env *e, const Asked *a, Reply *r,
     } else if (!strcmp(a->method, "GetAdminAclEntry_INPUT")) {
         assert_prop(r, "Username", "admin");
     } else if (!strcmp(a->method, "EnumerateUserAclEntries_INPUT")) {
-        assert_prop(r, "TotalCount", "0");
+        /* the built-in $$OsAdmin, always listed */
+        assert_prop(r, "TotalCount", "1");
+        assert_prop(r, "Handles", "4294967295");
         assert_prop(r, "ReturnValue", "0");
     } else if (!strcmp(a->method, "RequestPowerStateChange_INPUT")) {
         GArray *req = e->fake.power_requests;
@@ -585,9 +576,8 @@ static void test_capture_session(gconstpointer data)
             continue;
         }
         asked_read(c, &a);
-        if (expected_absent(a.class_name)) {
-            assert_fault(r, 400, "b:DestinationUnreachable");
-        } else {
+        /* every class a capture asks for is one vAMT answers */
+        {
             g_autofree char *action = g_strconcat(a.action, "Response",
                                                   NULL);
 
@@ -1341,8 +1331,9 @@ static void test_users(void)
 
     assert_prop(add, "ReturnValue", "0");
     assert_prop(dup, "ReturnValue", "2058");
-    assert_prop(list, "TotalCount", "1");
-    assert_xp(list, "// *[local-name()='Handles']", handle);
+    assert_prop(list, "TotalCount", "2");
+    assert_xp(list, "// *[local-name()='Handles'][1]", "4294967295");
+    assert_xp(list, "// *[local-name()='Handles'][2]", handle);
     assert_prop(entry, "DigestUsername", "operator");
     g_assert_cmpint(xp_count(entry, "// *[local-name()='Realms']"), ==, 2);
     g_assert_true(vamt_amt_user_ha1(e->amt, "operator", ha1));
@@ -1362,6 +1353,227 @@ static void test_users(void)
     gone = invoke(e, AMT "AMT_AuthorizationService", "GetUserAclEntryEx",
                   handle_arg);
     assert_prop(gone, "ReturnValue", "2053");
+    env_free(e);
+}
+
+/*
+ * A factory ME lists AMT's built-in hidden account, so consoles that
+ * read Handles unguarded (MeshCommander) find one; it is local only and
+ * cannot be changed, removed, taken or used from the network.
+ */
+static void test_users_os_admin(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    static const char os_admin[] = "<r:Handle>4294967295</r:Handle>";
+    g_autoptr(Reply) list = invoke(e, AMT "AMT_AuthorizationService",
+                                   "EnumerateUserAclEntries",
+                                   "<r:StartIndex>1</r:StartIndex>");
+    g_autoptr(Reply) past = invoke(e, AMT "AMT_AuthorizationService",
+                                   "EnumerateUserAclEntries",
+                                   "<r:StartIndex>2</r:StartIndex>");
+    g_autoptr(Reply) entry = invoke(e, AMT "AMT_AuthorizationService",
+                                    "GetUserAclEntryEx", os_admin);
+    g_autoptr(Reply) enabled = invoke(e, AMT "AMT_AuthorizationService",
+                                      "GetAclEnabledState", os_admin);
+    g_autoptr(Reply) disable = invoke(e, AMT "AMT_AuthorizationService",
+                                      "SetAclEnabledState",
+                                      "<r:Handle>4294967295</r:Handle>"
+                                      "<r:Enabled>false</r:Enabled>");
+    g_autoptr(Reply) remove = invoke(e, AMT "AMT_AuthorizationService",
+                                     "RemoveUserAclEntry", os_admin);
+    g_autoptr(Reply) take = invoke(e, AMT "AMT_AuthorizationService",
+        "AddUserAclEntryEx",
+        "<r:DigestUsername>$$OsAdmin</r:DigestUsername>"
+        "<r:DigestPassword>0123456789ABCDEF0123456789abcdef</r:DigestPassword>"
+        "<r:AccessPermission>2</r:AccessPermission><r:Realms>3</r:Realms>");
+    char ha1[33];
+
+    assert_prop(list, "ReturnValue", "0");
+    assert_prop(list, "TotalCount", "1");
+    assert_prop(list, "HandlesCount", "1");
+    g_assert_cmpint(xp_count(list, "// *[local-name()='Handles']"), ==, 1);
+    assert_prop(list, "Handles", "4294967295");
+    assert_prop(past, "TotalCount", "1");
+    g_assert_cmpint(xp_count(past, "// *[local-name()='Handles']"), ==, 0);
+    assert_prop(entry, "ReturnValue", "0");
+    assert_prop(entry, "DigestUsername", "$$OsAdmin");
+    assert_prop(entry, "AccessPermission", "0");
+    assert_prop(enabled, "Enabled", "true");
+    assert_prop(disable, "ReturnValue", "16");
+    assert_prop(remove, "ReturnValue", "16");
+    assert_prop(take, "ReturnValue", "2058");
+    g_assert_false(vamt_amt_user_ha1(e->amt, "$$OsAdmin", ha1));
+    env_free(e);
+}
+
+/* MeshCentral's call after every power-on (AMT > 9) */
+static void test_os_power_saving(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    static const char element[] =
+        "<r:ManagedElement><Address xmlns=\"" NS_WSA "\">" NS_WSA
+        "</Address><ReferenceParameters xmlns=\"" NS_WSA "\"><ResourceURI "
+        "xmlns=\"" NS_WSMAN "\">" CIM "CIM_ComputerSystem</ResourceURI>"
+        "<SelectorSet xmlns=\"" NS_WSMAN "\"><Selector Name=\""
+        "CreationClassName\">CIM_ComputerSystem</Selector><Selector "
+        "Name=\"Name\">ManagedSystem</Selector></SelectorSet>"
+        "</ReferenceParameters></r:ManagedElement>";
+    g_autofree char *full = g_strdup_printf(
+        "<r:OSPowerSavingState>2</r:OSPowerSavingState>%s", element);
+    g_autoptr(Reply) to_full = invoke(e, IPS "IPS_PowerManagementService",
+                                      "RequestOSPowerSavingStateChange",
+                                      full);
+    g_autoptr(Reply) to_saving = invoke(e, IPS "IPS_PowerManagementService",
+                                        "RequestOSPowerSavingStateChange",
+                                        "<r:OSPowerSavingState>3"
+                                        "</r:OSPowerSavingState>");
+    g_autoptr(Reply) bad = invoke(e, IPS "IPS_PowerManagementService",
+                                  "RequestOSPowerSavingStateChange",
+                                  "<r:OSPowerSavingState>7"
+                                  "</r:OSPowerSavingState>");
+    g_autoptr(Reply) after = get(e, IPS "IPS_PowerManagementService", NULL);
+    g_autoptr(Reply) off_request = NULL;
+    g_autoptr(Reply) off = NULL;
+
+    assert_ok(to_full, IPS "IPS_PowerManagementService/"
+              "RequestOSPowerSavingStateChangeResponse");
+    assert_prop(to_full, "ReturnValue", "0");
+    assert_prop(to_saving, "ReturnValue", "1");
+    assert_prop(bad, "ReturnValue", "5");
+    assert_prop(after, "OSPowerSavingState", "2");
+    /* nothing else was asked of the machine */
+    g_assert_cmpuint(e->fake.power_requests->len, ==, 0);
+
+    e->fake.power = VAMT_POWER_OFF_SOFT;
+    off_request = invoke(e, IPS "IPS_PowerManagementService",
+                         "RequestOSPowerSavingStateChange", full);
+    off = get(e, IPS "IPS_PowerManagementService", NULL);
+    assert_prop(off_request, "ReturnValue", "2");
+    assert_prop(off, "OSPowerSavingState", "0");
+    env_free(e);
+}
+
+/* The guest's displays, as MeshCommander's Remote Desktop page reads them */
+static void test_screen_settings(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    g_autoptr(Reply) one = get(e, IPS "IPS_ScreenSettingData", NULL);
+    g_autoptr(Reply) none = NULL;
+    g_autoptr(Reply) two = NULL;
+
+    assert_ok(one, NS_XFER "/GetResponse");
+    assert_prop(one, "InstanceID", "Intel(r) Screen Settings");
+    g_assert_cmpint(xp_count(one, "// *[local-name()='IsActive']"), ==, 4);
+    assert_xp(one, "// *[local-name()='IsActive'][1]", "true");
+    assert_xp(one, "// *[local-name()='IsActive'][2]", "false");
+    assert_xp(one, "// *[local-name()='ResolutionX'][1]", "1024");
+    assert_xp(one, "// *[local-name()='ResolutionY'][1]", "768");
+    assert_xp(one, "// *[local-name()='UpperLeftX'][1]", "0");
+    assert_xp(one, "// *[local-name()='UpperLeftX'][2]", "-1");
+    assert_xp(one, "// *[local-name()='ResolutionX'][2]", "0");
+    assert_prop(one, "PrimaryIndex", "0");
+
+    e->fake.inv.displays = 0;
+    none = get(e, IPS "IPS_ScreenSettingData", NULL);
+    g_assert_cmpint(xp_count(none, "// *[local-name()='IsActive']"
+                             "[.='true']"), ==, 0);
+
+    e->fake.inv.displays = 2;
+    e->fake.inv.display_width[1] = 800;
+    e->fake.inv.display_height[1] = 600;
+    two = get(e, IPS "IPS_ScreenSettingData", NULL);
+    assert_xp(two, "// *[local-name()='IsActive'][2]", "true");
+    assert_xp(two, "// *[local-name()='UpperLeftX'][2]", "1024");
+    assert_xp(two, "// *[local-name()='ResolutionY'][2]", "600");
+    env_free(e);
+}
+
+/*
+ * Redirection is not served yet: the ME does not claim SOL, IDE-R or KVM
+ * and refuses to switch them on, whatever a console asks.
+ */
+static void test_redirection_not_claimed(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    g_autoptr(Reply) redir = get(e, AMT "AMT_RedirectionService", NULL);
+    g_autoptr(Reply) enable = invoke(e, AMT "AMT_RedirectionService",
+                                     "RequestStateChange",
+                                     "<r:RequestedState>32771"
+                                     "</r:RequestedState>");
+    g_autoptr(Reply) disable = invoke(e, AMT "AMT_RedirectionService",
+                                      "RequestStateChange",
+                                      "<r:RequestedState>32768"
+                                      "</r:RequestedState>");
+    g_autoptr(Reply) listener = wsman(e, NS_XFER "/Put",
+        AMT "AMT_RedirectionService", NULL,
+        "<r:AMT_RedirectionService xmlns:r=\"" AMT "AMT_RedirectionService\">"
+        "<r:EnabledState>32771</r:EnabledState>"
+        "<r:ListenerEnabled>true</r:ListenerEnabled>"
+        "</r:AMT_RedirectionService>");
+    g_autoptr(Reply) after = get(e, AMT "AMT_RedirectionService", NULL);
+    g_autoptr(Reply) kvm = get(e, CIM "CIM_KVMRedirectionSAP", NULL);
+    g_autoptr(Reply) kvm_on = invoke(e, CIM "CIM_KVMRedirectionSAP",
+                                     "RequestStateChange",
+                                     "<r:RequestedState>2</r:RequestedState>");
+    g_autoptr(Reply) kvm_off = invoke(e, CIM "CIM_KVMRedirectionSAP",
+                                      "RequestStateChange",
+                                      "<r:RequestedState>3</r:RequestedState>");
+    g_autoptr(Reply) kvm_after = get(e, CIM "CIM_KVMRedirectionSAP", NULL);
+
+    assert_prop(redir, "EnabledState", "32768");
+    assert_prop(redir, "ListenerEnabled", "false");
+    assert_prop(enable, "ReturnValue", "2066");
+    assert_prop(disable, "ReturnValue", "0");
+    assert_fault(listener, 400, "e:InvalidParameter");
+    assert_prop(after, "EnabledState", "32768");
+    assert_prop(after, "ListenerEnabled", "false");
+    assert_prop(kvm, "EnabledState", "3");
+    assert_prop(kvm, "RequestedState", "3");
+    assert_prop(kvm_on, "ReturnValue", "1");
+    assert_prop(kvm_off, "ReturnValue", "0");
+    assert_prop(kvm_after, "EnabledState", "3");
+    env_free(e);
+}
+
+/*
+ * Classes of MeshCommander's pages that AMT 16 has: the instance, or an
+ * empty enumeration where AMT has none to show; never a fault.
+ */
+static void test_meshcommander_classes(void)
+{
+    static const char *const empty[] = {
+        CIM "CIM_FilterCollection", CIM "CIM_ListenerDestination",
+        CIM "CIM_ListenerDestinationWSManagement",
+        CIM "CIM_FilterCollectionSubscription",
+        IPS "IPS_HTTPProxyAccessPoint",
+    };
+    Env *e = env_new(VAMT_POWER_ON);
+    g_autoptr(Reply) profile = get(e, AMT "AMT_8021XProfile", NULL);
+    g_autoptr(Reply) enable = wsman(e, NS_XFER "/Put", AMT "AMT_8021XProfile",
+        NULL, "<r:AMT_8021XProfile xmlns:r=\"" AMT "AMT_8021XProfile\">"
+        "<r:Enabled>true</r:Enabled></r:AMT_8021XProfile>");
+    g_autoptr(Reply) proxy = get(e, IPS "IPS_HTTPProxyService", NULL);
+    g_autoptr(Reply) schemes = enumerate_all(e, AMT "AMT_SystemPowerScheme",
+                                             NULL);
+    g_autofree char *scheme = NULL;
+
+    assert_ok(profile, NS_XFER "/GetResponse");
+    assert_prop(profile, "Enabled", "false");
+    assert_fault(enable, 400, "e:InvalidParameter");
+    assert_ok(proxy, NS_XFER "/GetResponse");
+    assert_prop(proxy, "Name", "Intel(r) AMT HTTP Proxy Service");
+    assert_ok(schemes, NS_ENUM "/PullResponse");
+    g_assert_cmpint(xp_count(schemes, "//wsen:Items/ *"), ==, 1);
+    scheme = xp(schemes, "//wsen:Items/ */ *[local-name()='Description']");
+    g_assert_true(g_str_has_prefix(scheme, "Desktop: ON in S0"));
+    for (unsigned i = 0; i < G_N_ELEMENTS(empty); i++) {
+        g_autoptr(Reply) all = enumerate_all(e, empty[i], NULL);
+
+        g_test_message("%s", empty[i]);
+        assert_ok(all, NS_ENUM "/PullResponse");
+        g_assert_cmpint(xp_count(all, "//wsen:Items/ *"), ==, 0);
+        g_assert_cmpint(xp_count(all, "//wsen:EndOfSequence"), ==, 1);
+    }
     env_free(e);
 }
 
@@ -1521,6 +1733,8 @@ static void test_all_classes(void)
         AMT "AMT_AlarmClockService", AMT "AMT_UserInitiatedConnectionService",
         AMT "AMT_EnvironmentDetectionSettingData",
         IPS "IPS_ScreenConfigurationService", AMT "AMT_TLSSettingData",
+        IPS "IPS_ScreenSettingData", AMT "AMT_8021XProfile",
+        IPS "IPS_HTTPProxyService", AMT "AMT_SystemPowerScheme",
     };
     Env *e = env_new(VAMT_POWER_ON);
 
@@ -2023,6 +2237,13 @@ int main(int argc, char **argv)
     g_test_add_func("/wsman/class/boot-flow", test_boot_flow);
     g_test_add_func("/wsman/class/boot-refused", test_boot_refused);
     g_test_add_func("/wsman/class/users", test_users);
+    g_test_add_func("/wsman/class/users-os-admin", test_users_os_admin);
+    g_test_add_func("/wsman/class/os-power-saving", test_os_power_saving);
+    g_test_add_func("/wsman/class/screen-settings", test_screen_settings);
+    g_test_add_func("/wsman/class/redirection-not-claimed",
+                    test_redirection_not_claimed);
+    g_test_add_func("/wsman/class/meshcommander-classes",
+                    test_meshcommander_classes);
     g_test_add_func("/wsman/class/message-log", test_message_log);
     g_test_add_func("/wsman/class/opt-in", test_opt_in);
     g_test_add_func("/wsman/class/time-sync", test_time_sync);

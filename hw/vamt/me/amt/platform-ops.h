@@ -47,6 +47,7 @@ typedef enum VamtBootTarget {
 
 #define VAMT_MAX_NICS   8
 #define VAMT_MAX_CPUS   16
+#define VAMT_MAX_DISPLAYS   4
 
 /* Hardware inventory, taken from the machine's actual configuration */
 typedef struct VamtInventory {
@@ -69,6 +70,13 @@ typedef struct VamtInventory {
     uint64_t ram_bytes;
     unsigned nics;
     uint8_t nic_mac[VAMT_MAX_NICS][6];
+    /*
+     * The guest's displays (graphic consoles) and their current size in
+     * pixels, refreshed on every call of inventory(); 0: none
+     */
+    unsigned displays;
+    uint32_t display_width[VAMT_MAX_DISPLAYS];
+    uint32_t display_height[VAMT_MAX_DISPLAYS];
 } VamtInventory;
 
 /* What the web service reports for the platform's trace log */

@@ -400,6 +400,7 @@ static const VamtCimClass *const *const areas[] = {
     vamt_cim_alarms_classes,
     vamt_cim_cira_classes,
     vamt_cim_tls_classes,
+    vamt_cim_eventing_classes,
 };
 
 const VamtCimClass *vamt_cim_find_class(const char *resource_uri)

@@ -50,10 +50,67 @@ static const VamtCimClass ethernet_class = {
 CIM_EMPTY_CLASS(ipv6_class, "IPS_IPv6PortSettings", VAMT_NS_IPS,
             cim_keys_instance_id);
 
+/*
+ * AMT_8021XProfile: wired 802.1X, which vAMT's ME does not do (the VM's
+ * NIC is not an 802.1X supplicant), so the profile is there and
+ * disabled, as on an AMT whose 802.1X was never set up; a Put that
+ * enables it is refused, one that leaves it disabled is accepted.
+ */
+static const VamtCimClass ieee8021x_class;
+static void ieee8021x_list(VamtAmt *amt, GPtrArray *out)
+{
+    VamtCimInstance *inst = vamt_cim_new(&ieee8021x_class);
+
+    vamt_cim_str(inst, "InstanceID", "Intel(r) AMT 8021X Profile 0");
+    vamt_cim_str(inst, "ElementName", "Intel(r) AMT 8021X Profile");
+    vamt_cim_bool(inst, "Enabled", false);
+    vamt_cim_bool(inst, "ActiveInS0", true);
+    vamt_cim_uint(inst, "PxeTimeout", 0);
+    g_ptr_array_add(out, inst);
+}
+
+static VamtCimStatus ieee8021x_put(VamtAmt *amt, const char *user,
+                                   const VamtCimInstance *target,
+                                   xmlNode *in)
+{
+    bool enabled = false;
+    VamtCimStatus st = cim_put_bool(in, "Enabled", &enabled);
+
+    return st == VAMT_CIM_OK && enabled ? VAMT_CIM_INVALID : st;
+}
+
+static const VamtCimClass ieee8021x_class = {
+    .name = "AMT_8021XProfile", .ns_prefix = VAMT_NS_AMT,
+    .keys = cim_keys_instance_id, .list = ieee8021x_list,
+    .put = ieee8021x_put,
+};
+
+/*
+ * IPS_HTTPProxyService: the service that holds the HTTP proxies CIRA may
+ * go through.  vAMT keeps none (IPS_HTTPProxyAccessPoint is empty) and
+ * does not take new ones yet (AddProxyAccessPoint is not offered).
+ */
+static const VamtCimClass proxy_service_class;
+static void proxy_service_list(VamtAmt *amt, GPtrArray *out)
+{
+    VamtCimInstance *inst = cim_new_service(&proxy_service_class,
+                                            "Intel(r) AMT HTTP Proxy Service",
+                                            5, 12);
+
+    vamt_cim_bool(inst, "SyncEnabled", false);
+    g_ptr_array_add(out, inst);
+}
+
+static const VamtCimClass proxy_service_class = {
+    .name = "IPS_HTTPProxyService", .ns_prefix = VAMT_NS_IPS,
+    .keys = cim_keys_service, .list = proxy_service_list,
+};
+
 CIM_EMPTY_CLASS(proxy_access_class, "IPS_HTTPProxyAccessPoint", VAMT_NS_IPS,
             cim_keys_service);
 
 
 const VamtCimClass *const vamt_cim_network_classes[] = {
-    &ethernet_class, &ipv6_class, &proxy_access_class, NULL,
+    &ethernet_class, &ipv6_class, &ieee8021x_class, &proxy_service_class,
+    &proxy_access_class, NULL,
 };

@@ -119,6 +119,23 @@ static const VamtCimClass service_available_class = {
     .list = assoc_power_list,
 };
 
+/* IPS_PowerManagementService.OSPowerSavingState */
+#define OS_POWER_SAVING_UNKNOWN     0
+#define OS_POWER_FULL               2
+#define OS_POWER_SAVING             3
+
+/*
+ * The OS power saving state: the running OS at full power.  A VM has no
+ * OS power-saving mode (modern standby) the ME could see or bring about,
+ * so while the machine is on it is always at full power, and unknown
+ * otherwise.
+ */
+static unsigned os_power_saving_state(VamtAmt *amt)
+{
+    return cim_power_state(amt) == VAMT_POWER_ON ? OS_POWER_FULL
+                                                 : OS_POWER_SAVING_UNKNOWN;
+}
+
 static const VamtCimClass ips_power_class;
 static void ips_power_list(VamtAmt *amt, GPtrArray *out)
 {
@@ -128,18 +145,76 @@ static void ips_power_list(VamtAmt *amt, GPtrArray *out)
                                             CIM_ENABLED_STATE_NOT_APPLICABLE,
                                             CIM_REQUESTED_STATE_NOT_APPLICABLE);
 
-    vamt_cim_uint(inst, "OSPowerSavingState",
-                  cim_power_state(amt) == VAMT_POWER_ON ? 2 : 0);
+    vamt_cim_uint(inst, "OSPowerSavingState", os_power_saving_state(amt));
     g_ptr_array_add(out, inst);
 }
+
+/*
+ * RequestOSPowerSavingStateChange(OSPowerSavingState, ManagedElement,
+ * Time, TimeoutPeriod), CIM return values: full power is what a running
+ * VM already has (0); power saving is a mode this platform does not
+ * have (1, Not Supported); with the machine not on there is no OS to
+ * change (2); any other state is an invalid parameter (5).
+ */
+static uint32_t os_power_request(VamtCimCall *call)
+{
+    xmlNode *element = vamt_xml_child(call->input, "ManagedElement");
+    uint64_t state;
+
+    if (!cim_arg_uint(call, "OSPowerSavingState", UINT16_MAX, &state) ||
+        (state != OS_POWER_FULL && state != OS_POWER_SAVING)) {
+        return CIM_INVALID_PARAMETER;
+    }
+    if (element) {
+        g_autoptr(GPtrArray) sel = vamt_xml_epr_selectors(element);
+        const char *name = vamt_cim_selector(sel, "Name");
+
+        if (name && strcmp(name, MANAGED_SYSTEM)) {
+            return CIM_INVALID_PARAMETER;
+        }
+    }
+    if (os_power_saving_state(call->amt) != OS_POWER_FULL) {
+        return CIM_INVALID_STATE;
+    }
+    return state == OS_POWER_FULL ? CIM_OK : CIM_NOT_SUPPORTED;
+}
+
+static const VamtCimMethod ips_power_methods[] = {
+    { "RequestOSPowerSavingStateChange", os_power_request },
+    { NULL },
+};
 
 static const VamtCimClass ips_power_class = {
     .name = "IPS_PowerManagementService", .ns_prefix = VAMT_NS_IPS,
     .keys = cim_keys_service, .list = ips_power_list,
+    .methods = ips_power_methods,
+};
+
+/*
+ * AMT_SystemPowerScheme: the power packages the ME offers.  vAMT's ME is
+ * on whenever the host runs QEMU, in every power state of the VM, so it
+ * has the one scheme that says so.  The GUID is vAMT's own (inferred
+ * form: AMT reports 16 bytes, base64); SetPowerScheme is not offered.
+ */
+static const VamtCimClass power_scheme_class;
+static void power_scheme_list(VamtAmt *amt, GPtrArray *out)
+{
+    VamtCimInstance *inst = vamt_cim_new(&power_scheme_class);
+
+    vamt_cim_str(inst, "InstanceID", "Intel(r) AMT Power Scheme 0");
+    vamt_cim_str(inst, "ElementName", "Intel(r) AMT Power Scheme");
+    vamt_cim_str(inst, "Description", "Desktop: ON in S0, S3, S4-5");
+    vamt_cim_str(inst, "SchemeGUID", "dkFNVC1BTVQtUzAtUzUwMQ==");
+    g_ptr_array_add(out, inst);
+}
+
+static const VamtCimClass power_scheme_class = {
+    .name = "AMT_SystemPowerScheme", .ns_prefix = VAMT_NS_AMT,
+    .keys = cim_keys_instance_id, .list = power_scheme_list,
 };
 
 
 const VamtCimClass *const vamt_cim_power_classes[] = {
     &computer_system_class, &power_service_class, &assoc_power_class,
-    &service_available_class, &ips_power_class, NULL,
+    &service_available_class, &ips_power_class, &power_scheme_class, NULL,
 };

@@ -76,5 +76,6 @@ extern const VamtCimClass *const vamt_cim_inventory_classes[];
 extern const VamtCimClass *const vamt_cim_alarms_classes[];
 extern const VamtCimClass *const vamt_cim_cira_classes[];
 extern const VamtCimClass *const vamt_cim_tls_classes[];
+extern const VamtCimClass *const vamt_cim_eventing_classes[];
 
 #endif

@@ -13,15 +13,27 @@
 
 /* Redirection, KVM, consent */
 
+/* AMT's "unsupported" status (AMT_STATUS_UNSUPPORTED) */
+#define PT_UNSUPPORTED              0x812
+
+/*
+ * SOL, IDE-R and KVM are not served yet (no listener on 16994/16995 or
+ * 5900, no KVM session), so the ME reports them the way AMT reports
+ * them switched off: AMT_RedirectionService 32768 "both disabled" with
+ * ListenerEnabled false, CIM_KVMRedirectionSAP disabled.  A console
+ * that asks to switch them on is told they are unsupported; asking for
+ * "off" succeeds.  What consoles asked for earlier (the saved
+ * redirection_state, redirection_listener, kvm_state) is kept in the
+ * state but not reported (docs/specs/vamt-wsman.rst, "Redirection").
+ */
 static const VamtCimClass redirection_class;
 static void redirection_list(VamtAmt *amt, GPtrArray *out)
 {
-    VamtAmtState *s = vamt_amt_state(amt);
     VamtCimInstance *inst = cim_new_service(&redirection_class,
                                             "Intel(r) AMT Redirection Service",
-                                            s->redirection_state, 12);
+                                            AMT_REDIRECTION_NONE, 12);
 
-    vamt_cim_bool(inst, "ListenerEnabled", s->redirection_listener);
+    vamt_cim_bool(inst, "ListenerEnabled", false);
     g_ptr_array_add(out, inst);
 }
 
@@ -29,8 +41,10 @@ static VamtCimStatus redirection_put(VamtAmt *amt, const char *user,
                                      const VamtCimInstance *target,
                                      xmlNode *in)
 {
-    return cim_put_bool(in, "ListenerEnabled",
-                        &vamt_amt_state(amt)->redirection_listener);
+    bool listener = false;
+    VamtCimStatus st = cim_put_bool(in, "ListenerEnabled", &listener);
+
+    return st == VAMT_CIM_OK && listener ? VAMT_CIM_INVALID : st;
 }
 
 static uint32_t redirection_request_state(VamtCimCall *call)
@@ -41,6 +55,9 @@ static uint32_t redirection_request_state(VamtCimCall *call)
         state < AMT_REDIRECTION_NONE ||
         state > AMT_REDIRECTION_IDER_AND_SOL) {
         return PT_INVALID_PARAMETER;
+    }
+    if (state != AMT_REDIRECTION_NONE) {
+        return PT_UNSUPPORTED;
     }
     vamt_amt_state(call->amt)->redirection_state = state;
     return PT_SUCCESS;
@@ -60,7 +77,6 @@ static const VamtCimClass redirection_class = {
 static const VamtCimClass kvm_sap_class;
 static void kvm_sap_list(VamtAmt *amt, GPtrArray *out)
 {
-    VamtAmtState *s = vamt_amt_state(amt);
     VamtCimInstance *inst = vamt_cim_new(&kvm_sap_class);
 
     vamt_cim_str(inst, "CreationClassName", "CIM_KVMRedirectionSAP");
@@ -68,8 +84,8 @@ static void kvm_sap_list(VamtAmt *amt, GPtrArray *out)
     vamt_cim_str(inst, "SystemCreationClassName", COMPUTER_SYSTEM);
     vamt_cim_str(inst, "SystemName", MANAGED_SYSTEM);
     vamt_cim_str(inst, "ElementName", "KVM Redirection Service Access Point");
-    vamt_cim_uint(inst, "EnabledState", s->kvm_state);
-    vamt_cim_uint(inst, "RequestedState", s->kvm_requested);
+    vamt_cim_uint(inst, "EnabledState", CIM_ENABLED_STATE_DISABLED);
+    vamt_cim_uint(inst, "RequestedState", CIM_REQUESTED_STATE_DISABLED);
     vamt_cim_uint(inst, "KVMProtocol", 4);
     g_ptr_array_add(out, inst);
 }
@@ -84,10 +100,10 @@ static uint32_t kvm_sap_request_state(VamtCimCall *call)
          state != CIM_REQUESTED_STATE_DISABLED)) {
         return CIM_INVALID_PARAMETER;
     }
-    /* enabled without a session is "enabled but offline" */
-    s->kvm_state = state == CIM_REQUESTED_STATE_ENABLED ?
-                   CIM_ENABLED_STATE_ENABLED_BUT_OFFLINE :
-                   CIM_ENABLED_STATE_DISABLED;
+    if (state == CIM_REQUESTED_STATE_ENABLED) {
+        return CIM_NOT_SUPPORTED;
+    }
+    s->kvm_state = CIM_ENABLED_STATE_DISABLED;
     s->kvm_requested = state;
     return CIM_OK;
 }
@@ -281,9 +297,54 @@ static const VamtCimClass screen_config_class = {
 };
 
 
-/* needs the guest display layout, which the platform does not give yet */
-CIM_EMPTY_CLASS(screen_setting_class, "IPS_ScreenSettingData", VAMT_NS_IPS,
-            cim_keys_instance_id);
+/*
+ * IPS_ScreenSettingData: the guest's displays as the KVM redirection
+ * would show them, from the platform's inventory (QEMU's graphic
+ * consoles).  Four slots, as AMT has; a slot without a display is
+ * inactive at -1,-1 with a 0x0 resolution; displays sit side by side,
+ * the first (primary) at 0,0.
+ */
+#define SCREEN_SLOTS    4
+
+static const VamtCimClass screen_setting_class;
+static void screen_setting_list(VamtAmt *amt, GPtrArray *out)
+{
+    const VamtInventory *inv = cim_inventory(amt);
+    VamtCimInstance *inst = vamt_cim_new(&screen_setting_class);
+    unsigned n = MIN(inv->displays, MIN(SCREEN_SLOTS, VAMT_MAX_DISPLAYS));
+    int64_t x = 0;
+
+    vamt_cim_str(inst, "InstanceID", "Intel(r) Screen Settings");
+    vamt_cim_str(inst, "ElementName", "Intel(r) Screen Settings");
+    vamt_cim_uint(inst, "PrimaryIndex", 0);
+    vamt_cim_uint(inst, "SecondaryIndex", 1);
+    vamt_cim_uint(inst, "TertiaryIndex", 2);
+    vamt_cim_uint(inst, "QuadraryIndex", 3);
+    for (unsigned i = 0; i < SCREEN_SLOTS; i++) {
+        bool active = i < n;
+
+        vamt_cim_bool(inst, "IsActive", active);
+        if (active) {
+            vamt_cim_printf(inst, "UpperLeftX", "%" G_GINT64_FORMAT,
+                            (gint64)x);
+            vamt_cim_uint(inst, "UpperLeftY", 0);
+            vamt_cim_uint(inst, "ResolutionX", inv->display_width[i]);
+            vamt_cim_uint(inst, "ResolutionY", inv->display_height[i]);
+            x += inv->display_width[i];
+        } else {
+            vamt_cim_str(inst, "UpperLeftX", "-1");
+            vamt_cim_str(inst, "UpperLeftY", "-1");
+            vamt_cim_uint(inst, "ResolutionX", 0);
+            vamt_cim_uint(inst, "ResolutionY", 0);
+        }
+    }
+    g_ptr_array_add(out, inst);
+}
+
+static const VamtCimClass screen_setting_class = {
+    .name = "IPS_ScreenSettingData", .ns_prefix = VAMT_NS_IPS,
+    .keys = cim_keys_instance_id, .list = screen_setting_list,
+};
 
 
 const VamtCimClass *const vamt_cim_redirection_classes[] = {

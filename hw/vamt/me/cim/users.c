@@ -30,6 +30,23 @@ static void authorization_list(VamtAmt *amt, GPtrArray *out)
  */
 #define PT_WEAK_PASSWORD            PT_INVALID_PARAMETER
 
+/*
+ * AMT's built-in hidden account: the OS administrator, local only, which
+ * cannot be removed, changed or used from the network.  AMT lists it in
+ * EnumerateUserAclEntries on every provisioned machine (consoles such as
+ * MeshCommander rely on Handles being there); vAMT lists it the same way
+ * but keeps no entry for it, so Digest never accepts the name.  Its
+ * handle is one the user-entry counter does not reach in practice
+ * (docs/specs/vamt-wsman.rst, "Accounts").
+ */
+#define OS_ADMIN_NAME               "$$OsAdmin"
+#define OS_ADMIN_HANDLE             0xffffffffu
+
+static bool is_os_admin_name(const char *name)
+{
+    return name && !strcmp(name, OS_ADMIN_NAME);
+}
+
 /* Extended data of the ACL audit events (1602-1606) */
 #define AUDIT_INITIATOR_DIGEST      0
 #define AUDIT_MODIFIED_USERNAME     0x01
@@ -95,6 +112,12 @@ static uint32_t auth_enumerate(VamtCimCall *call)
     if (!cim_arg_uint(call, "StartIndex", UINT32_MAX, &start) || !start) {
         return PT_INVALID_PARAMETER;
     }
+    /* the built-in account comes first, then the user entries */
+    total++;
+    if (start == 1) {
+        g_array_append_val(handles, (uint32_t) { OS_ADMIN_HANDLE });
+        returned++;
+    }
     for (unsigned i = 0; i < VAMT_AMT_MAX_USERS; i++) {
         if (s->users[i].in_use) {
             total++;
@@ -123,10 +146,24 @@ static VamtAmtUser *arg_user(VamtCimCall *call)
     return vamt_amt_find_user(call->amt, handle);
 }
 
+static bool arg_is_os_admin(VamtCimCall *call)
+{
+    uint64_t handle;
+
+    return cim_arg_uint(call, "Handle", UINT32_MAX, &handle) &&
+           handle == OS_ADMIN_HANDLE;
+}
+
 static uint32_t auth_get_user(VamtCimCall *call)
 {
     VamtAmtUser *u = arg_user(call);
 
+    if (!u && arg_is_os_admin(call)) {
+        vamt_cim_str(call->output, "DigestUsername", OS_ADMIN_NAME);
+        vamt_cim_uint(call->output, "AccessPermission", VAMT_ACCESS_LOCAL);
+        vamt_cim_uint(call->output, "Realms", VAMT_REALM_PT_ADMINISTRATION);
+        return PT_SUCCESS;
+    }
     if (!u) {
         return PT_INVALID_HANDLE;
     }
@@ -144,6 +181,10 @@ static uint32_t auth_get_enabled(VamtCimCall *call)
 {
     VamtAmtUser *u = arg_user(call);
 
+    if (!u && arg_is_os_admin(call)) {
+        vamt_cim_bool(call->output, "Enabled", true);
+        return PT_SUCCESS;
+    }
     if (!u) {
         return PT_INVALID_HANDLE;
     }
@@ -157,6 +198,9 @@ static uint32_t auth_set_enabled(VamtCimCall *call)
     g_autofree char *text = vamt_xml_child_text(call->input, "Enabled");
     bool enabled;
 
+    if (!u && arg_is_os_admin(call)) {
+        return PT_NOT_PERMITTED;
+    }
     if (!u) {
         return PT_INVALID_HANDLE;
     }
@@ -241,7 +285,7 @@ static uint32_t auth_add_user(VamtCimCall *call)
     if (!may_manage_realms(call, realms)) {
         return PT_NOT_PERMITTED;
     }
-    if (vamt_amt_name_in_use(call->amt, name)) {
+    if (vamt_amt_name_in_use(call->amt, name) || is_os_admin_name(name)) {
         return PT_DUPLICATE;
     }
     if (vamt_amt_ha1_is_weak(call->amt, name, ha1)) {
@@ -268,6 +312,9 @@ static uint32_t auth_update_user(VamtCimCall *call)
     uint32_t realms;
     uint8_t modified = 0;
 
+    if (!u && arg_is_os_admin(call)) {
+        return PT_NOT_PERMITTED;
+    }
     if (!u) {
         return PT_INVALID_HANDLE;
     }
@@ -285,7 +332,8 @@ static uint32_t auth_update_user(VamtCimCall *call)
         if (!*name || strlen(name) > VAMT_AMT_USER_NAME_MAX) {
             return PT_INVALID_NAME;
         }
-        if (vamt_amt_name_in_use(call->amt, name)) {
+        if (vamt_amt_name_in_use(call->amt, name) ||
+            is_os_admin_name(name)) {
             return PT_DUPLICATE;
         }
         /* the stored hash covers the name, so a rename needs one */
@@ -320,6 +368,9 @@ static uint32_t auth_remove_user(VamtCimCall *call)
     VamtAmtUser *u = arg_user(call);
     char name[VAMT_AMT_USER_NAME_MAX + 1];
 
+    if (!u && arg_is_os_admin(call)) {
+        return PT_NOT_PERMITTED;
+    }
     if (!u) {
         return PT_INVALID_HANDLE;
     }
@@ -349,7 +400,8 @@ static uint32_t auth_set_admin(VamtCimCall *call)
     }
     if (strcmp(name, s->admin_name)) {
         /* a user entry of that name would shadow, or be shadowed */
-        if (vamt_amt_name_in_use(call->amt, name)) {
+        if (vamt_amt_name_in_use(call->amt, name) ||
+            is_os_admin_name(name)) {
             return PT_DUPLICATE;
         }
         modified |= AUDIT_MODIFIED_USERNAME;
