@@ -13,6 +13,7 @@ mkdir -p "$demo"
 # The demo's AMT admin password; real set-ups pass their own secret.
 demo_password=${VAMT_DEMO_PASSWORD:-P@ssw0rd}
 demo_port=${VAMT_DEMO_PORT:-16992}
+demo_address=${VAMT_DEMO_ADDRESS:-127.0.0.1}
 
 "$VAMT_REPO/scripts/vamt/build.sh"
 "$VAMT_REPO/tests/guest/build-guest.sh"
@@ -37,7 +38,7 @@ chmod 600 "$demo/admin-password"
     -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd.gz" \
     -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo' \
     -object secret,id=amtpw,file="$demo/admin-password" \
-    -device vamt,addr=16.0,listen=127.0.0.1:$demo_port,admin-secret=amtpw
+    -device vamt,addr=16.0,listen=$demo_address:$demo_port,admin-secret=amtpw
 
 echo "vamt: demo VM started (pid $(cat "$demo/qemu.pid")), waiting for the guest..."
 for _ in $(seq 120); do
@@ -53,7 +54,7 @@ echo "=== What QEMU reports (QMP query-vamt) ==="
 "$VAMT_REPO/scripts/vamt/qmp.py" "$demo/qmp.sock" query-vamt
 echo
 echo "=== A console's view: amttool info over the ME's web service ==="
-AMT_PASSWORD=$demo_password timeout 30 amttool "127.0.0.1:$demo_port" info ||
+AMT_PASSWORD=$demo_password timeout 30 amttool "$demo_address:$demo_port" info ||
     echo "amttool failed"
 cat <<EOF2
 
@@ -66,7 +67,9 @@ The ME's web service (WS-Management and amttool's SOAP) listens on
   wsl:          printf 'WSNOSSL=true\\nIPINTERACTIVE=0\\n' > ~/.wsl-config
                 echo --digest > ~/.curlrc
                 WSENDPOINT=127.0.0.1:$demo_port WSUSER=admin WSPASS='$demo_password' wsl enum CIM_SoftwareIdentity
-  MeshCommander / MeshCentral: add computer 127.0.0.1, port $demo_port, no TLS, user admin
+  MeshCommander: add computer 127.0.0.1, port $demo_port, no TLS, user admin
+  MeshCentral:  it never probes 127.0.0.1 and wants port 16992: run the demo with
+                VAMT_DEMO_ADDRESS=127.0.0.2 and add computer 127.0.0.2 (no TLS)
   curl:         curl --digest -u 'admin:$demo_password' -H 'Content-Type: application/soap+xml' \\
                      --data @request.xml http://127.0.0.1:$demo_port/wsman
 Guest serial console (log):  $demo/serial.log
