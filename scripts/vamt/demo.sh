@@ -60,18 +60,18 @@ cat <<EOF2
 
 === Consoles ===
 The ME's web service (WS-Management and amttool's SOAP) listens on
-127.0.0.1:$demo_port; user admin, password $demo_password (demo only).
-  amttool:      AMT_PASSWORD='$demo_password' amttool 127.0.0.1:$demo_port info
-                echo y | AMT_PASSWORD='$demo_password' amttool 127.0.0.1:$demo_port powerdown
+$demo_address:$demo_port; user admin, password $demo_password (demo only).
+  amttool:      AMT_PASSWORD='$demo_password' amttool $demo_address:$demo_port info
+                echo y | AMT_PASSWORD='$demo_password' amttool $demo_address:$demo_port powerdown
                 (then powerup, reset; QMP query-status shows the VM follow)
   wsl:          printf 'WSNOSSL=true\\nIPINTERACTIVE=0\\n' > ~/.wsl-config
                 echo --digest > ~/.curlrc
-                WSENDPOINT=127.0.0.1:$demo_port WSUSER=admin WSPASS='$demo_password' wsl enum CIM_SoftwareIdentity
-  MeshCommander: add computer 127.0.0.1, port $demo_port, no TLS, user admin
+                WSENDPOINT=$demo_address:$demo_port WSUSER=admin WSPASS='$demo_password' wsl enum CIM_SoftwareIdentity
+  MeshCommander: add computer $demo_address, port $demo_port, no TLS, user admin
   MeshCentral:  it never probes 127.0.0.1 and wants port 16992: run the demo with
                 VAMT_DEMO_ADDRESS=127.0.0.2 and add computer 127.0.0.2 (no TLS)
   curl:         curl --digest -u 'admin:$demo_password' -H 'Content-Type: application/soap+xml' \\
-                     --data @request.xml http://127.0.0.1:$demo_port/wsman
+                     --data @request.xml http://$demo_address:$demo_port/wsman
 Guest serial console (log):  $demo/serial.log
 QMP monitor:                 $VAMT_REPO/scripts/vamt/qmp.py $demo/qmp.sock query-vamt
 In-guest agents (/dev/mei0): MKHI, AMTHI, watchdog (mei_wdt) and LME
