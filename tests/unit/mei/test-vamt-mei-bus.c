@@ -462,6 +462,33 @@ static void test_amthi_framing(void)
     bus_free(&p, bus);
 }
 
+/*
+ * MKHI's error replies carry no data: a short GET_RULE and an unknown
+ * rule (found by fuzz-mei-bus: the reply copied from a NULL pointer)
+ */
+static void test_mkhi_errors(void)
+{
+    static const uint8_t short_rule[4] = { 0x03, 0x02, 0, 0 };
+    static const uint8_t unknown_rule[8] = { 0x03, 0x02, 0, 0, 77 };
+    Platform p;
+    MeiBus *bus = bus_new(&p);
+    Msg m;
+
+    start(bus);
+    send(bus, ADDR_MKHI_FIXED, 0, short_rule, sizeof(short_rule));
+    g_assert_true(recv(bus, &m));
+    g_assert_cmpuint(m.data->len, ==, 4);
+    g_assert_cmphex(m.data->data[1], ==, 0x82);
+    g_assert_cmphex(m.data->data[3], ==, 0x85);     /* invalid params */
+    msg_clear(&m);
+    send(bus, ADDR_MKHI_FIXED, 0, unknown_rule, sizeof(unknown_rule));
+    g_assert_true(recv(bus, &m));
+    g_assert_cmpuint(m.data->len, ==, 4);
+    g_assert_cmphex(m.data->data[3], ==, 0x89);     /* not supported */
+    msg_clear(&m);
+    bus_free(&p, bus);
+}
+
 static void test_mkhi_fw_version(void)
 {
     static const uint8_t req[4] = { 0xff, 0x02, 0, 0 };
@@ -879,6 +906,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/mei-bus/amthi/framing", test_amthi_framing);
     g_test_add_func("/vamt/mei-bus/mkhi/fw-version", test_mkhi_fw_version);
     g_test_add_func("/vamt/mei-bus/watchdog", test_watchdog);
+    g_test_add_func("/vamt/mei-bus/mkhi-errors", test_mkhi_errors);
     g_test_add_func("/vamt/mei-bus/lme/protocol-version",
                     test_lme_protocol_version);
     g_test_add_func("/vamt/mei-bus/migration/round-trip",

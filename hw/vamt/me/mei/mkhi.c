@@ -41,7 +41,10 @@ static void mkhi_reply(MeiBus *bus, MeiConn *conn, const uint8_t *req,
     };
 
     g_assert(len <= sizeof(rsp) - MKHI_HDR_LEN);
-    memcpy(rsp + MKHI_HDR_LEN, data, len);
+    if (len) {
+        /* an error reply has no data, and memcpy() may not get NULL */
+        memcpy(rsp + MKHI_HDR_LEN, data, len);
+    }
     mei_bus_send(bus, conn, rsp, MKHI_HDR_LEN + len);
 }
 
