@@ -94,8 +94,11 @@ if command -v clang > /dev/null; then
             local log=$fuzz_build/fuzz-pass-$n.log
             shift 3
 
-            if "$fuzz_build/tests/fuzz/$target" -seed=1 \
-                   -max_total_time="$seconds" "$@" > "$log" 2>&1; then
+            # any sanitizer report ends the run as a failure
+            if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+               "$fuzz_build/tests/fuzz/$target" -seed=1 \
+                   -max_total_time="$seconds" "$@" > "$log" 2>&1 &&
+               ! grep -q 'runtime error:' "$log"; then
                 runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log")
                 echo "ok $n - $target: $runs runs in ${seconds}s, clean"
             else
