@@ -15,6 +15,7 @@ packages=(
     libxml2-dev libfdt-dev seabios ipxe-qemu dpkg-dev ccache rsync
     busybox-static cpio kmod linux-libc-dev clang
     amtterm libsoap-lite-perl wsl curl libxml2-utils uuid-runtime xorriso
+    chromium
     libvirt-daemon-system libvirt-clients
 )
 # MeshCentral's AMT stack runs on Node.js: Debian's, unless one is there

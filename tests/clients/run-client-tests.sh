@@ -34,6 +34,10 @@ password='P@ssw0rd'
 
 keep_serial() {         # at exit: the serial log, without CRs, in $logs
     [ -f "$serial" ] && tr -d '\r' < "$serial" > "$logs/serial.log"
+    if [ -n "${ui_vm_pid:-}" ]; then
+        kill "$ui_vm_pid" 2> /dev/null
+        wait "$ui_vm_pid" 2> /dev/null
+    fi
 }
 scratch_vm vamt-clients keep_serial
 serial=$work/serial.log
@@ -81,7 +85,7 @@ run_node() {
     VAMT_PORT=$port VAMT_PASSWORD=$password VAMT_UUID=$vm_uuid \
     VAMT_FW_VERSION=$fw_version VAMT_MEM_MB=$mem_mb VAMT_CPU_SOCKETS=$cpu_sockets \
     VAMT_QMP=$qmp_sock VAMT_SERIAL=$serial VAMT_NODE_MODULES=$VAMT_CACHE/node/node_modules \
-        timeout 150 node "$here/$name.js" > "$log" 2>&1
+        timeout "${node_timeout:-150}" node "$here/$name.js" > "$log" 2>&1
     rc=$?
     while IFS= read -r line; do
         case $line in
@@ -204,4 +208,32 @@ check "wsl invoke PowerState=2 while on: a non-zero ReturnValue" \
 
 check "QEMU is still running and printed nothing on stderr" \
     eval 'kill -0 $vm_pid && [ ! -s "$logs/qemu.log" ]'
+
+# --- MeshCentral's server and MeshCommander's Intel AMT tab in Chromium.
+# MeshCentral never probes an AMT computer at 127.0.0.1 and uses the fixed
+# port 16992, so this VM listens on port 16992 of another loopback address
+# (docs/system/devices/vamt.rst, "Consoles").
+ui_host=
+for n in $(shuf -i 20-250 -n 20); do
+    if ! ss -Hltn "sport = :16992" | grep -q "127.0.0.$n:16992"; then
+        ui_host=127.0.0.$n
+        break
+    fi
+done
+"$QEMU_BIN" "${qemu_fw[@]}" -M q35 -accel tcg -m 256 -nodefaults -display none \
+    -action shutdown=pause -serial "file:$work/ui-serial.log" \
+    -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd.gz" \
+    -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo' \
+    -object "secret,id=amtpw,data=$password" -device VGA \
+    -device "vamt,addr=16.0,fw-version=$fw_version,listen=$ui_host:16992,admin-secret=amtpw" \
+    > "$logs/qemu-ui.log" 2>&1 &
+ui_vm_pid=$!
+ui_listening() {
+    ss -Hltn "sport = :16992" | grep -q "$ui_host:16992"
+}
+check "a second VM listens on $ui_host:16992 for MeshCentral" \
+    eval '[ -n "$ui_host" ] && wait_for 30 ui_listening'
+rm -f "$logs"/meshcommander-*.png
+VAMT_AMT_HOST=$ui_host VAMT_LOGS=$logs VAMT_MC_PORT=$(free_port) \
+    node_timeout=420 run_node meshcentral-ui
 tap_exit
