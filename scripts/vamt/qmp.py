@@ -3,32 +3,60 @@
 """Send one QMP command to a QEMU monitor socket and print the answer.
 
 usage: qmp.py SOCKET COMMAND [JSON-ARGUMENTS]
+
+As a module, Qmp is a QMP connection for scripts that send many commands
+(tests/adversary/attack.py).
 """
 
 import json
 import socket
 import sys
+import time
+
+
+class Qmp:
+    """A QMP connection; waits up to @wait_s for the socket to appear."""
+
+    def __init__(self, path, wait_s=0.0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                self.sock.connect(path)
+                break
+            except OSError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
+        self.stream = self.sock.makefile("rw")
+        json.loads(self.stream.readline())              # greeting
+        self.execute("qmp_capabilities")
+
+    def execute(self, cmd, args=None):
+        """The command's reply, events skipped."""
+        msg = {"execute": cmd}
+        if args is not None:
+            msg["arguments"] = args
+        self.stream.write(json.dumps(msg) + "\n")
+        self.stream.flush()
+        while True:
+            line = self.stream.readline()
+            if not line:
+                raise ConnectionError("QMP closed")
+            reply = json.loads(line)
+            if "event" not in reply:
+                return reply
+
+    def close(self):
+        self.sock.close()
 
 
 def qmp(path, command, arguments=None):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.connect(path)
-        stream = sock.makefile("rw")
-        json.loads(stream.readline())                    # greeting
-
-        def execute(cmd, args=None):
-            msg = {"execute": cmd}
-            if args:
-                msg["arguments"] = args
-            stream.write(json.dumps(msg) + "\n")
-            stream.flush()
-            while True:
-                reply = json.loads(stream.readline())
-                if "event" not in reply:
-                    return reply
-
-        execute("qmp_capabilities")
-        return execute(command, arguments)
+    q = Qmp(path)
+    try:
+        return q.execute(command, arguments)
+    finally:
+        q.close()
 
 
 if __name__ == "__main__":

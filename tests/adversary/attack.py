@@ -14,20 +14,22 @@ usage: attack.py QEMU_BINARY [--only NAME...]
 """
 
 import atexit
+import base64
 import hashlib
 import os
 import random
 import re
-import select
 import signal
 import socket
 import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import json
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "scripts", "vamt"))
+import qmp  # noqa: E402  the project's QMP client
 
 PASSWORD = "P@ssw0rd"
 CHECK_USER = "console"
@@ -45,38 +47,16 @@ AUTH_SERVICE = AMT + "AMT_AuthorizationService"
 
 # ---- QEMU and its monitors --------------------------------------------------
 
-class Qmp:
-    """A QMP connection; execute() returns (reply, seconds)."""
+class Qmp(qmp.Qmp):
+    """The project's QMP client; execute() also says how long it took."""
 
     def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        for _ in range(200):
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                time.sleep(0.02)
-        self.stream = self.sock.makefile("rw")
-        json.loads(self.stream.readline())
-        self.execute("qmp_capabilities")
+        super().__init__(path, wait_s=4.0)
 
     def execute(self, cmd, args=None):
-        msg = {"execute": cmd}
-        if args is not None:
-            msg["arguments"] = args
         start = time.monotonic()
-        self.stream.write(json.dumps(msg) + "\n")
-        self.stream.flush()
-        while True:
-            line = self.stream.readline()
-            if not line:
-                raise ConnectionError("QMP closed")
-            reply = json.loads(line)
-            if "event" not in reply:
-                return reply, time.monotonic() - start
-
-    def close(self):
-        self.sock.close()
+        reply = super().execute(cmd, args)
+        return reply, time.monotonic() - start
 
 
 RUNNING = []
@@ -321,7 +301,6 @@ def get_identity():
 
 def add_user(realm, name, password, realms=(3,)):
     ha1 = hashlib.md5(("%s:%s:%s" % (name, realm, password)).encode())
-    import base64
     b64 = base64.b64encode(ha1.digest()).decode()
     args = ("<r:DigestUsername>%s</r:DigestUsername>"
             "<r:DigestPassword>%s</r:DigestPassword>"
