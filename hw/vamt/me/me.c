@@ -9,6 +9,7 @@
 
 #include "digest.h"
 #include "me.h"
+#include "redir.h"
 #include "wsman.h"
 
 /* Extended data of audit event 1605: the failed access was to the ME */
@@ -22,7 +23,9 @@ struct VamtMe {
     VamtWsman *wsman;
     VamtDigest *digest;
     VamtHttpServer *http;
+    VamtRedir *redir;
     VamtService wsman_service;      /* 16992 */
+    VamtService redir_service;      /* 16994 */
 };
 
 static void me_random(void *opaque, uint8_t *buf, size_t len)
@@ -114,6 +117,8 @@ static void me_handle(void *opaque, const VamtHttpRequest *req,
     });
     /* CIM providers change settings in place */
     vamt_amt_check_changed(me->amt);
+    /* a console may have switched redirection off */
+    vamt_redir_settings_changed(me->redir);
 }
 
 static const VamtHttpServerOps me_http_ops = {
@@ -138,6 +143,12 @@ VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
                                  vamt_amt_realm(me->amt));
     me->http = vamt_http_server_new(&me_http_ops, me, me->digest);
     vamt_http_server_set_version(me->http, &fw->version);
+    me->redir = vamt_redir_new(me->amt, me->digest, ops, opaque);
+    me->redir_service = (VamtService) {
+        .cls = &vamt_redir_service_class,
+        .impl = me->redir,
+        .port = VAMT_PORT_REDIRECTION,
+    };
     me->wsman_service = (VamtService) {
         .cls = &vamt_http_service_class,
         .impl = me->http,
@@ -152,6 +163,7 @@ void vamt_me_free(VamtMe *me)
         return;
     }
     mei_bus_free(me->mei);
+    vamt_redir_free(me->redir);
     vamt_http_server_free(me->http);
     vamt_digest_free(me->digest);
     vamt_wsman_free(me->wsman);
@@ -197,9 +209,41 @@ const VamtService *vamt_me_service(VamtMe *me, uint16_t port)
     switch (port) {
     case VAMT_PORT_WSMAN:
         return &me->wsman_service;
+    case VAMT_PORT_REDIRECTION:
+        return vamt_me_redirection_listening(me) ? &me->redir_service : NULL;
     default:
         return NULL;
     }
+}
+
+bool vamt_me_redirection_listening(VamtMe *me)
+{
+    const VamtAmtState *s = vamt_amt_state(me->amt);
+
+    /* AMT listens on 16994 once provisioned, if a console allows it */
+    return vamt_amt_firmware(me->amt)->redirection &&
+           vamt_amt_provisioning_state(me->amt) == VAMT_PROVISIONING_POST &&
+           s->redirection_listener;
+}
+
+VamtRedir *vamt_me_redir(VamtMe *me)
+{
+    return me->redir;
+}
+
+void vamt_me_sol_from_guest(VamtMe *me, const uint8_t *data, size_t len)
+{
+    vamt_redir_sol_from_guest(me->redir, data, len);
+}
+
+void vamt_me_sol_guest_ready(VamtMe *me)
+{
+    vamt_redir_sol_guest_ready(me->redir);
+}
+
+void vamt_me_sol_set_control(VamtMe *me, uint8_t control)
+{
+    vamt_redir_sol_set_control(me->redir, control);
 }
 
 void vamt_me_guest_timer_expired(VamtMe *me)

@@ -18,6 +18,7 @@
 #include "http.h"
 #include "mei-bus.h"
 #include "platform-ops.h"
+#include "redir.h"
 
 typedef struct VamtMe VamtMe;
 
@@ -44,6 +45,20 @@ VamtHttpServer *vamt_me_http(VamtMe *me);
  * ME serves nothing there (yet, or in its current configuration).
  */
 const VamtService *vamt_me_service(VamtMe *me, uint16_t port);
+
+/*
+ * Does AMT listen on its redirection port now?  Once provisioned, when
+ * AMT_RedirectionService.ListenerEnabled is true and the platform has
+ * something to redirect (VamtFirmware.redirection).  The platform opens
+ * or closes the port as this changes (after ops->state_changed).
+ */
+bool vamt_me_redirection_listening(VamtMe *me);
+VamtRedir *vamt_me_redir(VamtMe *me);
+
+/* The ME's UART (SOL): see redir.h, vamt_redir_sol_*() */
+void vamt_me_sol_from_guest(VamtMe *me, const uint8_t *data, size_t len);
+void vamt_me_sol_guest_ready(VamtMe *me);
+void vamt_me_sol_set_control(VamtMe *me, uint8_t control);
 
 /* The timer asked for through ops->guest_timer_mod fired. */
 void vamt_me_guest_timer_expired(VamtMe *me);

@@ -30,6 +30,9 @@ enum {
     AMT_REDIRECTION_IDER = 32769,
     AMT_REDIRECTION_SOL = 32770,
     AMT_REDIRECTION_IDER_AND_SOL = 32771,
+    /* the bits of those values */
+    AMT_REDIRECTION_IDER_BIT = 1,
+    AMT_REDIRECTION_SOL_BIT = 2,
 };
 
 /* AMT_UserInitiatedConnectionService.EnabledState: who may start CIRA */

@@ -588,6 +588,48 @@ static void expected_response(const VamtDigestParams *params,
                    params->qop, ha2, NULL);
 }
 
+void vamt_digest_response(const char *ha1, const char *method,
+                          const char *uri, const char *nonce,
+                          const char *nc, const char *cnonce,
+                          const char *qop,
+                          char out[VAMT_DIGEST_HEX_LEN + 1])
+{
+    char ha2[VAMT_DIGEST_HEX_LEN + 1];
+
+    md5_hex_joined(ha2, method, uri, NULL);
+    if (qop) {
+        md5_hex_joined(out, ha1, nonce, nc, cnonce, qop, ha2, NULL);
+    } else {
+        md5_hex_joined(out, ha1, nonce, ha2, NULL);
+    }
+}
+
+VamtDigestResult vamt_digest_verify_from(VamtDigest *digest, const char *peer,
+                                         const char *user,
+                                         bool (*matches)(const char *ha1,
+                                                         void *opaque),
+                                         void *opaque)
+{
+    char ha1[VAMT_DIGEST_HEX_LEN + 1] = "";
+    int64_t now = digest_now(digest);
+    DigestAccount *acct;
+
+    if (!user || !digest->ops->get_ha1(digest->opaque, user, ha1)) {
+        return VAMT_DIGEST_DENIED;
+    }
+    lower_hex(ha1);
+    acct = account_get(digest, user, peer, now);
+    if (!acct || account_locked(digest, acct, now)) {
+        return VAMT_DIGEST_LOCKED;
+    }
+    if (!matches(ha1, opaque)) {
+        account_failed(digest, acct, user, now);
+        return VAMT_DIGEST_DENIED;
+    }
+    acct->failures = 0;
+    return VAMT_DIGEST_OK;
+}
+
 VamtDigestResult vamt_digest_check(VamtDigest *digest, const char *method,
                                    const char *uri,
                                    const char *authorization,

@@ -150,6 +150,31 @@ VamtDigestResult vamt_digest_check_from(VamtDigest *digest, const char *peer,
                                         const uint8_t *body, size_t body_len,
                                         char **user);
 
+/*
+ * Authentication other than an HTTP request (redirection sessions), with
+ * the same accounts and the same anti-hammering as
+ * vamt_digest_check_from(): @matches is handed @user's HA1 (lower-case
+ * hex) and says whether the peer's proof fits it.  VAMT_DIGEST_DENIED for
+ * an unknown user or a wrong proof (which counts towards a lock-out),
+ * VAMT_DIGEST_LOCKED while the (user, peer) pair is locked out.
+ */
+VamtDigestResult vamt_digest_verify_from(VamtDigest *digest, const char *peer,
+                                         const char *user,
+                                         bool (*matches)(const char *ha1,
+                                                         void *opaque),
+                                         void *opaque);
+
+/*
+ * The response a client computes: MD5(HA1:nonce:nc:cnonce:qop:HA2) with
+ * HA2 = MD5(method:uri), or the RFC 2069 MD5(HA1:nonce:HA2) when @qop is
+ * NULL (the redirection protocol's auth type 3 still uses it).
+ */
+void vamt_digest_response(const char *ha1, const char *method,
+                          const char *uri, const char *nonce,
+                          const char *nc, const char *cnonce,
+                          const char *qop,
+                          char out[VAMT_DIGEST_HEX_LEN + 1]);
+
 /* Is @user currently locked out (from an unknown peer)? */
 bool vamt_digest_user_locked(VamtDigest *digest, const char *user);
 

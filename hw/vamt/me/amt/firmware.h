@@ -41,7 +41,20 @@ typedef struct VamtFirmware {
     uint32_t features;              /* MKHI FWCAPS feature bitmap */
     uint32_t platform_type;         /* MKHI FWCAPS rule 29 */
     uint8_t host_mac[6];
+    /* The redirection hardware the platform has: VAMT_FW_REDIR_* */
+    uint32_t redirection;
 } VamtFirmware;
+
+/*
+ * VamtFirmware.redirection: what the ME can serve.  A console sees a
+ * feature enabled only if its bit is set (the UART of SOL, the IDE-R
+ * function), whatever it asked for.
+ */
+enum {
+    VAMT_FW_REDIR_SOL = 1 << 0,
+    VAMT_FW_REDIR_IDER = 1 << 1,
+    VAMT_FW_REDIR_KVM = 1 << 2,
+};
 
 /* Fill @fw with the defaults of an unprovisioned AMT 16.1 corporate ME. */
 void vamt_firmware_init(VamtFirmware *fw);

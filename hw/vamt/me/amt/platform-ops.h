@@ -142,6 +142,15 @@ typedef struct VamtPlatformOps {
     /* Optional: the AMT watchdog expired (AMT only records it). */
     void (*watchdog_expired)(void *opaque, uint16_t timeout_s);
 
+    /* ---- redirection ---- */
+    /*
+     * Optional (the platform has the ME's UART, VAMT_FW_REDIR_SOL): hand
+     * a SOL console's input to the UART; returns how many bytes it took.
+     * When it took fewer, the platform calls vamt_me_sol_guest_ready()
+     * once the UART can take more.
+     */
+    size_t (*sol_to_guest)(void *opaque, const uint8_t *data, size_t len);
+
     /* ---- services ---- */
     /* Random bytes (nonces, session ids, the realm). */
     void (*random)(void *opaque, uint8_t *buf, size_t len);

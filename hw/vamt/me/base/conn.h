@@ -24,6 +24,18 @@ typedef struct VamtStreamOps {
     void (*write)(void *opaque, const uint8_t *data, size_t len);
     /* Called once; the connection ignores input from then on. */
     void (*close)(void *opaque);
+    /*
+     * Optional: bytes written and not yet taken by the peer, so a
+     * connection that streams (SOL) can hold back instead of making the
+     * transport buffer without bound.
+     */
+    size_t (*pending)(void *opaque);
+    /*
+     * Optional: something happened outside input, eof and tick (guest
+     * output, a session closed from elsewhere): flush what was written
+     * and read the deadline again soon.
+     */
+    void (*wake)(void *opaque);
 } VamtStreamOps;
 
 /*

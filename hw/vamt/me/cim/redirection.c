@@ -17,23 +17,41 @@
 #define PT_UNSUPPORTED              0x812
 
 /*
- * SOL, IDE-R and KVM are not served yet (no listener on 16994/16995 or
- * 5900, no KVM session), so the ME reports them the way AMT reports
- * them switched off: AMT_RedirectionService 32768 "both disabled" with
- * ListenerEnabled false, CIM_KVMRedirectionSAP disabled.  A console
- * that asks to switch them on is told they are unsupported; asking for
- * "off" succeeds.  What consoles asked for earlier (the saved
- * redirection_state, redirection_listener, kvm_state) is kept in the
- * state but not reported (docs/specs/vamt-wsman.rst, "Redirection").
+ * What the ME reports and accepts is what it serves: SOL once the
+ * platform has the ME's UART (kt=on), IDE-R once it has the IDE-R
+ * function, KVM not yet (VamtFirmware.redirection).  A console's wish
+ * for something not served is refused as unsupported; the state keeps
+ * only what was accepted (docs/specs/vamt-wsman.rst, "Redirection").
  */
+static uint16_t redirection_served_bits(VamtAmt *amt)
+{
+    uint32_t have = vamt_amt_firmware(amt)->redirection;
+
+    return (have & VAMT_FW_REDIR_SOL ? AMT_REDIRECTION_SOL_BIT : 0) |
+           (have & VAMT_FW_REDIR_IDER ? AMT_REDIRECTION_IDER_BIT : 0);
+}
+
+/* Redirection Manager audit events (AuditAppID 18) */
+enum {
+    AUDIT_IDER_ENABLED = 1802,
+    AUDIT_IDER_DISABLED = 1803,
+    AUDIT_SOL_ENABLED = 1806,
+    AUDIT_SOL_DISABLED = 1807,
+};
+
 static const VamtCimClass redirection_class;
 static void redirection_list(VamtAmt *amt, GPtrArray *out)
 {
+    VamtAmtState *s = vamt_amt_state(amt);
+    uint16_t served = redirection_served_bits(amt);
     VamtCimInstance *inst = cim_new_service(&redirection_class,
                                             "Intel(r) AMT Redirection Service",
-                                            AMT_REDIRECTION_NONE, 12);
+                                            AMT_REDIRECTION_NONE |
+                                            (s->redirection_state & served),
+                                            12);
 
-    vamt_cim_bool(inst, "ListenerEnabled", false);
+    vamt_cim_bool(inst, "ListenerEnabled",
+                  served && s->redirection_listener);
     g_ptr_array_add(out, inst);
 }
 
@@ -41,14 +59,33 @@ static VamtCimStatus redirection_put(VamtAmt *amt, const char *user,
                                      const VamtCimInstance *target,
                                      xmlNode *in)
 {
-    bool listener = false;
+    VamtAmtState *s = vamt_amt_state(amt);
+    bool listener = s->redirection_listener;
     VamtCimStatus st = cim_put_bool(in, "ListenerEnabled", &listener);
 
-    return st == VAMT_CIM_OK && listener ? VAMT_CIM_INVALID : st;
+    if (st != VAMT_CIM_OK) {
+        return st;
+    }
+    if (listener && !redirection_served_bits(amt)) {
+        return VAMT_CIM_INVALID;
+    }
+    s->redirection_listener = listener;
+    return VAMT_CIM_OK;
+}
+
+static void redirection_audit(VamtCimCall *call, uint16_t was, uint16_t now,
+                              uint16_t bit, unsigned on, unsigned off)
+{
+    if ((was ^ now) & bit) {
+        vamt_audit_event(call->amt, now & bit ? on : off, call->user);
+    }
 }
 
 static uint32_t redirection_request_state(VamtCimCall *call)
 {
+    VamtAmtState *s = vamt_amt_state(call->amt);
+    uint16_t served = redirection_served_bits(call->amt);
+    uint16_t was = s->redirection_state & served;
     uint64_t state;
 
     if (!cim_arg_uint(call, "RequestedState", UINT16_MAX, &state) ||
@@ -56,10 +93,14 @@ static uint32_t redirection_request_state(VamtCimCall *call)
         state > AMT_REDIRECTION_IDER_AND_SOL) {
         return PT_INVALID_PARAMETER;
     }
-    if (state != AMT_REDIRECTION_NONE) {
+    if ((state - AMT_REDIRECTION_NONE) & ~served) {
         return PT_UNSUPPORTED;
     }
-    vamt_amt_state(call->amt)->redirection_state = state;
+    s->redirection_state = state;
+    redirection_audit(call, was, state, AMT_REDIRECTION_IDER_BIT,
+                      AUDIT_IDER_ENABLED, AUDIT_IDER_DISABLED);
+    redirection_audit(call, was, state, AMT_REDIRECTION_SOL_BIT,
+                      AUDIT_SOL_ENABLED, AUDIT_SOL_DISABLED);
     return PT_SUCCESS;
 }
 

@@ -1,0 +1,136 @@
+/*
+ * vAMT ME core: the redirection service's internals, shared by the
+ * session layer (session.c) and the session types (sol.c)
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef VAMT_ME_REDIR_INT_H
+#define VAMT_ME_REDIR_INT_H
+
+#include <glib.h>
+
+#include "redir.h"
+
+/* Message types (docs/specs/vamt-redirection.rst) */
+enum {
+    REDIR_START = 0x10,
+    REDIR_START_REPLY = 0x11,
+    REDIR_END = 0x12,
+    REDIR_AUTH = 0x13,
+    REDIR_AUTH_REPLY = 0x14,
+
+    SOL_START = 0x20,
+    SOL_START_REPLY = 0x21,
+    SOL_END = 0x22,
+    SOL_END_REPLY = 0x23,
+    SOL_PING = 0x24,
+    SOL_PONG = 0x25,
+    SOL_SETTINGS = 0x27,
+    SOL_DATA_TO_HOST = 0x28,
+    SOL_CONTROLS = 0x29,
+    SOL_DATA_FROM_HOST = 0x2a,
+    SOL_HEARTBEAT = 0x2b,
+};
+
+/* StartRedirectionSessionReply status */
+enum {
+    REDIR_STATUS_SUCCESS = 0,
+    REDIR_STATUS_TYPE_UNKNOWN = 1,
+    REDIR_STATUS_BUSY = 2,
+    REDIR_STATUS_UNSUPPORTED = 3,
+};
+
+/* SOL session settings the console asked for in 0x20 (after clamping) */
+typedef struct RedirSolSettings {
+    uint16_t max_tx;
+    uint16_t tx_timeout_ms;
+    uint16_t tx_overflow_ms;
+    uint16_t rx_timeout_ms;
+    uint16_t rx_flush_ms;
+    uint16_t heartbeat_ms;
+} RedirSolSettings;
+
+typedef enum RedirState {
+    REDIR_ST_START,             /* waiting for 0x10 */
+    REDIR_ST_AUTH,              /* 0x11 sent, waiting for authentication */
+    REDIR_ST_SESSION,           /* authenticated: the session type's own */
+    REDIR_ST_FAILED,            /* refused: closing after a delay */
+    REDIR_ST_CLOSED,
+} RedirState;
+
+typedef struct RedirConn RedirConn;
+
+struct VamtRedir {
+    VamtAmt *amt;
+    VamtDigest *digest;
+    const VamtPlatformOps *ops;
+    void *opaque;
+    GList *conns;               /* every open connection, newest first */
+    RedirConn *active[VAMT_REDIR_TYPES];
+    bool plain_auth;
+    uint8_t sol_control;        /* the UART's RTS/DTR/BREAK */
+};
+
+struct RedirConn {
+    VamtRedir *redir;
+    const VamtStreamOps *ops;
+    void *opaque;
+    char *peer;
+    RedirState state;
+    VamtRedirType type;
+    char *user;                 /* once authenticated */
+    GByteArray *in;             /* a message not yet whole */
+    int64_t opened_ms;
+    int64_t close_at_ms;        /* REDIR_ST_FAILED: when to close */
+    int64_t last_rx_ms;
+    /* Digest: the challenge of this connection (one use) */
+    char nonce[VAMT_DIGEST_HEX_LEN + 1];
+    uint8_t digest_type;
+    /* output pacing: messages a client must read alone (spec §0) */
+    GQueue out;                 /* GByteArray, each one message */
+    int64_t hold_until_ms;      /* 0: not holding */
+    bool holding;
+    uint32_t seq;               /* the device's sequence number */
+
+    /* SOL */
+    bool sol_started;
+    bool sol_ending;            /* 0x22 seen: console data is dropped */
+    RedirSolSettings sol;
+    GByteArray *sol_tx;         /* guest output for the console */
+    int64_t sol_tx_since_ms;    /* when sol_tx got its first byte */
+    GByteArray *sol_rx;         /* console input for the guest */
+    int64_t sol_rx_since_ms;    /* when the guest last took input */
+    int64_t sol_next_heartbeat_ms;
+    uint8_t sol_sent_control;
+    uint8_t sol_sent_status;
+    uint8_t sol_status_events;  /* overflow/flush bits not yet reported */
+};
+
+int64_t redir_now(VamtRedir *redir);
+void redir_trace(VamtRedir *redir, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/*
+ * Queue one message for the console.  @isolated: the console must read
+ * it alone, so nothing follows it until the console has sent something
+ * or VAMT_REDIR_ISOLATION_MS have passed.
+ */
+void redir_send(RedirConn *c, const uint8_t *msg, size_t len, bool isolated);
+/* A header of four bytes: @type, then zeroes; @seq at 4 if @with_seq */
+size_t redir_header(uint8_t *buf, uint8_t type, bool with_seq, uint32_t seq);
+/* Nothing queued or held back: new output would go out at once */
+bool redir_output_idle(const RedirConn *c);
+/* Close now (the transport learns it from closed()) */
+void redir_close(RedirConn *c);
+
+/* SOL (sol.c) */
+/* The length of the SOL message at @buf (@avail bytes), 0 if more are needed, -1 if unknown */
+long redir_sol_message_len(const uint8_t *buf, size_t avail);
+void redir_sol_message(RedirConn *c, const uint8_t *msg, size_t len);
+int64_t redir_sol_deadline(const RedirConn *c);
+void redir_sol_tick(RedirConn *c);
+void redir_sol_opened(RedirConn *c);
+void redir_sol_closed(RedirConn *c);
+void redir_sol_free(RedirConn *c);
+
+#endif
