@@ -2,8 +2,8 @@
  * vAMT: a service of the ME on a host socket (listen=host:port)
  *
  * Each accepted connection is a non-blocking QIOChannel feeding one
- * connection of an ME service (base/conn.h: the web service on 16992
- * today).  Everything runs on the main loop under
+ * connection of an ME service (base/conn.h: the web service on 16992,
+ * redirection on 16994).  Everything runs on the main loop under
  * the BQL.  Output is buffered; while a client does not read its
  * answers, the listener stops reading its requests, so a console cannot
  * make QEMU buffer without bound.
@@ -95,9 +95,24 @@ static void client_close(void *opaque)
     c->closing = true;
 }
 
+static size_t client_pending(void *opaque)
+{
+    return ((VamtListenerClient *)opaque)->output->len;
+}
+
+/* Outside our own events: look at the connection on the next tick */
+static void client_wake(void *opaque)
+{
+    VamtListenerClient *c = opaque;
+
+    timer_mod(c->timer, qemu_clock_get_ms(QEMU_CLOCK_REALTIME));
+}
+
 static const VamtStreamOps client_ops = {
     .write = client_write,
     .close = client_close,
+    .pending = client_pending,
+    .wake = client_wake,
 };
 
 /* Send what the socket takes now; false if the peer is gone. */
@@ -150,7 +165,7 @@ static void client_timeout(void *opaque)
 {
     VamtListenerClient *c = opaque;
 
-    if (vamt_conn_tick(&c->conn)) {
+    if (!c->closing && vamt_conn_tick(&c->conn)) {
         c->closing = true;
     }
     client_update(c);
@@ -379,6 +394,17 @@ int vamt_listener_port(const VamtListener *l)
         return -1;
     }
     return atoi(addr->u.inet.port);
+}
+
+char *vamt_listener_host(const VamtListener *l)
+{
+    g_autoptr(SocketAddress) addr =
+        qio_channel_socket_get_local_address(l->sioc, NULL);
+
+    if (!addr || addr->type != SOCKET_ADDRESS_TYPE_INET) {
+        return g_strdup("");
+    }
+    return g_strdup(addr->u.inet.host);
 }
 
 unsigned vamt_listener_clients(const VamtListener *l)

@@ -12,8 +12,11 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qemu/cutils.h"
 #include "qemu/error-report.h"
+#include "qemu/main-loop.h"
 #include "qemu/module.h"
+#include "qemu/sockets.h"
 #include "qemu/range.h"
 #include "qemu/units.h"
 #include "qemu/timer.h"
@@ -160,12 +163,61 @@ static void vamt_watchdog_expired(void *opaque, uint16_t timeout_s)
     vamt_watchdog_event_send(s, timeout_s);
 }
 
+static size_t vamt_sol_to_guest(void *opaque, const uint8_t *data,
+                                size_t len)
+{
+    VamtState *s = opaque;
+
+    return s->has_kt ? vamt_kt_to_guest(&s->kt, data, len) : 0;
+}
+
+/*
+ * AMT opens its redirection port once provisioned and while
+ * AMT_RedirectionService.ListenerEnabled is true; consoles change both.
+ * Run from a BH: a change may come from inside one of the listener's
+ * own connections.
+ */
+static void vamt_update_listeners(void *opaque)
+{
+    VamtState *s = opaque;
+    const VamtService *redir = vamt_me_service(s->me, VAMT_PORT_REDIRECTION);
+    Error *err = NULL;
+
+    if (!s->redir_address) {
+        return;
+    }
+    if (redir && !s->redir_listener) {
+        s->redir_listener = vamt_listener_new(s->redir_address, redir, &err);
+        if (!s->redir_listener) {
+            warn_report_err(err);
+            return;
+        }
+        trace_vamt_listener_open(VAMT_PORT_REDIRECTION, s->redir_address,
+                                 vamt_listener_port(s->redir_listener));
+        /* port 0: the system chose; keep that port from now on */
+        if (g_str_has_suffix(s->redir_address, ":0")) {
+            g_autofree char *host = g_strndup(s->redir_address,
+                                              strlen(s->redir_address) - 2);
+
+            g_free(s->redir_address);
+            s->redir_address = g_strdup_printf(
+                "%s:%d", host, vamt_listener_port(s->redir_listener));
+        }
+    } else if (!redir && s->redir_listener) {
+        g_clear_pointer(&s->redir_listener, vamt_listener_free);
+        trace_vamt_listener_closed(VAMT_PORT_REDIRECTION);
+    }
+}
+
 static void vamt_state_changed(void *opaque)
 {
     VamtState *s = opaque;
 
     if (s->nvram) {
         vamt_nvram_schedule_write(s->nvram);
+    }
+    if (s->listeners_bh) {
+        qemu_bh_schedule(s->listeners_bh);
     }
 }
 
@@ -179,6 +231,7 @@ static const VamtPlatformOps vamt_platform_ops = {
     .power_request = vamt_power_request,
     .set_boot_target = vamt_boot_set_target,
     .inventory = vamt_inventory,
+    .sol_to_guest = vamt_sol_to_guest,
     .watchdog_expired = vamt_watchdog_expired,
     .random = vamt_random,
     .state_changed = vamt_state_changed,
@@ -194,6 +247,38 @@ static void vamt_exit(PCIDevice *pd);
 static bool vamt_power_off_stops(VamtState *s)
 {
     return s->power_off_mode == VAMT_POWER_OFF_MODE_STOP;
+}
+
+/*
+ * listen= names the host address of every service and the port of the
+ * first (16992); the others sit at the same distance from it as AMT's
+ * ports from 16992 (16994: +2), so that consoles which add 2 for
+ * redirection find it.  Port 0: the system picks each one.
+ */
+static char *vamt_service_address(const char *listen, uint16_t service_port,
+                                  Error **errp)
+{
+    g_autoptr(SocketAddress) addr = socket_parse(listen, errp);
+    unsigned long port;
+    const char *host;
+
+    if (!addr) {
+        return NULL;
+    }
+    if (addr->type != SOCKET_ADDRESS_TYPE_INET ||
+        qemu_strtoul(addr->u.inet.port, NULL, 10, &port) < 0 ||
+        port > 65535 - (service_port - VAMT_PORT_WSMAN)) {
+        error_setg(errp, "listen=%s: a host and a numeric TCP port, with "
+                   "room for the redirection port (+%u) above it", listen,
+                   service_port - VAMT_PORT_WSMAN);
+        return NULL;
+    }
+    host = addr->u.inet.host;
+    if (port) {
+        port += service_port - VAMT_PORT_WSMAN;
+    }
+    return g_strdup_printf(strchr(host, ':') ? "[%s]:%lu" : "%s:%lu",
+                           host, port);
 }
 
 static bool vamt_me_realize(VamtState *s, Error **errp)
@@ -240,6 +325,7 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
     if (password) {
         vamt_me_set_admin_password(s->me, password);
     }
+    vamt_redir_set_plain_auth(vamt_me_redir(s->me), s->redir_plain_auth);
     if (s->listen) {
         s->listener = vamt_listener_new(s->listen,
                                         vamt_me_service(s->me,
@@ -248,10 +334,38 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
         if (!s->listener) {
             return false;
         }
+        s->redir_address = vamt_service_address(s->listen,
+                                                VAMT_PORT_REDIRECTION, errp);
+        if (!s->redir_address) {
+            return false;
+        }
+        s->listeners_bh = qemu_bh_new_guarded(vamt_update_listeners, s,
+                                              &DEVICE(s)->mem_reentrancy_guard);
+        /* before the guest runs, so a console can connect at once */
+        vamt_update_listeners(s);
         if (shutdown_action != SHUTDOWN_ACTION_PAUSE &&
             !vamt_power_off_stops(s)) {
             warn_report("vamt: without -action shutdown=pause a guest "
                         "power-off ends QEMU, and the ME with it");
+        }
+    }
+    return true;
+}
+
+/* The sibling functions, in the slot of the HECI (hw/isa/piix.c's way) */
+static bool vamt_functions_realize(VamtState *s, Error **errp)
+{
+    PCIDevice *pd = PCI_DEVICE(s);
+
+    if (s->has_kt) {
+        object_initialize_child(OBJECT(s), "kt-uart", &s->kt, TYPE_VAMT_KT);
+        s->kt.me = s->me;
+        qdev_prop_set_int32(DEVICE(&s->kt), "addr",
+                            PCI_DEVFN(PCI_SLOT(pd->devfn), VAMT_KT_FUNCTION));
+        if (!qdev_realize(DEVICE(&s->kt), BUS(pci_get_bus(pd)), errp)) {
+            object_unparent(OBJECT(&s->kt));
+            s->has_kt = false;
+            return false;
         }
     }
     return true;
@@ -282,6 +396,17 @@ static void vamt_realize(PCIDevice *pd, Error **errp)
     }
     /* AMT reports the SMBIOS UUID, whose first three fields are LE */
     vamt_uuid_swap_fields(s->fw.system_uuid, qemu_uuid.data);
+    if (s->has_kt) {
+        if (!(pd->cap_present & QEMU_PCI_CAP_MULTIFUNCTION)) {
+            error_setg(errp, "kt=on needs multifunction=on (the default)");
+            return;
+        }
+        if (PCI_FUNC(pd->devfn) != 0) {
+            error_setg(errp, "kt=on needs vamt at function 0 of its slot");
+            return;
+        }
+        s->fw.redirection |= VAMT_FW_REDIR_SOL;
+    }
 
     pci_config_set_device_id(conf, s->device_id);
     pci_set_word(conf + PCI_SUBSYSTEM_VENDOR_ID, PCI_VENDOR_ID_INTEL);
@@ -304,7 +429,7 @@ static void vamt_realize(PCIDevice *pd, Error **errp)
     pci_set_word(pd->wmask + VAMT_PM_CAP_OFFSET + PCI_PM_CTRL,
                  PCI_PM_CTRL_STATE_MASK);
 
-    if (!vamt_me_realize(s, errp)) {
+    if (!vamt_me_realize(s, errp) || !vamt_functions_realize(s, errp)) {
         vamt_exit(pd);
     }
 }
@@ -317,7 +442,13 @@ static void vamt_exit(PCIDevice *pd)
     g_clear_pointer(&s->watchdog_event_timer, timer_free);
     g_clear_pointer(&s->bus_blob, g_free);
     g_clear_pointer(&s->me_blob, g_free);
+    if (s->has_kt && DEVICE(&s->kt)->realized) {
+        object_unparent(OBJECT(&s->kt));
+    }
+    g_clear_pointer(&s->listeners_bh, qemu_bh_delete);
     g_clear_pointer(&s->listener, vamt_listener_free);
+    g_clear_pointer(&s->redir_listener, vamt_listener_free);
+    g_clear_pointer(&s->redir_address, g_free);
     /* writes what is pending, so before the ME goes */
     g_clear_pointer(&s->nvram, vamt_nvram_close);
     if (s->me) {
@@ -351,6 +482,21 @@ static void vamt_reset_hold(Object *obj, ResetType type)
     }
 }
 
+static void vamt_query_listener(VamtListenerInfoList **list,
+                                uint16_t service_port, VamtListener *l)
+{
+    VamtListenerInfo *info;
+
+    if (!l) {
+        return;
+    }
+    info = g_new0(VamtListenerInfo, 1);
+    info->service_port = service_port;
+    info->host = vamt_listener_host(l);
+    info->port = vamt_listener_port(l);
+    QAPI_LIST_PREPEND(*list, info);
+}
+
 VamtInfo *vamt_query(VamtState *s)
 {
     VamtInfo *info = g_new0(VamtInfo, 1);
@@ -373,6 +519,9 @@ VamtInfo *vamt_query(VamtState *s)
                                         bus.hbm_minor);
     info->connections = bus.connections;
     info->link_resets = s->link_resets;
+    vamt_query_listener(&info->listeners, VAMT_PORT_REDIRECTION,
+                        s->redir_listener);
+    vamt_query_listener(&info->listeners, VAMT_PORT_WSMAN, s->listener);
     return info;
 }
 
@@ -500,6 +649,9 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_STRING("listen", VamtState, listen),
     DEFINE_PROP_STRING("admin-secret", VamtState, admin_secret),
     DEFINE_PROP_STRING("nvram", VamtState, nvram_path),
+    DEFINE_PROP_BOOL("kt", VamtState, has_kt, false),
+    DEFINE_PROP_BOOL("redirection-plain-auth", VamtState, redir_plain_auth,
+                     true),
 };
 
 static void vamt_get_listen_port(Object *obj, Visitor *v, const char *name,
@@ -550,7 +702,8 @@ static void vamt_class_init(ObjectClass *klass, void *data)
         VAMT_DEFAULT_FW_VERSION ")");
     object_class_property_set_description(klass, "listen",
         "serve WS-Management and legacy SOAP (AMT port 16992) on this host "
-        "socket, e.g. 127.0.0.1:16992; needs admin-secret");
+        "socket, e.g. 127.0.0.1:16992, and redirection (16994) two ports "
+        "above it (port 0: free ports); needs admin-secret");
     object_class_property_add_enum(klass, "power-off-mode",
                                    "VamtPowerOffMode",
                                    &VamtPowerOffMode_lookup,
@@ -568,6 +721,12 @@ static void vamt_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "admin-secret",
         "id of a secret object holding the AMT admin password "
         "(8 to 32 characters)");
+    object_class_property_set_description(klass, "kt",
+        "add the ME's serial port (PCI function 3, a 16550A the guest "
+        "sees as one more ttyS) for Serial-over-LAN");
+    object_class_property_set_description(klass, "redirection-plain-auth",
+        "accept the redirection protocol's plain user/password login "
+        "(Debian's amtterm 1.4 needs it; default on)");
     object_class_property_set_description(klass, "nvram",
         "file keeping the ME's state (users, settings, logs) across QEMU "
         "restarts; created if missing; /dev/fdset/N works");
@@ -582,10 +741,20 @@ static void vamt_class_init(ObjectClass *klass, void *data)
     set_bit(DEVICE_CATEGORY_MISC, dc->categories);
 }
 
+/*
+ * Multifunction always: user properties (kt) are not known yet, the bit
+ * must be there before realize, and it is harmless without siblings.
+ */
+static void vamt_instance_init(Object *obj)
+{
+    PCI_DEVICE(obj)->cap_present |= QEMU_PCI_CAP_MULTIFUNCTION;
+}
+
 static const TypeInfo vamt_info = {
     .name = TYPE_VAMT,
     .parent = TYPE_PCI_DEVICE,
     .instance_size = sizeof(VamtState),
+    .instance_init = vamt_instance_init,
     .class_init = vamt_class_init,
     .interfaces = (InterfaceInfo[]) {
         { INTERFACE_CONVENTIONAL_PCI_DEVICE },

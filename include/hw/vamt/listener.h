@@ -20,6 +20,8 @@ VamtListener *vamt_listener_new(const char *address,
 void vamt_listener_free(VamtListener *l);
 /* The TCP port it listens on (useful with port 0), or -1 */
 int vamt_listener_port(const VamtListener *l);
+/* The address it listens on, as text */
+char *vamt_listener_host(const VamtListener *l);
 /* Open client connections */
 unsigned vamt_listener_clients(const VamtListener *l);
 

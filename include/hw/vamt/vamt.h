@@ -9,6 +9,7 @@
 
 #include "hw/pci/pci_device.h"
 #include "qapi/qapi-types-vamt.h"
+#include "hw/vamt/kt.h"
 #include "hw/vamt/listener.h"
 #include "hw/vamt/nvram-file.h"
 #include "hw/vamt/machine.h"
@@ -48,7 +49,13 @@ struct VamtState {
     /* the machine the ME manages: power.c, boot.c, inventory.c */
     VamtMachine machine;
     VamtNvram *nvram;
-    VamtListener *listener;
+    VamtListener *listener;     /* 16992 */
+    VamtListener *redir_listener;   /* 16994, while AMT listens there */
+    char *redir_address;        /* where 16994 goes: listen's host */
+    QEMUBH *listeners_bh;       /* open/close ports after a change */
+
+    /* sibling PCI functions */
+    VamtKtState kt;             /* function 3, kt=on */
 
     /* migration: MEI bus and ME state, serialized in pre_save */
     uint8_t *bus_blob;
@@ -64,6 +71,8 @@ struct VamtState {
     char *admin_secret;         /* id of a secret object */
     VamtPowerOffMode power_off_mode;
     char *nvram_path;           /* file keeping the ME state, or NULL */
+    bool has_kt;                /* kt=on: the SOL UART */
+    bool redir_plain_auth;      /* redirection-plain-auth */
 };
 
 VamtInfo *vamt_query(VamtState *s);
