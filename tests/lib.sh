@@ -31,6 +31,9 @@
 #   wsman_sel NAME VALUE           one <wsman:Selector>
 #   wsman_power_service            the selectors of CIM_PowerManagementService
 #   wsman_call CLASS METHOD SELECTORS INPUT   invoke a CIM method, print the reply
+#   wsman_get CLASS                a Get of a singleton, print the reply
+#   wsman_put CLASS SELECTORS BODY a Put of BODY (the instance's XML)
+#   wsman_redirection_service      the selectors of AMT_RedirectionService
 
 # ---- TAP ---------------------------------------------------------------------
 
@@ -183,18 +186,63 @@ wsman_power_service() {
         "Intel(r) AMT")"
 }
 
-# wsman_call CLASS METHOD SELECTORS INPUT: invoke METHOD of the CIM class
-# CLASS (cim-schema/2) on the instance SELECTORS select, INPUT the XML
-# inside <p:METHOD_INPUT>; curl --digest as admin:$password to
-# 127.0.0.1:$port; prints the reply
-wsman_call() {
-    local class=$1 method=$2 selectors=$3 input=$4
-    local cim=http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2
+# wsman_schema CLASS: the schema URI of CLASS (by its prefix)
+wsman_schema() {
+    case $1 in
+    AMT_*) echo http://intel.com/wbem/wscim/1/amt-schema/1 ;;
+    IPS_*) echo http://intel.com/wbem/wscim/1/ips-schema/1 ;;
+    *) echo http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2 ;;
+    esac
+}
+
+# wsman_send ACTION CLASS SELECTORS BODY: one WS-Man request with curl
+# --digest as admin:$password to 127.0.0.1:$port; prints the reply
+wsman_send() {
+    local action=$1 class=$2 selectors=$3 body=$4
+    local schema
     local anon=http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous
 
+    schema=$(wsman_schema "$class")
     curl -s --max-time 30 --digest -u "admin:$password" \
         -H 'Content-Type: application/soap+xml;charset=utf-8' \
         --data-binary @- "http://127.0.0.1:$port/wsman" <<EOF
-<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:wsman="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Header><wsa:Action s:mustUnderstand="true">$cim/$class/$method</wsa:Action><wsa:To s:mustUnderstand="true">http://127.0.0.1:$port/wsman</wsa:To><wsman:ResourceURI s:mustUnderstand="true">$cim/$class</wsman:ResourceURI><wsa:MessageID s:mustUnderstand="true">uuid:$(cat /proc/sys/kernel/random/uuid)</wsa:MessageID><wsa:ReplyTo><wsa:Address>$anon</wsa:Address></wsa:ReplyTo><wsman:SelectorSet>$selectors</wsman:SelectorSet></s:Header><s:Body><p:${method}_INPUT xmlns:p="$cim/$class">$input</p:${method}_INPUT></s:Body></s:Envelope>
+<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:wsman="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Header><wsa:Action s:mustUnderstand="true">$action</wsa:Action><wsa:To s:mustUnderstand="true">http://127.0.0.1:$port/wsman</wsa:To><wsman:ResourceURI s:mustUnderstand="true">$schema/$class</wsman:ResourceURI><wsa:MessageID s:mustUnderstand="true">uuid:$(cat /proc/sys/kernel/random/uuid)</wsa:MessageID><wsa:ReplyTo><wsa:Address>$anon</wsa:Address></wsa:ReplyTo><wsman:SelectorSet>$selectors</wsman:SelectorSet></s:Header><s:Body>$body</s:Body></s:Envelope>
 EOF
+}
+
+# wsman_call CLASS METHOD SELECTORS INPUT: invoke METHOD of CLASS (its
+# schema from its prefix: CIM_, AMT_, IPS_) on the instance SELECTORS
+# select, INPUT the XML inside <p:METHOD_INPUT>; prints the reply
+wsman_call() {
+    local class=$1 method=$2 selectors=$3 input=$4
+    local schema
+
+    schema=$(wsman_schema "$class")
+    wsman_send "$schema/$class/$method" "$class" "$selectors" \
+        "<p:${method}_INPUT xmlns:p=\"$schema/$class\">$input</p:${method}_INPUT>"
+}
+
+# wsman_get CLASS: Get the singleton instance of CLASS; prints the reply
+wsman_get() {
+    wsman_send http://schemas.xmlsoap.org/ws/2004/09/transfer/Get "$1" "" ""
+}
+
+# wsman_put CLASS SELECTORS PROPERTIES: Put an instance of CLASS whose
+# properties are the XML PROPERTIES (<p:Name>value</p:Name>...)
+wsman_put() {
+    local class=$1 selectors=$2 properties=$3
+    local schema
+
+    schema=$(wsman_schema "$class")
+    wsman_send http://schemas.xmlsoap.org/ws/2004/09/transfer/Put \
+        "$class" "$selectors" \
+        "<p:$class xmlns:p=\"$schema/$class\">$properties</p:$class>"
+}
+
+# wsman_redirection_service: the SELECTORS of AMT_RedirectionService
+wsman_redirection_service() {
+    echo "$(wsman_sel CreationClassName AMT_RedirectionService)$(wsman_sel \
+        Name "Intel(r) AMT Redirection Service")$(wsman_sel \
+        SystemCreationClassName CIM_ComputerSystem)$(wsman_sel SystemName \
+        "Intel(r) AMT")"
 }

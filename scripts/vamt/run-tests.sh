@@ -130,9 +130,15 @@ if command -v clang > /dev/null; then
         fuzz_pass 4 fuzz-wsman-auth $seconds -max_len=16384 \
             "$corpus-fuzz-wsman-auth"
         fuzz_pass 6 fuzz-nvram $seconds -max_len=16384 "$corpus-fuzz-nvram"
+        rm -rf "$corpus-fuzz-redir" &&
+            python3 "$VAMT_REPO/tests/fuzz/redir-seeds.py" \
+                "$corpus-fuzz-redir" || return 1
+        fuzz_pass 8 fuzz-redir $seconds -max_len=4096 "$corpus-fuzz-redir"
         wait
-        cat "$fuzz_build"/fuzz-pass-[1-7].tap
-        ! grep -q '^not ok ' "$fuzz_build"/fuzz-pass-[1-7].tap
+        for t in 1 2 3 4 5 6 7 8; do
+            cat "$fuzz_build/fuzz-pass-$t.tap" || return 1
+        done
+        ! grep -q '^not ok ' "$fuzz_build"/fuzz-pass-*.tap
     }
     run_tap fuzz fuzz_core
 else
@@ -150,6 +156,7 @@ run_tap qemu "$VAMT_REPO/tests/vamt-checks.sh"
 run_tap guest "$VAMT_REPO/tests/guest/run-guest-test.sh"
 run_tap boot "$VAMT_REPO/tests/guest/run-boot-test.sh"
 run_tap power "$VAMT_REPO/tests/guest/run-power-test.sh"
+run_tap sol "$VAMT_REPO/tests/redir/run-sol-test.sh"
 run_tap clients "$VAMT_REPO/tests/clients/run-client-tests.sh"
 run_tap libvirt "$VAMT_REPO/tests/libvirt/run-libvirt-test.sh"
 
