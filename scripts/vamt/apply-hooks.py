@@ -42,6 +42,7 @@ HOOKS = [
      "   devices/vamt.rst"),
     ("docs/specs/index.rst", "   rocker", "   vamt-heci"),
     ("docs/specs/index.rst", "   vamt-heci", "   vamt-wsman"),
+    ("docs/specs/index.rst", "   vamt-wsman", "   vamt-redirection"),
     ("docs/devel/index-internals.rst", "   uefi-vars", "   vamt"),
 ]
 
