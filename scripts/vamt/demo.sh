@@ -36,9 +36,9 @@ chmod 600 "$demo/admin-password"
     -serial chardev:serial0 \
     -qmp unix:"$demo/qmp.sock",server=on,wait=off \
     -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd.gz" \
-    -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo' \
+    -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo vamt.sol=echo' \
     -object secret,id=amtpw,file="$demo/admin-password" \
-    -device vamt,addr=16.0,listen=$demo_address:$demo_port,admin-secret=amtpw
+    -device vamt,addr=16.0,kt=on,listen=$demo_address:$demo_port,admin-secret=amtpw
 
 echo "vamt: demo VM started (pid $(cat "$demo/qemu.pid")), waiting for the guest..."
 for _ in $(seq 120); do
@@ -67,6 +67,9 @@ $demo_address:$demo_port; user admin, password $demo_password (demo only).
   wsl:          printf 'WSNOSSL=true\\nIPINTERACTIVE=0\\n' > ~/.wsl-config
                 echo --digest > ~/.curlrc
                 WSENDPOINT=$demo_address:$demo_port WSUSER=admin WSPASS='$demo_password' wsl enum CIM_SoftwareIdentity
+  amtterm (SOL): AMT_PASSWORD='$demo_password' amtterm -u admin $demo_address $((demo_port + 2))
+                type a line: the guest's echo service on its SOL port answers "guest got: ..."
+                (^] ends amtterm)
   MeshCommander: add computer $demo_address, port $demo_port, no TLS, user admin
   MeshCentral:  it never probes 127.0.0.1 and wants port 16992: run the demo with
                 VAMT_DEMO_ADDRESS=127.0.0.2 and add computer 127.0.0.2 (no TLS)
@@ -75,7 +78,8 @@ $demo_address:$demo_port; user admin, password $demo_password (demo only).
 Guest serial console (log):  $demo/serial.log
 QMP monitor:                 $VAMT_REPO/scripts/vamt/qmp.py $demo/qmp.sock query-vamt
 In-guest agents (/dev/mei0): MKHI, AMTHI, watchdog (mei_wdt) and LME
-Not served yet: TLS (16993), Serial-over-LAN/IDE-R (16994/16995), KVM (5900),
+Serial-over-LAN:             $demo_address:$((demo_port + 2)) (kt=on: the guest's extra ttyS)
+Not served yet: TLS (16993/16995), IDE-R, KVM (KVMR, 5900),
                 the ME's own address on the guest NIC (use listen= on the host)
 Stop the demo VM:            $VAMT_REPO/scripts/vamt/qmp.py $demo/qmp.sock quit
 EOF2

@@ -334,7 +334,9 @@ class Target:
         self.start()
 
     def start(self):
-        self.qemu = Qemu(self.binary)
+        # with the SOL port, so the redirection service listens too
+        self.qemu = Qemu(self.binary, ",kt=on")
+        self.redir_port = redirection_port(self.qemu)
         self.admin = Digest(self.qemu.port, "admin", PASSWORD)
         self.admin.challenge()
         rsp = self.admin.call(add_user(self.admin.realm, CHECK_USER,
@@ -356,7 +358,74 @@ class Target:
         rsp = self.console.call(get_identity())
         if not rsp or rsp[0] != 200:
             return "console Get answered %s" % (rsp[0] if rsp else "nothing")
+        status = redir_login(self.redir_port, "admin", PASSWORD)
+        if status != (0, 0):
+            return "redirection: SOL start and login answered %s" % (status,)
         return None
+
+
+# ---- a console of the redirection service (16994) ---------------------------
+
+def redirection_port(qemu):
+    reply, _ = qemu.qmp.execute("query-vamt")
+    for listener in reply["return"][0]["listeners"]:
+        if listener["service-port"] == 16994:
+            return listener["port"]
+    raise RuntimeError("no redirection listener: %r" % reply)
+
+
+SOL_START = b"\x10\x00\x00\x00SOL "
+
+
+def redir_auth(kind, *items):
+    data = b"".join(bytes([len(i)]) + i for i in items)
+    return bytes([0x13, 0, 0, 0, kind]) + struct.pack("<I", len(data)) + data
+
+
+def recv_exact(s, n):
+    data = b""
+    while len(data) < n:
+        chunk = s.recv(n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def redir_login(port, user, password, peer=1, keep=False):
+    """(0x11 status, 0x14 status) of a SOL start and plain login, None for
+    a step the ME closed instead of answering; with keep, and the socket"""
+    result = [None, None]
+    s = connect(port, peer=peer)
+    try:
+        s.sendall(SOL_START)
+        reply = recv_exact(s, 13)
+        if len(reply) == 13 and reply[0] == 0x11:
+            result[0] = reply[1]
+        if result[0] == 0:
+            s.sendall(redir_auth(1, user.encode(), password.encode()))
+            reply = recv_exact(s, 9)
+            if len(reply) == 9 and reply[0] == 0x14:
+                result[1] = reply[1]
+    except OSError:
+        pass
+    if keep:
+        return tuple(result), s
+    s.close()
+    return tuple(result)
+
+
+def redir_closed(s, timeout=3.0):
+    """Did the ME close @s (reading only what it sent)?"""
+    s.settimeout(timeout)
+    try:
+        while True:
+            if not s.recv(4096):
+                return True
+    except socket.timeout:
+        return False
+    except OSError:
+        return True
 
 
 # ---- the attacks: each returns None (held) or what went wrong ---------------
@@ -798,6 +867,125 @@ def attack_hostile_migration(binary):
         os.rmdir(work)
 
 
+def attack_redir_garbage(t):
+    """Bytes that are no redirection message, truncated and oversized ones."""
+    streams = [
+        b"\xff" * 64,                                  # unknown type
+        b"\x13\x00\x00\x00\x01\x10\x00\x00\x00",         # login before start
+        SOL_START + b"\x13\x00\x00\x00\x04\xff\xff\xff\x7f",  # 2 GiB login
+        SOL_START + b"\x20" + bytes(23),               # SOL before login
+        SOL_START + redir_auth(1, b"admin"),            # one element
+        SOL_START + redir_auth(4, b"admin", b"x", b"y", b"", b"", b"", b"", b"",
+                               b"extra"),              # nine elements
+        bytes([0x10, 0, 0]),                            # truncated start
+    ]
+    for raw in streams:
+        try:
+            s = connect(t.redir_port)
+            s.sendall(raw)
+            closed = redir_closed(s, 3.0 if raw[:1] != b"\x10" or
+                                  len(raw) > 8 else 11.0)
+            s.close()
+        except OSError:
+            continue
+        if not closed:
+            return "the ME kept a connection open after %r" % raw[:24]
+    return None
+
+
+def attack_redir_replay(t):
+    """A Digest answer taken from one connection, replayed on another."""
+    realm_nonce = []
+    s = connect(t.redir_port)
+    s.sendall(SOL_START)
+    recv_exact(s, 13)
+    s.sendall(redir_auth(4, b"admin", b"", b"", b"/RedirectionService",
+                         b"", b"", b"", b""))
+    head = recv_exact(s, 9)
+    data = recv_exact(s, struct.unpack("<I", head[5:9])[0])
+    while data:
+        n = data[0]
+        realm_nonce.append(data[1:1 + n])
+        data = data[1 + n:]
+    realm, nonce = realm_nonce[0], realm_nonce[1]
+    ha1 = md5("admin:%s:%s" % (realm.decode(), PASSWORD))
+    ha2 = md5("POST:/RedirectionService")
+    rsp = md5("%s:%s:00000002:c0ffee:auth:%s" % (ha1, nonce.decode(), ha2))
+    answer = redir_auth(4, b"admin", realm, nonce, b"/RedirectionService",
+                        b"c0ffee", b"00000002", rsp.encode(), b"auth")
+    s.sendall(answer)
+    ok = recv_exact(s, 9)
+    s.close()
+    if len(ok) != 9 or ok[1] != 0:
+        return "the genuine Digest login failed: %r" % ok
+    # the same answer on a new connection, after the same start
+    s = connect(t.redir_port)
+    s.sendall(SOL_START)
+    recv_exact(s, 13)
+    s.sendall(answer)
+    replayed = recv_exact(s, 9)
+    s.close()
+    if len(replayed) == 9 and replayed[1] == 0:
+        return "a replayed Digest answer logged in"
+    return None
+
+
+def attack_redir_hammer(t):
+    """Wrong passwords on 16994 lock out the guesser's address only."""
+    for _ in range(6):
+        status = redir_login(t.redir_port, "admin", "Wr0ng!pass", peer=9)
+        if status[1] == 0:
+            return "a wrong password logged in"
+    if redir_login(t.redir_port, "admin", PASSWORD, peer=9) == (0, 0):
+        return "the guesser's address was not locked out"
+    if redir_login(t.redir_port, "admin", PASSWORD) != (0, 0):
+        return "the owner at another address was locked out"
+    return None
+
+
+def attack_redir_flood(t):
+    """100 idle redirection connections from 10 peers, then a console."""
+    socks = []
+    for i in range(100):
+        try:
+            s = connect(t.redir_port, peer=2 + i % 10, timeout=2)
+            if i % 2:
+                s.sendall(SOL_START)
+            socks.append(s)
+        except OSError:
+            pass
+    status = redir_login(t.redir_port, "admin", PASSWORD)
+    for s in socks:
+        s.close()
+    if status != (0, 0):
+        return "a console during the flood got %s" % (status,)
+    return None
+
+
+def attack_redir_vanish(t):
+    """A SOL console that vanishes mid-session leaves SOL free."""
+    status, s = redir_login(t.redir_port, "admin", PASSWORD, keep=True)
+    if status != (0, 0):
+        return "login answered %s" % (status,)
+    s.sendall(struct.pack("<4sI6HI", b"\x20\x00\x00\x00", 0, 1000, 100, 0,
+                          10000, 0, 5000, 0))
+    reply = recv_exact(s, 23)
+    if len(reply) != 23 or reply[0] != 0x21:
+        return "StartSOLRedirection answered %r" % reply
+    second = redir_login(t.redir_port, "admin", PASSWORD)
+    if second[0] != 2:
+        return "a second SOL session got %s, not busy" % (second,)
+    # gone without a word: an RST
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                 struct.pack("ii", 1, 0))
+    s.close()
+    for _ in range(20):
+        if redir_login(t.redir_port, "admin", PASSWORD) == (0, 0):
+            return None
+        time.sleep(0.1)
+    return "SOL stayed busy after its console vanished"
+
+
 NETWORK_ATTACKS = [
     ("auth: empty Digest response (CVE-2017-5689)", attack_empty_response),
     ("auth: response for a foreign realm", attack_wrong_realm),
@@ -814,6 +1002,12 @@ NETWORK_ATTACKS = [
     ("pre-auth: quadratic libxml2 bodies", attack_preauth_cost),
     ("tcp: slow connections from 5 peers", attack_slow_connections),
     ("tcp: 150 connections from 20 peers", attack_many_connections),
+    ("redir: garbage, truncated and oversized messages", attack_redir_garbage),
+    ("redir: a Digest answer replayed on a new connection",
+     attack_redir_replay),
+    ("redir: password hammering on 16994", attack_redir_hammer),
+    ("redir: 100 idle connections from 10 peers", attack_redir_flood),
+    ("redir: a SOL console vanishing mid-session", attack_redir_vanish),
 ]
 OWN_QEMU_ATTACKS = [
     ("tcp: descriptor exhaustion (nofile 48)", attack_descriptor_exhaustion),
