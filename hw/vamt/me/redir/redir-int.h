@@ -124,7 +124,10 @@ bool redir_output_idle(const RedirConn *c);
 void redir_close(RedirConn *c);
 
 /* SOL (sol.c) */
-/* The length of the SOL message at @buf (@avail bytes), 0 if more are needed, -1 if unknown */
+/*
+ * The length of the SOL message at @buf (@avail bytes there), 0 if more
+ * bytes are needed, -1 if it is no SOL message
+ */
 long redir_sol_message_len(const uint8_t *buf, size_t avail);
 void redir_sol_message(RedirConn *c, const uint8_t *msg, size_t len);
 int64_t redir_sol_deadline(const RedirConn *c);

@@ -42,9 +42,11 @@ typedef enum VamtRedirType {
 /* Connections that have not authenticated yet; the oldest makes room */
 #define VAMT_REDIR_MAX_UNAUTHENTICATED  4
 
-/* SOL buffers: guest output waiting for the console, console input
+/*
+ * SOL buffers: guest output waiting for the console, console input
  * waiting for the guest's UART.  Beyond them bytes are dropped and the
- * console is told (0x29 status bits). */
+ * console is told (0x29 status bits).
+ */
 #define VAMT_REDIR_SOL_TX_MAX           (64 * 1024)
 #define VAMT_REDIR_SOL_RX_MAX           (64 * 1024)
 
