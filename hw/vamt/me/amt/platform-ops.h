@@ -150,6 +150,20 @@ typedef struct VamtPlatformOps {
      * once the UART can take more.
      */
     size_t (*sol_to_guest)(void *opaque, const uint8_t *data, size_t len);
+    /*
+     * Optional (the platform has the IDE-R function, VAMT_FW_REDIR_IDER):
+     * a console's CD became readable (@present, @blocks of @block_size
+     * bytes) or went away.  Reads still queued have been completed before
+     * a removal is reported, so the platform may drain and eject at once.
+     */
+    void (*ider_media_changed)(void *opaque, bool present, uint64_t blocks,
+                               uint32_t block_size);
+    /*
+     * Optional: the read vamt_redir_ider_read() queued with @tag is done;
+     * @status 0, or a VAMT_IDER_SENSE() triple (redir.h).  May queue the
+     * next read from inside.
+     */
+    void (*ider_read_done)(void *opaque, uint64_t tag, int status);
 
     /* ---- services ---- */
     /* Random bytes (nonces, session ids, the realm). */

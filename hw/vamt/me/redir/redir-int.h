@@ -1,6 +1,6 @@
 /*
  * vAMT ME core: the redirection service's internals, shared by the
- * session layer (session.c) and the session types (sol.c)
+ * session layer (session.c) and the session types (sol.c, ider.c)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -31,6 +31,22 @@ enum {
     SOL_CONTROLS = 0x29,
     SOL_DATA_FROM_HOST = 0x2a,
     SOL_HEARTBEAT = 0x2b,
+
+    IDER_START = 0x40,
+    IDER_START_REPLY = 0x41,
+    IDER_END = 0x42,
+    IDER_END_REPLY = 0x43,
+    IDER_PING = 0x44,
+    IDER_PONG = 0x45,
+    IDER_RESET = 0x46,
+    IDER_RESET_REPLY = 0x47,
+    IDER_FEATURES = 0x48,
+    IDER_FEATURES_REPLY = 0x49,
+    IDER_HEARTBEAT = 0x4b,
+    IDER_COMMAND = 0x50,
+    IDER_COMMAND_END = 0x51,
+    IDER_GET_DATA = 0x52,
+    IDER_DATA_TO_HOST = 0x54,
 };
 
 /* StartRedirectionSessionReply status */
@@ -60,6 +76,8 @@ typedef enum RedirState {
 } RedirState;
 
 typedef struct RedirConn RedirConn;
+/* An IDE-R session's state (ider.c) */
+typedef struct RedirIder RedirIder;
 
 struct VamtRedir {
     VamtAmt *amt;
@@ -105,6 +123,9 @@ struct RedirConn {
     uint8_t sol_sent_control;
     uint8_t sol_sent_status;
     uint8_t sol_status_events;  /* overflow/flush bits not yet reported */
+
+    /* IDE-R */
+    RedirIder *ider;
 };
 
 int64_t redir_now(VamtRedir *redir);
@@ -122,6 +143,11 @@ size_t redir_header(uint8_t *buf, uint8_t type, bool with_seq, uint32_t seq);
 bool redir_output_idle(const RedirConn *c);
 /* Close now (the transport learns it from closed()) */
 void redir_close(RedirConn *c);
+/*
+ * Close after @delay_ms (what was queued goes out first); input is
+ * ignored meanwhile
+ */
+void redir_close_later(RedirConn *c, int64_t delay_ms);
 
 /* SOL (sol.c) */
 /*
@@ -135,5 +161,14 @@ void redir_sol_tick(RedirConn *c);
 void redir_sol_opened(RedirConn *c);
 void redir_sol_closed(RedirConn *c);
 void redir_sol_free(RedirConn *c);
+
+/* IDE-R (ider.c), the same calls */
+long redir_ider_message_len(const uint8_t *buf, size_t avail);
+void redir_ider_message(RedirConn *c, const uint8_t *msg, size_t len);
+int64_t redir_ider_deadline(const RedirConn *c);
+void redir_ider_tick(RedirConn *c);
+void redir_ider_opened(RedirConn *c);
+void redir_ider_closed(RedirConn *c);
+void redir_ider_free(RedirConn *c);
 
 #endif

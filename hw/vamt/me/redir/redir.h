@@ -95,4 +95,57 @@ void vamt_redir_sol_guest_ready(VamtRedir *redir);
 /* The guest changed the UART's RTS/DTR/BREAK (VAMT_SOL_CONTROL_*). */
 void vamt_redir_sol_set_control(VamtRedir *redir, uint8_t control);
 
+/*
+ * ---- IDE-R: a console's CD as the platform's medium ----
+ *
+ * The ME is a proxy (docs/specs/vamt-redirection.rst, IDE-R): the
+ * platform's own CD model asks for blocks, the ME asks the console with
+ * ATAPI commands of its own (TEST UNIT READY and READ CAPACITY when the
+ * console enables its device, then READ(10) of at most
+ * VAMT_IDER_CHUNK_MAX bytes each, one at a time) and hands back what the
+ * console sent.  ops->ider_media_changed reports the medium,
+ * ops->ider_read_done each read.
+ */
+
+/* Data bytes in one DataToHost (0x54): what the ME advertises in 0x41 */
+#define VAMT_IDER_CHUNK_MAX     8192
+
+/* A read's status: 0, or the SCSI sense key, ASC and ASCQ */
+#define VAMT_IDER_SENSE(key, asc, ascq) \
+    ((int)((key) << 16 | (asc) << 8 | (ascq)))
+#define VAMT_IDER_SENSE_KEY(status)     (((status) >> 16) & 0xff)
+/* The console's medium is gone (session ended, device disabled) */
+#define VAMT_IDER_NO_MEDIUM         VAMT_IDER_SENSE(0x02, 0x3a, 0x00)
+/* vamt_redir_ider_reset() cancelled the read */
+#define VAMT_IDER_RESET             VAMT_IDER_SENSE(0x06, 0x29, 0x00)
+/* The console reported success but sent fewer bytes than asked for */
+#define VAMT_IDER_READ_ERROR        VAMT_IDER_SENSE(0x03, 0x11, 0x00)
+/* The console reported a failure without a sense key */
+#define VAMT_IDER_ABORTED           VAMT_IDER_SENSE(0x0b, 0x00, 0x00)
+
+/*
+ * Read @blocks blocks (of the size ider_media_changed reported) from
+ * @lba into @buf, which must stay valid until ider_read_done(@tag).
+ * Reads are served in order; each becomes as many READ(10) as needed.
+ * False, and no ider_read_done, if no medium is attached or the range
+ * is empty or not on it.
+ */
+bool vamt_redir_ider_read(VamtRedir *redir, uint64_t lba, uint32_t blocks,
+                          uint8_t *buf, uint64_t tag);
+/*
+ * The guest reset its IDE channel (SRST, bus reset): the console is told
+ * (0x46).  Reads queued or on the wire complete at once with
+ * VAMT_IDER_RESET; reads queued after the call wait for the console's
+ * answer (0x47).  The medium stays attached.
+ */
+void vamt_redir_ider_reset(VamtRedir *redir);
+/*
+ * The platform reset or powered on: a console that enabled its device
+ * with start mode ON_REBOOT gets its medium attached now.
+ */
+void vamt_redir_ider_boot(VamtRedir *redir);
+/* Is a console's medium attached; its size if so (pointers may be NULL) */
+bool vamt_redir_ider_medium(VamtRedir *redir, uint64_t *blocks,
+                            uint32_t *block_size);
+
 #endif

@@ -3,7 +3,7 @@
  *
  * A connection starts with StartRedirectionSession (0x10) naming the
  * session type, authenticates with AuthenticateSession (0x13), and is
- * then handed to its type (sol.c).  Replies go out one message per
+ * then handed to its type (sol.c, ider.c).  Replies go out one message per
  * write, and after the replies amtterm reads with a single read (it
  * drops whatever was read behind them) nothing else follows until the
  * console has spoken again or VAMT_REDIR_ISOLATION_MS have passed.
@@ -251,6 +251,9 @@ static void redir_end_session(RedirConn *c)
     if (c->type == VAMT_REDIR_SOL) {
         redir_sol_closed(c);
         vamt_audit_event(redir->amt, AUDIT_SOL_SESSION_CLOSED, c->user);
+    } else if (c->type == VAMT_REDIR_IDER) {
+        redir_ider_closed(c);
+        vamt_audit_event(redir->amt, AUDIT_IDER_SESSION_CLOSED, c->user);
     }
     redir_trace(redir, "redirection: session of %s from %s ended", c->user,
                 c->peer);
@@ -271,7 +274,7 @@ void redir_close(RedirConn *c)
 }
 
 /* Refuse: the reply says why, the connection closes a little later. */
-static void redir_fail(RedirConn *c, int64_t delay_ms)
+void redir_close_later(RedirConn *c, int64_t delay_ms)
 {
     c->state = REDIR_ST_FAILED;
     c->close_at_ms = redir_now(c->redir) + delay_ms;
@@ -336,6 +339,7 @@ static void redir_conn_free(void *conn)
     redir_end_session(c);
     c->redir->conns = g_list_remove(c->redir->conns, c);
     redir_sol_free(c);
+    redir_ider_free(c);
     g_queue_clear_full(&c->out, redir_free_msg);
     g_byte_array_free(c->in, TRUE);
     g_free(c->user);
@@ -383,7 +387,7 @@ static void redir_on_start(RedirConn *c, const uint8_t *msg)
                 (const char *)msg + 4, c->peer, status);
     redir_start_reply(c, status);
     if (status != REDIR_STATUS_SUCCESS) {
-        redir_fail(c, VAMT_REDIR_ISOLATION_MS);
+        redir_close_later(c, VAMT_REDIR_ISOLATION_MS);
         return;
     }
     c->state = REDIR_ST_AUTH;
@@ -447,7 +451,7 @@ static void redir_auth_failed(RedirConn *c, uint8_t type, const char *user,
                 "failed: %s", user ? user : "", c->peer, why);
     redir_auth_reply(c, AUTH_STATUS_FAILURE, type, NULL, 0);
     /* slow a guesser down; the lock-out of Digest does the rest */
-    redir_fail(c, VAMT_REDIR_FAIL_DELAY_MS);
+    redir_close_later(c, VAMT_REDIR_FAIL_DELAY_MS);
 }
 
 static void redir_authenticated(RedirConn *c, uint8_t type, const char *user)
@@ -474,6 +478,9 @@ static void redir_authenticated(RedirConn *c, uint8_t type, const char *user)
     if (c->type == VAMT_REDIR_SOL) {
         vamt_audit_event(redir->amt, AUDIT_SOL_SESSION_OPENED, user);
         redir_sol_opened(c);
+    } else if (c->type == VAMT_REDIR_IDER) {
+        vamt_audit_event(redir->amt, AUDIT_IDER_SESSION_OPENED, user);
+        redir_ider_opened(c);
     }
 }
 
@@ -645,7 +652,7 @@ static void redir_on_auth(RedirConn *c, const uint8_t *msg, size_t len)
         redir_trace(c->redir, "redirection: auth type %u not supported",
                     type);
         redir_auth_reply(c, AUTH_STATUS_NOT_SUPPORTED, type, NULL, 0);
-        redir_fail(c, VAMT_REDIR_ISOLATION_MS);
+        redir_close_later(c, VAMT_REDIR_ISOLATION_MS);
         break;
     }
 }
@@ -685,6 +692,8 @@ static long redir_message_len(const RedirConn *c, const uint8_t *buf,
     switch (c->type) {
     case VAMT_REDIR_SOL:
         return redir_sol_message_len(buf, avail);
+    case VAMT_REDIR_IDER:
+        return redir_ider_message_len(buf, avail);
     default:
         return -1;
     }
@@ -707,6 +716,8 @@ static void redir_message(RedirConn *c, const uint8_t *msg, size_t len)
     }
     if (c->type == VAMT_REDIR_SOL) {
         redir_sol_message(c, msg, len);
+    } else if (c->type == VAMT_REDIR_IDER) {
+        redir_ider_message(c, msg, len);
     }
 }
 
@@ -770,7 +781,8 @@ static int64_t redir_deadline(const void *conn)
         d = c->opened_ms + VAMT_REDIR_AUTH_TIMEOUT_MS;
         break;
     default:
-        d = c->type == VAMT_REDIR_SOL ? redir_sol_deadline(c) : -1;
+        d = c->type == VAMT_REDIR_SOL ? redir_sol_deadline(c) :
+            c->type == VAMT_REDIR_IDER ? redir_ider_deadline(c) : -1;
         break;
     }
     if (c->holding && (d < 0 || c->hold_until_ms < d)) {
@@ -806,6 +818,8 @@ static bool redir_tick(void *conn)
     case REDIR_ST_SESSION:
         if (c->type == VAMT_REDIR_SOL) {
             redir_sol_tick(c);
+        } else if (c->type == VAMT_REDIR_IDER) {
+            redir_ider_tick(c);
         }
         break;
     default:
