@@ -171,6 +171,25 @@ static size_t vamt_sol_to_guest(void *opaque, const uint8_t *data,
     return s->has_kt ? vamt_kt_to_guest(&s->kt, data, len) : 0;
 }
 
+static void vamt_ider_media_changed_cb(void *opaque, bool present,
+                                       uint64_t blocks, uint32_t block_size)
+{
+    VamtState *s = opaque;
+
+    if (s->has_ider) {
+        vamt_ider_media_changed(&s->ider, present, blocks, block_size);
+    }
+}
+
+static void vamt_ider_read_done_cb(void *opaque, uint64_t tag, int status)
+{
+    VamtState *s = opaque;
+
+    if (s->has_ider) {
+        vamt_ider_read_done(&s->ider, tag, status);
+    }
+}
+
 /*
  * AMT opens its redirection port once provisioned and while
  * AMT_RedirectionService.ListenerEnabled is true; consoles change both.
@@ -232,6 +251,8 @@ static const VamtPlatformOps vamt_platform_ops = {
     .set_boot_target = vamt_boot_set_target,
     .inventory = vamt_inventory,
     .sol_to_guest = vamt_sol_to_guest,
+    .ider_media_changed = vamt_ider_media_changed_cb,
+    .ider_read_done = vamt_ider_read_done_cb,
     .watchdog_expired = vamt_watchdog_expired,
     .random = vamt_random,
     .state_changed = vamt_state_changed,
@@ -368,6 +389,19 @@ static bool vamt_functions_realize(VamtState *s, Error **errp)
             return false;
         }
     }
+    if (s->has_ider) {
+        object_initialize_child(OBJECT(s), "ider-controller", &s->ider,
+                                TYPE_VAMT_IDER);
+        s->ider.me = s->me;
+        qdev_prop_set_int32(DEVICE(&s->ider), "addr",
+                            PCI_DEVFN(PCI_SLOT(pd->devfn),
+                                      VAMT_IDER_FUNCTION));
+        if (!qdev_realize(DEVICE(&s->ider), BUS(pci_get_bus(pd)), errp)) {
+            object_unparent(OBJECT(&s->ider));
+            s->has_ider = false;
+            return false;
+        }
+    }
     return true;
 }
 
@@ -396,16 +430,23 @@ static void vamt_realize(PCIDevice *pd, Error **errp)
     }
     /* AMT reports the SMBIOS UUID, whose first three fields are LE */
     vamt_uuid_swap_fields(s->fw.system_uuid, qemu_uuid.data);
-    if (s->has_kt) {
+    if (s->has_kt || s->has_ider) {
         if (!(pd->cap_present & QEMU_PCI_CAP_MULTIFUNCTION)) {
-            error_setg(errp, "kt=on needs multifunction=on (the default)");
+            error_setg(errp, "kt=on and ider=on need multifunction=on "
+                       "(the default)");
             return;
         }
         if (PCI_FUNC(pd->devfn) != 0) {
-            error_setg(errp, "kt=on needs vamt at function 0 of its slot");
+            error_setg(errp, "kt=on and ider=on need vamt at function 0 "
+                       "of its slot");
             return;
         }
+    }
+    if (s->has_kt) {
         s->fw.redirection |= VAMT_FW_REDIR_SOL;
+    }
+    if (s->has_ider) {
+        s->fw.redirection |= VAMT_FW_REDIR_IDER;
     }
 
     pci_config_set_device_id(conf, s->device_id);
@@ -444,6 +485,9 @@ static void vamt_exit(PCIDevice *pd)
     g_clear_pointer(&s->me_blob, g_free);
     if (s->has_kt && DEVICE(&s->kt)->realized) {
         object_unparent(OBJECT(&s->kt));
+    }
+    if (s->has_ider && DEVICE(&s->ider)->realized) {
+        object_unparent(OBJECT(&s->ider));
     }
     g_clear_pointer(&s->listeners_bh, qemu_bh_delete);
     g_clear_pointer(&s->listener, vamt_listener_free);
@@ -650,6 +694,7 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_STRING("admin-secret", VamtState, admin_secret),
     DEFINE_PROP_STRING("nvram", VamtState, nvram_path),
     DEFINE_PROP_BOOL("kt", VamtState, has_kt, false),
+    DEFINE_PROP_BOOL("ider", VamtState, has_ider, false),
     DEFINE_PROP_BOOL("redirection-plain-auth", VamtState, redir_plain_auth,
                      true),
 };
@@ -724,6 +769,9 @@ static void vamt_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "kt",
         "add the ME's serial port (PCI function 3, a 16550A the guest "
         "sees as one more ttyS) for Serial-over-LAN");
+    object_class_property_set_description(klass, "ider",
+        "add the ME's IDE-R controller (PCI function 2) with a CD drive "
+        "whose medium a console's IDE-R session provides");
     object_class_property_set_description(klass, "redirection-plain-auth",
         "accept the redirection protocol's plain user/password login "
         "(Debian's amtterm 1.4 needs it; default on)");

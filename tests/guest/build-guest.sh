@@ -8,7 +8,8 @@
 #   initrd.gz   busybox-static, the mei, mei_me, watchdog and mei_wdt
 #               modules of that kernel, evdev and button for busybox
 #               acpid (the ACPI power button powers the guest off in
-#               demo mode), our /init and a static meiclient
+#               demo mode), libata, ata_generic, sr_mod and isofs for the
+#               IDE-R CD, our /init and a static meiclient
 #
 # The kernel .deb is only downloaded and unpacked, never installed.
 # Re-running is cheap: the kernel is cached by version, the initramfs is
@@ -32,7 +33,11 @@ kver=${kpkg#linux-image-}
 kdir=$VAMT_GUEST/kernel-$kver
 modules="kernel/drivers/misc/mei/mei.ko kernel/drivers/misc/mei/mei-me.ko
          kernel/drivers/watchdog/watchdog.ko kernel/drivers/watchdog/mei_wdt.ko
-         kernel/drivers/input/evdev.ko kernel/drivers/acpi/button.ko"
+         kernel/drivers/input/evdev.ko kernel/drivers/acpi/button.ko
+         kernel/drivers/scsi/scsi_common.ko kernel/drivers/scsi/scsi_mod.ko
+         kernel/drivers/ata/libata.ko kernel/drivers/ata/ata_generic.ko
+         kernel/drivers/cdrom/cdrom.ko kernel/drivers/scsi/sr_mod.ko
+         kernel/fs/isofs/isofs.ko"
 
 have_kernel() {
     local m

@@ -9,6 +9,7 @@
 
 #include "hw/pci/pci_device.h"
 #include "qapi/qapi-types-vamt.h"
+#include "hw/vamt/ider.h"
 #include "hw/vamt/kt.h"
 #include "hw/vamt/listener.h"
 #include "hw/vamt/nvram-file.h"
@@ -56,6 +57,7 @@ struct VamtState {
 
     /* sibling PCI functions */
     VamtKtState kt;             /* function 3, kt=on */
+    VamtIderState ider;         /* function 2, ider=on */
 
     /* migration: MEI bus and ME state, serialized in pre_save */
     uint8_t *bus_blob;
@@ -72,6 +74,7 @@ struct VamtState {
     VamtPowerOffMode power_off_mode;
     char *nvram_path;           /* file keeping the ME state, or NULL */
     bool has_kt;                /* kt=on: the SOL UART */
+    bool has_ider;              /* ider=on: the IDE-R controller */
     bool redir_plain_auth;      /* redirection-plain-auth */
 };
 
