@@ -353,7 +353,6 @@ static void test_digest_no_qop(void)
     g_autoptr(GByteArray) a = auth_msg(3, initial, 7);
     g_autoptr(GByteArray) w = NULL;
     g_autofree char *nonce = NULL;
-    g_autofree char *ha1s = NULL;
     g_autofree char *ha2 = NULL;
     g_autofree char *joined = NULL;
     g_autofree char *response = NULL;
