@@ -227,7 +227,8 @@ static void ider_attach(RedirConn *c)
 
     d->attached = true;
     redir_trace(redir, "redirection: IDE-R medium of %s attached: %"
-                G_GUINT64_FORMAT " blocks of %u bytes", c->user, d->blocks, d->block_size);
+                G_GUINT64_FORMAT " blocks of %u bytes", c->user, d->blocks,
+                d->block_size);
     if (redir->ops->ider_media_changed) {
         redir->ops->ider_media_changed(redir->opaque, true, d->blocks,
                                        d->block_size);
@@ -286,7 +287,10 @@ static void ider_send_command(RedirConn *c, IderCmd cmd, const uint8_t *cdb,
     d->cmd_buf = buf;
     d->cmd_want = want;
     d->cmd_got = 0;
-    d->cmd_deadline_ms = redir_now(c->redir) + d->command_timeout_ms;
+    /* the console's time starts when it can have the command */
+    d->cmd_deadline_ms = MAX(redir_now(c->redir),
+                             c->holding ? c->hold_until_ms : 0) +
+                         d->command_timeout_ms;
     redir_send(c, msg, sizeof(msg), true);
 }
 
