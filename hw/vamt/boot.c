@@ -57,6 +57,14 @@ static bool nic_has_rom(Object *obj)
 
 static VamtBootTarget boot_device_kind(Object *obj)
 {
+    BusState *bus = DEVICE(obj)->realized ? qdev_get_parent_bus(DEVICE(obj))
+                                          : NULL;
+
+    /* the IDE-R CD is a console's, not one of the machine's own drives */
+    if (bus && bus->parent && object_dynamic_cast(OBJECT(bus->parent),
+                                                  TYPE_VAMT_IDER)) {
+        return VAMT_BOOT_IDER_CD;
+    }
     if (object_dynamic_cast(obj, "ide-cd") ||
         object_dynamic_cast(obj, "scsi-cd")) {
         return VAMT_BOOT_CD;
@@ -248,6 +256,7 @@ bool vamt_boot_set_target(void *opaque, VamtBootTarget target)
     case VAMT_BOOT_PXE:
     case VAMT_BOOT_CD:
     case VAMT_BOOT_HDD:
+    case VAMT_BOOT_IDER_CD:
         if (!boot_override_apply(p, target)) {
             return false;
         }

@@ -515,8 +515,16 @@ bool vamt_amt_request_power(VamtAmt *amt, VamtPowerState request,
     return true;
 }
 
+/* AMT_BootSettingData.IDERBootDevice */
+#define IDER_BOOT_DEVICE_CD     1
+
 static VamtBootTarget boot_target(const VamtBootSettings *b)
 {
+    /* UseIDER boots the IDE-R device whatever the boot order says */
+    if (b->use_ider) {
+        return b->ider_boot_device == IDER_BOOT_DEVICE_CD ?
+               VAMT_BOOT_IDER_CD : VAMT_BOOT_IDER_FLOPPY;
+    }
     if (!b->next_single_use) {
         return VAMT_BOOT_DEFAULT;
     }
@@ -536,6 +544,7 @@ bool vamt_amt_apply_boot(VamtAmt *amt, const char *user)
     if (!accepted) {
         b->boot_source = VAMT_BOOT_DEFAULT;
         b->bios_setup = false;
+        b->use_ider = false;
         target = VAMT_BOOT_DEFAULT;
     }
     b->options_cleared = target == VAMT_BOOT_DEFAULT && !b->use_sol &&

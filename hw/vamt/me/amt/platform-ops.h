@@ -43,6 +43,8 @@ typedef enum VamtBootTarget {
     VAMT_BOOT_CD,
     VAMT_BOOT_HDD,
     VAMT_BOOT_BIOS_SETUP,
+    VAMT_BOOT_IDER_CD,          /* the IDE-R function's CD (UseIDER) */
+    VAMT_BOOT_IDER_FLOPPY,      /* its floppy (no platform has one) */
 } VamtBootTarget;
 
 #define VAMT_MAX_NICS   8
