@@ -3,9 +3,9 @@
  *
  * The harness can play the first steps of a real console, so the fuzzed
  * bytes also reach what lies behind them: StartRedirectionSession and a
- * correct plain login (then SOL messages, guest output, the heartbeat
- * and the time-outs), or only the start (then the authentication
- * parser, Digest included).
+ * correct plain login (then SOL or IDE-R messages, guest output or the
+ * guest's reads of the IDE-R CD, the heartbeat and the time-outs), or
+ * only the start (then the authentication parser, Digest included).
  *
  * Input: one flags byte, then the console's bytes.
  *
@@ -28,7 +28,11 @@ enum {
     FLAG_GUEST_OUTPUT = 0x08,   /* the guest writes between segments */
     FLAG_SLOW_UART = 0x10,      /* the UART takes one byte at a time */
     FLAG_TIME = 0x20,           /* 700 ms pass between segments */
+    FLAG_IDER = 0x40,           /* the harness's session is IDE-R */
+    FLAG_GUEST_READS = 0x80,    /* ... and the guest reads its CD */
 };
+
+static uint8_t read_buf[8 * 2048];
 
 static size_t uart_room;
 static size_t uart_taken;
@@ -59,15 +63,17 @@ static const VamtStreamOps console_ops = {
     .close = console_close,
 };
 
-static void login(VamtConn *conn)
+static void login(VamtConn *conn, bool ider)
 {
-    static const uint8_t start[] = { 0x10, 0, 0, 0, 'S', 'O', 'L', ' ' };
+    static const uint8_t start_sol[] = { 0x10, 0, 0, 0, 'S', 'O', 'L', ' ' };
+    static const uint8_t start_ider[] = { 0x10, 0, 0, 0, 'I', 'D', 'E', 'R' };
+    const uint8_t *start = ider ? start_ider : start_sol;
     static const char user[] = "admin";
     GByteArray *m = g_byte_array_new();
     uint8_t head[9] = { 0x13, 0, 0, 0, 1 };
     uint8_t n;
 
-    vamt_conn_input(conn, start, sizeof(start));
+    vamt_conn_input(conn, start, sizeof(start_sol));
     head[5] = 2 + strlen(user) + strlen(PASSWORD);
     g_byte_array_append(m, head, sizeof(head));
     n = strlen(user);
@@ -103,14 +109,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     vamt_test_platform_init(&platform, VAMT_POWER_ON);
     vamt_test_firmware_init(&fw);
-    fw.redirection = VAMT_FW_REDIR_SOL;
+    fw.redirection = VAMT_FW_REDIR_SOL | VAMT_FW_REDIR_IDER;
     ops.sol_to_guest = fuzz_sol_to_guest;
     me = vamt_me_new(&fw, &ops, &platform);
     vamt_me_set_admin_password(me, PASSWORD);
     conn = vamt_conn_open(vamt_me_service(me, VAMT_PORT_REDIRECTION),
                           &console_ops, NULL, "192.0.2.1");
     if (flags & FLAG_LOGIN) {
-        login(&conn);
+        login(&conn, flags & FLAG_IDER);
     } else if (flags & FLAG_START) {
         static const uint8_t start[] = { 0x10, 0, 0, 0, 'S', 'O', 'L', ' ' };
 
@@ -126,6 +132,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         if (flags & FLAG_SLOW_UART) {
             vamt_me_sol_guest_ready(me);
+        }
+        if (flags & FLAG_GUEST_READS) {
+            /* whatever the console's medium, its first blocks */
+            vamt_redir_ider_read(vamt_me_redir(me), data[off] & 15,
+                                 1 + (data[off] >> 5), read_buf, off);
+            if (data[off] == 0x46) {
+                vamt_redir_ider_reset(vamt_me_redir(me));
+            }
         }
         if (flags & FLAG_TIME) {
             platform.ms += 700;

@@ -10,7 +10,8 @@ import os
 import struct
 import sys
 
-START, LOGIN, SMALL, GUEST, SLOW, TIME = 1, 2, 4, 8, 16, 32
+START, LOGIN, SMALL, GUEST, SLOW, TIME, IDER, READS = \
+    1, 2, 4, 8, 16, 32, 64, 128
 
 
 def auth(kind, *items):
@@ -44,6 +45,15 @@ seeds = {
     auth(4, b'admin', b'', b'', b'/RedirectionService', b'', b'', b'', b''),
     'slow-uart': bytes([LOGIN | SLOW | TIME]) + sol_start(0, 16, 100) +
     sol_data(1, b'x' * 200),
+    # IDE-R as meshcmd starts it: 0x40, enable now, READ CAPACITY's answer
+    'ider': bytes([LOGIN | IDER | READS]) +
+    bytes.fromhex('400000000000000030750000204e01000000') +
+    bytes.fromhex('48000000010000000319000000') +
+    bytes.fromhex('5100000203000000000000000000000000000000'
+                  '85000300000000b0500000000000') +
+    bytes.fromhex('540000020400000000080000b5000200080000b0'
+                  '5885000300000000b050000000000000') +
+    bytes.fromhex('0000003f00000800'),
 }
 os.makedirs(sys.argv[1], exist_ok=True)
 for name, data in seeds.items():

@@ -20,9 +20,12 @@ static void boot_capabilities_list(VamtAmt *amt, GPtrArray *out)
         "BIOSSetup", "ForcePXEBoot", "ForceHardDriveBoot",
         "ForceCDorDVDBoot",
     };
-    /* redirection (IDER, SOL) is not served yet, so not advertised */
+    /*
+     * IDE-R boot when the platform has the IDE-R function; SOL boot
+     * would need the firmware's console on the ME's UART: not served
+     */
     static const char *const unsupported[] = {
-        "IDER", "SOL", "BIOSReflash", "BIOSPause",
+        "SOL", "BIOSReflash", "BIOSPause",
         "ForceHardDriveSafeModeBoot", "ForceDiagnosticBoot",
         "VerbosityScreenBlank", "PowerButtonLock", "ResetButtonLock",
         "KeyboardLock", "SleepButtonLock", "UserPasswordBypass",
@@ -40,6 +43,8 @@ static void boot_capabilities_list(VamtAmt *amt, GPtrArray *out)
     for (unsigned i = 0; i < G_N_ELEMENTS(unsupported); i++) {
         vamt_cim_bool(inst, unsupported[i], false);
     }
+    vamt_cim_bool(inst, "IDER", vamt_amt_firmware(amt)->redirection &
+                               VAMT_FW_REDIR_IDER);
     vamt_cim_uint(inst, "PlatformErase", 0);
     g_ptr_array_add(out, inst);
 }
