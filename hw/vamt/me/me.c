@@ -14,7 +14,12 @@
 /* Extended data of audit event 1605: the failed access was to the ME */
 #define AUDIT_INVALID_ME_ACCESS     0
 
+/* One RMCP answer costs this many tokens; the bucket holds a second's */
+#define RMCP_TOKEN                  1000
+#define RMCP_BUCKET                 (VAMT_ME_RMCP_PER_SECOND * RMCP_TOKEN)
+
 struct VamtMe {
+    const VamtFirmware *fw;
     const VamtPlatformOps *ops;
     void *opaque;
     VamtAmt *amt;
@@ -23,6 +28,8 @@ struct VamtMe {
     VamtDigest *digest;
     VamtHttpServer *http;
     VamtService wsman_service;      /* 16992 */
+    int64_t rmcp_tokens;            /* presence answers left, x RMCP_TOKEN */
+    int64_t rmcp_refilled_ms;
 };
 
 static void me_random(void *opaque, uint8_t *buf, size_t len)
@@ -128,6 +135,7 @@ VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
 {
     VamtMe *me = g_new0(VamtMe, 1);
 
+    me->fw = fw;
     me->ops = ops;
     me->opaque = opaque;
     me->amt = vamt_amt_new(fw, ops, opaque);
@@ -143,6 +151,8 @@ VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
         .impl = me->http,
         .port = VAMT_PORT_WSMAN,
     };
+    me->rmcp_tokens = RMCP_BUCKET;
+    me->rmcp_refilled_ms = me_clock_ms(me);
     return me;
 }
 
@@ -200,6 +210,54 @@ const VamtService *vamt_me_service(VamtMe *me, uint16_t port)
     default:
         return NULL;
     }
+}
+
+/* A token bucket: a scan's burst is answered, a flood is not */
+static bool me_rmcp_take_token(VamtMe *me)
+{
+    int64_t now = me_clock_ms(me);
+    int64_t elapsed = now - me->rmcp_refilled_ms;
+
+    if (elapsed > 0) {
+        /* capped first, so a long silence cannot overflow the product */
+        elapsed = MIN(elapsed, 1000);
+        me->rmcp_tokens = MIN(me->rmcp_tokens +
+                              elapsed * VAMT_ME_RMCP_PER_SECOND,
+                              RMCP_BUCKET);
+    }
+    me->rmcp_refilled_ms = now;
+    if (me->rmcp_tokens < RMCP_TOKEN) {
+        return false;
+    }
+    me->rmcp_tokens -= RMCP_TOKEN;
+    return true;
+}
+
+VamtRmcpVerdict vamt_me_rmcp_answer(VamtMe *me, const uint8_t *in,
+                                    size_t len, VamtRmcpReply *reply)
+{
+    VamtRmcpInfo info = {
+        .amt_major = me->fw->version.major,
+        .amt_minor = me->fw->version.minor,
+        .provisioning_state = vamt_amt_provisioning_state(me->amt),
+        /* the ports the ME serves: the pong follows the port map */
+        .http_port = vamt_me_service(me, VAMT_PORT_WSMAN) ?
+                     VAMT_PORT_WSMAN : 0,
+        .tls_port = vamt_me_service(me, VAMT_PORT_WSMAN_TLS) ?
+                    VAMT_PORT_WSMAN_TLS : 0,
+    };
+
+    memset(reply, 0, sizeof(*reply));
+    if (!vamt_rmcp_answer(in, len, &info, reply->pong,
+                          sizeof(reply->pong))) {
+        return VAMT_RMCP_DROPPED;
+    }
+    if (!me_rmcp_take_token(me)) {
+        return VAMT_RMCP_LIMITED;
+    }
+    reply->pong_len = VAMT_RMCP_PONG_LEN;
+    reply->ack_len = vamt_rmcp_ack(in, len, reply->ack, sizeof(reply->ack));
+    return VAMT_RMCP_ANSWERED;
 }
 
 void vamt_me_guest_timer_expired(VamtMe *me)

@@ -18,6 +18,7 @@
 #include "http.h"
 #include "mei-bus.h"
 #include "platform-ops.h"
+#include "rmcp.h"
 
 typedef struct VamtMe VamtMe;
 
@@ -44,6 +45,35 @@ VamtHttpServer *vamt_me_http(VamtMe *me);
  * ME serves nothing there (yet, or in its current configuration).
  */
 const VamtService *vamt_me_service(VamtMe *me, uint16_t port);
+
+/*
+ * ASF presence (UDP port 623): what the ME sends back for one datagram,
+ * from any transport (a host socket, the guest NIC's endpoint).  An
+ * RMCP ACK goes first when the ping asks for one, then the pong.
+ */
+typedef enum VamtRmcpVerdict {
+    VAMT_RMCP_DROPPED,          /* not a presence ping: no answer */
+    VAMT_RMCP_LIMITED,          /* a ping, but over the rate limit */
+    VAMT_RMCP_ANSWERED,
+} VamtRmcpVerdict;
+
+typedef struct VamtRmcpReply {
+    uint8_t ack[VAMT_RMCP_ACK_LEN];
+    size_t ack_len;             /* 0: no ACK */
+    uint8_t pong[VAMT_RMCP_PONG_LEN];
+    size_t pong_len;
+} VamtRmcpReply;
+
+/* Pings answered per second, and in a burst, by one ME */
+#define VAMT_ME_RMCP_PER_SECOND     10
+
+/*
+ * Answer the datagram @in with what the ME serves now (open ports,
+ * version, provisioning state), at most VAMT_ME_RMCP_PER_SECOND times a
+ * second on the ME's clock; @reply is filled when ANSWERED.
+ */
+VamtRmcpVerdict vamt_me_rmcp_answer(VamtMe *me, const uint8_t *in,
+                                    size_t len, VamtRmcpReply *reply);
 
 /* The timer asked for through ops->guest_timer_mod fired. */
 void vamt_me_guest_timer_expired(VamtMe *me);
