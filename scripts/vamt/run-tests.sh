@@ -116,6 +116,10 @@ if command -v clang > /dev/null; then
                     "$VAMT_REPO/tests/captures" "$corpus-$t" "$t" ||
                 return 1
         done
+        # RMCP: MeshCentral's Presence Ping, twice (as it sends it)
+        rm -rf "$corpus-fuzz-rmcp" && mkdir -p "$corpus-fuzz-rmcp" &&
+            printf '\x0c\x06\x00\x00\x06\x00\x00\x11\xbe\x80\x01\x00\x00%.0s' 1 2 \
+                > "$corpus-fuzz-rmcp/meshcentral-ping" || return 1
         # two lanes for two cores, at most 4 x 12 s each
         {
             fuzz_pass 1 fuzz-mei-bus $seconds -max_len=4096
@@ -130,9 +134,10 @@ if command -v clang > /dev/null; then
         fuzz_pass 4 fuzz-wsman-auth $seconds -max_len=16384 \
             "$corpus-fuzz-wsman-auth"
         fuzz_pass 6 fuzz-nvram $seconds -max_len=16384 "$corpus-fuzz-nvram"
+        fuzz_pass 8 fuzz-rmcp $seconds -max_len=1024 "$corpus-fuzz-rmcp"
         wait
-        cat "$fuzz_build"/fuzz-pass-[1-7].tap
-        ! grep -q '^not ok ' "$fuzz_build"/fuzz-pass-[1-7].tap
+        cat "$fuzz_build"/fuzz-pass-[1-8].tap
+        ! grep -q '^not ok ' "$fuzz_build"/fuzz-pass-[1-8].tap
     }
     run_tap fuzz fuzz_core
 else
