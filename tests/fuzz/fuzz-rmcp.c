@@ -71,7 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             answered = 0;
         }
 
-        switch (vamt_me_rmcp_answer(me, in, len, &r)) {
+        switch (vamt_me_rmcp_answer(me, in, len, info.http_port,
+                                    info.tls_port, &r)) {
         case VAMT_RMCP_ANSWERED:
             check_answer(in, len, r.pong_len, r.pong, r.ack_len);
             /* a burst, plus what a second's refill adds */

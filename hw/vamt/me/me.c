@@ -234,17 +234,16 @@ static bool me_rmcp_take_token(VamtMe *me)
 }
 
 VamtRmcpVerdict vamt_me_rmcp_answer(VamtMe *me, const uint8_t *in,
-                                    size_t len, VamtRmcpReply *reply)
+                                    size_t len, uint16_t http_port,
+                                    uint16_t tls_port, VamtRmcpReply *reply)
 {
     VamtRmcpInfo info = {
         .amt_major = me->fw->version.major,
         .amt_minor = me->fw->version.minor,
         .provisioning_state = vamt_amt_provisioning_state(me->amt),
-        /* the ports the ME serves: the pong follows the port map */
-        .http_port = vamt_me_service(me, VAMT_PORT_WSMAN) ?
-                     VAMT_PORT_WSMAN : 0,
-        .tls_port = vamt_me_service(me, VAMT_PORT_WSMAN_TLS) ?
-                    VAMT_PORT_WSMAN_TLS : 0,
+        /* only what the port map serves (no TLS listener yet) */
+        .http_port = vamt_me_service(me, VAMT_PORT_WSMAN) ? http_port : 0,
+        .tls_port = vamt_me_service(me, VAMT_PORT_WSMAN_TLS) ? tls_port : 0,
     };
 
     memset(reply, 0, sizeof(*reply));

@@ -68,12 +68,16 @@ typedef struct VamtRmcpReply {
 #define VAMT_ME_RMCP_PER_SECOND     10
 
 /*
- * Answer the datagram @in with what the ME serves now (open ports,
- * version, provisioning state), at most VAMT_ME_RMCP_PER_SECOND times a
- * second on the ME's clock; @reply is filled when ANSWERED.
+ * Answer the datagram @in with the ME's version and provisioning state,
+ * at most VAMT_ME_RMCP_PER_SECOND times a second on the ME's clock;
+ * @reply is filled when ANSWERED.  @http_port and @tls_port are where
+ * the transport's peers reach WS-Management (a listener's own port, or
+ * the AMT ports on the guest IP), 0 where they do not; a port the ME
+ * serves nothing on is not claimed.
  */
 VamtRmcpVerdict vamt_me_rmcp_answer(VamtMe *me, const uint8_t *in,
-                                    size_t len, VamtRmcpReply *reply);
+                                    size_t len, uint16_t http_port,
+                                    uint16_t tls_port, VamtRmcpReply *reply);
 
 /* The timer asked for through ops->guest_timer_mod fired. */
 void vamt_me_guest_timer_expired(VamtMe *me);

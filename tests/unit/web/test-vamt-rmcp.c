@@ -241,6 +241,11 @@ static void test_dropped(void)
     }
 }
 
+/* MeshCentral's ping to the ME as the listener on 16992 hands it over */
+#define ME_PING(me, r) \
+    vamt_me_rmcp_answer(me, mc_ping, sizeof(mc_ping), VAMT_PORT_WSMAN, \
+                        VAMT_PORT_WSMAN_TLS, r)
+
 /* The ME answers with its firmware version and provisioning state */
 static void test_me_answers(void)
 {
@@ -256,8 +261,7 @@ static void test_me_answers(void)
     me = vamt_me_new(&fw, &vamt_test_platform_ops, &p);
 
     /* fresh from the factory: pre-provisioning */
-    g_assert_cmpint(vamt_me_rmcp_answer(me, mc_ping, sizeof(mc_ping), &r),
-                    ==, VAMT_RMCP_ANSWERED);
+    g_assert_cmpint(ME_PING(me, &r), ==, VAMT_RMCP_ANSWERED);
     g_assert_cmpuint(r.ack_len, ==, VAMT_RMCP_ACK_LEN);
     g_assert_cmphex(r.ack[3], ==, 0x86);
     g_assert_cmpuint(r.pong_len, ==, VAMT_RMCP_PONG_LEN);
@@ -266,20 +270,24 @@ static void test_me_answers(void)
     g_assert_cmpuint(d.major, ==, 11);
     g_assert_cmpuint(d.minor, ==, 8);
     g_assert_cmpuint(d.state, ==, VAMT_PROVISIONING_PRE);
-    /* the port map: WS-Management on 16992, no TLS listener */
+    /* the port map: WS-Management on 16992, no TLS service to claim */
     g_assert_cmpuint(d.port, ==, VAMT_PORT_WSMAN);
     g_assert_false(d.dual);
 
+    /* the transport's own port (listen=host:N) is the one reported */
+    g_assert_cmpint(vamt_me_rmcp_answer(me, mc_ping, sizeof(mc_ping), 40123,
+                                        0, &r), ==, VAMT_RMCP_ANSWERED);
+    g_assert_cmpuint(mc_decode(r.pong, r.pong_len).port, ==, 40123);
+
     /* the owner's password provisions it (admin-secret) */
     vamt_me_set_admin_password(me, PASSWORD);
-    g_assert_cmpint(vamt_me_rmcp_answer(me, mc_ping, sizeof(mc_ping), &r),
-                    ==, VAMT_RMCP_ANSWERED);
+    g_assert_cmpint(ME_PING(me, &r), ==, VAMT_RMCP_ANSWERED);
     g_assert_cmpuint(mc_decode(r.pong, r.pong_len).state, ==,
                      VAMT_PROVISIONING_POST);
 
     /* garbage: dropped, and it costs no answer */
-    g_assert_cmpint(vamt_me_rmcp_answer(me, mc_ping, 11, &r), ==,
-                    VAMT_RMCP_DROPPED);
+    g_assert_cmpint(vamt_me_rmcp_answer(me, mc_ping, 11, VAMT_PORT_WSMAN, 0,
+                                        &r), ==, VAMT_RMCP_DROPPED);
     g_assert_cmpuint(r.pong_len + r.ack_len, ==, 0);
 
     vamt_me_free(me);
@@ -296,8 +304,7 @@ static void test_me_rate_limit(void)
 
     /* a burst: a second's worth answered, the rest not */
     for (int i = 0; i < 1000; i++) {
-        VamtRmcpVerdict v = vamt_me_rmcp_answer(me, mc_ping,
-                                                sizeof(mc_ping), &r);
+        VamtRmcpVerdict v = ME_PING(me, &r);
 
         if (v == VAMT_RMCP_ANSWERED) {
             answered++;
@@ -310,27 +317,22 @@ static void test_me_rate_limit(void)
 
     /* refilled on the ME's clock: one per 100 ms */
     p.ms += 1000 / VAMT_ME_RMCP_PER_SECOND - 1;
-    g_assert_cmpint(vamt_me_rmcp_answer(me, mc_ping, sizeof(mc_ping), &r),
-                    ==, VAMT_RMCP_LIMITED);
+    g_assert_cmpint(ME_PING(me, &r), ==, VAMT_RMCP_LIMITED);
     p.ms += 1;
-    g_assert_cmpint(vamt_me_rmcp_answer(me, mc_ping, sizeof(mc_ping), &r),
-                    ==, VAMT_RMCP_ANSWERED);
-    g_assert_cmpint(vamt_me_rmcp_answer(me, mc_ping, sizeof(mc_ping), &r),
-                    ==, VAMT_RMCP_LIMITED);
+    g_assert_cmpint(ME_PING(me, &r), ==, VAMT_RMCP_ANSWERED);
+    g_assert_cmpint(ME_PING(me, &r), ==, VAMT_RMCP_LIMITED);
 
     /* a long silence refills no more than a burst */
     p.ms += 3600 * 1000;
     answered = 0;
     for (int i = 0; i < 100; i++) {
-        answered += vamt_me_rmcp_answer(me, mc_ping, sizeof(mc_ping), &r) ==
-                    VAMT_RMCP_ANSWERED;
+        answered += ME_PING(me, &r) == VAMT_RMCP_ANSWERED;
     }
     g_assert_cmpuint(answered, ==, VAMT_ME_RMCP_PER_SECOND);
 
     /* a clock that steps back refills nothing */
     p.ms -= 5000;
-    g_assert_cmpint(vamt_me_rmcp_answer(me, mc_ping, sizeof(mc_ping), &r),
-                    ==, VAMT_RMCP_LIMITED);
+    g_assert_cmpint(ME_PING(me, &r), ==, VAMT_RMCP_LIMITED);
 
     vamt_me_free(me);
     vamt_test_platform_destroy(&p);
