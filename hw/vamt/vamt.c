@@ -15,6 +15,7 @@
 #include "qemu/error-report.h"
 #include "qemu/module.h"
 #include "qemu/range.h"
+#include "qemu/sockets.h"
 #include "qemu/units.h"
 #include "qemu/timer.h"
 #include "qemu/uuid.h"
@@ -196,6 +197,51 @@ static bool vamt_power_off_stops(VamtState *s)
     return s->power_off_mode == VAMT_POWER_OFF_MODE_STOP;
 }
 
+/*
+ * RMCP presence on UDP rmcp-port of the listen= host.  With rmcp=auto a
+ * port that cannot be had (623 needs privileges, another VM may hold
+ * it) leaves the ME without presence answers, quietly (trace event);
+ * rmcp=on makes that an error.
+ */
+static bool vamt_rmcp_realize(VamtState *s, Error **errp)
+{
+    ERRP_GUARD();
+    g_autoptr(SocketAddress) addr = NULL;
+    Error *err = NULL;
+
+    if (s->rmcp_mode == ON_OFF_AUTO_OFF) {
+        return true;
+    }
+    if (s->listen) {
+        addr = socket_parse(s->listen, NULL);
+    }
+    if (!addr || addr->type != SOCKET_ADDRESS_TYPE_INET) {
+        if (s->rmcp_mode == ON_OFF_AUTO_ON) {
+            error_setg(errp, "rmcp=on needs listen= with a host:port "
+                       "address: pings are answered on its host");
+            return false;
+        }
+        return true;
+    }
+    s->rmcp = vamt_rmcp_socket_new(addr->u.inet.host, s->rmcp_port, s->me,
+                                   vamt_listener_port(s->listener), &err);
+    if (s->rmcp) {
+        return true;
+    }
+    if (s->rmcp_mode == ON_OFF_AUTO_ON) {
+        error_propagate_prepend(errp, err, "rmcp=on: ");
+        if (s->rmcp_port && s->rmcp_port < 1024) {
+            error_append_hint(errp, "Ports below 1024 need privileges, "
+                              "and one VM has a port of an address; "
+                              "rmcp-port=0 takes a free port.\n");
+        }
+        return false;
+    }
+    trace_vamt_rmcp_unavailable(error_get_pretty(err));
+    error_free(err);
+    return true;
+}
+
 static bool vamt_me_realize(VamtState *s, Error **errp)
 {
     g_autofree char *password = NULL;
@@ -254,7 +300,7 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
                         "power-off ends QEMU, and the ME with it");
         }
     }
-    return true;
+    return vamt_rmcp_realize(s, errp);
 }
 
 static void vamt_realize(PCIDevice *pd, Error **errp)
@@ -317,6 +363,7 @@ static void vamt_exit(PCIDevice *pd)
     g_clear_pointer(&s->watchdog_event_timer, timer_free);
     g_clear_pointer(&s->bus_blob, g_free);
     g_clear_pointer(&s->me_blob, g_free);
+    g_clear_pointer(&s->rmcp, vamt_rmcp_socket_free);
     g_clear_pointer(&s->listener, vamt_listener_free);
     /* writes what is pending, so before the ME goes */
     g_clear_pointer(&s->nvram, vamt_nvram_close);
@@ -373,6 +420,10 @@ VamtInfo *vamt_query(VamtState *s)
                                         bus.hbm_minor);
     info->connections = bus.connections;
     info->link_resets = s->link_resets;
+    if (s->rmcp) {
+        info->has_rmcp_port = true;
+        info->rmcp_port = vamt_rmcp_socket_port(s->rmcp);
+    }
     return info;
 }
 
@@ -498,6 +549,8 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_UINT32("fwsts5", VamtState, fwsts[4], 0),
     DEFINE_PROP_UINT32("fwsts6", VamtState, fwsts[5], 0),
     DEFINE_PROP_STRING("listen", VamtState, listen),
+    DEFINE_PROP_ON_OFF_AUTO("rmcp", VamtState, rmcp_mode, ON_OFF_AUTO_AUTO),
+    DEFINE_PROP_UINT16("rmcp-port", VamtState, rmcp_port, 623),
     DEFINE_PROP_STRING("admin-secret", VamtState, admin_secret),
     DEFINE_PROP_STRING("nvram", VamtState, nvram_path),
 };
@@ -551,6 +604,13 @@ static void vamt_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "listen",
         "serve WS-Management and legacy SOAP (AMT port 16992) on this host "
         "socket, e.g. 127.0.0.1:16992; needs admin-secret");
+    object_class_property_set_description(klass, "rmcp",
+        "answer ASF/RMCP presence pings (console network scans) on UDP "
+        "rmcp-port of the listen= host: 'auto' (default) when the port "
+        "can be bound, 'on' (an error if not) or 'off'");
+    object_class_property_set_description(klass, "rmcp-port",
+        "the UDP port for rmcp (default 623, which needs privileges; 0: "
+        "one the system chooses, see query-vamt)");
     object_class_property_add_enum(klass, "power-off-mode",
                                    "VamtPowerOffMode",
                                    &VamtPowerOffMode_lookup,

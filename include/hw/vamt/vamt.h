@@ -11,6 +11,7 @@
 #include "qapi/qapi-types-vamt.h"
 #include "hw/vamt/listener.h"
 #include "hw/vamt/nvram-file.h"
+#include "hw/vamt/rmcp-socket.h"
 #include "hw/vamt/machine.h"
 #include "me.h"
 #include "mei-wire.h"
@@ -49,6 +50,7 @@ struct VamtState {
     VamtMachine machine;
     VamtNvram *nvram;
     VamtListener *listener;
+    VamtRmcpSocket *rmcp;       /* presence pings on the listen= host */
 
     /* migration: MEI bus and ME state, serialized in pre_save */
     uint8_t *bus_blob;
@@ -61,6 +63,8 @@ struct VamtState {
     char *fw_version;
     uint32_t fwsts[VAMT_FWSTS_COUNT];
     char *listen;               /* host socket for the web service */
+    OnOffAuto rmcp_mode;        /* answer RMCP presence pings there */
+    uint16_t rmcp_port;
     char *admin_secret;         /* id of a secret object */
     VamtPowerOffMode power_off_mode;
     char *nvram_path;           /* file keeping the ME state, or NULL */
