@@ -9,14 +9,14 @@
 #   qtest-*   tests/qtest/vamt-{heci,web,nvram}-test.c against the built QEMU
 #   adversary attacks on running QEMUs (tests/adversary/attack.py): Digest
 #             bypass and replay, malformed HTTP, XML bombs, slow and many
-#             connections, descriptor exhaustion, random MMIO, hostile
-#             NVRAM files and migration streams
+#             connections, descriptor exhaustion, RMCP garbage and ping
+#             floods, random MMIO, hostile NVRAM files and migration streams
 #   qemu      properties, docs and style checks on the built tree
 #   guest     Debian's kernel with mei_me in a busybox guest under TCG
 #   boot      one-time PXE/CD/disk boots through the ME, seen by SeaBIOS
 #   power     graceful off (ACPI power button) and on through WS-Management
 #   clients   real consoles, unmodified, against a running VM: MeshCentral's
-#             AMT stack, wsman-messages, amttool, wsl
+#             AMT stack and network scanner, wsman-messages, amttool, wsl
 #   libvirt   Debian's libvirt runs the VM from domain XML; amttool powers
 #             it off (power-off-mode=stop) and on
 set -uo pipefail
