@@ -7,8 +7,9 @@
 //
 //   1. The VM under test (AMT 16, rmcp-port=0): the scanner's own ping
 //      builder and pong parser on a socket of ours, as the port is not 623.
-//   2. A second VM on UDP port 623 of another loopback address (AMT 11.8,
-//      whose version fits the pong): MeshCentral's "Scan Network"
+//   2. A second VM on UDP port 623 and TCP 16992 of another loopback
+//      address (AMT 11.8, whose version fits the pong; 16992, the port
+//      MeshCentral takes for "no TLS"): MeshCentral's "Scan Network"
 //      (performRangeScan) and its periodic presence check of a known
 //      device (checkAmtPresenceEx), each as the server runs them.
 //
@@ -35,7 +36,10 @@ const scanHost = process.env.VAMT_RMCP_HOST || '';
 const scanQmp = process.env.VAMT_RMCP_QMP || '';
 
 // What the scanner reports to the MeshCentral server: recorded
-function fakeServer(nodes) {
+function fakeServer(records) {
+    // the database holds its own copies, as MeshCentral's does
+    const copy = (x) => JSON.parse(JSON.stringify(x));
+    const stored = copy(records);
     const server = {
         events: [], connectivity: [], saved: [],
         DispatchEvent(targets, source, event) { server.events.push(event); },
@@ -44,8 +48,8 @@ function fakeServer(nodes) {
         },
         ClearConnectivityState() {},
         db: {
-            Get(id, callback) { callback(null, nodes[id] ? [nodes[id]] : []); },
-            Set(node) { server.saved.push(JSON.parse(JSON.stringify(node))); },
+            Get(id, callback) { callback(null, stored[id] ? [copy(stored[id])] : []); },
+            Set(node) { stored[node._id] = copy(node); server.saved.push(copy(node)); },
             getLocalAmtNodes(callback) { callback(null, []); },
         },
         webserver: { CloneSafeNode: (node) => node },

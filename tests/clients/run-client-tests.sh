@@ -111,11 +111,13 @@ wait_for 30 guest_settled
 
 # --- MeshCentral's AMT scanner (RMCP presence).  Its "Scan Network" pings
 # UDP port 623 only, which needs root: a second, stopped VM with an AMT
-# version that fits the pong answers there on another loopback address.
+# version that fits the pong answers there on another loopback address,
+# with WS-Management on 16992 there, where MeshCentral expects it.
 rmcp_host=
 if [ "$(id -u)" = 0 ]; then
     for n in $(shuf -i 20-250 -n 20); do
-        if ! ss -Hlun "sport = :623" | grep -q "127.0.0.$n:623"; then
+        if ! ss -Hlun "sport = :623" | grep -q "127.0.0.$n:623" &&
+           ! ss -Hltn "sport = :16992" | grep -q "127.0.0.$n:16992"; then
             rmcp_host=127.0.0.$n
             break
         fi
@@ -126,7 +128,7 @@ if [ -n "$rmcp_host" ]; then
         -display none -S -action shutdown=pause \
         -qmp "unix:$work/rmcp-qmp.sock,server=on,wait=off" \
         -object "secret,id=amtpw,data=$password" \
-        -device "vamt,id=amt,addr=16.0,fw-version=11.8.55.3510,listen=$rmcp_host:0,admin-secret=amtpw,rmcp=on" \
+        -device "vamt,id=amt,addr=16.0,fw-version=11.8.55.3510,listen=$rmcp_host:16992,admin-secret=amtpw,rmcp=on" \
         > "$logs/qemu-rmcp.log" 2>&1 &
     rmcp_vm_pid=$!
     rmcp_answering() {
