@@ -14,7 +14,8 @@ echo "$help" | sed 's/^/# /'
 
 has_all_props() {
     for p in device-id fw-version fwsts1 fwsts2 fwsts3 fwsts4 fwsts5 fwsts6 \
-             listen listen-port admin-secret power-off-mode nvram; do
+             listen listen-port rmcp rmcp-port admin-secret power-off-mode \
+             nvram; do
         grep -qx "$p" <<<"$props" || { echo "# missing property $p"; return 1; }
     done
 }

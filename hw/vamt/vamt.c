@@ -300,6 +300,48 @@ static char *vamt_service_address(const char *listen, uint16_t service_port,
     }
     return g_strdup_printf(strchr(host, ':') ? "[%s]:%lu" : "%s:%lu",
                            host, port);
+ * RMCP presence on UDP rmcp-port of the listen= host.  With rmcp=auto a
+ * port that cannot be had (623 needs privileges, another VM may hold
+ * it) leaves the ME without presence answers, quietly (trace event);
+ * rmcp=on makes that an error.
+ */
+static bool vamt_rmcp_realize(VamtState *s, Error **errp)
+{
+    ERRP_GUARD();
+    g_autoptr(SocketAddress) addr = NULL;
+    Error *err = NULL;
+
+    if (s->rmcp_mode == ON_OFF_AUTO_OFF) {
+        return true;
+    }
+    if (s->listen) {
+        addr = socket_parse(s->listen, NULL);
+    }
+    if (!addr || addr->type != SOCKET_ADDRESS_TYPE_INET) {
+        if (s->rmcp_mode == ON_OFF_AUTO_ON) {
+            error_setg(errp, "rmcp=on needs listen= with a host:port "
+                       "address: pings are answered on its host");
+            return false;
+        }
+        return true;
+    }
+    s->rmcp = vamt_rmcp_socket_new(addr->u.inet.host, s->rmcp_port, s->me,
+                                   vamt_listener_port(s->listener), &err);
+    if (s->rmcp) {
+        return true;
+    }
+    if (s->rmcp_mode == ON_OFF_AUTO_ON) {
+        error_propagate_prepend(errp, err, "rmcp=on: ");
+        if (s->rmcp_port && s->rmcp_port < 1024) {
+            error_append_hint(errp, "Ports below 1024 need privileges, "
+                              "and one VM has a port of an address; "
+                              "rmcp-port=0 takes a free port.\n");
+        }
+        return false;
+    }
+    trace_vamt_rmcp_unavailable(error_get_pretty(err));
+    error_free(err);
+    return true;
 }
 
 static bool vamt_me_realize(VamtState *s, Error **errp)
@@ -370,7 +412,7 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
                         "power-off ends QEMU, and the ME with it");
         }
     }
-    return true;
+    return vamt_rmcp_realize(s, errp);
 }
 
 /* The sibling functions, in the slot of the HECI (hw/isa/piix.c's way) */
@@ -490,6 +532,7 @@ static void vamt_exit(PCIDevice *pd)
         object_unparent(OBJECT(&s->ider));
     }
     g_clear_pointer(&s->listeners_bh, qemu_bh_delete);
+    g_clear_pointer(&s->rmcp, vamt_rmcp_socket_free);
     g_clear_pointer(&s->listener, vamt_listener_free);
     g_clear_pointer(&s->redir_listener, vamt_listener_free);
     g_clear_pointer(&s->redir_address, g_free);
@@ -566,6 +609,10 @@ VamtInfo *vamt_query(VamtState *s)
     vamt_query_listener(&info->listeners, VAMT_PORT_REDIRECTION,
                         s->redir_listener);
     vamt_query_listener(&info->listeners, VAMT_PORT_WSMAN, s->listener);
+    if (s->rmcp) {
+        info->has_rmcp_port = true;
+        info->rmcp_port = vamt_rmcp_socket_port(s->rmcp);
+    }
     return info;
 }
 
@@ -691,6 +738,8 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_UINT32("fwsts5", VamtState, fwsts[4], 0),
     DEFINE_PROP_UINT32("fwsts6", VamtState, fwsts[5], 0),
     DEFINE_PROP_STRING("listen", VamtState, listen),
+    DEFINE_PROP_ON_OFF_AUTO("rmcp", VamtState, rmcp_mode, ON_OFF_AUTO_AUTO),
+    DEFINE_PROP_UINT16("rmcp-port", VamtState, rmcp_port, 623),
     DEFINE_PROP_STRING("admin-secret", VamtState, admin_secret),
     DEFINE_PROP_STRING("nvram", VamtState, nvram_path),
     DEFINE_PROP_BOOL("kt", VamtState, has_kt, false),
@@ -749,6 +798,14 @@ static void vamt_class_init(ObjectClass *klass, void *data)
         "serve WS-Management and legacy SOAP (AMT port 16992) on this host "
         "socket, e.g. 127.0.0.1:16992, and redirection (16994) two ports "
         "above it (port 0: free ports); needs admin-secret");
+        "socket, e.g. 127.0.0.1:16992; needs admin-secret");
+    object_class_property_set_description(klass, "rmcp",
+        "answer ASF/RMCP presence pings (console network scans) on UDP "
+        "rmcp-port of the listen= host: 'auto' (default) when the port "
+        "can be bound, 'on' (an error if not) or 'off'");
+    object_class_property_set_description(klass, "rmcp-port",
+        "the UDP port for rmcp (default 623, which needs privileges; 0: "
+        "one the system chooses, see query-vamt)");
     object_class_property_add_enum(klass, "power-off-mode",
                                    "VamtPowerOffMode",
                                    &VamtPowerOffMode_lookup,

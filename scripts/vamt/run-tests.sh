@@ -9,14 +9,14 @@
 #   qtest-*   tests/qtest/vamt-{heci,web,nvram}-test.c against the built QEMU
 #   adversary attacks on running QEMUs (tests/adversary/attack.py): Digest
 #             bypass and replay, malformed HTTP, XML bombs, slow and many
-#             connections, descriptor exhaustion, random MMIO, hostile
-#             NVRAM files and migration streams
+#             connections, descriptor exhaustion, RMCP garbage and ping
+#             floods, random MMIO, hostile NVRAM files and migration streams
 #   qemu      properties, docs and style checks on the built tree
 #   guest     Debian's kernel with mei_me in a busybox guest under TCG
 #   boot      one-time PXE/CD/disk boots through the ME, seen by SeaBIOS
 #   power     graceful off (ACPI power button) and on through WS-Management
 #   clients   real consoles, unmodified, against a running VM: MeshCentral's
-#             AMT stack, wsman-messages, amttool, wsl
+#             AMT stack and network scanner, wsman-messages, amttool, wsl
 #   libvirt   Debian's libvirt runs the VM from domain XML; amttool powers
 #             it off (power-off-mode=stop) and on
 set -uo pipefail
@@ -116,7 +116,11 @@ if command -v clang > /dev/null; then
                     "$VAMT_REPO/tests/captures" "$corpus-$t" "$t" ||
                 return 1
         done
-        # two lanes for two cores, at most 4 x 12 s each
+        # RMCP: MeshCentral's Presence Ping, twice (as it sends it)
+        rm -rf "$corpus-fuzz-rmcp" && mkdir -p "$corpus-fuzz-rmcp" &&
+            printf '\x0c\x06\x00\x00\x06\x00\x00\x11\xbe\x80\x01\x00\x00%.0s' 1 2 \
+                > "$corpus-fuzz-rmcp/meshcentral-ping" || return 1
+        # two lanes for two cores, at most 5 x 12 s each
         {
             fuzz_pass 1 fuzz-mei-bus $seconds -max_len=4096
             fuzz_pass 3 fuzz-http-auth $seconds -max_len=16384 \
@@ -125,6 +129,7 @@ if command -v clang > /dev/null; then
                 "$corpus-fuzz-eoi-auth"
             fuzz_pass 7 fuzz-state $seconds -max_len=4096 \
                 "$corpus-fuzz-state"
+            fuzz_pass 9 fuzz-rmcp $seconds -max_len=1024 "$corpus-fuzz-rmcp"
         } &
         fuzz_pass 2 fuzz-web $seconds -max_len=16384 "$corpus-fuzz-web"
         fuzz_pass 4 fuzz-wsman-auth $seconds -max_len=16384 \
@@ -135,7 +140,7 @@ if command -v clang > /dev/null; then
                 "$corpus-fuzz-redir" || return 1
         fuzz_pass 8 fuzz-redir $seconds -max_len=4096 "$corpus-fuzz-redir"
         wait
-        for t in 1 2 3 4 5 6 7 8; do
+        for t in 1 2 3 4 5 6 7 8 9; do
             cat "$fuzz_build/fuzz-pass-$t.tap" || return 1
         done
         ! grep -q '^not ok ' "$fuzz_build"/fuzz-pass-*.tap

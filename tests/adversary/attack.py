@@ -3,7 +3,8 @@
 """The standing adversarial suite: attacks on a running QEMU with vAMT.
 
 Each attack runs against real QEMU processes (-accel qtest, the device's
-web service on a loopback host socket, its NVRAM file and migration
+web service on a loopback host socket, its RMCP presence answers on a
+loopback UDP port, its NVRAM file and migration
 stream, raw BAR0 writes through the qtest protocol).  After each one the
 suite checks what a user would: QEMU is alive, QMP answers within
 100 ms, an authenticated console request still succeeds, and the attack
@@ -72,7 +73,11 @@ atexit.register(stop_all)
 
 
 class Qemu:
-    """One QEMU with the ME on 127.0.0.1:0, QMP and a qtest channel."""
+    """One QEMU with the ME on 127.0.0.1:0, QMP and a qtest channel.
+
+    RMCP presence is on a UDP port of its own (rmcp-port=0), never on
+    127.0.0.1:623, which other QEMUs may want.
+    """
 
     def __init__(self, binary, device_extra="", args=(), prefix=(),
                  expect_start=True):
@@ -89,7 +94,8 @@ class Qemu:
             "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
             "-object", "secret,id=amtpw,data=" + PASSWORD,
             "-device", "vamt,id=amt,addr=16.0,listen=127.0.0.1:0,"
-            "admin-secret=amtpw" + device_extra] + list(args)
+            "admin-secret=amtpw,rmcp=on,rmcp-port=0" + device_extra] + \
+            list(args)
         self.stderr = open(os.path.join(self.dir, "stderr"), "w+")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL,
@@ -683,6 +689,88 @@ def attack_many_connections(t):
     return "with 150 connections open: " + err if err else None
 
 
+# MeshCentral's Presence Ping (amtscanner.js): seq 0, tag at byte 9
+RMCP_PING = bytes.fromhex("06000006000011be80000000")
+RMCP_PER_SECOND = 10        # VAMT_ME_RMCP_PER_SECOND
+
+
+def rmcp_socket():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # room for every answer, so an unlimited ME would be seen as one
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+    s.bind(("127.0.0.1", 0))
+    s.setblocking(False)
+    return s
+
+
+def rmcp_drain(s, wait_s):
+    """The datagrams that arrive within @wait_s."""
+    got = []
+    end = time.monotonic() + wait_s
+    while time.monotonic() < end:
+        try:
+            got.append(s.recv(2048))
+        except BlockingIOError:
+            time.sleep(0.01)
+    return got
+
+
+def attack_rmcp(t):
+    """UDP 623: garbage never answered, a ping flood rate-limited."""
+    reply, _ = t.qemu.qmp.execute("query-vamt")
+    port = reply["return"][0].get("rmcp-port")
+    if not port:
+        return "query-vamt reports no rmcp-port"
+    addr = ("127.0.0.1", port)
+    s = rmcp_socket()
+    try:
+        # garbage: random datagrams, and pings bent into other messages
+        for _ in range(3000):
+            n = random.choice((0, 1, 4, 11, 12, 13, 28, 64, 512, 1400))
+            s.sendto(bytes(random.getrandbits(8) for _ in range(n)), addr)
+        bent = [RMCP_PING[:11], RMCP_PING + b"\0", RMCP_PING * 2,
+                RMCP_PING[:3] + b"\x86" + RMCP_PING[4:],     # an ACK
+                RMCP_PING[:3] + b"\x07" + RMCP_PING[4:],     # IPMI
+                RMCP_PING[:8] + b"\x40" + RMCP_PING[9:],     # a pong
+                RMCP_PING[:11] + b"\x10",                    # with data
+                b"\x06\x00\x00\x86"]                        # a bare ACK
+        for d in bent * 50:
+            s.sendto(d, addr)
+        got = rmcp_drain(s, 0.5)
+        if got:
+            return "%d answers to garbage, e.g. %s" % (len(got),
+                                                       got[0].hex())
+        # a flood of well-formed pings, QMP asked in the middle
+        start = time.monotonic()
+        for i in range(5000):
+            s.sendto(RMCP_PING[:9] + bytes([i & 0xff]) + RMCP_PING[10:],
+                     addr)
+            if i == 2500:
+                _, took = t.qemu.qmp.execute("query-status")
+                if took > QMP_LIMIT_S:
+                    return "QMP took %.0f ms during the flood" % (took * 1000)
+        got = rmcp_drain(s, 0.5)
+        elapsed = time.monotonic() - start
+        pongs = [d for d in got if len(d) == 28 and d[8] == 0x40]
+        allowed = RMCP_PER_SECOND * (1 + elapsed) + 1
+        if not pongs:
+            return "no pong at all during the flood"
+        if len(pongs) > allowed:
+            return "%d pongs in %.1f s (limit %d/s)" % (len(pongs), elapsed,
+                                                        RMCP_PER_SECOND)
+        if any(len(d) not in (4, 28) for d in got):
+            return "an answer of another size than an ACK or a pong"
+        # and answered again once the flood is over
+        time.sleep(1.0)
+        rmcp_drain(s, 0)
+        s.sendto(RMCP_PING, addr)
+        if not any(len(d) == 28 for d in rmcp_drain(s, 0.5)):
+            return "no pong a second after the flood"
+        return None
+    finally:
+        s.close()
+
+
 def attack_descriptor_exhaustion(binary):
     """Out of descriptors: no spin, and served again once they are back."""
     q = Qemu(binary, prefix=("prlimit", "--nofile=48:48"))
@@ -1008,6 +1096,7 @@ NETWORK_ATTACKS = [
     ("redir: password hammering on 16994", attack_redir_hammer),
     ("redir: 100 idle connections from 10 peers", attack_redir_flood),
     ("redir: a SOL console vanishing mid-session", attack_redir_vanish),
+    ("udp: RMCP garbage and a 5000-ping flood", attack_rmcp),
 ]
 OWN_QEMU_ATTACKS = [
     ("tcp: descriptor exhaustion (nofile 48)", attack_descriptor_exhaustion),

@@ -7,6 +7,7 @@
 #   meshcommander    MeshCentral's AMT stack through MeshCommander's pages
 #   amttool          Debian's amtterm package (legacy EOI SOAP)
 #   wsl              Debian's wsl (WS-Man over curl)
+#   rmcp-scan        MeshCentral's AMT network scanner (RMCP, UDP 623)
 # Power actions are confirmed by QEMU's run state (QMP query-status) and,
 # for anything that starts the machine, by the guest printing another
 # "VAMT-GUEST: BOOT" line on its serial console.  Prints TAP; exits
@@ -34,10 +35,11 @@ password='P@ssw0rd'
 
 keep_serial() {         # at exit: the serial log, without CRs, in $logs
     [ -f "$serial" ] && tr -d '\r' < "$serial" > "$logs/serial.log"
-    if [ -n "${ui_vm_pid:-}" ]; then
-        kill "$ui_vm_pid" 2> /dev/null
-        wait "$ui_vm_pid" 2> /dev/null
-    fi
+    local pid
+    for pid in ${ui_vm_pid:-} ${rmcp_vm_pid:-}; do
+        kill "$pid" 2> /dev/null
+        wait "$pid" 2> /dev/null
+    done
 }
 scratch_vm vamt-clients keep_serial
 serial=$work/serial.log
@@ -53,7 +55,7 @@ port=$(free_port)
     -uuid "$vm_uuid" \
     -object "secret,id=amtpw,data=$password" \
     -device VGA \
-    -device "vamt,addr=16.0,fw-version=$fw_version,listen=127.0.0.1:$port,admin-secret=amtpw" \
+    -device "vamt,addr=16.0,fw-version=$fw_version,listen=127.0.0.1:$port,admin-secret=amtpw,rmcp=on,rmcp-port=0" \
     > "$logs/qemu.log" 2>&1 &
 vm_pid=$!
 
@@ -106,6 +108,40 @@ run_node wsman-messages
 wait_for 30 guest_settled
 run_node meshcommander
 wait_for 30 guest_settled
+
+# --- MeshCentral's AMT scanner (RMCP presence).  Its "Scan Network" pings
+# UDP port 623 only, which needs root: a second, stopped VM with an AMT
+# version that fits the pong answers there on another loopback address,
+# with WS-Management on 16992 there, where MeshCentral expects it.
+rmcp_host=
+if [ "$(id -u)" = 0 ]; then
+    for n in $(shuf -i 20-250 -n 20); do
+        if ! ss -Hlun "sport = :623" | grep -q "127.0.0.$n:623" &&
+           ! ss -Hltn "sport = :16992" | grep -q "127.0.0.$n:16992"; then
+            rmcp_host=127.0.0.$n
+            break
+        fi
+    done
+fi
+if [ -n "$rmcp_host" ]; then
+    "$QEMU_BIN" "${qemu_fw[@]}" -M q35 -accel tcg -m 64 -nodefaults \
+        -display none -S -action shutdown=pause \
+        -qmp "unix:$work/rmcp-qmp.sock,server=on,wait=off" \
+        -object "secret,id=amtpw,data=$password" \
+        -device "vamt,id=amt,addr=16.0,fw-version=11.8.55.3510,listen=$rmcp_host:16992,admin-secret=amtpw,rmcp=on" \
+        > "$logs/qemu-rmcp.log" 2>&1 &
+    rmcp_vm_pid=$!
+    rmcp_answering() {
+        ss -Hlun "sport = :623" | grep -q "$rmcp_host:623"
+    }
+    check "a stopped VM answers RMCP on $rmcp_host UDP port 623" \
+        wait_for 30 rmcp_answering
+fi
+VAMT_RMCP_HOST=$rmcp_host VAMT_RMCP_QMP=$work/rmcp-qmp.sock run_node rmcp-scan
+if [ -n "$rmcp_host" ]; then
+    check "the RMCP VM printed nothing on stderr" \
+        eval 'kill -0 $rmcp_vm_pid && [ ! -s "$logs/qemu-rmcp.log" ]'
+fi
 
 # --- amttool (amtterm): legacy SOAP
 export AMT_PASSWORD=$password

@@ -15,7 +15,12 @@
 /* Extended data of audit event 1605: the failed access was to the ME */
 #define AUDIT_INVALID_ME_ACCESS     0
 
+/* One RMCP answer costs this many tokens; the bucket holds a second's */
+#define RMCP_TOKEN                  1000
+#define RMCP_BUCKET                 (VAMT_ME_RMCP_PER_SECOND * RMCP_TOKEN)
+
 struct VamtMe {
+    const VamtFirmware *fw;
     const VamtPlatformOps *ops;
     void *opaque;
     VamtAmt *amt;
@@ -26,6 +31,8 @@ struct VamtMe {
     VamtRedir *redir;
     VamtService wsman_service;      /* 16992 */
     VamtService redir_service;      /* 16994 */
+    int64_t rmcp_tokens;            /* presence answers left, x RMCP_TOKEN */
+    int64_t rmcp_refilled_ms;
 };
 
 static void me_random(void *opaque, uint8_t *buf, size_t len)
@@ -133,6 +140,7 @@ VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
 {
     VamtMe *me = g_new0(VamtMe, 1);
 
+    me->fw = fw;
     me->ops = ops;
     me->opaque = opaque;
     me->amt = vamt_amt_new(fw, ops, opaque);
@@ -154,6 +162,8 @@ VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
         .impl = me->http,
         .port = VAMT_PORT_WSMAN,
     };
+    me->rmcp_tokens = RMCP_BUCKET;
+    me->rmcp_refilled_ms = me_clock_ms(me);
     return me;
 }
 
@@ -244,6 +254,51 @@ void vamt_me_sol_guest_ready(VamtMe *me)
 void vamt_me_sol_set_control(VamtMe *me, uint8_t control)
 {
     vamt_redir_sol_set_control(me->redir, control);
+/* A token bucket: a scan's burst is answered, a flood is not */
+static bool me_rmcp_take_token(VamtMe *me)
+{
+    int64_t now = me_clock_ms(me);
+    int64_t elapsed = now - me->rmcp_refilled_ms;
+
+    if (elapsed > 0) {
+        /* capped first, so a long silence cannot overflow the product */
+        elapsed = MIN(elapsed, 1000);
+        me->rmcp_tokens = MIN(me->rmcp_tokens +
+                              elapsed * VAMT_ME_RMCP_PER_SECOND,
+                              RMCP_BUCKET);
+    }
+    me->rmcp_refilled_ms = now;
+    if (me->rmcp_tokens < RMCP_TOKEN) {
+        return false;
+    }
+    me->rmcp_tokens -= RMCP_TOKEN;
+    return true;
+}
+
+VamtRmcpVerdict vamt_me_rmcp_answer(VamtMe *me, const uint8_t *in,
+                                    size_t len, uint16_t http_port,
+                                    uint16_t tls_port, VamtRmcpReply *reply)
+{
+    VamtRmcpInfo info = {
+        .amt_major = me->fw->version.major,
+        .amt_minor = me->fw->version.minor,
+        .provisioning_state = vamt_amt_provisioning_state(me->amt),
+        /* only what the port map serves (no TLS listener yet) */
+        .http_port = vamt_me_service(me, VAMT_PORT_WSMAN) ? http_port : 0,
+        .tls_port = vamt_me_service(me, VAMT_PORT_WSMAN_TLS) ? tls_port : 0,
+    };
+
+    memset(reply, 0, sizeof(*reply));
+    if (!vamt_rmcp_answer(in, len, &info, reply->pong,
+                          sizeof(reply->pong))) {
+        return VAMT_RMCP_DROPPED;
+    }
+    if (!me_rmcp_take_token(me)) {
+        return VAMT_RMCP_LIMITED;
+    }
+    reply->pong_len = VAMT_RMCP_PONG_LEN;
+    reply->ack_len = vamt_rmcp_ack(in, len, reply->ack, sizeof(reply->ack));
+    return VAMT_RMCP_ANSWERED;
 }
 
 void vamt_me_guest_timer_expired(VamtMe *me)

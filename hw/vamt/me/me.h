@@ -19,6 +19,7 @@
 #include "mei-bus.h"
 #include "platform-ops.h"
 #include "redir.h"
+#include "rmcp.h"
 
 typedef struct VamtMe VamtMe;
 
@@ -59,6 +60,37 @@ VamtRedir *vamt_me_redir(VamtMe *me);
 void vamt_me_sol_from_guest(VamtMe *me, const uint8_t *data, size_t len);
 void vamt_me_sol_guest_ready(VamtMe *me);
 void vamt_me_sol_set_control(VamtMe *me, uint8_t control);
+ * ASF presence (UDP port 623): what the ME sends back for one datagram,
+ * from any transport (a host socket, the guest NIC's endpoint).  An
+ * RMCP ACK goes first when the ping asks for one, then the pong.
+ */
+typedef enum VamtRmcpVerdict {
+    VAMT_RMCP_DROPPED,          /* not a presence ping: no answer */
+    VAMT_RMCP_LIMITED,          /* a ping, but over the rate limit */
+    VAMT_RMCP_ANSWERED,
+} VamtRmcpVerdict;
+
+typedef struct VamtRmcpReply {
+    uint8_t ack[VAMT_RMCP_ACK_LEN];
+    size_t ack_len;             /* 0: no ACK */
+    uint8_t pong[VAMT_RMCP_PONG_LEN];
+    size_t pong_len;
+} VamtRmcpReply;
+
+/* Pings answered per second, and in a burst, by one ME */
+#define VAMT_ME_RMCP_PER_SECOND     10
+
+/*
+ * Answer the datagram @in with the ME's version and provisioning state,
+ * at most VAMT_ME_RMCP_PER_SECOND times a second on the ME's clock;
+ * @reply is filled when ANSWERED.  @http_port and @tls_port are where
+ * the transport's peers reach WS-Management (a listener's own port, or
+ * the AMT ports on the guest IP), 0 where they do not; a port the ME
+ * serves nothing on is not claimed.
+ */
+VamtRmcpVerdict vamt_me_rmcp_answer(VamtMe *me, const uint8_t *in,
+                                    size_t len, uint16_t http_port,
+                                    uint16_t tls_port, VamtRmcpReply *reply);
 
 /* The timer asked for through ops->guest_timer_mod fired. */
 void vamt_me_guest_timer_expired(VamtMe *me);

@@ -13,6 +13,7 @@
 #include "hw/vamt/kt.h"
 #include "hw/vamt/listener.h"
 #include "hw/vamt/nvram-file.h"
+#include "hw/vamt/rmcp-socket.h"
 #include "hw/vamt/machine.h"
 #include "me.h"
 #include "mei-wire.h"
@@ -58,6 +59,8 @@ struct VamtState {
     /* sibling PCI functions */
     VamtKtState kt;             /* function 3, kt=on */
     VamtIderState ider;         /* function 2, ider=on */
+    VamtListener *listener;
+    VamtRmcpSocket *rmcp;       /* presence pings on the listen= host */
 
     /* migration: MEI bus and ME state, serialized in pre_save */
     uint8_t *bus_blob;
@@ -70,6 +73,8 @@ struct VamtState {
     char *fw_version;
     uint32_t fwsts[VAMT_FWSTS_COUNT];
     char *listen;               /* host socket for the web service */
+    OnOffAuto rmcp_mode;        /* answer RMCP presence pings there */
+    uint16_t rmcp_port;
     char *admin_secret;         /* id of a secret object */
     VamtPowerOffMode power_off_mode;
     char *nvram_path;           /* file keeping the ME state, or NULL */
