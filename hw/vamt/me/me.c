@@ -254,6 +254,8 @@ void vamt_me_sol_guest_ready(VamtMe *me)
 void vamt_me_sol_set_control(VamtMe *me, uint8_t control)
 {
     vamt_redir_sol_set_control(me->redir, control);
+}
+
 /* A token bucket: a scan's burst is answered, a flood is not */
 static bool me_rmcp_take_token(VamtMe *me)
 {

@@ -60,6 +60,8 @@ VamtRedir *vamt_me_redir(VamtMe *me);
 void vamt_me_sol_from_guest(VamtMe *me, const uint8_t *data, size_t len);
 void vamt_me_sol_guest_ready(VamtMe *me);
 void vamt_me_sol_set_control(VamtMe *me, uint8_t control);
+
+/*
  * ASF presence (UDP port 623): what the ME sends back for one datagram,
  * from any transport (a host socket, the guest NIC's endpoint).  An
  * RMCP ACK goes first when the ping asks for one, then the pong.
