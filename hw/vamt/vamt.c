@@ -300,6 +300,9 @@ static char *vamt_service_address(const char *listen, uint16_t service_port,
     }
     return g_strdup_printf(strchr(host, ':') ? "[%s]:%lu" : "%s:%lu",
                            host, port);
+}
+
+/*
  * RMCP presence on UDP rmcp-port of the listen= host.  With rmcp=auto a
  * port that cannot be had (623 needs privileges, another VM may hold
  * it) leaves the ME without presence answers, quietly (trace event);
@@ -798,7 +801,6 @@ static void vamt_class_init(ObjectClass *klass, void *data)
         "serve WS-Management and legacy SOAP (AMT port 16992) on this host "
         "socket, e.g. 127.0.0.1:16992, and redirection (16994) two ports "
         "above it (port 0: free ports); needs admin-secret");
-        "socket, e.g. 127.0.0.1:16992; needs admin-secret");
     object_class_property_set_description(klass, "rmcp",
         "answer ASF/RMCP presence pings (console network scans) on UDP "
         "rmcp-port of the listen= host: 'auto' (default) when the port "

@@ -55,12 +55,11 @@ struct VamtState {
     VamtListener *redir_listener;   /* 16994, while AMT listens there */
     char *redir_address;        /* where 16994 goes: listen's host */
     QEMUBH *listeners_bh;       /* open/close ports after a change */
+    VamtRmcpSocket *rmcp;       /* presence pings on the listen= host */
 
     /* sibling PCI functions */
     VamtKtState kt;             /* function 3, kt=on */
     VamtIderState ider;         /* function 2, ider=on */
-    VamtListener *listener;
-    VamtRmcpSocket *rmcp;       /* presence pings on the listen= host */
 
     /* migration: MEI bus and ME state, serialized in pre_save */
     uint8_t *bus_blob;
