@@ -38,7 +38,7 @@ chmod 600 "$demo/admin-password"
     -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd.gz" \
     -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo vamt.sol=echo' \
     -object secret,id=amtpw,file="$demo/admin-password" \
-    -device vamt,addr=16.0,kt=on,listen=$demo_address:$demo_port,admin-secret=amtpw
+    -device vamt,addr=16.0,kt=on,ider=on,listen=$demo_address:$demo_port,admin-secret=amtpw
 
 echo "vamt: demo VM started (pid $(cat "$demo/qemu.pid")), waiting for the guest..."
 for _ in $(seq 120); do
@@ -79,7 +79,9 @@ Guest serial console (log):  $demo/serial.log
 QMP monitor:                 $VAMT_REPO/scripts/vamt/qmp.py $demo/qmp.sock query-vamt
 In-guest agents (/dev/mei0): MKHI, AMTHI, watchdog (mei_wdt) and LME
 Serial-over-LAN:             $demo_address:$((demo_port + 2)) (kt=on: the guest's extra ttyS)
-Not served yet: TLS (16993/16995), IDE-R, KVM (KVMR, 5900),
+IDE-R:                       same port (ider=on: a CD drive at 00:16.2 for a console's image;
+                             MeshCommander's IDE-R, or tests/redir/ider_console.py)
+Not served yet: TLS (16993/16995), KVM (KVMR, 5900),
                 the ME's own address on the guest NIC (use listen= on the host)
 Stop the demo VM:            $VAMT_REPO/scripts/vamt/qmp.py $demo/qmp.sock quit
 EOF2

@@ -9,7 +9,7 @@
 #               modules of that kernel, evdev and button for busybox
 #               acpid (the ACPI power button powers the guest off in
 #               demo mode), libata, ata_generic, sr_mod and isofs for the
-#               IDE-R CD, our /init and a static meiclient
+#               IDE-R CD, ahci for a local CD to compare it with, our /init and a static meiclient
 #
 # The kernel .deb is only downloaded and unpacked, never installed.
 # Re-running is cheap: the kernel is cached by version, the initramfs is
@@ -37,7 +37,8 @@ modules="kernel/drivers/misc/mei/mei.ko kernel/drivers/misc/mei/mei-me.ko
          kernel/drivers/scsi/scsi_common.ko kernel/drivers/scsi/scsi_mod.ko
          kernel/drivers/ata/libata.ko kernel/drivers/ata/ata_generic.ko
          kernel/drivers/cdrom/cdrom.ko kernel/drivers/scsi/sr_mod.ko
-         kernel/fs/isofs/isofs.ko"
+         kernel/fs/isofs/isofs.ko
+         kernel/drivers/ata/libahci.ko kernel/drivers/ata/ahci.ko"
 
 have_kernel() {
     local m
