@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A minimal IDE-R console: serve an ISO image to the ME's IDE-R CD.
 
-usage: ider_console.py HOST PORT USER PASSWORD ISO SECONDS
+usage: ider_console.py HOST PORT USER PASSWORD ISO SECONDS [STOP-FILE]
 
 Starts an IDER session with the plain login, enables the device at once
 (start mode NOW), then answers the ME's ATAPI commands from ISO for
-SECONDS seconds (TEST UNIT READY, READ CAPACITY, READ(10); anything else
-gets ILLEGAL REQUEST, as amtider and MeshCommander answer it), and ends
-the session with 0x42.  Prints one line per event for the test's log.
+SECONDS seconds, or until STOP-FILE exists (TEST UNIT READY, READ
+CAPACITY, READ(10); anything else gets ILLEGAL REQUEST, as amtider and
+MeshCommander answer it), and ends the session with 0x42.  Prints one line per event for the test's log.
 """
+import os
 import socket
 import struct
 import sys
@@ -49,6 +50,7 @@ def data_to_host(seq, data, last):
 
 def main():
     host, port, user, password, iso, seconds = sys.argv[1:7]
+    stop_file = sys.argv[7] if len(sys.argv) > 7 else None
     image = open(iso, "rb").read()
     blocks = len(image) // 2048
     s = socket.create_connection((host, int(port)), timeout=30)
@@ -75,7 +77,8 @@ def main():
     end = time.monotonic() + float(seconds)
     reads = 0
     s.settimeout(0.5)
-    while time.monotonic() < end:
+    while time.monotonic() < end and not (stop_file and
+                                          os.path.exists(stop_file)):
         try:
             kind = recv_exact(s, 1)[0]
         except socket.timeout:

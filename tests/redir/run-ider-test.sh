@@ -72,7 +72,7 @@ check "AMT_RedirectionService reports IDE-R and SOL enabled (32771): kt=on ider=
     eval '[ "$(redir_state)" = 32771 ]'
 
 python3 "$here/ider_console.py" 127.0.0.1 "$redir_port" admin "$password" \
-    "$work/ider.iso" 25 > "$work/console.log" 2>&1 &
+    "$work/ider.iso" 120 "$work/console.stop" > "$work/console.log" 2>&1 &
 console_pid=$!
 check "a console's IDE-R session logs in and enables its CD (start mode now)" \
     wait_for 15 grep -q "DisableEnableFeatures reply" "$work/console.log"
@@ -95,6 +95,7 @@ check "a second IDE-R session while the first is open is refused as busy (0x11 s
 check "query-block shows the console's medium in the IDE-R drive" \
     eval 'qmp query-block | grep -q "\"drv\": \"vamt-ider\""'
 
+touch "$work/console.stop"
 wait "$console_pid"
 console_rc=$?
 cp "$work/console.log" "$logs/ider-console.log"
