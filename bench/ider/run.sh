@@ -45,7 +45,7 @@ local_mbs=$(boot local -drive "file=$work/bench.iso,media=cdrom,readonly=on" \
                 -device vamt,addr=16.0)
 port=$(free_port)
 (sleep 8; python3 "$VAMT_REPO/tests/redir/ider_console.py" 127.0.0.1 \
-    $((port + 2)) admin "$password" "$work/bench.iso" 300 > /dev/null) &
+    $((port + 2)) admin "$password" "$work/bench.iso" 300 > /dev/null 2>&1) &
 console=$!
 ider_mbs=$(boot ider -device "vamt,addr=16.0,ider=on,listen=127.0.0.1:$port,admin-secret=amtpw")
 kill "$console" 2> /dev/null || true
