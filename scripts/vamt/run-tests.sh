@@ -163,6 +163,7 @@ run_tap boot "$VAMT_REPO/tests/guest/run-boot-test.sh"
 run_tap power "$VAMT_REPO/tests/guest/run-power-test.sh"
 run_tap sol "$VAMT_REPO/tests/redir/run-sol-test.sh"
 run_tap ider "$VAMT_REPO/tests/redir/run-ider-test.sh"
+run_tap mcider "$VAMT_REPO/tests/redir/run-meshcentral-ider.sh"
 run_tap clients "$VAMT_REPO/tests/clients/run-client-tests.sh"
 run_tap libvirt "$VAMT_REPO/tests/libvirt/run-libvirt-test.sh"
 

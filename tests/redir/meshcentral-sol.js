@@ -17,44 +17,21 @@
 
 const crypto = require('crypto');
 const fs = require('fs');
-const Module = require('module');
 const net = require('net');
-const path = require('path');
-const tls = require('tls');
 const H = require('../clients/harness.js');
+// first: the shims must be in place before the modules load
+const { meshcentral, hex, tapWire } = require('./meshcmd-shims.js');
 
 const host = '127.0.0.1';
 const port = Number(H.env('VAMT_REDIR_PORT'));
 const user = 'admin';
 const password = H.env('VAMT_PASSWORD');
 const serialLog = H.env('VAMT_SERIAL');
-const meshcmdDir = path.join(H.env('VAMT_NODE_MODULES'), 'meshcentral',
-                             'agents', 'modules_meshcmd');
+const nodeModules = H.env('VAMT_NODE_MODULES');
 const tap = new H.Tap();
 
-// ---- what meshcmd's Duktape runtime gives the module and node does not ----
-//
-// amt-redir-duk.js needs exactly two things node lacks on the SOL path:
-// require('MD5Stream').create().syncHash(string) -> Buffer, and
-// tls.generateRandomInteger(lo, hi) for the cnonce.  (Its
-// Buffer.prototype.substring use is on the KVM path only, and it never
-// touches a global fs, so neither is shimmed: a SOL session reaching them
-// would be a bug worth seeing as a crash.)
-const md5Stream = {
-    create: () => ({
-        syncHash: (s) => crypto.createHash('md5').update(String(s), 'utf8').digest(),
-    }),
-};
-const moduleLoad = Module._load;
-Module._load = function (request, ...rest) {
-    return request === 'MD5Stream' ? md5Stream : moduleLoad.call(this, request, ...rest);
-};
-tls.generateRandomInteger = (lo, hi) => crypto.randomInt(Number(lo), Number(hi) + 1);
-// The module still uses new Buffer(); the warning is only noise on stderr
-process.noDeprecation = true;
-
-const CreateAmtRedirect = require(path.join(meshcmdDir, 'amt-redir-duk.js'));
-const CreateAmtRemoteSol = require(path.join(meshcmdDir, 'amt-sol.js'));
+const CreateAmtRedirect = meshcentral(nodeModules, 'agents/modules_meshcmd/amt-redir-duk.js');
+const CreateAmtRemoteSol = meshcentral(nodeModules, 'agents/modules_meshcmd/amt-sol.js');
 
 // ---- the console ------------------------------------------------------------
 
@@ -84,8 +61,6 @@ function deviceMessages(buf) {
     return msgs;
 }
 
-const hex = (b) => Buffer.from(b).toString('hex').replace(/(..)(?!$)/g, '$1 ');
-
 // One SOL console as meshcmd's "amtterm" runs it: CreateAmtRedirect over
 // CreateAmtRemoteSol, Start(host, port, user, pass, tls=false).  We only
 // watch: the module's state callback, its data callback, and - by wrapping
@@ -97,22 +72,11 @@ class SolConsole {
     constructor(pass) {
         this.states = [];
         this.text = '';
-        this.sent = [];                 // one Buffer per message it sent
-        this.received = Buffer.alloc(0);
         this.sol = CreateAmtRemoteSol();
         this.sol.onData = (s, data) => { this.text += Buffer.from(data).toString('latin1'); };
         this.redir = CreateAmtRedirect(this.sol);
         this.redir.onStateChanged = (r, state) => this.states.push(state);
-        const send = this.redir.xxSend;
-        this.redir.xxSend = (x) => {
-            this.sent.push(typeof x === 'string' ? Buffer.from(x, 'binary') : Buffer.from(x));
-            return send(x);
-        };
-        const onData = this.redir.xxOnSocketData;
-        this.redir.xxOnSocketData = (data) => {
-            if (data) this.received = Buffer.concat([this.received, data]);
-            return onData(data);
-        };
+        this.wire = tapWire(this.redir);
         this.redir.Start(host, port, user, pass, false);
         consoles.push(this);
     }
@@ -120,7 +84,8 @@ class SolConsole {
     get state() { return this.redir.State; }
     get ended() { return this.states.includes(0); }
     reachedSol() { return this.states.includes(3); }
-    fromDevice() { return deviceMessages(this.received); }
+    get sent() { return this.wire.sent; }
+    fromDevice() { return deviceMessages(this.wire.received); }
     fromDeviceOf(cmd) { return this.fromDevice().filter((m) => m.bytes[0] === cmd); }
     sentOf(cmd) { return this.sent.filter((m) => m[0] === cmd); }
     type(text) { this.sol.Send(text); }

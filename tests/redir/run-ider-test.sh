@@ -12,6 +12,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/vamt/common.sh"
 . "$VAMT_REPO/tests/lib.sh"
+. "$VAMT_REPO/tests/redir/ider-wsman.sh"
 
 logs=$logs/redir
 mkdir -p "$logs"
@@ -29,20 +30,9 @@ serial=$work/serial.log
 qmp_sock=$work/qmp.sock
 
 # The image: a file to read and an El Torito boot sector (no emulation)
-# that prints a line on COM1 and halts: call/pop finds the message
-# wherever the firmware loaded it.
-mkdir -p "$work/iso"
+# that prints a line on COM1 and halts (make-ider-iso.sh)
 word=ider-$RANDOM$RANDOM
-echo "hello $word" > "$work/iso/hello.txt"
-python3 - "$work/iso/boot.img" <<'PY'
-import sys
-msg = b"VAMT-IDER-BOOT: booted from the IDE-R CD\r\n\0"
-code = bytes.fromhex("e80000" "5e" "83c614" "0e1f" "baf803"
-                     "ac" "84c0" "7403" "ee" "ebf8" "f4" "ebfd")
-open(sys.argv[1], "wb").write((code + msg).ljust(2048, b"\0"))
-PY
-xorriso -as mkisofs -quiet -V VAMTIDER -b boot.img -no-emul-boot \
-    -boot-load-size 4 -o "$work/ider.iso" "$work/iso" 2> "$logs/xorriso.log"
+"$here/make-ider-iso.sh" "$work/iso" "$word" "$work/ider.iso" 2> "$logs/xorriso.log"
 check "xorriso builds the console's ISO (a file and an El Torito boot sector)" \
     test -s "$work/ider.iso"
 
@@ -143,25 +133,10 @@ python3 "$here/ider_console.py" 127.0.0.1 "$redir_port" admin "$password" \
 console_pid=$!
 wait_for 15 grep -q "DisableEnableFeatures reply" "$work/boot-console.log"
 
-put_use_ider() {
-    wsman_put AMT_BootSettingData \
-        "$(wsman_sel InstanceID "Intel(r) AMT:BootSettingData 0")" \
-        "<p:UseIDER>true</p:UseIDER><p:IDERBootDevice>1</p:IDERBootDevice>" |
-        grep -c "UseIDER>true<"
-}
-power() {
-    local cim=http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2
-    local anon=http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous
-
-    wsman_call CIM_PowerManagementService RequestPowerStateChange \
-        "$(wsman_power_service)" \
-        "<p:PowerState>$1</p:PowerState><p:ManagedElement><wsa:Address>$anon</wsa:Address><wsa:ReferenceParameters><wsman:ResourceURI>$cim/CIM_ComputerSystem</wsman:ResourceURI><wsman:SelectorSet>$(wsman_sel CreationClassName CIM_ComputerSystem)$(wsman_sel Name ManagedSystem)</wsman:SelectorSet></wsa:ReferenceParameters></p:ManagedElement>" |
-        sed -n 's/.*ReturnValue>\([0-9][0-9]*\)<.*/\1/p'
-}
 check "AMT_BootSettingData Put UseIDER=true, IDERBootDevice=1 (CD) is accepted" \
-    eval '[ "$(put_use_ider)" -ge 1 ]'
+    eval '[ "$(ider_put_use_ider)" -ge 1 ]'
 check "a console's reset (RequestPowerStateChange 10) answers 0" \
-    eval '[ "$(power 10)" = 0 ]'
+    eval '[ "$(ider_power 10)" = 0 ]'
 check "SeaBIOS boots the IDE-R CD: its boot sector prints 'VAMT-IDER-BOOT' on COM1" \
     wait_for 40 has "VAMT-IDER-BOOT: booted from the IDE-R CD"
 kill "$console_pid" 2> /dev/null
