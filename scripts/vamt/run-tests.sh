@@ -15,6 +15,9 @@
 #   guest     Debian's kernel with mei_me in a busybox guest under TCG
 #   boot      one-time PXE/CD/disk boots through the ME, seen by SeaBIOS
 #   power     graceful off (ACPI power button) and on through WS-Management
+#   sol       Serial-over-LAN with Debian's amtterm 1.4 against a booted guest
+#   ider      IDE-R: Linux reads a console's ISO, SeaBIOS boots it
+#   mcsol mcider  the same with MeshCentral's own redirection modules
 #   clients   real consoles, unmodified, against a running VM: MeshCentral's
 #             AMT stack and network scanner, wsman-messages, amttool, wsl
 #   libvirt   Debian's libvirt runs the VM from domain XML; amttool powers
@@ -163,6 +166,7 @@ run_tap boot "$VAMT_REPO/tests/guest/run-boot-test.sh"
 run_tap power "$VAMT_REPO/tests/guest/run-power-test.sh"
 run_tap sol "$VAMT_REPO/tests/redir/run-sol-test.sh"
 run_tap ider "$VAMT_REPO/tests/redir/run-ider-test.sh"
+run_tap mcsol "$VAMT_REPO/tests/redir/run-meshcentral-sol.sh"
 run_tap mcider "$VAMT_REPO/tests/redir/run-meshcentral-ider.sh"
 run_tap clients "$VAMT_REPO/tests/clients/run-client-tests.sh"
 run_tap libvirt "$VAMT_REPO/tests/libvirt/run-libvirt-test.sh"
