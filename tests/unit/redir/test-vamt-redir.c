@@ -52,6 +52,7 @@ static void test_sol_amtterm(void)
     static const uint8_t typed[] = { 0x28, 0, 0, 0, 9, 0, 0, 0, 3, 0,
                                      'l', 's', '\r' };
     g_autoptr(GByteArray) w = NULL;
+    unsigned wakes;
 
     /* the reply to 0x10 is the 13 bytes amtterm 1.4 reads */
     console_send(t, start_sol, sizeof(start_sol));
@@ -104,6 +105,18 @@ static void test_sol_amtterm(void)
     g_assert_cmpuint(w->len, ==, 17);
     g_assert_cmpuint(w->data[8], ==, 7);
     g_assert_cmpmem(w->data + 10, 7, "login: ", 7);
+    g_clear_pointer(&w, g_byte_array_unref);
+
+    /* byte by byte, as the UART hands it over: one wake per batch */
+    wakes = t->wakes;
+    for (int i = 0; i < 5; i++) {
+        vamt_me_sol_from_guest(m->me, (const uint8_t *)"x", 1);
+    }
+    g_assert_cmpuint(t->wakes, ==, wakes + 1);
+    advance(m, t, 100);
+    w = next_write(t);
+    g_assert_cmphex(w->data[0], ==, 0x2a);
+    g_assert_cmpuint(w->data[8], ==, 5);
     g_clear_pointer(&w, g_byte_array_unref);
 
     /* keystrokes reach the UART, split across segments or not */

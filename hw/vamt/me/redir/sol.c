@@ -113,8 +113,8 @@ static bool sol_transport_full(RedirConn *c)
     return c->ops->pending && c->ops->pending(c->opaque) >= SOL_TRANSPORT_HIGH;
 }
 
-/* Send guest output: whole buffers, and the rest if @all */
-static void sol_flush_tx(RedirConn *c, bool all)
+/* Send guest output: whole buffers, and the rest if @all; true if sent */
+static bool sol_flush_tx(RedirConn *c, bool all)
 {
     bool sent = false;
 
@@ -134,6 +134,7 @@ static void sol_flush_tx(RedirConn *c, bool all)
     if (sent) {
         c->sol_tx_since_ms = redir_now(c->redir);
     }
+    return sent;
 }
 
 /* Give the UART what it takes of the console's input */
@@ -321,23 +322,34 @@ void vamt_redir_sol_from_guest(VamtRedir *redir, const uint8_t *data,
                                size_t len)
 {
     RedirConn *c = sol_session(redir);
+    bool was_empty, overflow = false;
     size_t room;
 
     /* no console: the bytes go nowhere, as on an unconnected port */
     if (!c) {
         return;
     }
-    if (!c->sol_tx->len) {
+    was_empty = !c->sol_tx->len;
+    if (was_empty) {
         c->sol_tx_since_ms = redir_now(redir);
     }
     room = VAMT_REDIR_SOL_TX_MAX - c->sol_tx->len;
     if (len > room) {
         len = room;
         c->sol_status_events |= SOL_STATUS_TX_OVERFLOW;
+        overflow = true;
     }
     g_byte_array_append(c->sol_tx, data, len);
-    sol_flush_tx(c, false);
-    sol_wake(c);
+    /*
+     * The UART hands over one byte at a time: wake the transport only
+     * when its deadline moves (the first byte of a batch), a message
+     * went out or the console must learn of an overflow, not per byte.
+     * Each wake is a main-loop wakeup (an eventfd write, a BQL hand-off)
+     * that found nothing to do (bench/sol/run.sh).
+     */
+    if (sol_flush_tx(c, false) || was_empty || overflow) {
+        sol_wake(c);
+    }
 }
 
 void vamt_redir_sol_guest_ready(VamtRedir *redir)
