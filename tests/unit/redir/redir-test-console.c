@@ -30,7 +30,13 @@ static void console_wake(void *opaque)
     ((TestConsole *)opaque)->wakes++;
 }
 
+static size_t console_pending(void *opaque)
+{
+    return ((TestConsole *)opaque)->unsent;
+}
+
 static const VamtStreamOps console_ops = {
+    .pending = console_pending,
     .write = console_write,
     .close = console_close,
     .wake = console_wake,

@@ -24,6 +24,7 @@ typedef struct TestConsole {
     GPtrArray *writes;          /* GByteArray: each write, as the ME made it */
     bool closed;
     unsigned wakes;
+    size_t unsent;              /* what the transport says it still holds */
 } TestConsole;
 
 /* ---- the machine ---- */

@@ -180,6 +180,37 @@ static void test_sol_batching(void)
     machine_free(m);
 }
 
+/*
+ * A console that does not read: guest output waits in the ME (up to its
+ * buffer), and the ME looks again now and then, never in a busy loop.
+ */
+static void test_sol_console_not_reading(void)
+{
+    TestMachine *m = machine_new(VAMT_FW_REDIR_SOL);
+    TestConsole *t = sol_session(m, sol_start_amtterm);
+    uint8_t out[3000];
+    int64_t d;
+
+    memset(out, 'y', sizeof(out));
+    t->unsent = 1024 * 1024;
+    vamt_me_sol_from_guest(m->me, out, sizeof(out));
+    g_assert_cmpuint(t->writes->len, ==, 0);
+    for (unsigned i = 0; i < 5; i++) {
+        d = vamt_conn_deadline(&t->conn);
+        g_assert_cmpint(d, >, m->platform.ms);
+        m->platform.ms = d;
+        vamt_conn_tick(&t->conn);
+        g_assert_cmpuint(t->writes->len, ==, 0);
+        /* the next look is later, not at once */
+        g_assert_cmpint(vamt_conn_deadline(&t->conn), >=, d + 50);
+    }
+    t->unsent = 0;
+    advance(m, t, 100);
+    g_assert_cmpuint(t->writes->len, ==, 3);
+    console_free(t);
+    machine_free(m);
+}
+
 /* The guest's UART takes input as it can; MeshCommander's flush rule */
 static void test_sol_uart_backpressure(void)
 {
@@ -676,6 +707,8 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/redir/sol/uart-backpressure",
                     test_sol_uart_backpressure);
     g_test_add_func("/vamt/redir/sol/no-session", test_sol_no_session);
+    g_test_add_func("/vamt/redir/sol/console-not-reading",
+                    test_sol_console_not_reading);
     g_test_add_func("/vamt/redir/sol/controls", test_sol_controls);
     g_test_add_func("/vamt/redir/sol/rx-timeout", test_sol_rx_timeout);
     g_test_add_func("/vamt/redir/auth/digest-meshcommander",

@@ -29,6 +29,8 @@
 #define SOL_TX_TIMEOUT_DEFAULT_MS   100
 /* Hold guest output back while the transport has this much unsent */
 #define SOL_TRANSPORT_HIGH      (64 * 1024)
+/* ... and look again this often until it has drained */
+#define SOL_TRANSPORT_RETRY_MS  50
 
 /* 0x29 status bits */
 enum {
@@ -108,7 +110,7 @@ static void sol_check_controls(RedirConn *c)
     }
 }
 
-static bool sol_transport_full(RedirConn *c)
+static bool sol_transport_full(const RedirConn *c)
 {
     return c->ops->pending && c->ops->pending(c->opaque) >= SOL_TRANSPORT_HIGH;
 }
@@ -131,10 +133,26 @@ static bool sol_flush_tx(RedirConn *c, bool all)
         g_byte_array_remove_range(c->sol_tx, 0, n);
         sent = true;
     }
-    if (sent) {
+    /* sent, or held back by a console that does not read: wait again */
+    if (sent || (c->sol_tx->len && sol_transport_full(c))) {
         c->sol_tx_since_ms = redir_now(c->redir);
     }
     return sent;
+}
+
+/*
+ * When guest output waiting since sol_tx_since_ms goes out: after the
+ * console's TxBufferTimeout, and no sooner than SOL_TRANSPORT_RETRY_MS
+ * while the transport is full (it cannot say when it has drained).
+ */
+static int64_t sol_tx_due_ms(const RedirConn *c)
+{
+    int64_t wait = c->sol.tx_timeout_ms;
+
+    if (sol_transport_full(c)) {
+        wait = MAX(wait, SOL_TRANSPORT_RETRY_MS);
+    }
+    return c->sol_tx_since_ms + wait;
 }
 
 /* Give the UART what it takes of the console's input */
@@ -251,7 +269,7 @@ int64_t redir_sol_deadline(const RedirConn *c)
         SOL_EARLIEST(c->sol_next_heartbeat_ms);
     }
     if (c->sol_tx->len) {
-        SOL_EARLIEST(c->sol_tx_since_ms + c->sol.tx_timeout_ms);
+        SOL_EARLIEST(sol_tx_due_ms(c));
     }
     if (c->sol_rx->len && c->sol.rx_flush_ms) {
         SOL_EARLIEST(c->sol_rx_since_ms + c->sol.rx_flush_ms);
@@ -275,7 +293,7 @@ void redir_sol_tick(RedirConn *c)
     if (!c->sol_started || c->sol_ending) {
         return;
     }
-    if (c->sol_tx->len && now >= c->sol_tx_since_ms + c->sol.tx_timeout_ms) {
+    if (c->sol_tx->len && now >= sol_tx_due_ms(c)) {
         sol_flush_tx(c, true);
     }
     if (c->sol_rx->len && c->sol.rx_flush_ms &&
@@ -336,8 +354,9 @@ void vamt_redir_sol_from_guest(VamtRedir *redir, const uint8_t *data,
     room = VAMT_REDIR_SOL_TX_MAX - c->sol_tx->len;
     if (len > room) {
         len = room;
+        /* the console learns of it once, not once per lost byte */
+        overflow = !(c->sol_status_events & SOL_STATUS_TX_OVERFLOW);
         c->sol_status_events |= SOL_STATUS_TX_OVERFLOW;
-        overflow = true;
     }
     g_byte_array_append(c->sol_tx, data, len);
     /*
