@@ -16,13 +16,13 @@ void fuzz_me_init(FuzzMe *f)
     vamt_test_firmware_init(&f->fw);
     f->me = vamt_me_new(&f->fw, &vamt_test_platform_ops, &f->platform);
     vamt_me_set_admin_password(f->me, PASSWORD);
-    f->ws = vamt_wsman_new(vamt_me_amt(f->me));
+    /* the ME's own service, not a second one to build and free per input */
+    f->ws = vamt_me_wsman(f->me);
 }
 
 void fuzz_me_destroy(FuzzMe *f)
 {
     g_free(f->context);
-    vamt_wsman_free(f->ws);
     vamt_me_free(f->me);
     vamt_test_platform_destroy(&f->platform);
 }

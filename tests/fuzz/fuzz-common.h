@@ -29,7 +29,7 @@ typedef struct FuzzMe {
     VamtTestPlatform platform;
     VamtFirmware fw;
     VamtMe *me;
-    VamtWsman *ws;
+    VamtWsman *ws;              /* the ME's */
     char *context;              /* the last EnumerationContext, or NULL */
 } FuzzMe;
 

@@ -71,13 +71,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mode = data[0] % MODES;
     data++;
     size--;
-    fuzz_me_init(&f);
     fuzz_me_init(&reader);
     if (mode == MODE_RAW) {
+        /* a raw file needs no writer ME */
         g_byte_array_append(disk, data, MIN(size, VAMT_NVRAM_MAX_FILE_SIZE));
         load_disk(&reader, disk, &contents);
         vamt_nvram_contents_clear(&contents);
     } else {
+        fuzz_me_init(&f);
         if (mode == MODE_SESSION) {
             fuzz_soap_session(&f, "/wsman", data, size);
         }
@@ -102,8 +103,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      !memcmp(again->data, saved->data, saved->len));
         }
         vamt_nvram_contents_clear(&contents);
+        fuzz_me_destroy(&f);
     }
     fuzz_me_destroy(&reader);
-    fuzz_me_destroy(&f);
     return 0;
 }

@@ -313,6 +313,11 @@ VamtHttpServer *vamt_me_http(VamtMe *me)
     return me->http;
 }
 
+VamtWsman *vamt_me_wsman(VamtMe *me)
+{
+    return me->wsman;
+}
+
 bool vamt_me_load(VamtMe *me, const uint8_t *data, size_t len)
 {
     if (!vamt_amt_load(me->amt, data, len)) {

@@ -20,6 +20,7 @@
 #include "platform-ops.h"
 #include "redir.h"
 #include "rmcp.h"
+#include "wsman.h"
 
 typedef struct VamtMe VamtMe;
 
@@ -40,6 +41,8 @@ void vamt_me_free(VamtMe *me);
 VamtAmt *vamt_me_amt(VamtMe *me);
 MeiBus *vamt_me_mei(VamtMe *me);
 VamtHttpServer *vamt_me_http(VamtMe *me);
+/* The WS-Management service behind the HTTP server */
+VamtWsman *vamt_me_wsman(VamtMe *me);
 
 /*
  * The service that answers connections to AMT port @port, or NULL if the

@@ -18,8 +18,13 @@ void vamt_enum_contexts_init(VamtEnumContexts *ec, VamtAmt *amt)
 
 void vamt_enum_contexts_clear(VamtEnumContexts *ec)
 {
+    /* most slots were never used: nothing of theirs to free */
     for (unsigned i = 0; i < VAMT_WSMAN_MAX_ALL_CONTEXTS; i++) {
-        vamt_enum_context_clear(&ec->slot[i]);
+        VamtEnumContext *ctx = &ec->slot[i];
+
+        if (ctx->in_use || ctx->items || ctx->owner) {
+            vamt_enum_context_clear(ctx);
+        }
     }
 }
 
