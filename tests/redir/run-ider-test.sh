@@ -82,8 +82,12 @@ PY
 }
 check "a second IDE-R session while the first is open is refused as busy (0x11 status 2)" \
     eval '[ "$(busy_status)" = 2 ]'
+ider_in_query_block() {
+    qmp query-block > "$logs/ider-query-block.json"
+    grep -q '"drv": "vamt-ider"' "$logs/ider-query-block.json"
+}
 check "query-block shows the console's medium in the IDE-R drive" \
-    eval 'qmp query-block | grep -q "\"drv\": \"vamt-ider\""'
+    ider_in_query_block
 
 touch "$work/console.stop"
 wait "$console_pid"

@@ -89,7 +89,7 @@ sol_end() {
     cp "$work/$1.out" "$work/$1.err" "$logs/" 2> /dev/null
 }
 sol_saw() {         # sol_saw NAME TEXT: amtterm printed TEXT
-    tr -d '\r' < "$work/$1.out" | grep -qF -- "$2"
+    grep -qF -- "$2" <<<"$(tr -d '\r' < "$work/$1.out")"
 }
 sol_said() {        # sol_said NAME TEXT: amtterm's log has TEXT
     grep -qF -- "$2" "$work/$1.err"
@@ -187,7 +187,7 @@ put_listener() {
 put_listener false
 check "Put ListenerEnabled=false closes port $redir_port (connection refused) and query-vamt drops it" \
     eval 'wait_for 5 eval "! port_open $redir_port" && [ "$(listener_state)" = false ] &&
-          ! listeners_json | grep -q "\"service-port\": 16994"'
+          ! grep -q "\"service-port\": 16994" <<<"$(listeners_json)"'
 put_listener true
 check "Put ListenerEnabled=true opens it again on the same port" \
     wait_for 5 port_open "$redir_port"
