@@ -171,6 +171,9 @@ check "amttool netinfo: interface 0 with a MAC address and DHCP state" \
           grep -qE "HardwareAddressDescription +([0-9a-fA-F]{2}-){5}[0-9a-fA-F]{2}\$" <<< "$netinfo" &&
           grep -qE "DhcpEnabled +(true|false)\$" <<< "$netinfo"'
 
+# the guest first finishes any boot a console started before (a boot cut
+# short by the power-off would never print its DONE line)
+wait_for 60 guest_settled
 amttool_run powerdown
 check "amttool powerdown: QEMU reports the VM shut down" wait_for 15 state_is shutdown
 amttool_run info
@@ -230,6 +233,7 @@ check "wsl get AMT_GeneralSettings: that instance, with a Digest realm and a hos
           [ -n "$(xpath "string(/$gs/*[local-name()=\"HostName\"])")" ]'
 
 rv=$(local_path Envelope Body RequestPowerStateChange_OUTPUT ReturnValue)
+wait_for 60 guest_settled
 wsl_run invoke CIM_PowerManagementService RequestPowerStateChange PowerState=8
 check "wsl invoke RequestPowerStateChange PowerState=8: ReturnValue 0 and QEMU shuts the VM down" \
     eval '[ "$(xpath "string(/$rv)")" = 0 ] && wait_for 15 state_is shutdown'
