@@ -13,11 +13,12 @@
 #   QEMU's pci-serial on -chardev socket,server=on,nodelay=on: the console
 #     reads and writes the raw TCP stream (the baseline)
 # sol_client.py interleaves both paths and prints the table and ratios,
-# for each TxBufferTimeout a SOL console may ask (0 = the ME's 100 ms,
-# 10 ms, 1 ms).  About a minute; uses the built QEMU, never builds it.
+# for each TxBufferTimeout a SOL console may ask (100 ms as amtterm and
+# MeshCommander do, 10 ms, and 0: "only full buffers", 100 ms for the
+# rest).  About a minute; uses the built QEMU, never builds it.
 #
 # Usage: bench/sol/run.sh [sol_client.py options: --samples N --blast BYTES
-#                          --blasts N --timeouts 0,10,1]
+#                          --blasts N --timeouts 100,10,0]
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/vamt/common.sh"
 . "$VAMT_REPO/tests/lib.sh"

@@ -95,11 +95,14 @@ static void test_sol_amtterm(void)
     g_clear_pointer(&w, g_byte_array_unref);
     advance(m, t, 100);
 
-    /* guest output reaches the console within the buffer timeout */
+    /*
+     * guest output reaches the console when the main loop next comes
+     * round, not after amtterm's TxBufferTimeout of 100 ms
+     */
     vamt_me_sol_from_guest(m->me, (const uint8_t *)"login: ", 7);
     g_assert_cmpuint(t->wakes, >, 0);
     g_assert_cmpuint(t->writes->len, ==, 0);
-    advance(m, t, 100);
+    advance(m, t, 0);
     w = next_write(t);
     g_assert_cmphex(w->data[0], ==, 0x2a);
     g_assert_cmpuint(w->len, ==, 17);
@@ -113,7 +116,7 @@ static void test_sol_amtterm(void)
         vamt_me_sol_from_guest(m->me, (const uint8_t *)"x", 1);
     }
     g_assert_cmpuint(t->wakes, ==, wakes + 1);
-    advance(m, t, 100);
+    advance(m, t, 0);
     w = next_write(t);
     g_assert_cmphex(w->data[0], ==, 0x2a);
     g_assert_cmpuint(w->data[8], ==, 5);
@@ -163,9 +166,9 @@ static void test_sol_batching(void)
 
     memset(big, 'x', sizeof(big));
     vamt_me_sol_from_guest(m->me, big, sizeof(big));
-    /* two whole buffers at once, the rest after the timeout */
+    /* two whole buffers at once, the rest at the main loop's next turn */
     g_assert_cmpuint(t->writes->len, ==, 2);
-    advance(m, t, 100);
+    advance(m, t, 0);
     g_assert_cmpuint(t->writes->len, ==, 3);
     for (unsigned i = 0; i < 3; i++) {
         GByteArray *w = g_ptr_array_index(t->writes, i);
@@ -176,6 +179,33 @@ static void test_sol_batching(void)
         total += w->len - 10;
     }
     g_assert_cmpuint(total, ==, sizeof(big));
+    console_free(t);
+    machine_free(m);
+}
+
+/* TxBufferTimeout 0 asks for full buffers; an idle prompt shows anyway */
+static void test_sol_only_when_full(void)
+{
+    static const uint8_t start_full[24] = {
+        0x20, 0, 0, 0, 0, 0, 0, 0, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x10, 0x27, 0x00, 0x00, 0x88, 0x13, 0, 0, 0, 0,
+    };
+    TestMachine *m = machine_new(VAMT_FW_REDIR_SOL);
+    TestConsole *t = sol_session(m, start_full);
+    GByteArray *w;
+
+    vamt_me_sol_from_guest(m->me, (const uint8_t *)"0123456789abcdefXY", 18);
+    /* MaxTxBuffer 16: one whole buffer at once, the rest is held */
+    w = next_write(t);
+    g_assert_cmpuint(w->data[8], ==, 16);
+    g_clear_pointer(&w, g_byte_array_unref);
+    advance(m, t, 99);
+    g_assert_cmpuint(t->writes->len, ==, 0);
+    advance(m, t, 1);
+    w = next_write(t);
+    g_assert_cmpuint(w->data[8], ==, 2);
+    g_assert_cmpmem(w->data + 10, 2, "XY", 2);
+    g_clear_pointer(&w, g_byte_array_unref);
     console_free(t);
     machine_free(m);
 }
@@ -704,6 +734,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/vamt/redir/sol/amtterm", test_sol_amtterm);
     g_test_add_func("/vamt/redir/sol/batching", test_sol_batching);
+    g_test_add_func("/vamt/redir/sol/only-when-full", test_sol_only_when_full);
     g_test_add_func("/vamt/redir/sol/uart-backpressure",
                     test_sol_uart_backpressure);
     g_test_add_func("/vamt/redir/sol/no-session", test_sol_no_session);

@@ -61,6 +61,7 @@ enum {
 typedef struct RedirSolSettings {
     uint16_t max_tx;
     uint16_t tx_timeout_ms;
+    bool tx_when_full;          /* the console asked for TxBufferTimeout 0 */
     uint16_t tx_overflow_ms;
     uint16_t rx_timeout_ms;
     uint16_t rx_flush_ms;

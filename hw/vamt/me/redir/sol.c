@@ -2,9 +2,10 @@
  * vAMT ME core: Serial-over-LAN sessions
  *
  * The guest's output on the ME's UART goes to the console in 0x2A
- * messages, batched as the console asked in StartSOLRedirection
- * (MaxTxBuffer bytes, or whatever came within TxBufferTimeout); the
- * console's keystrokes (0x28) go to the UART as fast as it takes them.
+ * messages of at most the console's MaxTxBuffer bytes, as soon as the
+ * main loop comes round (TxBufferTimeout is only the longest the ME may
+ * hold it); the console's keystrokes (0x28) go to the UART as fast as
+ * it takes them.
  * The ME sends a heartbeat (0x2B) at the console's interval, closes the
  * session when the console has been silent for its HostSessionRxTimeout
  * and reports the UART's modem lines and the host's power in 0x29.
@@ -141,13 +142,19 @@ static bool sol_flush_tx(RedirConn *c, bool all)
 }
 
 /*
- * When guest output waiting since sol_tx_since_ms goes out: after the
- * console's TxBufferTimeout, and no sooner than SOL_TRANSPORT_RETRY_MS
- * while the transport is full (it cannot say when it has drained).
+ * When guest output waiting since sol_tx_since_ms goes out.  A console's
+ * TxBufferTimeout is the longest it lets the ME hold output, not a delay
+ * it asks for: holding a keystroke's echo for amtterm's and MeshCommander's
+ * 100 ms would make every SOL session feel slow.  So what the guest wrote
+ * goes out when the main loop next comes round, which batches a burst
+ * from the UART's FIFO without a timer.  A console that asked for 0
+ * ("only when full") gets full buffers, and an idle prompt after 100 ms.
+ * While the transport is full: no sooner than SOL_TRANSPORT_RETRY_MS (it
+ * cannot say when it has drained).
  */
 static int64_t sol_tx_due_ms(const RedirConn *c)
 {
-    int64_t wait = c->sol.tx_timeout_ms;
+    int64_t wait = c->sol.tx_when_full ? c->sol.tx_timeout_ms : 0;
 
     if (sol_transport_full(c)) {
         wait = MAX(wait, SOL_TRANSPORT_RETRY_MS);
@@ -184,6 +191,7 @@ static void sol_start(RedirConn *c, const uint8_t *msg)
     int64_t now = redir_now(c->redir);
 
     s->max_tx = CLAMP(vamt_le16(msg + 8), SOL_MAX_TX_MIN, SOL_MAX_TX_MAX);
+    s->tx_when_full = !vamt_le16(msg + 10);
     s->tx_timeout_ms = vamt_le16(msg + 10) ?: SOL_TX_TIMEOUT_DEFAULT_MS;
     s->tx_overflow_ms = vamt_le16(msg + 12);
     s->rx_timeout_ms = vamt_le16(msg + 14);
