@@ -15,6 +15,7 @@
 #include "qapi/error.h"
 #include "chardev/char-serial.h"
 #include "hw/irq.h"
+#include "hw/nvram/fw_cfg.h"
 #include "hw/qdev-properties.h"
 #include "hw/qdev-properties-system.h"
 #include "migration/vmstate.h"
@@ -120,6 +121,26 @@ size_t vamt_kt_to_guest(VamtKtState *kt, const uint8_t *data, size_t len)
     return len;
 }
 
+/*
+ * SeaBIOS mirrors its screen to the 16550 at the I/O port that fw_cfg's
+ * "etc/sercon-port" names, as a vPro BIOS redirects its console to SOL:
+ * a console's session shows POST, the boot menu and the boot loader and
+ * types into them.  The port is this function's BAR, which the firmware
+ * assigns earlier in the same POST, so the file is filled in when the
+ * firmware reads it.  OVMF ignores the file.
+ */
+static void vamt_kt_sercon_select(void *opaque)
+{
+    PCIDevice *pd = opaque;
+    pcibus_t port = pci_get_bar_addr(pd, 0);
+
+    if (port == PCI_BAR_UNMAPPED || port > UINT16_MAX) {
+        port = 0;   /* no port to name: SeaBIOS leaves its console alone */
+    }
+    stw_le_p(&VAMT_KT(pd)->sercon_port, port);
+    trace_vamt_kt_firmware_console(port);
+}
+
 static void vamt_kt_realize(PCIDevice *pd, Error **errp)
 {
     VamtKtState *kt = VAMT_KT(pd);
@@ -147,6 +168,12 @@ static void vamt_kt_realize(PCIDevice *pd, Error **errp)
     memory_region_init_io(&s->io, OBJECT(kt), &serial_io_ops, s,
                           "vamt-kt", 8);
     pci_register_bar(pd, 0, PCI_BASE_ADDRESS_SPACE_IO, &s->io);
+    if (kt->firmware_console && fw_cfg_find()) {
+        fw_cfg_add_file_callback(fw_cfg_find(), "etc/sercon-port",
+                                 vamt_kt_sercon_select, NULL, pd,
+                                 &kt->sercon_port, sizeof(kt->sercon_port),
+                                 true);
+    }
 }
 
 static void vamt_kt_exit(PCIDevice *pd)

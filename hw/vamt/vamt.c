@@ -426,6 +426,7 @@ static bool vamt_functions_realize(VamtState *s, Error **errp)
     if (s->has_kt) {
         object_initialize_child(OBJECT(s), "kt-uart", &s->kt, TYPE_VAMT_KT);
         s->kt.me = s->me;
+        s->kt.firmware_console = s->sol_firmware;
         qdev_prop_set_int32(DEVICE(&s->kt), "addr",
                             PCI_DEVFN(PCI_SLOT(pd->devfn), VAMT_KT_FUNCTION));
         if (!qdev_realize(DEVICE(&s->kt), BUS(pci_get_bus(pd)), errp)) {
@@ -747,6 +748,7 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_STRING("nvram", VamtState, nvram_path),
     DEFINE_PROP_BOOL("kt", VamtState, has_kt, false),
     DEFINE_PROP_BOOL("ider", VamtState, has_ider, false),
+    DEFINE_PROP_BOOL("sol-firmware", VamtState, sol_firmware, true),
     DEFINE_PROP_BOOL("redirection-plain-auth", VamtState, redir_plain_auth,
                      true),
 };

@@ -11,6 +11,7 @@
 #include "qemu/timer.h"
 #include "libqtest.h"
 #include "libqos/vamt.h"
+#include "libqos/fw_cfg.h"
 #include "qobject/qdict.h"
 #include "hw/pci/pci_regs.h"
 
@@ -76,6 +77,55 @@ static void test_pci_identity(void)
     vamt_heci_start(&h, ",device-id=0x51e0,fwsts2=0x12345678");
     g_assert_cmphex(qpci_config_readw(h.dev, PCI_DEVICE_ID), ==, 0x51e0);
     g_assert_cmphex(qpci_config_readl(h.dev, 0x48), ==, 0x12345678);
+    vamt_heci_stop(&h);
+}
+
+/* SeaBIOS's serial console port is the KT's I/O BAR, as assigned */
+static size_t sercon_port(QTestState *qts, uint16_t *port)
+{
+    QFWCFG *fw_cfg = pc_fw_cfg_init(qts);
+    size_t size;
+
+    *port = 0xffff;
+    size = qfw_cfg_get_file(fw_cfg, "etc/sercon-port", port, sizeof(*port));
+    *port = le16_to_cpu(*port);
+    pc_fw_cfg_uninit(fw_cfg);
+    return size;
+}
+
+static void test_firmware_console(void)
+{
+    VamtHeci h;
+    QPCIDevice *kt;
+    uint16_t port;
+
+    vamt_heci_start(&h, ",kt=on");
+    /* before the firmware has given the KT a port there is none to name */
+    g_assert_cmpuint(sercon_port(h.qts, &port), ==, sizeof(port));
+    g_assert_cmphex(port, ==, 0);
+    kt = qpci_device_find(h.pcibus, QPCI_DEVFN(0x16, 3));
+    g_assert_nonnull(kt);
+    qpci_device_enable(kt);
+    qpci_iomap(kt, 0, NULL);
+    g_assert_cmpuint(sercon_port(h.qts, &port), ==, sizeof(port));
+    g_assert_cmphex(port, ==,
+                    qpci_config_readl(kt, PCI_BASE_ADDRESS_0) & ~0x3u);
+    g_assert_cmphex(port, !=, 0);
+    /* and a guest that moves the BAR moves the console the next boot */
+    qpci_config_writel(kt, PCI_BASE_ADDRESS_0, port + 0x100);
+    g_assert_cmpuint(sercon_port(h.qts, &port), ==, sizeof(port));
+    g_assert_cmphex(port, ==,
+                    qpci_config_readl(kt, PCI_BASE_ADDRESS_0) & ~0x3u);
+    g_free(kt);
+    vamt_heci_stop(&h);
+
+    /* sol-firmware=off: no file, so -fw_cfg may name a port of its own */
+    vamt_heci_start(&h, ",kt=on,sol-firmware=off");
+    g_assert_cmpuint(sercon_port(h.qts, &port), ==, 0);
+    vamt_heci_stop(&h);
+    /* ... and none without the KT */
+    vamt_heci_start(&h, "");
+    g_assert_cmpuint(sercon_port(h.qts, &port), ==, 0);
     vamt_heci_stop(&h);
 }
 
@@ -562,6 +612,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     qtest_add_func("/vamt/pci-identity", test_pci_identity);
     qtest_add_func("/vamt/bad-properties", test_bad_properties);
+    qtest_add_func("/vamt/firmware-console", test_firmware_console);
     qtest_add_func("/vamt/reset-handshake", test_reset_handshake);
     qtest_add_func("/vamt/hbm-enumeration", test_hbm_enumeration);
     qtest_add_func("/vamt/amthi", test_amthi);

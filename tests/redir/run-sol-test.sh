@@ -31,6 +31,7 @@ redir_port=$((port + 2))
     -qmp "unix:$qmp_sock,server=on,wait=off" \
     -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd.gz" \
     -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo vamt.sol=echo' \
+    -boot menu=on,splash-time=4000 \
     -object "secret,id=amtpw,data=$password" \
     -device "vamt,addr=16.0,kt=on,listen=127.0.0.1:$port,admin-secret=amtpw" \
     > "$logs/qemu.log" 2>&1 &
@@ -92,7 +93,7 @@ sol_saw() {         # sol_saw NAME TEXT: amtterm printed TEXT
     grep -qF -- "$2" <<<"$(tr -d '\r' < "$work/$1.out")"
 }
 sol_said() {        # sol_said NAME TEXT: amtterm's log has TEXT
-    grep -qF -- "$2" "$work/$1.err"
+    grep -qF -- "$2" "$work/$1.err" 2> /dev/null
 }
 sol_open main
 check "amtterm 1.4 logs in (plain auth) and starts SOL: 'serial-over-lan redirection ok'" \
@@ -115,10 +116,20 @@ check "after 25 s idle (past amtterm's 20 s select timeout) the session still ec
 check "... and amtterm never timed out" \
     eval '! sol_said main "select: timeout"'
 
-# the guest reboots under the session: the console stays, the new guest
-# answers
+# the guest reboots under the session: the console stays, sees the
+# firmware's screen (SeaBIOS's sercon on the KT port, sol-firmware=on)
+# and types into it, and the new guest answers
 boots_before=$(boots)
 qmp system_reset > /dev/null
+check "after QMP system_reset the same session shows SeaBIOS's POST ('SeaBIOS (version', 'Press ESC for boot menu')" \
+    wait_for 30 eval 'sol_saw main "SeaBIOS (version" &&
+                      sol_saw main "Press ESC for boot menu"'
+printf '\033' >&"${sol_fd[main]}"
+check "ESC typed in amtterm during POST opens SeaBIOS's boot menu ('Select boot device:')" \
+    wait_for 10 sol_saw main "Select boot device:"
+# SeaBIOS takes ESC as "leave the menu" once it has shown it for 1.5 s
+sleep 2
+printf '\033' >&"${sol_fd[main]}"
 check "QMP system_reset: the guest boots again and brings up its SOL port" \
     wait_for 60 eval '[ "$(boots)" -gt "$boots_before" ] && [ "$(sol_ttys)" -ge 2 ]'
 # type only once the new guest's echo service has the port open: the

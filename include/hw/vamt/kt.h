@@ -26,6 +26,8 @@ struct VamtKtState {
     SerialState serial;         /* a 16550A, as serial-pci's */
     Chardev *sol;               /* the UART's far end: the ME */
     VamtMe *me;                 /* set by the vamt device before realize */
+    bool firmware_console;      /* ditto: SeaBIOS's console on this port */
+    uint16_t sercon_port;       /* fw_cfg etc/sercon-port, little endian */
     int modem_lines;            /* CHR_TIOCM_* the guest drives */
     bool line_break;
 };

@@ -78,6 +78,7 @@ struct VamtState {
     VamtPowerOffMode power_off_mode;
     char *nvram_path;           /* file keeping the ME state, or NULL */
     bool has_kt;                /* kt=on: the SOL UART */
+    bool sol_firmware;          /* SeaBIOS's console on it too */
     bool has_ider;              /* ider=on: the IDE-R controller */
     bool redir_plain_auth;      /* redirection-plain-auth */
 };
