@@ -142,8 +142,12 @@ if command -v clang > /dev/null; then
             python3 "$VAMT_REPO/tests/fuzz/redir-seeds.py" \
                 "$corpus-fuzz-redir" || return 1
         fuzz_pass 8 fuzz-redir $seconds -max_len=4096 "$corpus-fuzz-redir"
+        rm -rf "$corpus-fuzz-apf" &&
+            python3 "$VAMT_REPO/tests/fuzz/apf-seeds.py" \
+                "$corpus-fuzz-apf" || return 1
+        fuzz_pass 10 fuzz-apf $seconds -max_len=8192 "$corpus-fuzz-apf"
         wait
-        for t in 1 2 3 4 5 6 7 8 9; do
+        for t in 1 2 3 4 5 6 7 8 9 10; do
             cat "$fuzz_build/fuzz-pass-$t.tap" || return 1
         done
         ! grep -q '^not ok ' "$fuzz_build"/fuzz-pass-*.tap

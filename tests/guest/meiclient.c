@@ -12,6 +12,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
+#define _GNU_SOURCE             /* memmem */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -398,6 +399,329 @@ static int cmd_amthi_efbig(void)
     return 0;
 }
 
+/* ---- lme-apf: an APF agent of our own, as LMS and rpc-go are ---------- */
+
+#define APF_PV              192
+#define APF_SERVICE_REQ     5
+#define APF_SERVICE_ACCEPT  6
+#define APF_GLOBAL_REQ      80
+#define APF_REQ_SUCCESS     81
+#define APF_OPEN            90
+#define APF_OPEN_CONFIRM    91
+#define APF_OPEN_FAILURE    92
+#define APF_WINDOW_ADJUST   93
+#define APF_DATA            94
+#define APF_CLOSE           97
+#define APF_MAX_CHANNELS    8
+
+struct apf_msg {
+    uint8_t b[4096];
+    size_t len;
+};
+
+static void put_be32(struct apf_msg *m, uint32_t v)
+{
+    m->b[m->len++] = v >> 24;
+    m->b[m->len++] = v >> 16;
+    m->b[m->len++] = v >> 8;
+    m->b[m->len++] = v;
+}
+
+static void put_str(struct apf_msg *m, const char *s)
+{
+    put_be32(m, strlen(s));
+    memcpy(m->b + m->len, s, strlen(s));
+    m->len += strlen(s);
+}
+
+static int apf_send(struct mei_conn *c, struct apf_msg *m)
+{
+    return write(c->fd, m->b, m->len) == (ssize_t)m->len ? 0 : -1;
+}
+
+static int apf_send_u32s(struct mei_conn *c, uint8_t type, int n,
+                         const uint32_t *v)
+{
+    struct apf_msg m = { .b = { type }, .len = 1 };
+
+    for (int i = 0; i < n; i++) {
+        put_be32(&m, v[i]);
+    }
+    return apf_send(c, &m);
+}
+
+/* One message within @timeout_ms; 0 on silence, -1 on error */
+static ssize_t apf_recv(struct mei_conn *c, struct apf_msg *m, int timeout_ms)
+{
+    struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+    int r = poll(&pfd, 1, timeout_ms);
+    ssize_t n;
+
+    if (r <= 0) {
+        return r;
+    }
+    n = read(c->fd, m->b, sizeof(m->b));
+    m->len = n > 0 ? n : 0;
+    return n > 0 ? n : -1;
+}
+
+static int apf_open(struct mei_conn *c, uint32_t id, uint32_t window,
+                    uint32_t port)
+{
+    struct apf_msg m = { .b = { APF_OPEN }, .len = 1 };
+
+    put_str(&m, "forwarded-tcpip");
+    put_be32(&m, id);
+    put_be32(&m, window);
+    put_be32(&m, 0xffffffff);
+    put_str(&m, "127.0.0.1");
+    put_be32(&m, port);
+    put_str(&m, "127.0.0.1");
+    put_be32(&m, 40000 + id);
+    return apf_send(c, &m);
+}
+
+static int apf_data(struct mei_conn *c, uint32_t me_id, const void *data,
+                    size_t len)
+{
+    struct apf_msg m = { .b = { APF_DATA }, .len = 1 };
+
+    put_be32(&m, me_id);
+    put_be32(&m, len);
+    memcpy(m.b + m.len, data, len);
+    m.len += len;
+    return apf_send(c, &m);
+}
+
+static const char identify_body[] =
+    "<?xml version=\"1.0\"?><s:Envelope "
+    "xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+    "xmlns:i=\"http://schemas.dmtf.org/wbem/wsman/identity/1/"
+    "wsmanidentity.xsd\"><s:Header/><s:Body><i:Identify/>"
+    "</s:Body></s:Envelope>";
+
+static int apf_identify(struct mei_conn *c, uint32_t me_id)
+{
+    char req[1024];
+    int n = snprintf(req, sizeof(req),
+                     "POST /wsman HTTP/1.1\r\nHost: 127.0.0.1:16992\r\n"
+                     "Content-Length: %zu\r\n\r\n%s",
+                     strlen(identify_body), identify_body);
+
+    return apf_data(c, me_id, req, n);
+}
+
+/* The whole "HTTP/1.1 200" responses in @s (Content-Length or chunked) */
+static int http_responses(const char *s, size_t len)
+{
+    int count = 0;
+    const char *p = s, *end = s + len;
+
+    while (p < end) {
+        const char *head_end = memmem(p, end - p, "\r\n\r\n", 4);
+        const char *cl, *last;
+        unsigned long body;
+
+        if (!head_end || memcmp(p, "HTTP/1.1 200 ", 13)) {
+            break;
+        }
+        cl = memmem(p, head_end - p, "Content-Length: ", 16);
+        if (cl) {
+            body = 0;
+            for (const char *d = cl + 16; *d >= '0' && *d <= '9'; d++) {
+                body = body * 10 + (*d - '0');
+            }
+            if ((size_t)(end - head_end - 4) < body) {
+                break;
+            }
+            p = head_end + 4 + body;
+        } else if (memmem(p, head_end - p, "chunked", 7)) {
+            last = memmem(head_end, end - head_end, "\r\n0\r\n\r\n", 7);
+            if (!last) {
+                break;
+            }
+            p = last + 7;
+        } else {
+            break;
+        }
+        count++;
+    }
+    return count;
+}
+
+struct apf_chan {
+    uint32_t id;            /* ours */
+    uint32_t me_id;
+    uint32_t window;        /* what we give the ME */
+    int confirmed;
+    int closed_by_me;
+    char in[65536];
+    size_t in_len;
+    unsigned messages;
+};
+
+/* Handle one message from the ME for our channels */
+static int apf_dispatch(struct mei_conn *c, struct apf_msg *m,
+                        struct apf_chan *ch, int nch)
+{
+    uint32_t id = m->len >= 5 ? be32(m->b + 1) : 0xffffffff;
+
+    for (int i = 0; i < nch; i++) {
+        if (ch[i].id != id) {
+            continue;
+        }
+        switch (m->b[0]) {
+        case APF_OPEN_CONFIRM:
+            ch[i].me_id = be32(m->b + 5);
+            ch[i].confirmed = 1;
+            return 0;
+        case APF_OPEN_FAILURE:
+            ch[i].confirmed = -(int)be32(m->b + 5);
+            return 0;
+        case APF_DATA: {
+            uint32_t n = be32(m->b + 5);
+
+            if (n + 9 != m->len || ch[i].in_len + n > sizeof(ch[i].in)) {
+                printf("MEICLIENT: APF bad data on channel %u\n", id);
+                return -1;
+            }
+            if (n > ch[i].window) {
+                printf("MEICLIENT: APF %u bytes beyond window %u\n", n,
+                       ch[i].window);
+                return -1;
+            }
+            memcpy(ch[i].in + ch[i].in_len, m->b + 9, n);
+            ch[i].in_len += n;
+            ch[i].messages++;
+            if (ch[i].window == 1) {
+                uint32_t v[2] = { ch[i].me_id, 1 };
+
+                return apf_send_u32s(c, APF_WINDOW_ADJUST, 2, v);
+            }
+            ch[i].window -= n;
+            return 0;
+        }
+        case APF_CLOSE:
+            ch[i].closed_by_me = 1;
+            return 0;
+        }
+    }
+    /* the ME's window adjusts and the like */
+    return 0;
+}
+
+static int cmd_lme_apf(void)
+{
+    struct apf_msg m;
+    struct mei_conn c;
+    int nports = 0, redirection = 0, ok = 1;
+    struct apf_chan ch[6] = {
+        { .id = 10, .window = 4096 },       /* Identify */
+        { .id = 11, .window = 1 },          /* Identify, one byte at a time */
+        { .id = 12, .window = 4096 },       /* closed by us at once */
+        { .id = 13, .window = 0xffffffff }, /* we stop reading */
+        { .id = 14, .window = 4096 },       /* to a port never registered */
+        { .id = 15, .window = 4096 },       /* redirection, if served */
+    };
+    const int nch = 6;
+
+    if (connect_or_fail(&c, uuid_lme, "lme")) {
+        return 1;
+    }
+    /* the ME's version, then ours (LMS's order) */
+    if (apf_recv(&c, &m, REPLY_TIMEOUT_MS) <= 0 || m.b[0] != APF_PV ||
+        m.len != 93) {
+        return fail("APF protocol version", EPROTO);
+    }
+    m.len = 93;
+    memset(m.b + 13, 0, 80);
+    apf_send(&c, &m);
+    if (apf_recv(&c, &m, REPLY_TIMEOUT_MS) <= 0 ||
+        m.b[0] != APF_SERVICE_REQ || m.len != 23 ||
+        memcmp(m.b + 5, "pfwd@amt.intel.com", 18)) {
+        return fail("APF service request", EPROTO);
+    }
+    m.b[0] = APF_SERVICE_ACCEPT;
+    apf_send(&c, &m);
+    printf("MEICLIENT: APF service pfwd@amt.intel.com accepted\n");
+    /* tcpip-forward requests until the ME falls silent */
+    while (apf_recv(&c, &m, 1000) > 0) {
+        uint32_t len = be32(m.b + 1), port;
+
+        if (m.b[0] != APF_GLOBAL_REQ || len != 13 ||
+            memcmp(m.b + 5, "tcpip-forward", 13) || nports == 8) {
+            return fail("APF tcpip-forward", EPROTO);
+        }
+        port = be32(m.b + 23 + be32(m.b + 19));
+        nports++;
+        redirection |= port == 16994;
+        printf("MEICLIENT: APF forward port=%u\n", port);
+        apf_send_u32s(&c, APF_REQ_SUCCESS, 1, &port);
+    }
+
+    for (int i = 0; i < nch; i++) {
+        uint32_t port = i == 4 ? 22 : i == 5 ? 16994 : 16992;
+
+        if (i == 5 && !redirection) {
+            continue;
+        }
+        apf_open(&c, ch[i].id, ch[i].window, port);
+    }
+    /* the confirmations (and the failure) come in order */
+    for (int i = 0; i < nch - !redirection; i++) {
+        if (apf_recv(&c, &m, REPLY_TIMEOUT_MS) <= 0 ||
+            apf_dispatch(&c, &m, ch, nch)) {
+            return fail("APF channel open", EPROTO);
+        }
+    }
+    printf("MEICLIENT: APF open 16992=%d,%d,%d,%d port22=%d\n",
+           ch[0].confirmed, ch[1].confirmed, ch[2].confirmed,
+           ch[3].confirmed, ch[4].confirmed);
+    /* two Identify at once, one of them through a one-byte window */
+    apf_identify(&c, ch[0].me_id);
+    apf_identify(&c, ch[1].me_id);
+    /* a channel we close at once: the ME answers with its own CLOSE */
+    apf_send_u32s(&c, APF_CLOSE, 1, &ch[2].me_id);
+    /* three requests we do not read for a while */
+    for (int i = 0; i < 3; i++) {
+        apf_identify(&c, ch[3].me_id);
+    }
+    if (redirection) {
+        static const uint8_t start_sol[8] = { 0x10, 0, 0, 0,
+                                              'S', 'O', 'L', ' ' };
+
+        apf_data(&c, ch[5].me_id, start_sol, sizeof(start_sol));
+    }
+    sleep(3);
+    while (apf_recv(&c, &m, 2000) > 0) {
+        if (apf_dispatch(&c, &m, ch, nch)) {
+            ok = 0;
+            break;
+        }
+    }
+    printf("MEICLIENT: APF channel 10 responses=%d identify=%s\n",
+           http_responses(ch[0].in, ch[0].in_len),
+           memmem(ch[0].in, ch[0].in_len, "IdentifyResponse", 16) ?
+           "yes" : "no");
+    printf("MEICLIENT: APF one-byte window responses=%d messages=%u "
+           "bytes=%zu\n", http_responses(ch[1].in, ch[1].in_len),
+           ch[1].messages, ch[1].in_len);
+    printf("MEICLIENT: APF closed channel answered=%d\n", ch[2].closed_by_me);
+    printf("MEICLIENT: APF unread channel responses=%d\n",
+           http_responses(ch[3].in, ch[3].in_len));
+    if (redirection) {
+        printf("MEICLIENT: APF redirection first=0x%02x len=%zu\n",
+               ch[5].in_len ? (uint8_t)ch[5].in[0] : 0, ch[5].in_len);
+    }
+    for (int i = 0; i < nch; i++) {
+        if (ch[i].confirmed == 1 && i != 2) {
+            apf_send_u32s(&c, APF_CLOSE, 1, &ch[i].me_id);
+        }
+    }
+    close(c.fd);
+    return !ok;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
@@ -420,11 +744,13 @@ int main(int argc, char **argv)
         return cmd_mkhi_busy();
     } else if (!strcmp(cmd, "lme-pv")) {
         return cmd_lme_pv();
+    } else if (!strcmp(cmd, "lme-apf")) {
+        return cmd_lme_apf();
     } else if (!strcmp(cmd, "connect") && argc == 3) {
         return cmd_connect(argv[2]);
     }
     fprintf(stderr, "usage: meiclient amthi-versions | amthi-provisioning |"
             " amthi-control-mode | amthi-uuid | amthi-efbig | mkhi-fwver |"
-            " mkhi-busy | lme-pv | connect UUID\n");
+            " mkhi-busy | lme-pv | lme-apf | connect UUID\n");
     return 2;
 }

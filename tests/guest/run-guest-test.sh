@@ -99,6 +99,25 @@ check "MKHI GET_FW_VERSION through /dev/mei0 gives 0:$fw_version" \
           has "^MEICLIENT: MKHI code=0:$fw_version\$"'
 check "LME sends its 93-byte APF protocol version first" \
     has '^MEICLIENT: LME first=0xc0 len=93 major=1 minor=0$'
+check "LME/APF: the ME asks for pfwd@amt.intel.com and registers 16992 and 623 (what rpc-go waits for)" \
+    eval 'has "^MEICLIENT: APF service pfwd@amt.intel.com accepted" &&
+          has "^MEICLIENT: APF forward port=16992\$" &&
+          has "^MEICLIENT: APF forward port=623\$"'
+check "LME/APF: channels to 16992 open; one to port 22 (not registered) is refused as prohibited" \
+    has '^MEICLIENT: APF open 16992=1,1,1,1 port22=-1$'
+check "LME/APF: an in-guest agent gets the ME's WS-Man Identify answer through a channel" \
+    has '^MEICLIENT: APF channel 10 responses=1 identify=yes$'
+check "LME/APF: the same through a one-byte window, one byte per window adjust" \
+    eval 'line=$(grep "^MEICLIENT: APF one-byte window" "$serial") &&
+          [[ $line =~ responses=1\ messages=([0-9]+)\ bytes=([0-9]+) ]] &&
+          [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] &&
+          [ "${BASH_REMATCH[1]}" -gt 100 ]'
+check "LME/APF: a channel the agent closes gets the ME's CLOSE" \
+    has '^MEICLIENT: APF closed channel answered=1$'
+check "LME/APF: three requests an agent did not read for 3 s are all answered after" \
+    has '^MEICLIENT: APF unread channel responses=3$'
+check "LME/APF: the whole exchange is well formed (meiclient lme-apf exits 0)" \
+    has '^VAMT-GUEST: PROBE lme-apf rc=0'
 check "a second connection to MKHI is refused with EBUSY" \
     has '^MEICLIENT: second mkhi errno=16 '
 check "a message over AMTHI's max_msg_len is refused with EFBIG" \

@@ -135,6 +135,12 @@ static const VamtHttpServerOps me_http_ops = {
     .handle = me_handle,
 };
 
+/* LME's channels reach the same services as every other transport */
+static const VamtService *me_service_for_lme(void *opaque, uint16_t port)
+{
+    return vamt_me_service(opaque, port);
+}
+
 VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
                     void *opaque)
 {
@@ -162,6 +168,7 @@ VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
         .impl = me->http,
         .port = VAMT_PORT_WSMAN,
     };
+    mei_bus_set_service_map(me->mei, me_service_for_lme, me);
     me->rmcp_tokens = RMCP_BUCKET;
     me->rmcp_refilled_ms = me_clock_ms(me);
     return me;

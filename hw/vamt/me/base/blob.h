@@ -98,6 +98,36 @@ static inline uint64_t blob_get_u64(BlobReader *r)
     return blob_get_uint(r, 8);
 }
 
+/* Big-endian, as network protocols (APF) write their integers */
+static inline uint32_t blob_get_be32(BlobReader *r)
+{
+    uint32_t v = 0;
+
+    if (!r->ok || r->left < 4) {
+        r->ok = false;
+        return 0;
+    }
+    v = (uint32_t)r->p[0] << 24 | r->p[1] << 16 | r->p[2] << 8 | r->p[3];
+    r->p += 4;
+    r->left -= 4;
+    return v;
+}
+
+/* Skip @n bytes (or fail the reader) and point at them */
+static inline const uint8_t *blob_get_raw(BlobReader *r, size_t n)
+{
+    const uint8_t *p;
+
+    if (!r->ok || n > r->left) {
+        r->ok = false;
+        return NULL;
+    }
+    p = r->p;
+    r->p += n;
+    r->left -= n;
+    return p;
+}
+
 /*
  * A length-prefixed byte string of at most @max bytes, pointing into the
  * blob (not copied).  Returns NULL with *n == 0 when none could be read.

@@ -62,6 +62,8 @@ struct MeiBus {
     const VamtPlatformOps *ops;
     void *opaque;
     VamtAmt *amt;
+    MeiServiceLookup service_lookup;
+    void *service_opaque;
     void *client_state[MEI_NUM_CLIENTS];
     MeiHbmState hbm_state;
     uint8_t hbm_major;
@@ -114,6 +116,24 @@ int64_t mei_bus_guest_clock_ms(MeiBus *bus)
 void *mei_conn_state(MeiConn *conn)
 {
     return conn->state;
+}
+
+void mei_bus_set_service_map(MeiBus *bus, MeiServiceLookup lookup,
+                             void *opaque)
+{
+    bus->service_lookup = lookup;
+    bus->service_opaque = opaque;
+}
+
+const VamtService *mei_bus_service(MeiBus *bus, uint16_t port)
+{
+    return bus->service_lookup ?
+           bus->service_lookup(bus->service_opaque, port) : NULL;
+}
+
+size_t mei_conn_backlog(MeiConn *conn)
+{
+    return g_queue_get_length(&conn->pending);
 }
 
 const MeiClientType *mei_conn_client(MeiConn *conn)
@@ -420,6 +440,9 @@ static void hbm_flow_control(MeiBus *bus, uint8_t me_addr, uint8_t host_addr)
         g_queue_get_length(&conn->pending) < MEI_MAX_PENDING) {
         conn->credit_owed = false;
         hbm_send_flow_control(bus, conn);
+    }
+    if (conn->client->tx_drained) {
+        conn->client->tx_drained(bus, conn);
     }
 }
 

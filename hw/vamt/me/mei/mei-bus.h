@@ -21,6 +21,7 @@
 
 #include "amt.h"
 #include "blob.h"
+#include "conn.h"
 
 typedef struct MeiBus MeiBus;
 typedef struct MeiConn MeiConn;
@@ -50,6 +51,8 @@ typedef struct MeiClientType {
     void (*receive)(MeiBus *bus, MeiConn *conn,
                     const uint8_t *msg, size_t len);
     void (*disconnected)(MeiBus *bus, MeiConn *conn);
+    /* Optional: the host read one of @conn's queued messages */
+    void (*tx_drained)(MeiBus *bus, MeiConn *conn);
 
     /* Optional per-client state, made with the bus */
     void *(*state_new)(MeiBus *bus);
@@ -142,7 +145,17 @@ void mei_bus_rearm_timer(MeiBus *bus);
 /* Guest-visible milliseconds */
 int64_t mei_bus_guest_clock_ms(MeiBus *bus);
 void G_GNUC_PRINTF(2, 3) mei_bus_log(MeiBus *bus, const char *fmt, ...);
+/*
+ * The ME's port -> service map, for the channels LME opens to AMT's
+ * services (the ME's root sets it; the bus knows no services itself).
+ */
+typedef const VamtService *(*MeiServiceLookup)(void *opaque, uint16_t port);
+void mei_bus_set_service_map(MeiBus *bus, MeiServiceLookup lookup,
+                             void *opaque);
+const VamtService *mei_bus_service(MeiBus *bus, uint16_t port);
 const MeiClientType *mei_conn_client(MeiConn *conn);
+/* Messages sent on @conn that wait for the host's read credits */
+size_t mei_conn_backlog(MeiConn *conn);
 uint8_t mei_conn_host_addr(MeiConn *conn);
 /* The connection's conn_state_size bytes, or NULL if it has none */
 void *mei_conn_state(MeiConn *conn);
