@@ -351,6 +351,179 @@ static void test_mkhi(void)
     vamt_heci_stop(&h);
 }
 
+/* ---- LME: APF as an agent drives it through the registers ---- */
+
+/* Send one APF message on LME and expect the ME's read grant for it */
+static void lme_send(VamtHeci *h, const uint8_t *msg, size_t len)
+{
+    uint8_t fc[3] = { 0x08, ADDR_LME, 1 };
+    VamtMsg m;
+
+    vamt_heci_send(h, ADDR_LME, 1, msg, len);
+    vamt_heci_expect_hbm(h, &m, fc, sizeof(fc));
+}
+
+/* One message from the ME on LME (the host grants it a read first) */
+static void lme_recv(VamtHeci *h, VamtMsg *m)
+{
+    vamt_heci_flow_control(h, ADDR_LME, 1);
+    vamt_heci_recv(h, m);
+    g_assert_cmpuint(m->me_addr, ==, ADDR_LME);
+    g_assert_cmpuint(m->host_addr, ==, 1);
+}
+
+static void lme_handshake(VamtHeci *h)
+{
+    static const uint8_t accept[] = {
+        6, 0, 0, 0, 18, 'p', 'f', 'w', 'd', '@', 'a', 'm', 't', '.',
+        'i', 'n', 't', 'e', 'l', '.', 'c', 'o', 'm',
+    };
+    static const uint32_t ports[] = { 16992, 623 };
+    VamtMsg m;
+
+    vamt_hbm_connect(h, ADDR_LME, 1, 0);
+    lme_recv(h, &m);
+    g_assert_cmpuint(m.len, ==, 93);
+    g_assert_cmphex(m.data[0], ==, 0xc0);
+    lme_recv(h, &m);
+    g_assert_cmpuint(m.len, ==, 23);
+    g_assert_cmpmem(m.data + 5, 18, "pfwd@amt.intel.com", 18);
+    lme_send(h, accept, sizeof(accept));
+    for (unsigned i = 0; i < G_N_ELEMENTS(ports); i++) {
+        uint8_t success[5] = { 81 };
+
+        lme_recv(h, &m);
+        g_assert_cmphex(m.data[0], ==, 80);
+        g_assert_cmpuint(ldl_be_p(m.data + m.len - 4), ==, ports[i]);
+        stl_be_p(success + 1, ports[i]);
+        lme_send(h, success, sizeof(success));
+    }
+}
+
+/* An Identify through a channel to 16992; returns the ME's channel id */
+static uint32_t lme_identify(VamtHeci *h, uint32_t id)
+{
+    static const char body[] =
+        "<?xml version=\"1.0\"?><s:Envelope "
+        "xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+        "xmlns:i=\"http://schemas.dmtf.org/wbem/wsman/identity/1/"
+        "wsmanidentity.xsd\"><s:Header/><s:Body><i:Identify/>"
+        "</s:Body></s:Envelope>";
+    g_autofree char *req = g_strdup_printf(
+        "POST /wsman HTTP/1.1\r\nHost: 127.0.0.1:16992\r\n"
+        "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+    g_autoptr(GByteArray) open = g_byte_array_new();
+    g_autoptr(GByteArray) data = g_byte_array_new();
+    g_autoptr(GString) got = g_string_new(NULL);
+    uint8_t b[4];
+    uint32_t me_id;
+    VamtMsg m;
+
+#define PUT32(a, v) (stl_be_p(b, v), g_byte_array_append(a, b, 4))
+#define PUTS(a, s) (PUT32(a, strlen(s)), \
+                    g_byte_array_append(a, (const uint8_t *)(s), strlen(s)))
+    g_byte_array_append(open, (const uint8_t *)"\x5a", 1);
+    PUTS(open, "forwarded-tcpip");
+    PUT32(open, id);
+    PUT32(open, 4096);
+    PUT32(open, 0xffffffff);
+    PUTS(open, "127.0.0.1");
+    PUT32(open, 16992);
+    PUTS(open, "127.0.0.1");
+    PUT32(open, 40000);
+    lme_send(h, open->data, open->len);
+    lme_recv(h, &m);
+    g_assert_cmpuint(m.len, ==, 17);
+    g_assert_cmphex(m.data[0], ==, 91);
+    g_assert_cmpuint(ldl_be_p(m.data + 1), ==, id);
+    me_id = ldl_be_p(m.data + 5);
+    g_byte_array_append(data, (const uint8_t *)"\x5e", 1);
+    PUT32(data, me_id);
+    PUTS(data, req);
+#undef PUTS
+#undef PUT32
+    lme_send(h, data->data, data->len);
+    while (!strstr(got->str, "</a:Envelope>") &&
+           !strstr(got->str, "\r\n0\r\n\r\n")) {
+        lme_recv(h, &m);
+        g_assert_cmphex(m.data[0], ==, 94);
+        g_assert_cmpuint(ldl_be_p(m.data + 1), ==, id);
+        g_assert_cmpuint(ldl_be_p(m.data + 5), ==, m.len - 9);
+        g_string_append_len(got, (const char *)m.data + 9, m.len - 9);
+    }
+    g_assert_true(g_str_has_prefix(got->str, "HTTP/1.1 200 "));
+    g_assert_nonnull(strstr(got->str, "IdentifyResponse"));
+    return me_id;
+}
+
+static void test_lme_apf(void)
+{
+    VamtHeci h;
+    VamtMsg m;
+
+    vamt_heci_start(&h, "");
+    vamt_heci_bring_up(&h);
+    lme_handshake(&h);
+    lme_identify(&h, 21);
+    lme_identify(&h, 22);
+    /* garbage ends the APF session, not the link or the other clients */
+    lme_send(&h, (const uint8_t *)"\x77garbage", 8);
+    lme_recv(&h, &m);
+    g_assert_cmpuint(m.len, ==, 7);
+    g_assert_cmphex(m.data[0], ==, 1);
+    g_assert_cmpuint(ldl_be_p(m.data + 1), ==, 2);      /* protocol error */
+    vamt_assert_link(h.qts, "started", 1);
+    /* a new connection is a new session */
+    {
+        uint8_t req[4] = { 0x07, ADDR_LME, 1, 0 };
+        uint8_t res[4] = { 0x87, ADDR_LME, 1, 0 };
+
+        vamt_heci_send(&h, 0, 0, req, sizeof(req));
+        vamt_heci_expect_hbm(&h, &m, res, sizeof(res));
+    }
+    lme_handshake(&h);
+    lme_identify(&h, 23);
+    vamt_heci_stop(&h);
+}
+
+/* A migrated agent connection: its session stayed on the source */
+static void test_lme_migration(void)
+{
+    g_autofree char *tmp = g_dir_make_tmp("vamt-test-XXXXXX", NULL);
+    g_autofree char *sock = g_strdup_printf("%s/migrate", tmp);
+    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    VamtHeci src, dst;
+    VamtMsg m;
+    uint64_t bar;
+
+    vamt_heci_start(&src, "");
+    vamt_heci_bring_up(&src);
+    lme_handshake(&src);
+    lme_identify(&src, 31);
+    vamt_heci_attach(&dst, qtest_initf("-machine q35 -uuid " VAMT_QEMU_UUID
+                                       " -device vamt,addr=16.0 -incoming %s",
+                                       uri));
+    qtest_qmp_assert_success(src.qts, "{ 'execute': 'migrate',"
+                             " 'arguments': { 'uri': %s } }", uri);
+    vamt_wait_migration(src.qts);
+    qtest_qmp_eventwait(dst.qts, "RESUME");
+    bar = qpci_config_readl(dst.dev, PCI_BASE_ADDRESS_0) & ~0xfull;
+    bar |= (uint64_t)qpci_config_readl(dst.dev, PCI_BASE_ADDRESS_1) << 32;
+    dst.bar.addr = bar;
+    dst.bar.is_io = false;
+    vamt_assert_link(dst.qts, "started", 1);
+    /* the agent's next message learns the session is gone */
+    lme_send(&dst, (const uint8_t *)"\x5d\0\0\0\0\0\0\0\1", 9);
+    lme_recv(&dst, &m);
+    g_assert_cmpuint(m.len, ==, 7);
+    g_assert_cmphex(m.data[0], ==, 1);
+    g_assert_cmpuint(ldl_be_p(m.data + 1), ==, 10);     /* connection lost */
+    vamt_heci_stop(&src);
+    vamt_heci_stop(&dst);
+    unlink(sock);
+    rmdir(tmp);
+}
+
 static void test_connections(void)
 {
     static const uint8_t disc[4] = { 0x07, ADDR_AMTHI, 1 };
@@ -622,5 +795,7 @@ int main(int argc, char **argv)
     qtest_add_func("/vamt/garbage", test_garbage);
     qtest_add_func("/vamt/system-reset", test_system_reset);
     qtest_add_func("/vamt/migration", test_migration);
+    qtest_add_func("/vamt/lme-apf", test_lme_apf);
+    qtest_add_func("/vamt/lme-migration", test_lme_migration);
     return g_test_run();
 }
