@@ -462,6 +462,159 @@ static void test_amthi_framing(void)
     bus_free(&p, bus);
 }
 
+/* One AMTHI command with @payload; *m is the whole reply, checked framed */
+static void amthi_call(MeiBus *bus, uint32_t cmd, const void *payload,
+                       size_t len, Msg *m)
+{
+    uint8_t req[64] = { 1, 1 };
+
+    g_assert_cmpuint(len, <=, sizeof(req) - 12);
+    vamt_put_le32(req + 4, cmd);
+    vamt_put_le32(req + 8, len);
+    if (len) {
+        memcpy(req + 12, payload, len);
+    }
+    host_credit(bus, ADDR_AMTHI, 1);
+    send(bus, ADDR_AMTHI, 1, req, 12 + len);
+    g_assert_true(recv(bus, m));
+    expect_credit(bus, ADDR_AMTHI, 1);
+    g_assert_cmphex(vamt_le32(m->data->data), ==, 0x00000101);
+    g_assert_cmphex(vamt_le32(m->data->data + 4), ==, cmd | 0x00800000);
+    g_assert_cmpuint(vamt_le32(m->data->data + 8), ==, m->data->len - 12);
+}
+
+/* Each command heci.md 5.2 lists as served, byte for byte */
+static void test_amthi_commands(void)
+{
+    static const uint8_t zero[4];
+    static const uint8_t wireless[4] = { 1 };
+    static const uint8_t no_mac[6];
+    Platform p;
+    MeiBus *bus = bus_new(&p);
+    VamtAmtState *st;
+    Msg m;
+
+    for (int i = 0; i < 6; i++) {
+        p.fw.host_mac[i] = 0x52 + i;
+    }
+    st = vamt_amt_state(p.amt);
+    g_strlcpy(st->hostname, "vm7", sizeof(st->hostname));
+    g_strlcpy(st->domainname, "lab.example", sizeof(st->domainname));
+    start(bus);
+    connect(bus, ADDR_AMTHI, 1, HBM_CONNECT_SUCCESS);
+
+    /* GetPkiFqdnSuffix: the domain, an AMT_ANSI_STRING */
+    amthi_call(bus, AMTHI_GET_PKI_FQDN_SUFFIX, NULL, 0, &m);
+    g_assert_cmpuint(m.data->len, ==, 18 + 11);
+    g_assert_cmpuint(vamt_le32(m.data->data + 12), ==, PT_SUCCESS);
+    g_assert_cmpuint(vamt_le16(m.data->data + 16), ==, 11);
+    g_assert_cmpmem(m.data->data + 18, 11, "lab.example", 11);
+    msg_clear(&m);
+
+    /* GetFQDN: shared, no DDNS, host name length, the FQDN */
+    amthi_call(bus, AMTHI_GET_FQDN, NULL, 0, &m);
+    g_assert_cmpuint(m.data->len, ==, 16 + 20 + 2 + 15);
+    g_assert_cmpuint(vamt_le32(m.data->data + 16), ==, 1);
+    g_assert_cmpuint(vamt_le32(m.data->data + 20), ==, 0);
+    g_assert_cmpuint(vamt_le32(m.data->data + 32), ==, 3);
+    g_assert_cmpuint(vamt_le16(m.data->data + 36), ==, 15);
+    g_assert_cmpmem(m.data->data + 38, 15, "vm7.lab.example", 15);
+    msg_clear(&m);
+
+    /* GetLanInterfaceSettings: 36 bytes; the wired port has the MAC */
+    amthi_call(bus, AMTHI_GET_LAN_INTERFACE, zero, 4, &m);
+    g_assert_cmpuint(m.data->len, ==, 36);
+    g_assert_cmpuint(vamt_le32(m.data->data + 16), ==, 1);     /* enabled */
+    g_assert_cmpuint(vamt_le32(m.data->data + 20), ==, 0);     /* IPv4 */
+    g_assert_cmpuint(vamt_le32(m.data->data + 24), ==, 1);     /* DHCP */
+    g_assert_cmpuint(m.data->data[28], ==, 2);                 /* passive */
+    g_assert_cmpuint(m.data->data[29], ==, 1);                 /* link */
+    g_assert_cmpmem(m.data->data + 30, 6, p.fw.host_mac, 6);
+    msg_clear(&m);
+    amthi_call(bus, AMTHI_GET_LAN_INTERFACE, wireless, 4, &m);
+    g_assert_cmpuint(m.data->len, ==, 36);
+    g_assert_cmpuint(vamt_le32(m.data->data + 16), ==, 0);
+    g_assert_cmpuint(m.data->data[29], ==, 0);
+    g_assert_cmpmem(m.data->data + 30, 6, no_mac, 6);
+    msg_clear(&m);
+    /* without its interface argument: the length is wrong */
+    amthi_call(bus, AMTHI_GET_LAN_INTERFACE, NULL, 0, &m);
+    g_assert_cmpuint(m.data->len, ==, 16);
+    g_assert_cmpuint(vamt_le32(m.data->data + 12), ==,
+                     PT_INVALID_MESSAGE_LENGTH);
+    msg_clear(&m);
+
+    /* GetMacAddresses: no dedicated MAC, the host's */
+    amthi_call(bus, AMTHI_GET_MAC_ADDRESSES, NULL, 0, &m);
+    g_assert_cmpuint(m.data->len, ==, 28);
+    g_assert_cmpmem(m.data->data + 16, 6, no_mac, 6);
+    g_assert_cmpmem(m.data->data + 22, 6, p.fw.host_mac, 6);
+    msg_clear(&m);
+
+    /* no trusted root hashes: none enumerated, every handle unknown */
+    amthi_call(bus, AMTHI_ENUMERATE_HASH_HANDLES, NULL, 0, &m);
+    g_assert_cmpuint(m.data->len, ==, 20);
+    g_assert_cmpuint(vamt_le32(m.data->data + 16), ==, 0);
+    msg_clear(&m);
+    amthi_call(bus, AMTHI_GET_CERT_HASH_ENTRY, zero, 4, &m);
+    g_assert_cmpuint(m.data->len, ==, 16);
+    g_assert_cmpuint(vamt_le32(m.data->data + 12), ==, PT_INVALID_HANDLE);
+    msg_clear(&m);
+
+    /* no CIRA: not connected, no MPS */
+    amthi_call(bus, AMTHI_GET_REMOTE_ACCESS_STATUS, NULL, 0, &m);
+    g_assert_cmpuint(m.data->len, ==, 30);
+    g_assert_cmpuint(vamt_le32(m.data->data + 16), ==, 3);
+    g_assert_cmpuint(vamt_le32(m.data->data + 20), ==, 0);
+    g_assert_cmpuint(vamt_le16(m.data->data + 28), ==, 0);
+    msg_clear(&m);
+
+    /* the u32 answers, and GetDNSSuffixList's empty list */
+    {
+        static const uint32_t u32s[] = {
+            AMTHI_GET_ZERO_TOUCH_ENABLED, AMTHI_GET_UI_INTERFACES,
+            AMTHI_GET_EHBC_STATE,
+        };
+
+        for (unsigned i = 0; i < G_N_ELEMENTS(u32s); i++) {
+            amthi_call(bus, u32s[i], NULL, 0, &m);
+            g_assert_cmpuint(m.data->len, ==, 20);
+            g_assert_cmpuint(vamt_le32(m.data->data + 16), ==, 0);
+            msg_clear(&m);
+        }
+    }
+    amthi_call(bus, AMTHI_GET_DNS_SUFFIX_LIST, NULL, 0, &m);
+    g_assert_cmpuint(m.data->len, ==, 18);
+    msg_clear(&m);
+    amthi_call(bus, AMTHI_GET_LAST_RESET_REASON, NULL, 0, &m);
+    g_assert_cmpuint(m.data->len, ==, 24);
+    msg_clear(&m);
+
+    /* Unprovision: nothing to undo, refused in ACM, done in CCM */
+    amthi_call(bus, AMTHI_UNPROVISION, zero, 4, &m);
+    g_assert_cmpuint(m.data->len, ==, 16);
+    g_assert_cmphex(vamt_le32(m.data->data + 12), ==, 0x20);
+    msg_clear(&m);
+    g_assert_true(vamt_amt_set_provisioning(p.amt, VAMT_PROVISIONING_POST,
+                                            VAMT_CONTROL_MODE_ACM));
+    amthi_call(bus, AMTHI_UNPROVISION, zero, 4, &m);
+    g_assert_cmphex(vamt_le32(m.data->data + 12), ==, 0x3);
+    msg_clear(&m);
+    g_assert_cmpuint(vamt_amt_provisioning_state(p.amt), ==,
+                     VAMT_PROVISIONING_POST);
+    g_assert_true(vamt_amt_set_provisioning(p.amt, VAMT_PROVISIONING_POST,
+                                            VAMT_CONTROL_MODE_CCM));
+    amthi_call(bus, AMTHI_UNPROVISION, zero, 4, &m);
+    g_assert_cmphex(vamt_le32(m.data->data + 12), ==, PT_SUCCESS);
+    msg_clear(&m);
+    g_assert_cmpuint(vamt_amt_provisioning_state(p.amt), ==,
+                     VAMT_PROVISIONING_PRE);
+    amthi_call(bus, AMTHI_GET_CONTROL_MODE, NULL, 0, &m);
+    g_assert_cmpuint(vamt_le32(m.data->data + 16), ==, VAMT_CONTROL_MODE_NONE);
+    msg_clear(&m);
+    bus_free(&p, bus);
+}
+
 /*
  * MKHI's error replies carry no data: a short GET_RULE and an unknown
  * rule (found by fuzz-mei-bus: the reply copied from a NULL pointer)
@@ -904,6 +1057,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/mei-bus/oversized-message",
                     test_oversized_message);
     g_test_add_func("/vamt/mei-bus/amthi/framing", test_amthi_framing);
+    g_test_add_func("/vamt/mei-bus/amthi/commands", test_amthi_commands);
     g_test_add_func("/vamt/mei-bus/mkhi/fw-version", test_mkhi_fw_version);
     g_test_add_func("/vamt/mei-bus/watchdog", test_watchdog);
     g_test_add_func("/vamt/mei-bus/mkhi-errors", test_mkhi_errors);

@@ -124,6 +124,15 @@ const VamtPlatformOps *vamt_amt_ops(VamtAmt *amt)
     return amt->ops;
 }
 
+/* The host's wired port as AMT reports it: the VM's first NIC, if any */
+const uint8_t *vamt_amt_host_mac(VamtAmt *amt)
+{
+    const VamtInventory *inv = amt->ops->inventory ?
+                               amt->ops->inventory(amt->opaque) : NULL;
+
+    return inv && inv->nics ? inv->nic_mac[0] : amt->fw->host_mac;
+}
+
 void *vamt_amt_opaque(VamtAmt *amt)
 {
     return amt->opaque;

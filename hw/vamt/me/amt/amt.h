@@ -216,6 +216,7 @@ void vamt_amt_free(VamtAmt *amt);
 const VamtFirmware *vamt_amt_firmware(VamtAmt *amt);
 const VamtPlatformOps *vamt_amt_ops(VamtAmt *amt);
 void *vamt_amt_opaque(VamtAmt *amt);
+const uint8_t *vamt_amt_host_mac(VamtAmt *amt);
 VamtAmtState *vamt_amt_state(VamtAmt *amt);
 
 /*

@@ -17,8 +17,10 @@ enum {
     PT_INTERNAL_ERROR           = 0x001,
     /* AMT_STATUS_NOT_READY: not possible in the current state */
     PT_INVALID_STATE            = 0x002,
+    PT_INVALID_AMT_MODE         = 0x003,
     PT_INVALID_MESSAGE_LENGTH   = 0x004,
     PT_NOT_PERMITTED            = 0x010,
+    PT_INVALID_PROVISIONING_STATE = 0x020,
     PT_INVALID_TIME             = 0x022,
     PT_INVALID_PARAMETER        = 0x024,
     PT_INVALID_HANDLE           = 0x805,

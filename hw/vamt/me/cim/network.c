@@ -15,9 +15,7 @@
 static const VamtCimClass ethernet_class;
 static void ethernet_list(VamtAmt *amt, GPtrArray *out)
 {
-    const VamtInventory *inv = cim_inventory(amt);
-    const uint8_t *mac = inv->nics ? inv->nic_mac[0]
-                                   : vamt_amt_firmware(amt)->host_mac;
+    const uint8_t *mac = vamt_amt_host_mac(amt);
     VamtCimInstance *inst = vamt_cim_new(&ethernet_class);
     static const unsigned link_policy[] = { 1, 14, 16 };
 

@@ -69,37 +69,249 @@ static void amthi_code_versions(MeiBus *bus, GByteArray *out)
     }
 }
 
+/* AMT_ANSI_STRING: u16 length and the bytes, not padded */
+static void put_ansi_string(GByteArray *out, const char *str)
+{
+    blob_put_u16(out, strlen(str));
+    g_byte_array_append(out, (const uint8_t *)str, strlen(str));
+}
+
+typedef struct AmthiRequest {
+    MeiBus *bus;
+    VamtAmt *amt;
+    BlobReader in;              /* the payload after the header */
+    GByteArray *out;            /* the payload after the status */
+} AmthiRequest;
+
+static uint32_t amthi_code_versions_cmd(AmthiRequest *r)
+{
+    amthi_code_versions(r->bus, r->out);
+    return PT_SUCCESS;
+}
+
+static uint32_t amthi_provisioning_state(AmthiRequest *r)
+{
+    blob_put_u32(r->out, vamt_amt_provisioning_state(r->amt));
+    return PT_SUCCESS;
+}
+
+static uint32_t amthi_provisioning_mode(AmthiRequest *r)
+{
+    blob_put_u32(r->out, vamt_amt_provisioning_state(r->amt) ==
+                 VAMT_PROVISIONING_POST ?
+                 AMTHI_PROVISIONING_MODE_ENTERPRISE : 0);
+    blob_put_u32(r->out, 0);                /* legacy mode: false */
+    return PT_SUCCESS;
+}
+
+static uint32_t amthi_control_mode(AmthiRequest *r)
+{
+    blob_put_u32(r->out, vamt_amt_control_mode(r->amt));
+    return PT_SUCCESS;
+}
+
+static uint32_t amthi_uuid(AmthiRequest *r)
+{
+    const VamtFirmware *fw = mei_bus_firmware(r->bus);
+
+    g_byte_array_append(r->out, fw->system_uuid, sizeof(fw->system_uuid));
+    return PT_SUCCESS;
+}
+
+/* The DNS suffix is AMT_GeneralSettings.DomainName, as WS-Man shows it */
+static uint32_t amthi_pki_fqdn_suffix(AmthiRequest *r)
+{
+    put_ansi_string(r->out, vamt_amt_state(r->amt)->domainname);
+    return PT_SUCCESS;
+}
+
+static uint32_t amthi_fqdn(AmthiRequest *r)
+{
+    const VamtAmtState *st = vamt_amt_state(r->amt);
+    g_autofree char *fqdn = st->domainname[0] ?
+        g_strdup_printf("%s.%s", st->hostname, st->domainname) :
+        g_strdup(st->hostname);
+
+    blob_put_u32(r->out, 1);            /* shared with the host */
+    blob_put_u32(r->out, 0);            /* no dynamic DNS update */
+    blob_put_u32(r->out, 0);
+    blob_put_u32(r->out, 0);
+    blob_put_u32(r->out, strlen(st->hostname));
+    put_ansi_string(r->out, fqdn);
+    return PT_SUCCESS;
+}
+
+/*
+ * The wired port: the VM's NIC MAC as AMT_EthernetPortSettings reports
+ * it, sharing the host's address by DHCP (passive mode).  The ME has no
+ * address of its own yet (no NIC endpoint): 0.0.0.0.  No wireless port.
+ */
+static uint32_t amthi_lan_interface(AmthiRequest *r)
+{
+    uint32_t interface = blob_get_u32(&r->in);
+    bool wired = interface == 0;
+
+    if (interface > 1) {
+        return PT_INVALID_PARAMETER;
+    }
+    blob_put_u32(r->out, wired);        /* enabled */
+    blob_put_u32(r->out, 0);            /* IPv4 */
+    blob_put_u32(r->out, wired);        /* DHCP enabled */
+    blob_put_u8(r->out, wired ? 2 : 0); /* DHCP mode: passive */
+    blob_put_u8(r->out, wired);         /* link up */
+    if (wired) {
+        g_byte_array_append(r->out, vamt_amt_host_mac(r->amt), 6);
+    } else {
+        g_byte_array_append(r->out, (const uint8_t[6]) { 0 }, 6);
+    }
+    return PT_SUCCESS;
+}
+
+static uint32_t amthi_mac_addresses(AmthiRequest *r)
+{
+    static const uint8_t none[6];
+
+    g_byte_array_append(r->out, none, 6);   /* no dedicated ME MAC */
+    g_byte_array_append(r->out, vamt_amt_host_mac(r->amt), 6);
+    return PT_SUCCESS;
+}
+
+/*
+ * The ME keeps no trusted root certificate hashes (no TLS-based
+ * provisioning yet): none to enumerate, so every handle is unknown.
+ */
+static uint32_t amthi_hash_handles(AmthiRequest *r)
+{
+    blob_put_u32(r->out, 0);
+    return PT_SUCCESS;
+}
+
+static uint32_t amthi_cert_hash_entry(AmthiRequest *r)
+{
+    return PT_INVALID_HANDLE;
+}
+
+/* No CIRA: never connected to an MPS */
+static uint32_t amthi_remote_access_status(AmthiRequest *r)
+{
+    blob_put_u32(r->out, 3);            /* network: unknown */
+    blob_put_u32(r->out, 0);            /* not connected */
+    blob_put_u32(r->out, 0);            /* trigger */
+    put_ansi_string(r->out, "");
+    return PT_SUCCESS;
+}
+
+static uint32_t amthi_zero_u32(AmthiRequest *r)
+{
+    blob_put_u32(r->out, 0);
+    return PT_SUCCESS;
+}
+
+static uint32_t amthi_dns_suffix_list(AmthiRequest *r)
+{
+    blob_put_u16(r->out, 0);
+    return PT_SUCCESS;
+}
+
+static uint32_t amthi_last_reset_reason(AmthiRequest *r)
+{
+    blob_put_u32(r->out, 0);            /* reason: none recorded */
+    blob_put_u32(r->out, 0);
+    return PT_SUCCESS;
+}
+
+/*
+ * Unprovision is for client control mode (and an unfinished setup); an
+ * admin control mode ME refuses it, as AMT does, and one that is not
+ * provisioned has nothing to undo.
+ */
+static uint32_t amthi_unprovision(AmthiRequest *r)
+{
+    if (blob_get_u32(&r->in) != 0) {
+        return PT_INVALID_PARAMETER;
+    }
+    switch (vamt_amt_provisioning_state(r->amt)) {
+    case VAMT_PROVISIONING_PRE:
+        return PT_INVALID_PROVISIONING_STATE;
+    case VAMT_PROVISIONING_POST:
+        if (vamt_amt_control_mode(r->amt) == VAMT_CONTROL_MODE_ACM) {
+            return PT_INVALID_AMT_MODE;
+        }
+        break;
+    }
+    vamt_amt_set_provisioning(r->amt, VAMT_PROVISIONING_PRE,
+                              VAMT_CONTROL_MODE_NONE);
+    return PT_SUCCESS;
+}
+
+/*
+ * The commands the ME answers, with the exact request payload each takes
+ * (hw/ipmi's command tables, by length); any other answers
+ * INTERNAL_ERROR with no payload.
+ */
+typedef struct AmthiCommand {
+    uint32_t command;
+    const char *name;
+    uint32_t request_len;
+    uint32_t (*run)(AmthiRequest *r);
+} AmthiCommand;
+
+static const AmthiCommand amthi_commands[] = {
+    { AMTHI_GET_PROVISIONING_MODE, "GetProvisioningMode", 0,
+      amthi_provisioning_mode },
+    { AMTHI_UNPROVISION, "Unprovision", 4, amthi_unprovision },
+    { AMTHI_GET_PROVISIONING_STATE, "GetProvisioningState", 0,
+      amthi_provisioning_state },
+    { AMTHI_GET_CODE_VERSIONS, "GetCodeVersions", 0,
+      amthi_code_versions_cmd },
+    { AMTHI_GET_MAC_ADDRESSES, "GetMacAddresses", 0, amthi_mac_addresses },
+    { AMTHI_ENUMERATE_HASH_HANDLES, "EnumerateHashHandles", 0,
+      amthi_hash_handles },
+    { AMTHI_GET_CERT_HASH_ENTRY, "GetCertHashEntry", 4,
+      amthi_cert_hash_entry },
+    { AMTHI_GET_ZERO_TOUCH_ENABLED, "GetZeroTouchEnabled", 0,
+      amthi_zero_u32 },
+    { AMTHI_GET_PKI_FQDN_SUFFIX, "GetPkiFqdnSuffix", 0,
+      amthi_pki_fqdn_suffix },
+    { AMTHI_GET_DNS_SUFFIX_LIST, "GetDNSSuffixList", 0,
+      amthi_dns_suffix_list },
+    { AMTHI_GET_REMOTE_ACCESS_STATUS, "GetRemoteAccessConnectionStatus", 0,
+      amthi_remote_access_status },
+    { AMTHI_GET_LAN_INTERFACE, "GetLanInterfaceSettings", 4,
+      amthi_lan_interface },
+    { AMTHI_GET_LAST_RESET_REASON, "GetLastHostResetReason", 0,
+      amthi_last_reset_reason },
+    { AMTHI_GET_UI_INTERFACES, "GetUserInitiatedEnabledInterfaces", 0,
+      amthi_zero_u32 },
+    { AMTHI_GET_FQDN, "GetFQDN", 0, amthi_fqdn },
+    { AMTHI_GET_UUID, "GetUUID", 0, amthi_uuid },
+    { AMTHI_GET_CONTROL_MODE, "GetControlMode", 0, amthi_control_mode },
+    { AMTHI_GET_EHBC_STATE, "GetEHBCState", 0, amthi_zero_u32 },
+};
+
 /* Append the payload of @command to @out; returns the AMT status. */
 static uint32_t amthi_execute(MeiBus *bus, uint32_t command,
                               const uint8_t *data, size_t len,
                               GByteArray *out)
 {
-    const VamtFirmware *fw = mei_bus_firmware(bus);
-    VamtAmt *amt = mei_bus_amt(bus);
+    AmthiRequest r = { .bus = bus, .amt = mei_bus_amt(bus), .out = out };
 
-    switch (command) {
-    case AMTHI_GET_CODE_VERSIONS:
-        amthi_code_versions(bus, out);
-        return PT_SUCCESS;
-    case AMTHI_GET_PROVISIONING_STATE:
-        blob_put_u32(out, vamt_amt_provisioning_state(amt));
-        return PT_SUCCESS;
-    case AMTHI_GET_PROVISIONING_MODE:
-        blob_put_u32(out, vamt_amt_provisioning_state(amt) ==
-                     VAMT_PROVISIONING_POST ?
-                     AMTHI_PROVISIONING_MODE_ENTERPRISE : 0);
-        blob_put_u32(out, 0);                /* legacy mode: false */
-        return PT_SUCCESS;
-    case AMTHI_GET_CONTROL_MODE:
-        blob_put_u32(out, vamt_amt_control_mode(amt));
-        return PT_SUCCESS;
-    case AMTHI_GET_UUID:
-        g_byte_array_append(out, fw->system_uuid, sizeof(fw->system_uuid));
-        return PT_SUCCESS;
-    default:
-        mei_bus_log(bus, "AMTHI: command 0x%08x not implemented", command);
-        return PT_INTERNAL_ERROR;
+    for (size_t i = 0; i < G_N_ELEMENTS(amthi_commands); i++) {
+        const AmthiCommand *c = &amthi_commands[i];
+
+        if (c->command != command) {
+            continue;
+        }
+        if (len != c->request_len) {
+            mei_bus_log(bus, "AMTHI: %s with %zu bytes, not %u", c->name,
+                        len, c->request_len);
+            return PT_INVALID_MESSAGE_LENGTH;
+        }
+        blob_reader_init(&r.in, data, len);
+        return c->run(&r);
     }
+    mei_bus_log(bus, "AMTHI: command 0x%08x not implemented", command);
+    return PT_INTERNAL_ERROR;
 }
 
 static void amthi_receive(MeiBus *bus, MeiConn *conn,
