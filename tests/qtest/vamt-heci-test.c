@@ -351,6 +351,28 @@ static void test_mkhi(void)
     vamt_heci_stop(&h);
 }
 
+/*
+ * Migrate @src to a new QEMU started with "-device vamt,addr=16.0@extra"
+ * and attach @dst to it, using the BAR the source's guest programmed.
+ */
+static void migrate_heci(VamtHeci *src, VamtHeci *dst, const char *extra,
+                         const char *uri)
+{
+    uint64_t bar;
+
+    vamt_heci_attach(dst, qtest_initf("-machine q35 -uuid " VAMT_QEMU_UUID
+                                      " -device vamt,addr=16.0%s"
+                                      " -incoming %s", extra, uri));
+    qtest_qmp_assert_success(src->qts, "{ 'execute': 'migrate',"
+                             " 'arguments': { 'uri': %s } }", uri);
+    vamt_wait_migration(src->qts);
+    qtest_qmp_eventwait(dst->qts, "RESUME");
+    bar = qpci_config_readl(dst->dev, PCI_BASE_ADDRESS_0) & ~0xfull;
+    bar |= (uint64_t)qpci_config_readl(dst->dev, PCI_BASE_ADDRESS_1) << 32;
+    dst->bar.addr = bar;
+    dst->bar.is_io = false;
+}
+
 /* ---- LME: APF as an agent drives it through the registers ---- */
 
 /* Send one APF message on LME and expect the ME's read grant for it */
@@ -494,23 +516,12 @@ static void test_lme_migration(void)
     g_autofree char *uri = g_strdup_printf("unix:%s", sock);
     VamtHeci src, dst;
     VamtMsg m;
-    uint64_t bar;
 
     vamt_heci_start(&src, "");
     vamt_heci_bring_up(&src);
     lme_handshake(&src);
     lme_identify(&src, 31);
-    vamt_heci_attach(&dst, qtest_initf("-machine q35 -uuid " VAMT_QEMU_UUID
-                                       " -device vamt,addr=16.0 -incoming %s",
-                                       uri));
-    qtest_qmp_assert_success(src.qts, "{ 'execute': 'migrate',"
-                             " 'arguments': { 'uri': %s } }", uri);
-    vamt_wait_migration(src.qts);
-    qtest_qmp_eventwait(dst.qts, "RESUME");
-    bar = qpci_config_readl(dst.dev, PCI_BASE_ADDRESS_0) & ~0xfull;
-    bar |= (uint64_t)qpci_config_readl(dst.dev, PCI_BASE_ADDRESS_1) << 32;
-    dst.bar.addr = bar;
-    dst.bar.is_io = false;
+    migrate_heci(&src, &dst, "", uri);
     vamt_assert_link(dst.qts, "started", 1);
     /* the agent's next message learns the session is gone */
     lme_send(&dst, (const uint8_t *)"\x5d\0\0\0\0\0\0\0\1", 9);
@@ -742,7 +753,6 @@ static void test_migration(void)
     VamtHeci src, dst;
     VamtMsg m;
     char ver[32];
-    uint64_t bar;
 
     vamt_heci_start(&src, ",fw-version=16.1.30.2307");
     vamt_heci_bring_up(&src);
@@ -751,20 +761,7 @@ static void test_migration(void)
     vamt_heci_expect_hbm(&src, &m, fc, sizeof(fc));
     g_assert_false(vamt_heci_has_data(&src));
 
-    vamt_heci_attach(&dst, qtest_initf("-machine q35 -uuid " VAMT_QEMU_UUID
-                                       " -device vamt,addr=16.0,"
-                                       "fw-version=16.1.30.2307 -incoming %s",
-                                       uri));
-    qtest_qmp_assert_success(src.qts, "{ 'execute': 'migrate',"
-                             " 'arguments': { 'uri': %s } }", uri);
-    vamt_wait_migration(src.qts);
-    qtest_qmp_eventwait(dst.qts, "RESUME");
-
-    /* the BAR was programmed on the source: use it as migrated */
-    bar = qpci_config_readl(dst.dev, PCI_BASE_ADDRESS_0) & ~0xfull;
-    bar |= (uint64_t)qpci_config_readl(dst.dev, PCI_BASE_ADDRESS_1) << 32;
-    dst.bar.addr = bar;
-    dst.bar.is_io = false;
+    migrate_heci(&src, &dst, ",fw-version=16.1.30.2307", uri);
     vamt_assert_link(dst.qts, "started", 1);
 
     vamt_heci_flow_control(&dst, ADDR_AMTHI, 1);
