@@ -351,11 +351,6 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
 {
     g_autofree char *password = NULL;
 
-    if (s->listen && !s->admin_secret) {
-        error_setg(errp, "listen= needs admin-secret=: the id of a "
-                   "'-object secret' holding the AMT admin password");
-        return false;
-    }
     if (s->admin_secret) {
         password = qcrypto_secret_lookup_as_utf8(s->admin_secret, errp);
         if (!password) {
@@ -802,7 +797,7 @@ static void vamt_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "listen",
         "serve WS-Management and legacy SOAP (AMT port 16992) on this host "
         "socket, e.g. 127.0.0.1:16992, and redirection (16994) two ports "
-        "above it (port 0: free ports); needs admin-secret");
+        "above it (port 0: free ports)");
     object_class_property_set_description(klass, "rmcp",
         "answer ASF/RMCP presence pings (console network scans) on UDP "
         "rmcp-port of the listen= host: 'auto' (default) when the port "
@@ -826,7 +821,9 @@ static void vamt_class_init(ObjectClass *klass, void *data)
         "listening), for listen=host:0");
     object_class_property_set_description(klass, "admin-secret",
         "id of a secret object holding the AMT admin password "
-        "(8 to 32 characters)");
+        "(8 to 32 characters); provisions the ME in admin control mode. "
+        "Without it the ME keeps what NVRAM holds, or starts "
+        "unprovisioned for an in-guest agent to activate");
     object_class_property_set_description(klass, "kt",
         "add the ME's serial port (PCI function 3, a 16550A the guest "
         "sees as one more ttyS) for Serial-over-LAN");

@@ -11,6 +11,7 @@
 #include "qemu/timer.h"
 #include "libqtest.h"
 #include "libqos/vamt.h"
+#include "../common/vamt-digest-client.h"
 #include "libqos/fw_cfg.h"
 #include "qobject/qdict.h"
 #include "hw/pci/pci_regs.h"
@@ -422,28 +423,17 @@ static void lme_handshake(VamtHeci *h)
     }
 }
 
-/* An Identify through a channel to 16992; returns the ME's channel id */
-static uint32_t lme_identify(VamtHeci *h, uint32_t id)
-{
-    static const char body[] =
-        "<?xml version=\"1.0\"?><s:Envelope "
-        "xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
-        "xmlns:i=\"http://schemas.dmtf.org/wbem/wsman/identity/1/"
-        "wsmanidentity.xsd\"><s:Header/><s:Body><i:Identify/>"
-        "</s:Body></s:Envelope>";
-    g_autofree char *req = g_strdup_printf(
-        "POST /wsman HTTP/1.1\r\nHost: 127.0.0.1:16992\r\n"
-        "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
-    g_autoptr(GByteArray) open = g_byte_array_new();
-    g_autoptr(GByteArray) data = g_byte_array_new();
-    g_autoptr(GString) got = g_string_new(NULL);
-    uint8_t b[4];
-    uint32_t me_id;
-    VamtMsg m;
-
 #define PUT32(a, v) (stl_be_p(b, v), g_byte_array_append(a, b, 4))
 #define PUTS(a, s) (PUT32(a, strlen(s)), \
                     g_byte_array_append(a, (const uint8_t *)(s), strlen(s)))
+
+/* Open channel @id to 16992 as LMS does; returns the ME's channel id */
+static uint32_t lme_channel_open(VamtHeci *h, uint32_t id)
+{
+    g_autoptr(GByteArray) open = g_byte_array_new();
+    uint8_t b[4];
+    VamtMsg m;
+
     g_byte_array_append(open, (const uint8_t *)"\x5a", 1);
     PUTS(open, "forwarded-tcpip");
     PUT32(open, id);
@@ -458,24 +448,106 @@ static uint32_t lme_identify(VamtHeci *h, uint32_t id)
     g_assert_cmpuint(m.len, ==, 17);
     g_assert_cmphex(m.data[0], ==, 91);
     g_assert_cmpuint(ldl_be_p(m.data + 1), ==, id);
-    me_id = ldl_be_p(m.data + 5);
+    return ldl_be_p(m.data + 5);
+}
+
+static void lme_channel_send(VamtHeci *h, uint32_t me_id, const char *text)
+{
+    g_autoptr(GByteArray) data = g_byte_array_new();
+    uint8_t b[4];
+
     g_byte_array_append(data, (const uint8_t *)"\x5e", 1);
     PUT32(data, me_id);
-    PUTS(data, req);
+    PUTS(data, text);
+    lme_send(h, data->data, data->len);
+}
 #undef PUTS
 #undef PUT32
-    lme_send(h, data->data, data->len);
-    while (!strstr(got->str, "</a:Envelope>") &&
-           !strstr(got->str, "\r\n0\r\n\r\n")) {
+
+/* The ME's data on channel @id (of the host) until @done says so */
+static void lme_channel_read(VamtHeci *h, uint32_t id, GString *got,
+                             bool (*done)(const GString *got, bool closed))
+{
+    bool closed = false;
+
+    while (!done(got, closed)) {
+        VamtMsg m;
+
+        g_assert_false(closed);
         lme_recv(h, &m);
-        g_assert_cmphex(m.data[0], ==, 94);
         g_assert_cmpuint(ldl_be_p(m.data + 1), ==, id);
-        g_assert_cmpuint(ldl_be_p(m.data + 5), ==, m.len - 9);
-        g_string_append_len(got, (const char *)m.data + 9, m.len - 9);
+        switch (m.data[0]) {
+        case 94:                                /* CHANNEL_DATA */
+            g_assert_cmpuint(ldl_be_p(m.data + 5), ==, m.len - 9);
+            g_string_append_len(got, (const char *)m.data + 9, m.len - 9);
+            break;
+        case 93:                                /* WINDOW_ADJUST */
+            break;
+        case 97:                                /* CHANNEL_CLOSE */
+            closed = true;
+            break;
+        default:
+            g_assert_not_reached();
+        }
     }
+}
+
+static bool wsman_reply_done(const GString *got, bool closed)
+{
+    return strstr(got->str, "</a:Envelope>") ||
+           strstr(got->str, "\r\n0\r\n\r\n");
+}
+
+static bool channel_closed(const GString *got, bool closed)
+{
+    return closed;
+}
+
+/* An Identify through a channel to 16992; returns the ME's channel id */
+static uint32_t lme_identify(VamtHeci *h, uint32_t id)
+{
+    static const char body[] =
+        "<?xml version=\"1.0\"?><s:Envelope "
+        "xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\" "
+        "xmlns:i=\"http://schemas.dmtf.org/wbem/wsman/identity/1/"
+        "wsmanidentity.xsd\"><s:Header/><s:Body><i:Identify/>"
+        "</s:Body></s:Envelope>";
+    g_autofree char *req = g_strdup_printf(
+        "POST /wsman HTTP/1.1\r\nHost: 127.0.0.1:16992\r\n"
+        "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+    g_autoptr(GString) got = g_string_new(NULL);
+    uint32_t me_id = lme_channel_open(h, id);
+
+    lme_channel_send(h, me_id, req);
+    lme_channel_read(h, id, got, wsman_reply_done);
     g_assert_true(g_str_has_prefix(got->str, "HTTP/1.1 200 "));
     g_assert_nonnull(strstr(got->str, "IdentifyResponse"));
     return me_id;
+}
+
+/*
+ * One WS-Man request through LME as an in-guest agent sends it, on a
+ * channel of its own that the ME closes after the answer
+ * (Connection: close); @authorization may be NULL.  Returns the answer.
+ */
+static char *lme_wsman(VamtHeci *h, uint32_t id, const char *envelope,
+                       const char *authorization)
+{
+    g_autofree char *auth = authorization ?
+        g_strdup_printf("Authorization: %s\r\n", authorization) : NULL;
+    g_autofree char *req = g_strdup_printf(
+        "POST /wsman HTTP/1.1\r\nHost: 127.0.0.1:16992\r\n"
+        "Connection: close\r\n%sContent-Length: %zu\r\n\r\n%s",
+        auth ? auth : "", strlen(envelope), envelope);
+    GString *got = g_string_new(NULL);
+    uint32_t me_id = lme_channel_open(h, id);
+    uint8_t close_msg[5] = { 97 };
+
+    lme_channel_send(h, me_id, req);
+    lme_channel_read(h, id, got, channel_closed);
+    stl_be_p(close_msg + 1, me_id);
+    lme_send(h, close_msg, sizeof(close_msg));
+    return g_string_free(got, false);
 }
 
 static void test_lme_apf(void)
@@ -505,6 +577,137 @@ static void test_lme_apf(void)
     }
     lme_handshake(&h);
     lme_identify(&h, 23);
+    vamt_heci_stop(&h);
+}
+
+/* AMTHI command @cmd with no payload; the u32 after the status */
+static uint32_t amthi_u32(VamtHeci *h, uint8_t host, uint32_t cmd)
+{
+    VamtMsg m;
+
+    vamt_amthi_request(h, host, cmd, NULL, 0, &m);
+    g_assert_cmpuint(m.len, ==, 20);
+    g_assert_cmpuint(ldl_le_p(m.data + 12), ==, 0);
+    return ldl_le_p(m.data + 16);
+}
+
+#define AMTHI_GET_PROVISIONING_STATE    0x04000011
+#define AMTHI_GET_CONTROL_MODE          0x0400006b
+#define AMTHI_GET_LOCAL_SYSTEM_ACCOUNT  0x04000067
+#define AMTHI_UNPROVISION               0x04000010
+
+/*
+ * Host-based activation as MeshCmd AmtCCM and rpc-go do it: the local
+ * system account from AMTHI, IPS_HostBasedSetupService.Setup through
+ * LME with it; a console on listen= then logs on with the admin password
+ * the agent chose, and AMTHI Unprovision (MeshCmd AmtDeactivate) ends it.
+ */
+static void test_lme_host_based_setup(void)
+{
+    static const uint8_t lsa_request[40];
+    static const char setup_uri[] =
+        "http://intel.com/wbem/wscim/1/ips-schema/1/IPS_HostBasedSetupService";
+    static const char sacs_uri[] = "http://intel.com/wbem/wscim/1/"
+        "amt-schema/1/AMT_SetupAndConfigurationService";
+    VamtHeci h;
+    VamtWeb w = { 0 };
+    VamtMsg m;
+    QDict *rsp;
+    char user[34] = "", pass[34] = "";
+    g_autofree char *challenge = NULL;
+    g_autofree char *realm = NULL, *nonce = NULL, *a1 = NULL, *ha1 = NULL;
+    g_autofree char *setup_body = NULL, *setup = NULL, *answer = NULL;
+    g_autofree char *get = NULL, *sacs = NULL, *mode = NULL;
+    g_autofree char *auth = NULL;
+    g_autofree char *action = g_strdup_printf("%s/Setup", setup_uri);
+    const uint8_t unprovision_ccm[4] = { 1 };
+
+    /* no admin-secret: a new machine, not provisioned */
+    vamt_heci_start(&h, ",id=amt,listen=127.0.0.1:0");
+    rsp = qtest_qmp(h.qts, "{ 'execute': 'qom-get', 'arguments': "
+                    "{ 'path': 'amt', 'property': 'listen-port' } }");
+    w.qts = h.qts;
+    w.port = qdict_get_int(rsp, "return");
+    qobject_unref(rsp);
+    vamt_heci_bring_up(&h);
+    vamt_hbm_connect(&h, ADDR_AMTHI, 2, 0);
+    g_assert_cmpuint(amthi_u32(&h, 2, AMTHI_GET_PROVISIONING_STATE), ==, 0);
+
+    vamt_amthi_request(&h, 2, AMTHI_GET_LOCAL_SYSTEM_ACCOUNT, lsa_request,
+                       sizeof(lsa_request), &m);
+    g_assert_cmpuint(m.len, ==, 84);
+    g_assert_cmpuint(ldl_le_p(m.data + 12), ==, 0);
+    memcpy(user, m.data + 16, 33);
+    memcpy(pass, m.data + 49, 33);
+    g_assert_cmpstr(user, ==, "$$OsAdmin");
+    g_assert_cmpuint(strlen(pass), ==, 32);
+
+    /* the agent's first request brings the challenge */
+    lme_handshake(&h);
+    setup_body = g_strdup_printf(
+        "<r:Setup_INPUT xmlns:r=\"%s\"><r:NetAdminPassEncryptionType>2"
+        "</r:NetAdminPassEncryptionType><r:NetworkAdminPassword>%%s"
+        "</r:NetworkAdminPassword></r:Setup_INPUT>", setup_uri);
+    get = vamt_wsman_envelope("http://schemas.xmlsoap.org/ws/2004/09/"
+                              "transfer/Get", sacs_uri, "");
+    challenge = lme_wsman(&h, 41, get, NULL);
+    g_assert_true(g_str_has_prefix(challenge, "HTTP/1.1 401 "));
+    realm = vamt_test_challenge_param(challenge, "realm");
+    nonce = vamt_test_challenge_nonce(challenge);
+
+    /* Setup with MD5("admin:" realm ":" password), as MeshCmd sends it */
+    a1 = g_strdup_printf("admin:%s:%s", realm, VAMT_AMT_PASSWORD);
+    ha1 = vamt_test_md5_hex(a1);
+    {
+        g_autofree char *body = g_strdup_printf(setup_body, ha1);
+        const VamtTestDigestAuth a = {
+            .user = user, .realm = realm, .password = pass, .uri = "/wsman",
+            .nonce = nonce, .nc = "00000001", .cnonce = "a9e7",
+        };
+
+        auth = vamt_test_digest_authorization(&a);
+        setup = vamt_wsman_envelope(action, setup_uri, body);
+    }
+    answer = lme_wsman(&h, 42, setup, auth);
+    g_assert_true(g_str_has_prefix(answer, "HTTP/1.1 200 "));
+    g_assert_nonnull(strstr(answer, "<g:ReturnValue>0</g:ReturnValue>"));
+
+    /* agents and consoles see client control mode */
+    g_assert_cmpuint(amthi_u32(&h, 2, AMTHI_GET_PROVISIONING_STATE), ==, 2);
+    g_assert_cmpuint(amthi_u32(&h, 2, AMTHI_GET_CONTROL_MODE), ==, 1);
+    sacs = vamt_wsman_call(&w, get);
+    mode = vamt_element_text(sacs, "ProvisioningMode");
+    g_assert_cmpstr(mode, ==, "4");
+    /* the local system account is no network account */
+    {
+        g_autofree char *value = NULL, *head = NULL, *body = NULL;
+        g_autofree char *req = NULL;
+        const VamtTestDigestAuth a = {
+            .user = user, .realm = realm, .password = pass, .uri = "/wsman",
+            .nonce = w.nonce, .nc = "00000099", .cnonce = "a9e7",
+        };
+        int fd = vamt_web_connect(&w);
+
+        value = vamt_test_digest_authorization(&a);
+        req = g_strdup_printf("POST /wsman HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                              "Authorization: %s\r\nContent-Length: %zu"
+                              "\r\n\r\n%s", value, strlen(get), get);
+        vamt_web_send_all(fd, req, strlen(req));
+        head = vamt_web_read_response(fd, &body);
+        g_assert_true(g_str_has_prefix(head, "HTTP/1.1 401 "));
+        close(fd);
+    }
+
+    /* deactivation: back to a new machine; the admin password is gone */
+    vamt_amthi_request(&h, 2, AMTHI_UNPROVISION, unprovision_ccm,
+                       sizeof(unprovision_ccm), &m);
+    g_assert_cmpuint(m.len, ==, 16);
+    g_assert_cmpuint(ldl_le_p(m.data + 12), ==, 0);
+    g_assert_cmpuint(amthi_u32(&h, 2, AMTHI_GET_PROVISIONING_STATE), ==, 0);
+    g_assert_cmpuint(amthi_u32(&h, 2, AMTHI_GET_CONTROL_MODE), ==, 0);
+    g_assert_cmpint(vamt_wsman_status(&w, get), ==, 401);
+    g_free(w.realm);
+    g_free(w.nonce);
     vamt_heci_stop(&h);
 }
 
@@ -794,5 +997,6 @@ int main(int argc, char **argv)
     qtest_add_func("/vamt/migration", test_migration);
     qtest_add_func("/vamt/lme-apf", test_lme_apf);
     qtest_add_func("/vamt/lme-migration", test_lme_migration);
+    qtest_add_func("/vamt/lme-host-based-setup", test_lme_host_based_setup);
     return g_test_run();
 }

@@ -199,6 +199,7 @@ static int64_t digest_env_clock(void *opaque)
 }
 
 static bool digest_env_get_ha1(void *opaque, const char *user,
+                               const char *peer,
                                char ha1_hex[VAMT_DIGEST_HEX_LEN + 1])
 {
     if (strcmp(user, "admin") != 0) {
@@ -283,10 +284,17 @@ static const VamtStreamOps conn_ops = {
 
 char *vamt_test_http_send(VamtMe *me, const char *request)
 {
+    return vamt_test_http_send_from(me, NULL, request);
+}
+
+char *vamt_test_http_send_from(VamtMe *me, const char *peer,
+                               const char *request)
+{
     GString *out = g_string_new(NULL);
     VamtHttpConn *conn = vamt_http_conn_new(vamt_me_http(me), &conn_ops,
                                             out);
 
+    vamt_http_conn_set_peer(conn, peer);
     vamt_http_conn_input(conn, (const uint8_t *)request, strlen(request));
     vamt_http_conn_free(conn);
     return g_string_free(out, FALSE);

@@ -107,6 +107,9 @@ char *vamt_test_post_request(const char *host, const char *path,
                              const char *authorization, const char *body);
 /* Everything the ME answers @request on a fresh connection */
 char *vamt_test_http_send(VamtMe *me, const char *request);
+/* The same from @peer (VAMT_PEER_LOCAL: through LME), NULL if unknown */
+char *vamt_test_http_send_from(VamtMe *me, const char *peer,
+                               const char *request);
 /* The nonce of the 401 that an anonymous POST /wsman gets */
 char *vamt_test_http_nonce(VamtMe *me);
 

@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "digest.h"
 #include "me.h"
 #include "redir.h"
@@ -56,12 +57,13 @@ static int64_t me_wall_clock_s(void *opaque)
     return vamt_amt_now(me->amt);
 }
 
-static bool me_get_ha1(void *opaque, const char *user,
+static bool me_get_ha1(void *opaque, const char *user, const char *peer,
                        char ha1_hex[VAMT_DIGEST_HEX_LEN + 1])
 {
     VamtMe *me = opaque;
 
-    return vamt_amt_user_ha1(me->amt, user, ha1_hex);
+    return vamt_amt_user_ha1(me->amt, user, vamt_peer_is_local(peer),
+                             ha1_hex);
 }
 
 /*

@@ -465,6 +465,7 @@ char *vamt_web_read_response(int fd, char **body)
 /*
  * POST @body to /wsman on *@fd as admin, answering a Digest challenge;
  * the challenge closes the connection, so *@fd is the new one after it.
+ * A second 401 is the answer.
  */
 static char *wsman_post(VamtWeb *w, int *fd, const char *body,
                         char **rsp_body)
@@ -497,8 +498,10 @@ static char *wsman_post(VamtWeb *w, int *fd, const char *body,
         if (!g_str_has_prefix(head, "HTTP/1.1 401")) {
             return head;
         }
+        if (attempt) {
+            return head;
+        }
         /* a 401 closes the connection, as on AMT */
-        g_assert_cmpint(attempt, ==, 0);
         g_free(w->realm);
         g_free(w->nonce);
         w->realm = vamt_test_challenge_param(head, "realm");
@@ -541,6 +544,18 @@ char *vamt_wsman_call(VamtWeb *w, const char *envelope)
     g_assert_true(g_str_has_prefix(head, "HTTP/1.1 200"));
     close(fd);
     return body;
+}
+
+int vamt_wsman_status(VamtWeb *w, const char *envelope)
+{
+    g_autofree char *head = NULL;
+    g_autofree char *body = NULL;
+    int fd = vamt_web_connect(w);
+
+    head = wsman_post(w, &fd, envelope, &body);
+    close(fd);
+    g_assert_true(g_str_has_prefix(head, "HTTP/1.1 "));
+    return atoi(head + strlen("HTTP/1.1 "));
 }
 
 /* The text of the first <...:@name> element in @body */

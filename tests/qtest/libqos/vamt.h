@@ -137,6 +137,8 @@ char *vamt_wsman_envelope(const char *action, const char *uri,
                           const char *body);
 /* POST one WS-Man envelope as admin on a connection of its own; 200 */
 char *vamt_wsman_call(VamtWeb *w, const char *envelope);
+/* The same, for the HTTP status of the answer (401 if refused twice) */
+int vamt_wsman_status(VamtWeb *w, const char *envelope);
 /* The text of the first <...:@name> element in @body */
 char *vamt_element_text(const char *body, const char *name);
 

@@ -29,6 +29,7 @@ typedef struct Env {
     char *realm;
     char *nonce;                /* from the first 401 */
     unsigned nc;
+    const char *peer;           /* VAMT_PEER_LOCAL: requests through LME */
 } Env;
 
 typedef VamtTestReply Reply;
@@ -38,7 +39,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Reply, vamt_test_reply_free)
 
 static Reply *http_send(Env *e, const char *request)
 {
-    g_autofree char *raw = vamt_test_http_send(e->me, request);
+    g_autofree char *raw = vamt_test_http_send_from(e->me, e->peer, request);
 
     return vamt_test_reply_parse(raw, strlen(raw));
 }
@@ -153,6 +154,19 @@ static Env *env_new(void)
     vamt_me_set_admin_password(e->me, PASSWORD);
     e->realm = g_strdup(vamt_amt_realm(vamt_me_amt(e->me)));
     /* a request without credentials brings the challenge and its nonce */
+    e->nonce = vamt_test_http_nonce(e->me);
+    return e;
+}
+
+/* A factory ME: not provisioned, no admin password (no admin-secret) */
+static Env *env_new_unprovisioned(void)
+{
+    Env *e = g_new0(Env, 1);
+
+    vamt_test_platform_init(&e->fake, VAMT_POWER_OFF_SOFT);
+    vamt_test_firmware_init(&e->fw);
+    e->me = vamt_me_new(&e->fw, &vamt_test_platform_ops, &e->fake);
+    e->realm = g_strdup(vamt_amt_realm(vamt_me_amt(e->me)));
     e->nonce = vamt_test_http_nonce(e->me);
     return e;
 }
@@ -554,11 +568,178 @@ static void test_local_only_user(void)
     g_autofree char *handle = add_user(e, "local", "L0cal-only",
                                        VAMT_ACCESS_LOCAL, remote_control, 1,
                                        "0");
+    g_autofree char *remote = add_user(e, "remote", "Rem0te-only",
+                                       VAMT_ACCESS_NETWORK, remote_control, 1,
+                                       "0");
     g_autoptr(Reply) r = request_power(e, "local", "L0cal-only", 2);
+    g_autoptr(Reply) local = NULL;
+    g_autoptr(Reply) remote_locally = NULL;
+    g_autoptr(Reply) admin_locally = NULL;
 
     g_assert_cmpint(r->status, ==, 401);
     g_assert_cmpuint(e->fake.power_requests->len, ==, 0);
     g_assert_nonnull(handle);    /* the entry was created */
+    g_assert_nonnull(remote);
+
+    /* through LME the local entry works and the network-only one does not */
+    e->peer = VAMT_PEER_LOCAL;
+    local = request_power(e, "local", "L0cal-only", 2);
+    assert_return_value(local, "0");
+    g_assert_cmpuint(e->fake.power_requests->len, ==, 1);
+    remote_locally = request_power(e, "remote", "Rem0te-only", 2);
+    g_assert_cmpint(remote_locally->status, ==, 401);
+    admin_locally = wsman_get(e, "admin", PASSWORD, AMT "AMT_GeneralSettings");
+    g_assert_cmpint(admin_locally->status, ==, 200);
+    env_free(e);
+}
+
+/*
+ * The local system account (AMTHI GetLocalSystemAccount): only through
+ * LME, and only what in-guest agents need.
+ */
+static void test_local_system_account(void)
+{
+    Env *e = env_new();
+    const char *lsa = vamt_amt_lsa_password(vamt_me_amt(e->me));
+    g_autoptr(Reply) remote = wsman_get(e, "$$OsAdmin", lsa,
+                                        AMT "AMT_GeneralSettings");
+    g_autoptr(Reply) local = NULL;
+    g_autoptr(Reply) power = NULL;
+    g_autoptr(Reply) audit = NULL;
+    g_autoptr(Reply) setup = NULL;
+
+    g_assert_cmpint(remote->status, ==, 401);
+    e->peer = VAMT_PEER_LOCAL;
+    local = wsman_get(e, "$$OsAdmin", lsa, AMT "AMT_GeneralSettings");
+    g_assert_cmpint(local->status, ==, 200);
+    g_assert_nonnull(strstr(local->body->str, e->realm));
+    power = request_power(e, "$$OsAdmin", lsa, 2);
+    assert_access_denied(power);
+    audit = wsman_invoke(e, "$$OsAdmin", lsa, AMT "AMT_AuditLog",
+                         "ReadRecords", "<r:StartIndex>1</r:StartIndex>");
+    assert_access_denied(audit);
+    /* provisioned already: host-based setup has nothing to do */
+    setup = wsman_invoke(e, "$$OsAdmin", lsa, IPS "IPS_HostBasedSetupService",
+                         "Setup", "<r:NetAdminPassEncryptionType>2"
+                         "</r:NetAdminPassEncryptionType>"
+                         "<r:NetworkAdminPassword>0123456789abcdef0123456789"
+                         "abcdef</r:NetworkAdminPassword>");
+    assert_return_value(setup, "32");
+    g_assert_cmpuint(e->fake.power_requests->len, ==, 0);
+    env_free(e);
+}
+
+static Reply *host_setup(Env *e, const char *encryption, const char *password)
+{
+    const char *lsa = vamt_amt_lsa_password(vamt_me_amt(e->me));
+    g_autofree char *a1 = g_strdup_printf("admin:%s:%s", e->realm, password);
+    g_autofree char *ha1 = vamt_test_md5_hex(a1);
+    g_autofree char *args = g_strdup_printf(
+        "<r:NetAdminPassEncryptionType>%s</r:NetAdminPassEncryptionType>"
+        "<r:NetworkAdminPassword>%s</r:NetworkAdminPassword>",
+        encryption, ha1);
+
+    return wsman_invoke(e, "$$OsAdmin", lsa, IPS "IPS_HostBasedSetupService",
+                        "Setup", args);
+}
+
+/* What a console reads for the provisioning state */
+static void assert_provisioning(Env *e, const char *password,
+                                const char *state, const char *mode,
+                                const char *control)
+{
+    g_autoptr(Reply) sacs = wsman_get(e, "admin", password,
+                                      AMT "AMT_SetupAndConfigurationService");
+    g_autoptr(Reply) hbs = wsman_get(e, "admin", password,
+                                     IPS "IPS_HostBasedSetupService");
+    g_autofree char *got_state = element_text(sacs, "ProvisioningState");
+    g_autofree char *got_mode = element_text(sacs, "ProvisioningMode");
+    g_autofree char *got_control = element_text(hbs, "CurrentControlMode");
+
+    g_assert_cmpint(sacs->status, ==, 200);
+    g_assert_cmpstr(got_state, ==, state);
+    g_assert_cmpstr(got_mode, ==, mode);
+    g_assert_cmpstr(got_control, ==, control);
+}
+
+/* Is there a record of @event by @user in the audit log? */
+static bool audit_has(Env *e, unsigned event, const char *user)
+{
+    const VamtAmtState *s = vamt_amt_state(vamt_me_amt(e->me));
+
+    for (unsigned i = 0; i < s->audit_count; i++) {
+        const VamtAuditRecord *r =
+            &s->audit[(s->audit_first + i) % VAMT_AMT_AUDIT_LOG_SIZE];
+
+        if (r->app_id * 100 + r->event_id == event &&
+            !strcmp(r->user, user)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * MeshCmd AmtCCM / rpc-go activate -local -ccm: the local system account
+ * sets the admin password through LME; the console then logs on with it
+ * from the network, and deactivation returns the ME to the factory.
+ */
+static void test_host_based_setup(void)
+{
+    static const char password[] = "N3w-Admin";
+    Env *e = env_new_unprovisioned();
+    const char *old_lsa = vamt_amt_lsa_password(vamt_me_amt(e->me));
+    g_autofree char *lsa_before = g_strdup(old_lsa);
+    g_autoptr(Reply) weak = NULL, wrong_type = NULL, setup = NULL;
+    g_autoptr(Reply) again = NULL, remote_setup = NULL, optin = NULL;
+    g_autoptr(Reply) unprovision = NULL, after = NULL, old_lsa_reply = NULL;
+    g_autofree char *optin_required = NULL;
+
+    /* nobody logs on from the network before activation */
+    remote_setup = host_setup(e, "2", password);
+    g_assert_cmpint(remote_setup->status, ==, 401);
+
+    e->peer = VAMT_PEER_LOCAL;
+    weak = host_setup(e, "2", "");
+    assert_return_value(weak, "36");
+    wrong_type = host_setup(e, "1", password);
+    assert_return_value(wrong_type, "36");
+    setup = host_setup(e, "2", password);
+    assert_return_value(setup, "0");
+    again = host_setup(e, "2", password);
+    assert_return_value(again, "32");
+
+    e->peer = NULL;
+    assert_provisioning(e, password, "2", "4", "1");
+    /* client control mode: consent for every redirection */
+    optin = wsman_get(e, "admin", password, IPS "IPS_OptInService");
+    optin_required = element_text(optin, "OptInRequired");
+    g_assert_cmpstr(optin_required, ==, "4294967295");
+    g_assert_cmpuint(vamt_amt_add_user(vamt_me_amt(e->me), "op",
+                                       "0123456789abcdef0123456789abcdef",
+                                       VAMT_ACCESS_ANY, 1u << 5), !=, 0);
+
+    unprovision = wsman_invoke(e, "admin", password,
+                               AMT "AMT_SetupAndConfigurationService",
+                               "Unprovision",
+                               "<r:ProvisioningMode>4</r:ProvisioningMode>");
+    assert_return_value(unprovision, "0");
+    /* back to the factory: no admin, no users, a new local password */
+    after = wsman_get(e, "admin", password,
+                      AMT "AMT_SetupAndConfigurationService");
+    g_assert_cmpint(after->status, ==, 401);
+    g_assert_cmpuint(vamt_amt_provisioning_state(vamt_me_amt(e->me)), ==,
+                     VAMT_PROVISIONING_PRE);
+    g_assert_false(vamt_amt_name_in_use(vamt_me_amt(e->me), "op"));
+    g_assert_cmpstr(lsa_before, !=,
+                    vamt_amt_lsa_password(vamt_me_amt(e->me)));
+    e->peer = VAMT_PEER_LOCAL;
+    old_lsa_reply = wsman_get(e, "$$OsAdmin", lsa_before,
+                              AMT "AMT_GeneralSettings");
+    g_assert_cmpint(old_lsa_reply->status, ==, 401);
+    /* the audit log keeps who activated and who deactivated */
+    g_assert_true(audit_has(e, 1601, "$$OsAdmin"));
+    g_assert_true(audit_has(e, 1619, "admin"));
     env_free(e);
 }
 
@@ -901,6 +1082,8 @@ int main(int argc, char **argv)
     g_test_add_func("/acl/audit-acl-changes", test_acl_audit);
     g_test_add_func("/acl/lockout-audited", test_lockout_audited);
     g_test_add_func("/acl/local-only-user", test_local_only_user);
+    g_test_add_func("/acl/local-system-account", test_local_system_account);
+    g_test_add_func("/acl/host-based-setup", test_host_based_setup);
     g_test_add_func("/acl/acl-realm-user", test_acl_realm_user);
     g_test_add_func("/acl/pull-needs-realm", test_pull_needs_realm);
     g_test_add_func("/acl/admin-rename", test_admin_rename);

@@ -67,8 +67,14 @@ static void p_random(void *opaque, uint8_t *buf, size_t len)
     }
 }
 
+static int64_t p_time_utc(void *opaque)
+{
+    return 1700000000;
+}
+
 /* What the bus and the AMT state use of the ME's one platform table */
 static const VamtPlatformOps platform_ops = {
+    .time_utc = p_time_utc,
     .host_tx_ready = p_tx_ready,
     .guest_clock_ms = p_clock_ms,
     .me_clock_ms = p_clock_ms,
@@ -489,6 +495,9 @@ static void test_amthi_commands(void)
     static const uint8_t zero[4];
     static const uint8_t wireless[4] = { 1 };
     static const uint8_t no_mac[6];
+    static const uint8_t one[4] = { 1 }, five[4] = { 5 };
+    static const uint8_t lsa_request[AMTHI_LSA_REQUEST_LEN];
+    char lsa[VAMT_AMT_LSA_PASSWORD_LEN + 1];
     Platform p;
     MeiBus *bus = bus_new(&p);
     VamtAmtState *st;
@@ -590,6 +599,31 @@ static void test_amthi_commands(void)
     g_assert_cmpuint(m.data->len, ==, 24);
     msg_clear(&m);
 
+    /*
+     * GetLocalSystemAccount: 40 reserved bytes in; user[33], pass[33]
+     * and 2 bytes of padding out (MeshAgent wants exactly 68)
+     */
+    amthi_call(bus, AMTHI_GET_LOCAL_SYSTEM_ACCOUNT, lsa_request,
+               sizeof(lsa_request), &m);
+    g_assert_cmpuint(m.data->len, ==, 84);
+    g_assert_cmpuint(vamt_le32(m.data->data + 12), ==, PT_SUCCESS);
+    g_assert_cmpstr((char *)m.data->data + 16, ==, "$$OsAdmin");
+    for (unsigned i = 16 + 9; i < 16 + 33; i++) {
+        g_assert_cmpuint(m.data->data[i], ==, 0);      /* NUL-padded */
+    }
+    g_assert_cmpuint(strnlen((char *)m.data->data + 49, 33), ==, 32);
+    g_assert_cmpmem(m.data->data + 49, 32, vamt_amt_lsa_password(p.amt), 32);
+    g_assert_cmpuint(m.data->data[49 + 32], ==, 0);
+    g_assert_cmpuint(m.data->data[82], ==, 0);
+    g_assert_cmpuint(m.data->data[83], ==, 0);
+    g_strlcpy(lsa, vamt_amt_lsa_password(p.amt), sizeof(lsa));
+    msg_clear(&m);
+    amthi_call(bus, AMTHI_GET_LOCAL_SYSTEM_ACCOUNT, NULL, 0, &m);
+    g_assert_cmpuint(m.data->len, ==, 16);
+    g_assert_cmpuint(vamt_le32(m.data->data + 12), ==,
+                     PT_INVALID_MESSAGE_LENGTH);
+    msg_clear(&m);
+
     /* Unprovision: nothing to undo, refused in ACM, done in CCM */
     amthi_call(bus, AMTHI_UNPROVISION, zero, 4, &m);
     g_assert_cmpuint(m.data->len, ==, 16);
@@ -604,11 +638,18 @@ static void test_amthi_commands(void)
                      VAMT_PROVISIONING_POST);
     g_assert_true(vamt_amt_set_provisioning(p.amt, VAMT_PROVISIONING_POST,
                                             VAMT_CONTROL_MODE_CCM));
-    amthi_call(bus, AMTHI_UNPROVISION, zero, 4, &m);
+    amthi_call(bus, AMTHI_UNPROVISION, five, 4, &m);
+    g_assert_cmphex(vamt_le32(m.data->data + 12), ==, PT_INVALID_PARAMETER);
+    msg_clear(&m);
+    /* MeshCmd's AmtDeactivate sends mode 1 */
+    amthi_call(bus, AMTHI_UNPROVISION, one, 4, &m);
     g_assert_cmphex(vamt_le32(m.data->data + 12), ==, PT_SUCCESS);
     msg_clear(&m);
     g_assert_cmpuint(vamt_amt_provisioning_state(p.amt), ==,
                      VAMT_PROVISIONING_PRE);
+    /* a full unprovision: factory settings, and a new local password */
+    g_assert_cmpstr(st->hostname, ==, "vamt");
+    g_assert_cmpstr(lsa, !=, vamt_amt_lsa_password(p.amt));
     amthi_call(bus, AMTHI_GET_CONTROL_MODE, NULL, 0, &m);
     g_assert_cmpuint(vamt_le32(m.data->data + 16), ==, VAMT_CONTROL_MODE_NONE);
     msg_clear(&m);

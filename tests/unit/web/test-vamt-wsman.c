@@ -1336,17 +1336,17 @@ static void test_users(void)
     assert_xp(list, "// *[local-name()='Handles'][2]", handle);
     assert_prop(entry, "DigestUsername", "operator");
     g_assert_cmpint(xp_count(entry, "// *[local-name()='Realms']"), ==, 2);
-    g_assert_true(vamt_amt_user_ha1(e->amt, "operator", ha1));
+    g_assert_true(vamt_amt_user_ha1(e->amt, "operator", false, ha1));
     g_assert_cmpstr(ha1, ==, "0123456789abcdef0123456789abcdef");
     g_assert_cmphex(vamt_amt_user_realms(e->amt, "operator"), ==,
                     (1 << 5) | (1 << 7));
-    g_assert_true(vamt_amt_user_ha1(e->amt, "admin", ha1));
-    g_assert_false(vamt_amt_user_ha1(e->amt, "Admin", ha1));
+    g_assert_true(vamt_amt_user_ha1(e->amt, "admin", false, ha1));
+    g_assert_false(vamt_amt_user_ha1(e->amt, "Admin", false, ha1));
 
     disable = invoke(e, AMT "AMT_AuthorizationService", "SetAclEnabledState",
                      disable_arg);
     assert_prop(disable, "ReturnValue", "0");
-    g_assert_false(vamt_amt_user_ha1(e->amt, "operator", ha1));
+    g_assert_false(vamt_amt_user_ha1(e->amt, "operator", false, ha1));
     remove = invoke(e, AMT "AMT_AuthorizationService", "RemoveUserAclEntry",
                     handle_arg);
     assert_prop(remove, "ReturnValue", "0");
@@ -1386,7 +1386,7 @@ static void test_users_os_admin(void)
         "<r:DigestUsername>$$OsAdmin</r:DigestUsername>"
         "<r:DigestPassword>0123456789ABCDEF0123456789abcdef</r:DigestPassword>"
         "<r:AccessPermission>2</r:AccessPermission><r:Realms>3</r:Realms>");
-    char ha1[33];
+    char ha1[33], expected[33];
 
     assert_prop(list, "ReturnValue", "0");
     assert_prop(list, "TotalCount", "1");
@@ -1402,7 +1402,16 @@ static void test_users_os_admin(void)
     assert_prop(disable, "ReturnValue", "16");
     assert_prop(remove, "ReturnValue", "16");
     assert_prop(take, "ReturnValue", "2058");
-    g_assert_false(vamt_amt_user_ha1(e->amt, "$$OsAdmin", ha1));
+    /* its realms are what it can do; only LME connections may use it */
+    g_assert_cmpint(xp_count(entry, "// *[local-name()='Realms']"), ==, 5);
+    assert_xp(entry, "// *[local-name()='Realms'][5]", "24");
+    g_assert_false(vamt_amt_user_ha1(e->amt, "$$OsAdmin", false, ha1));
+    g_assert_true(vamt_amt_user_ha1(e->amt, "$$OsAdmin", true, ha1));
+    vamt_digest_ha1("$$OsAdmin", vamt_amt_realm(e->amt),
+                    vamt_amt_lsa_password(e->amt), expected);
+    g_assert_cmpstr(ha1, ==, expected);
+    g_assert_true(vamt_amt_password_is_strong(vamt_amt_lsa_password(e->amt)));
+    g_assert_cmpuint(strlen(vamt_amt_lsa_password(e->amt)), ==, 32);
     env_free(e);
 }
 
@@ -2130,8 +2139,8 @@ static void test_state_blob(void)
     g_assert_cmpint(vamt_amt_state(copy->amt)->boot.boot_source, ==,
                     VAMT_BOOT_CD);
     g_assert_cmpuint(vamt_amt_state(copy->amt)->redirection_state, ==, 32768);
-    g_assert_true(vamt_amt_user_ha1(copy->amt, "bob", ha1));
-    g_assert_true(vamt_amt_user_ha1(copy->amt, "admin", ha1));
+    g_assert_true(vamt_amt_user_ha1(copy->amt, "bob", false, ha1));
+    g_assert_true(vamt_amt_user_ha1(copy->amt, "admin", false, ha1));
     g_assert_cmpuint(vamt_amt_state(copy->amt)->event_count, ==, 1);
     g_assert_cmpuint(vamt_amt_state(copy->amt)->audit_count, ==, 1);
     vamt_amt_save(copy->amt, again);

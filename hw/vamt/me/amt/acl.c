@@ -18,6 +18,7 @@
  *   Event Log Reader (19)  reading the event log
  *   Audit Log (20)         the audit log
  *   ACL (21)               user ACL entries (not the admin account)
+ *   Local System (24)      host-based setup, by the local system account
  *
  * Reads of state a realm's own console page shows (power state, boot
  * capabilities, consent state) are also open to General Info [inf], so a
@@ -43,6 +44,7 @@
 #define EVENT_READER    R(EVENT_LOG_READER)
 #define AUDIT_LOG       R(AUDIT_LOG)
 #define ACL             R(ACL)
+#define LOCAL_SYSTEM    R(LOCAL_SYSTEM)
 
 typedef struct AclClassRule {
     const char *class_name;
@@ -154,6 +156,8 @@ static const AclClassRule class_rules[] = {
 /* Methods whose realms differ from their class's write realms */
 static const AclMethodRule method_rules[] = {
     { "AMT_SetupAndConfigurationService", "GetUuid",   GENERAL_INFO },
+    /* host-based setup is the local system account's job */
+    { "IPS_HostBasedSetupService", "Setup",            LOCAL_SYSTEM },
     /*
      * Not implemented (docs/specs/vamt-wsman.rst, "CIM classes"): readers
      * must still get its

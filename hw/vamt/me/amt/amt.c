@@ -11,14 +11,16 @@
 #include "blob.h"
 #include "digest.h"
 #include "power-policy.h"
+#include "status.h"
 #include "cim-values.h"
 
 #define AMT_STATE_MAGIC     0x544d4176  /* "vAMT" */
 /*
  * 2: audit records carry extended data; 3: the provisioning state and
- * control mode.  Older blobs still load (as not provisioned).
+ * control mode; 4: the local system account's password.  Older blobs
+ * still load (as not provisioned, with a new password).
  */
-#define AMT_STATE_VERSION   3
+#define AMT_STATE_VERSION   4
 
 struct VamtAmt {
     const VamtFirmware *fw;
@@ -56,6 +58,38 @@ static void amt_check_changed(VamtAmt *amt, bool notify)
     }
 }
 
+/*
+ * A strong password (vamt_amt_password_is_strong()) of @len characters:
+ * one of each class, then any, shuffled.  Only characters that need no
+ * quoting anywhere an agent may put the password (a shell, JSON, XML).
+ */
+static void random_password(VamtAmt *amt, char *out, size_t len)
+{
+    static const char *const classes[] = {
+        "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "0123456789", "!#%+-.=@^_~",
+    };
+    static const char any[] = "abcdefghijklmnopqrstuvwxyz"
+                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#%+-.=@^_~";
+    g_autofree uint8_t *raw = g_malloc(2 * len);
+
+    amt->ops->random(amt->opaque, raw, 2 * len);
+    for (size_t i = 0; i < len; i++) {
+        const char *set = i < G_N_ELEMENTS(classes) ? classes[i] : any;
+
+        out[i] = set[raw[i] % strlen(set)];
+    }
+    /* Fisher-Yates with the second half of the bytes */
+    for (size_t i = len - 1; i > 0; i--) {
+        size_t j = raw[len + i] % (i + 1);
+        char c = out[i];
+
+        out[i] = out[j];
+        out[j] = c;
+    }
+    out[len] = '\0';
+}
+
 static void amt_defaults(VamtAmt *amt)
 {
     VamtAmtState *s = &amt->state;
@@ -63,6 +97,7 @@ static void amt_defaults(VamtAmt *amt)
     GString *realm = g_string_new("Digest:");
 
     memset(s, 0, sizeof(*s));
+    random_password(amt, s->lsa_password, VAMT_AMT_LSA_PASSWORD_LEN);
     s->provisioning_state = VAMT_PROVISIONING_PRE;
     s->control_mode = VAMT_CONTROL_MODE_NONE;
     amt->ops->random(amt->opaque, raw, sizeof(raw));
@@ -256,7 +291,7 @@ static VamtAmtUser *find_user_by_name(VamtAmt *amt, const char *name)
     return NULL;
 }
 
-bool vamt_amt_user_ha1(VamtAmt *amt, const char *user,
+bool vamt_amt_user_ha1(VamtAmt *amt, const char *user, bool local,
                        char ha1_hex[VAMT_AMT_HA1_HEX_LEN + 1])
 {
     VamtAmtUser *u;
@@ -268,18 +303,22 @@ bool vamt_amt_user_ha1(VamtAmt *amt, const char *user,
         memcpy(ha1_hex, amt->state.admin_ha1, VAMT_AMT_HA1_HEX_LEN + 1);
         return true;
     }
+    if (!strcmp(user, VAMT_AMT_LSA_NAME)) {
+        if (!local) {
+            return false;
+        }
+        vamt_digest_ha1(user, amt->state.realm, amt->state.lsa_password,
+                        ha1_hex);
+        return true;
+    }
     u = find_user_by_name(amt, user);
-    if (!u || !u->enabled || u->access == VAMT_ACCESS_LOCAL) {
+    if (!u || !u->enabled ||
+        (u->access == VAMT_ACCESS_LOCAL && !local) ||
+        (u->access == VAMT_ACCESS_NETWORK && local)) {
         return false;
     }
     memcpy(ha1_hex, u->ha1, VAMT_AMT_HA1_HEX_LEN + 1);
     return true;
-}
-
-bool vamt_amt_get_ha1_cb(void *amt, const char *user,
-                         char ha1_hex[VAMT_AMT_HA1_HEX_LEN + 1])
-{
-    return vamt_amt_user_ha1(amt, user, ha1_hex);
 }
 
 uint32_t vamt_amt_user_realms(VamtAmt *amt, const char *user)
@@ -289,14 +328,74 @@ uint32_t vamt_amt_user_realms(VamtAmt *amt, const char *user)
     if (!strcmp(user, amt->state.admin_name)) {
         return UINT32_MAX;
     }
+    if (!strcmp(user, VAMT_AMT_LSA_NAME)) {
+        return VAMT_AMT_LSA_REALMS;
+    }
     u = find_user_by_name(amt, user);
     return u ? u->realms : 0;
+}
+
+const char *vamt_amt_lsa_password(VamtAmt *amt)
+{
+    return amt->state.lsa_password;
 }
 
 bool vamt_amt_name_in_use(VamtAmt *amt, const char *name)
 {
     return !strcmp(name, amt->state.admin_name) ||
+           !strcmp(name, VAMT_AMT_LSA_NAME) ||
            find_user_by_name(amt, name);
+}
+
+uint32_t vamt_amt_setup_client_control(VamtAmt *amt, const char *admin_ha1_hex,
+                                       const char *user)
+{
+    VamtAmtState *s = &amt->state;
+    size_t len = admin_ha1_hex ? strlen(admin_ha1_hex) : 0;
+
+    if (s->provisioning_state != VAMT_PROVISIONING_PRE) {
+        return PT_INVALID_PROVISIONING_STATE;
+    }
+    if (len != VAMT_AMT_HA1_HEX_LEN) {
+        return PT_INVALID_PARAMETER;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (!g_ascii_isxdigit(admin_ha1_hex[i])) {
+            return PT_INVALID_PARAMETER;
+        }
+    }
+    if (vamt_amt_ha1_is_weak(amt, "admin", admin_ha1_hex)) {
+        return PT_INVALID_PARAMETER;
+    }
+    g_strlcpy(s->admin_name, "admin", sizeof(s->admin_name));
+    for (size_t i = 0; i <= len; i++) {
+        s->admin_ha1[i] = g_ascii_tolower(admin_ha1_hex[i]);
+    }
+    s->provisioning_state = VAMT_PROVISIONING_POST;
+    s->control_mode = VAMT_CONTROL_MODE_CCM;
+    s->opt_in_required = VAMT_AMT_OPT_IN_ALL;
+    vamt_audit_event(amt, VAMT_AUDIT_PROVISIONING_COMPLETED, user);
+    vamt_amt_check_changed(amt);
+    return PT_SUCCESS;
+}
+
+void vamt_amt_unprovision(VamtAmt *amt, const char *user)
+{
+    g_autofree VamtAmtState *old = g_memdup2(&amt->state, sizeof(amt->state));
+    VamtAmtState *s = &amt->state;
+
+    amt_defaults(amt);
+    g_strlcpy(s->realm, old->realm, sizeof(s->realm));
+    s->clock_offset_s = old->clock_offset_s;
+    s->last_ta0 = old->last_ta0;
+    memcpy(s->events, old->events, sizeof(s->events));
+    s->event_count = old->event_count;
+    s->event_first = old->event_first;
+    memcpy(s->audit, old->audit, sizeof(s->audit));
+    s->audit_count = old->audit_count;
+    s->audit_first = old->audit_first;
+    vamt_audit_event(amt, VAMT_AUDIT_UNPROVISIONING_STARTED, user);
+    vamt_amt_check_changed(amt);
 }
 
 static bool handle_in_use(const VamtAmtState *s, uint32_t handle)
@@ -710,6 +809,7 @@ void vamt_amt_save(VamtAmt *amt, GByteArray *out)
     }
     blob_put_u8(out, s->provisioning_state);
     blob_put_u8(out, s->control_mode);
+    put_str(out, s->lsa_password);
 }
 
 static void get_event(BlobReader *r, VamtEventRecord *e)
@@ -839,6 +939,13 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
     }
     if (!provisioning_valid(s->provisioning_state, s->control_mode)) {
         return false;
+    }
+    if (version >= 4) {
+        get_str(&r, s->lsa_password, sizeof(s->lsa_password));
+    }
+    /* a password the agent would see cut, or none: make a new one */
+    if (strlen(s->lsa_password) != VAMT_AMT_LSA_PASSWORD_LEN) {
+        random_password(amt, s->lsa_password, VAMT_AMT_LSA_PASSWORD_LEN);
     }
     /* a realm with CR/LF or quotes would rewrite every 401's headers */
     if (!r.ok || r.left || s->boot.boot_source > VAMT_BOOT_BIOS_SETUP ||

@@ -40,6 +40,14 @@ typedef struct VamtAmt VamtAmt;
 #define VAMT_AMT_AUDIT_EXTENDED_MAX (3 + VAMT_AMT_USER_NAME_MAX)
 #define VAMT_AMT_MAX_ALARMS         5
 #define VAMT_AMT_ALARM_NAME_MAX     64
+/*
+ * The local system account: what AMTHI GetLocalSystemAccount gives an
+ * in-guest agent (char user[33], char pass[33]), usable only over LME
+ */
+#define VAMT_AMT_LSA_NAME           "$$OsAdmin"
+#define VAMT_AMT_LSA_PASSWORD_LEN   32
+/* IPS_OptInService.OptInRequired: consent for every redirection */
+#define VAMT_AMT_OPT_IN_ALL         0xffffffffu
 
 /* AMT_AuthorizationService realms (bit n of VamtAmtUser.realms) */
 enum {
@@ -75,11 +83,13 @@ enum {
  * (docs/specs/vamt-wsman.rst, "Audit log")
  */
 enum {
+    VAMT_AUDIT_PROVISIONING_COMPLETED = 1601,
     VAMT_AUDIT_ACL_ENTRY_ADDED = 1602,
     VAMT_AUDIT_ACL_ENTRY_MODIFIED = 1603,
     VAMT_AUDIT_ACL_ENTRY_REMOVED = 1604,
     VAMT_AUDIT_ACL_INVALID_CREDENTIALS = 1605,
     VAMT_AUDIT_ACL_ENTRY_STATE = 1606,
+    VAMT_AUDIT_UNPROVISIONING_STARTED = 1619,
     VAMT_AUDIT_POWER_UP = 1700,
     VAMT_AUDIT_POWER_DOWN = 1701,
     VAMT_AUDIT_POWER_CYCLE = 1702,
@@ -165,6 +175,8 @@ typedef struct VamtAmtState {
     char admin_ha1[VAMT_AMT_HA1_HEX_LEN + 1];
     VamtAmtUser users[VAMT_AMT_MAX_USERS];
     uint32_t next_user_handle;
+    /* random at manufacture and at every unprovision */
+    char lsa_password[VAMT_AMT_LSA_PASSWORD_LEN + 1];
 
     /* AMT_GeneralSettings */
     char hostname[VAMT_AMT_HOSTNAME_MAX + 1];
@@ -261,16 +273,50 @@ bool vamt_amt_ha1_is_weak(VamtAmt *amt, const char *name,
                           const char *ha1_hex);
 
 /*
- * Digest lookup for the HTTP layer (fits VamtDigestOps.get_ha1 with the
- * core as opaque): the HA1 of @user as 32 hex digits.  False if there is
- * no such enabled account with network access.
+ * Digest lookup for the HTTP layer: the HA1 of @user as 32 hex digits.
+ * False if there is no such enabled account that may log on @local-ly
+ * (through LME) or, if not, over the network: an ACL entry's
+ * AccessPermission decides; the admin may do both and the local system
+ * account only the first.
  */
-bool vamt_amt_user_ha1(VamtAmt *amt, const char *user,
+bool vamt_amt_user_ha1(VamtAmt *amt, const char *user, bool local,
                        char ha1_hex[VAMT_AMT_HA1_HEX_LEN + 1]);
-bool vamt_amt_get_ha1_cb(void *amt, const char *user,
-                         char ha1_hex[VAMT_AMT_HA1_HEX_LEN + 1]);
-/* The realms of @user as a bitmask (all for the admin), 0 if unknown. */
+/*
+ * The realms of @user as a bitmask (all for the admin, VAMT_AMT_LSA_REALMS
+ * for the local system account), 0 if unknown.
+ */
 uint32_t vamt_amt_user_realms(VamtAmt *amt, const char *user);
+/*
+ * What the local system account may do: what LMS and in-guest agents
+ * read, the agent watchdog and host-based setup (docs/specs/vamt-wsman.rst,
+ * "Accounts")
+ */
+#define VAMT_AMT_LSA_REALMS ((1u << VAMT_REALM_GENERAL_INFO) | \
+                             (1u << VAMT_REALM_HARDWARE_ASSET) | \
+                             (1u << VAMT_REALM_EVENT_LOG_READER) | \
+                             (1u << VAMT_REALM_AGENT_PRESENCE_LOCAL) | \
+                             (1u << VAMT_REALM_LOCAL_SYSTEM))
+/* The local system account's password (GetLocalSystemAccount) */
+const char *vamt_amt_lsa_password(VamtAmt *amt);
+
+/*
+ * Host-based setup (IPS_HostBasedSetupService.Setup): provision a
+ * pre-provisioning ME in client control mode with the admin password
+ * whose MD5("admin":realm:password) is @admin_ha1_hex, as @user asked.
+ * Consent becomes mandatory for every redirection, as in AMT's CCM.
+ * Returns the PT status: INVALID_PROVISIONING_STATE unless in
+ * pre-provisioning, INVALID_PARAMETER for a hash that is not 32 hex
+ * digits or is of an empty password or the name itself.
+ */
+uint32_t vamt_amt_setup_client_control(VamtAmt *amt, const char *admin_ha1_hex,
+                                       const char *user);
+/*
+ * Full unprovision: back to pre-provisioning with AMT's factory settings
+ * (accounts, admin password, network, redirection, consent, boot
+ * options, alarms; a new local system account password).  The realm, the
+ * clock offset and both logs stay; the audit log records who did it.
+ */
+void vamt_amt_unprovision(VamtAmt *amt, const char *user);
 
 /* Is @name the admin's or a user entry's?  (Names are case-sensitive.) */
 bool vamt_amt_name_in_use(VamtAmt *amt, const char *name);

@@ -614,7 +614,7 @@ VamtDigestResult vamt_digest_verify_from(VamtDigest *digest, const char *peer,
     int64_t now = digest_now(digest);
     DigestAccount *acct;
 
-    if (!user || !digest->ops->get_ha1(digest->opaque, user, ha1)) {
+    if (!user || !digest->ops->get_ha1(digest->opaque, user, peer, ha1)) {
         return VAMT_DIGEST_DENIED;
     }
     lower_hex(ha1);
@@ -679,7 +679,8 @@ VamtDigestResult vamt_digest_check_from(VamtDigest *digest, const char *peer,
     }
 
     memset(ha1, 0, sizeof(ha1));
-    if (!digest->ops->get_ha1(digest->opaque, params.username, ha1)) {
+    if (!digest->ops->get_ha1(digest->opaque, params.username, peer,
+                               ha1)) {
         result = VAMT_DIGEST_DENIED;
         goto out;
     }

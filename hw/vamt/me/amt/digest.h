@@ -61,10 +61,11 @@ typedef struct VamtDigestOps {
     /*
      * Look up @user (case-sensitive) and copy its HA1 =
      * MD5(user:realm:password) as 32 hex digits into @ha1_hex.  Return
-     * false if the account does not exist or may not log on over the
-     * network.
+     * false if the account does not exist or may not log on from @peer
+     * (the request's peer as given to the check, or NULL): some accounts
+     * are local only (VAMT_PEER_LOCAL, base/conn.h), others network only.
      */
-    bool (*get_ha1)(void *opaque, const char *user,
+    bool (*get_ha1)(void *opaque, const char *user, const char *peer,
                     char ha1_hex[VAMT_DIGEST_HEX_LEN + 1]);
     /*
      * Optional: @user has just been locked out (for the audit log); at

@@ -18,6 +18,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+/*
+ * The peer of every connection an in-guest agent opens through LME (what
+ * LMS forwards from 127.0.0.1): AMT treats these as local, which is what
+ * local-only accounts and the local system account need.
+ */
+#define VAMT_PEER_LOCAL     "local"
+
+static inline bool vamt_peer_is_local(const char *peer)
+{
+    return peer && !strcmp(peer, VAMT_PEER_LOCAL);
+}
 
 /* How a connection reaches its transport */
 typedef struct VamtStreamOps {

@@ -89,9 +89,32 @@ static uint32_t setup_get_uuid(VamtCimCall *call)
     return PT_SUCCESS;
 }
 
+/*
+ * Deactivation from either control mode, by the admin (MeshCommander's
+ * "Deactivate", MeshCmd AmtDeactivate for ACM).  ProvisioningMode names
+ * the mode being left; AMT 6 and later ignore it, so any of AMT's
+ * provisioning modes (1 enterprise, 2 small business, 3 remote
+ * assistance, 4 client control) is accepted.
+ */
+static uint32_t setup_unprovision(VamtCimCall *call)
+{
+    uint64_t mode;
+
+    if (vamt_xml_child(call->input, "ProvisioningMode") &&
+        (!cim_arg_uint(call, "ProvisioningMode", 4, &mode) || !mode)) {
+        return PT_INVALID_PARAMETER;
+    }
+    if (vamt_amt_provisioning_state(call->amt) == VAMT_PROVISIONING_PRE) {
+        return PT_INVALID_PROVISIONING_STATE;
+    }
+    vamt_amt_unprovision(call->amt, call->user);
+    return PT_SUCCESS;
+}
+
 static const VamtCimMethod setup_service_methods[] = {
     { "CommitChanges", setup_commit_changes },
     { "GetUuid", setup_get_uuid },
+    { "Unprovision", setup_unprovision },
     { NULL },
 };
 
@@ -124,9 +147,40 @@ static void host_setup_list(VamtAmt *amt, GPtrArray *out)
     g_ptr_array_add(out, inst);
 }
 
+/* NetAdminPassEncryptionType: the password is MD5("admin":realm:pw) */
+#define HBS_ENCRYPTION_HTTP_DIGEST_MD5_A1   2
+
+/*
+ * Client control mode activation by an in-guest agent over LME (rpc-go
+ * activate -local -ccm, MeshCmd AmtCCM) with the local system account;
+ * the realm rules (acl.c) keep it to that account and the admin.  The
+ * signed-nonce arguments (McNonce, SigningAlgorithm, DigitalSignature)
+ * belong to AdminSetup and are ignored.
+ */
+static uint32_t host_setup_setup(VamtCimCall *call)
+{
+    g_autofree char *ha1 = vamt_xml_child_text(call->input,
+                                               "NetworkAdminPassword");
+    uint64_t type;
+
+    if (!cim_arg_uint(call, "NetAdminPassEncryptionType", UINT32_MAX,
+                      &type) ||
+        type != HBS_ENCRYPTION_HTTP_DIGEST_MD5_A1 || !ha1) {
+        return PT_INVALID_PARAMETER;
+    }
+    return vamt_amt_setup_client_control(call->amt, g_strstrip(ha1),
+                                         call->user);
+}
+
+static const VamtCimMethod host_setup_methods[] = {
+    { "Setup", host_setup_setup },
+    { NULL },
+};
+
 static const VamtCimClass host_setup_class = {
     .name = "IPS_HostBasedSetupService", .ns_prefix = VAMT_NS_IPS,
     .keys = cim_keys_service, .list = host_setup_list,
+    .methods = host_setup_methods,
 };
 
 /* AMT_GeneralSettings */

@@ -31,15 +31,14 @@ static void authorization_list(VamtAmt *amt, GPtrArray *out)
 #define PT_WEAK_PASSWORD            PT_INVALID_PARAMETER
 
 /*
- * AMT's built-in hidden account: the OS administrator, local only, which
- * cannot be removed, changed or used from the network.  AMT lists it in
- * EnumerateUserAclEntries on every provisioned machine (consoles such as
- * MeshCommander rely on Handles being there); vAMT lists it the same way
- * but keeps no entry for it, so Digest never accepts the name.  Its
- * handle is one the user-entry counter does not reach in practice
- * (docs/specs/vamt-wsman.rst, "Accounts").
+ * AMT's built-in hidden account: the local system account, which cannot
+ * be removed, changed or used from the network (amt.c serves it to
+ * connections through LME only).  AMT lists it in EnumerateUserAclEntries
+ * on every provisioned machine (consoles such as MeshCommander rely on
+ * Handles being there).  Its handle is one the user-entry counter does
+ * not reach in practice (docs/specs/vamt-wsman.rst, "Accounts").
  */
-#define OS_ADMIN_NAME               "$$OsAdmin"
+#define OS_ADMIN_NAME               VAMT_AMT_LSA_NAME
 #define OS_ADMIN_HANDLE             0xffffffffu
 
 static bool is_os_admin_name(const char *name)
@@ -154,6 +153,15 @@ static bool arg_is_os_admin(VamtCimCall *call)
            handle == OS_ADMIN_HANDLE;
 }
 
+static void put_realms(VamtCimInstance *out, uint32_t realms)
+{
+    for (unsigned r = 0; r < 32; r++) {
+        if (realms & (1u << r)) {
+            vamt_cim_uint(out, "Realms", r);
+        }
+    }
+}
+
 static uint32_t auth_get_user(VamtCimCall *call)
 {
     VamtAmtUser *u = arg_user(call);
@@ -161,7 +169,7 @@ static uint32_t auth_get_user(VamtCimCall *call)
     if (!u && arg_is_os_admin(call)) {
         vamt_cim_str(call->output, "DigestUsername", OS_ADMIN_NAME);
         vamt_cim_uint(call->output, "AccessPermission", VAMT_ACCESS_LOCAL);
-        vamt_cim_uint(call->output, "Realms", VAMT_REALM_PT_ADMINISTRATION);
+        put_realms(call->output, VAMT_AMT_LSA_REALMS);
         return PT_SUCCESS;
     }
     if (!u) {
@@ -169,11 +177,7 @@ static uint32_t auth_get_user(VamtCimCall *call)
     }
     vamt_cim_str(call->output, "DigestUsername", u->name);
     vamt_cim_uint(call->output, "AccessPermission", u->access);
-    for (unsigned r = 0; r < 32; r++) {
-        if (u->realms & (1u << r)) {
-            vamt_cim_uint(call->output, "Realms", r);
-        }
-    }
+    put_realms(call->output, u->realms);
     return PT_SUCCESS;
 }
 

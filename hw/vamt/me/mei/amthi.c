@@ -221,13 +221,34 @@ static uint32_t amthi_last_reset_reason(AmthiRequest *r)
 }
 
 /*
+ * The account in-guest agents use through LME (rpc-go, MeshCmd's
+ * MicroLMS): NUL-padded user and password fields and two bytes of
+ * padding, 68 bytes in all.
+ */
+static uint32_t amthi_local_system_account(AmthiRequest *r)
+{
+    uint8_t fields[2 * AMTHI_LSA_FIELD_LEN + 2] = { 0 };
+    const char *pass = vamt_amt_lsa_password(r->amt);
+
+    G_STATIC_ASSERT(sizeof(VAMT_AMT_LSA_NAME) <= AMTHI_LSA_FIELD_LEN);
+    G_STATIC_ASSERT(VAMT_AMT_LSA_PASSWORD_LEN < AMTHI_LSA_FIELD_LEN);
+    memcpy(fields, VAMT_AMT_LSA_NAME, strlen(VAMT_AMT_LSA_NAME));
+    memcpy(fields + AMTHI_LSA_FIELD_LEN, pass, strlen(pass));
+    g_byte_array_append(r->out, fields, sizeof(fields));
+    return PT_SUCCESS;
+}
+
+/*
  * Unprovision is for client control mode (and an unfinished setup); an
  * admin control mode ME refuses it, as AMT does, and one that is not
- * provisioned has nothing to undo.
+ * provisioned has nothing to undo.  The mode is a provisioning mode
+ * (0 none, 1 enterprise, 3 remote assistance): rpc-go sends 0, MeshCmd 1.
  */
 static uint32_t amthi_unprovision(AmthiRequest *r)
 {
-    if (blob_get_u32(&r->in) != 0) {
+    uint32_t mode = blob_get_u32(&r->in);
+
+    if (mode > 3) {
         return PT_INVALID_PARAMETER;
     }
     switch (vamt_amt_provisioning_state(r->amt)) {
@@ -239,8 +260,7 @@ static uint32_t amthi_unprovision(AmthiRequest *r)
         }
         break;
     }
-    vamt_amt_set_provisioning(r->amt, VAMT_PROVISIONING_PRE,
-                              VAMT_CONTROL_MODE_NONE);
+    vamt_amt_unprovision(r->amt, VAMT_AMT_LSA_NAME);
     return PT_SUCCESS;
 }
 
@@ -285,6 +305,8 @@ static const AmthiCommand amthi_commands[] = {
       amthi_zero_u32 },
     { AMTHI_GET_FQDN, "GetFQDN", 0, amthi_fqdn },
     { AMTHI_GET_UUID, "GetUUID", 0, amthi_uuid },
+    { AMTHI_GET_LOCAL_SYSTEM_ACCOUNT, "GetLocalSystemAccount",
+      AMTHI_LSA_REQUEST_LEN, amthi_local_system_account },
     { AMTHI_GET_CONTROL_MODE, "GetControlMode", 0, amthi_control_mode },
     { AMTHI_GET_EHBC_STATE, "GetEHBCState", 0, amthi_zero_u32 },
 };

@@ -27,6 +27,7 @@
 #define AMTHI_GET_UI_INTERFACES         0x0400004du
 #define AMTHI_GET_FQDN                  0x04000056u
 #define AMTHI_GET_UUID                  0x0400005cu
+#define AMTHI_GET_LOCAL_SYSTEM_ACCOUNT  0x04000067u
 #define AMTHI_GET_CONTROL_MODE          0x0400006bu
 #define AMTHI_GET_EHBC_STATE            0x04000084u
 
@@ -35,6 +36,9 @@
 /* GetCodeVersions: char bios[65], u32 count, count x 44-byte entries */
 #define AMTHI_BIOS_VERSION_LEN          65
 #define AMTHI_CODE_VERSION_ENTRY_LEN    44
+/* GetLocalSystemAccount: a reserved request, user and password fields */
+#define AMTHI_LSA_REQUEST_LEN           40
+#define AMTHI_LSA_FIELD_LEN             33
 
 
 #endif

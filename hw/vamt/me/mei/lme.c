@@ -95,7 +95,7 @@ static void lme_open_session(MeiBus *bus, MeiConn *conn)
         .nports = 2,
         .max_data = LME_MAX_MSG - 9,
         .window = LME_WINDOW,
-        .peer = "lme",
+        .peer = VAMT_PEER_LOCAL,
     };
 
     memcpy(cfg.uuid, mei_bus_firmware(bus)->system_uuid, 16);
