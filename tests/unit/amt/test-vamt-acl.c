@@ -692,6 +692,7 @@ static void test_host_based_setup(void)
     g_autofree char *lsa_before = g_strdup(old_lsa);
     g_autoptr(Reply) weak = NULL, wrong_type = NULL, setup = NULL;
     g_autoptr(Reply) again = NULL, remote_setup = NULL, optin = NULL;
+    g_autoptr(Reply) admin_setup = NULL;
     g_autoptr(Reply) unprovision = NULL, after = NULL, old_lsa_reply = NULL;
     g_autofree char *optin_required = NULL;
 
@@ -708,6 +709,13 @@ static void test_host_based_setup(void)
     assert_return_value(setup, "0");
     again = host_setup(e, "2", password);
     assert_return_value(again, "32");
+    /* admin control mode by certificate is not served: said so */
+    admin_setup = wsman_invoke(e, "$$OsAdmin",
+                               vamt_amt_lsa_password(vamt_me_amt(e->me)),
+                               IPS "IPS_HostBasedSetupService", "AdminSetup",
+                               "");
+    g_assert_cmpint(admin_setup->status, ==, 400);
+    g_assert_nonnull(strstr(admin_setup->body->str, "ActionNotSupported"));
 
     e->peer = NULL;
     assert_provisioning(e, password, "2", "4", "1");

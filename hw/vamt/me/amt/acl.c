@@ -156,8 +156,14 @@ static const AclClassRule class_rules[] = {
 /* Methods whose realms differ from their class's write realms */
 static const AclMethodRule method_rules[] = {
     { "AMT_SetupAndConfigurationService", "GetUuid",   GENERAL_INFO },
-    /* host-based setup is the local system account's job */
+    /*
+     * Host-based setup is the local system account's job; the methods
+     * not served answer that (ActionNotSupported), not AccessDenied
+     */
     { "IPS_HostBasedSetupService", "Setup",            LOCAL_SYSTEM },
+    { "IPS_HostBasedSetupService", "AdminSetup",       LOCAL_SYSTEM },
+    { "IPS_HostBasedSetupService", "AddNextCertInChain", LOCAL_SYSTEM },
+    { "IPS_HostBasedSetupService", "UpgradeClientToAdmin", LOCAL_SYSTEM },
     /*
      * Not implemented (docs/specs/vamt-wsman.rst, "CIM classes"): readers
      * must still get its
