@@ -128,6 +128,15 @@ void vamt_test_state_changed(void *opaque)
     ((VamtTestPlatform *)opaque)->changes++;
 }
 
+void vamt_test_agent_expired(void *opaque, const uint8_t *id,
+                             uint16_t timeout_s)
+{
+    VamtTestPlatform *p = opaque;
+
+    memcpy(p->expired_agent, id, sizeof(p->expired_agent));
+    p->agent_expiries++;
+}
+
 #define VAMT_TEST_PLATFORM_OPS \
     .power_state = vamt_test_power_state, \
     .power_request = vamt_test_power_request, \
@@ -137,7 +146,8 @@ void vamt_test_state_changed(void *opaque)
     .me_clock_ms = vamt_test_clock_ms, \
     .guest_clock_ms = vamt_test_clock_ms, \
     .random = vamt_test_random, \
-    .show_consent_code = vamt_test_show_consent_code
+    .show_consent_code = vamt_test_show_consent_code, \
+    .agent_expired = vamt_test_agent_expired
 
 const VamtPlatformOps vamt_test_platform_ops = {
     VAMT_TEST_PLATFORM_OPS,

@@ -49,6 +49,8 @@ typedef struct VamtTestPlatform {
     uint32_t consent_code;
     unsigned consent_shows;
     unsigned changes;           /* state_changed() calls */
+    unsigned agent_expiries;    /* agent_expired() calls */
+    uint8_t expired_agent[16];  /* the last one's id */
 } VamtTestPlatform;
 
 /* Powered @power, at NOW_UTC and 1000 ms, with a Q35 guest's inventory */
@@ -65,6 +67,8 @@ int64_t vamt_test_clock_ms(void *opaque);
 void vamt_test_random(void *opaque, uint8_t *buf, size_t len);
 void vamt_test_show_consent_code(void *opaque, uint32_t code);
 void vamt_test_state_changed(void *opaque);
+void vamt_test_agent_expired(void *opaque, const uint8_t *id,
+                             uint16_t timeout_s);
 
 /* All of them but state_changed (no NVRAM: no save after each request) */
 extern const VamtPlatformOps vamt_test_platform_ops;

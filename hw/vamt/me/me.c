@@ -126,6 +126,8 @@ static void me_handle(void *opaque, const VamtHttpRequest *req,
     });
     /* CIM providers change settings in place */
     vamt_amt_check_changed(me->amt);
+    /* an agent may have registered or heart-beaten */
+    mei_bus_rearm_timer(me->mei);
     /* a console may have switched redirection off */
     vamt_redir_settings_changed(me->redir);
 }
@@ -332,6 +334,7 @@ bool vamt_me_load(VamtMe *me, const uint8_t *data, size_t len)
     if (!vamt_amt_load(me->amt, data, len)) {
         return false;
     }
+    mei_bus_rearm_timer(me->mei);
     /* the saved realm is the one the stored password hashes belong to */
     vamt_digest_set_realm(me->digest, vamt_amt_realm(me->amt));
     vamt_digest_forget_nonces(me->digest);

@@ -1415,6 +1415,125 @@ static void test_users_os_admin(void)
     env_free(e);
 }
 
+/*
+ * Agent Presence as MeshCommander sets it up and MeshCmd AmtPresence
+ * heartbeats it: Create, AddAction, RegisterAgent, AssertPresence; a
+ * missed heartbeat expires the watchdog, logs the event the action asks
+ * for and tells the platform.
+ */
+static Reply *agent_call(Env *e, const char *method, const char *args)
+{
+    static const char selector[] =
+        "<w:SelectorSet><w:Selector Name=\"DeviceID\">"
+        "tLaiTCVep1316LALTZRqpw==</w:Selector></w:SelectorSet>";
+    g_autofree char *action = g_strdup_printf(
+        AMT "AMT_AgentPresenceWatchdog/%s", method);
+    g_autofree char *body = vamt_test_invoke_body(
+        AMT "AMT_AgentPresenceWatchdog", method, args);
+
+    return wsman(e, action, AMT "AMT_AgentPresenceWatchdog", selector, body);
+}
+
+static void test_agent_presence(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    static const char watchdog[] =
+        "<r:AMT_AgentPresenceWatchdog xmlns:r=\"" AMT
+        "AMT_AgentPresenceWatchdog\"><r:DeviceID>tLaiTCVep1316LALTZRqpw=="
+        "</r:DeviceID><r:TimeoutInterval>120</r:TimeoutInterval>"
+        "<r:GracePeriod>30</r:GracePeriod></r:AMT_AgentPresenceWatchdog>";
+    static const uint8_t agent_id[16] = {
+        0xb4, 0xb6, 0xa2, 0x4c, 0x25, 0x5e, 0xa7, 0x5d,
+        0xf5, 0xe8, 0xb0, 0x0b, 0x4d, 0x94, 0x6a, 0xa7,
+    };
+    g_autoptr(Reply) created = wsman(e, NS_XFER "/Create",
+                                     AMT "AMT_AgentPresenceWatchdog", NULL,
+                                     watchdog);
+    g_autoptr(Reply) twice = wsman(e, NS_XFER "/Create",
+                                   AMT "AMT_AgentPresenceWatchdog", NULL,
+                                   watchdog);
+    g_autoptr(Reply) early = agent_call(e, "AssertPresence",
+                                        "<r:SequenceNumber>5"
+                                        "</r:SequenceNumber>");
+    g_autoptr(Reply) sd = agent_call(e, "AddAction",
+                                     "<r:OldState>4</r:OldState>"
+                                     "<r:NewState>8</r:NewState>"
+                                     "<r:EventOnTransition>true"
+                                     "</r:EventOnTransition><r:ActionSd>x"
+                                     "</r:ActionSd>");
+    g_autoptr(Reply) action = agent_call(e, "AddAction",
+                                         "<r:OldState>4</r:OldState>"
+                                         "<r:NewState>8</r:NewState>"
+                                         "<r:EventOnTransition>true"
+                                         "</r:EventOnTransition>");
+    g_autoptr(Reply) actions = enumerate_all(
+        e, AMT "AMT_AgentPresenceWatchdogAction", NULL);
+    g_autoptr(Reply) reg = agent_call(e, "RegisterAgent", "");
+    g_autoptr(Reply) replay = NULL, beat = NULL, running = NULL;
+    g_autoptr(Reply) expired = NULL, late = NULL, caps = NULL;
+    g_autofree char *seq_text = NULL, *args = NULL, *old_args = NULL;
+    VamtAmtState *s = vamt_amt_state(e->amt);
+    uint32_t events, seq;
+
+    assert_ok(created, NS_XFER "/CreateResponse");
+    assert_xp(created, "//wxf:ResourceCreated//wsman:Selector"
+              "[@Name='DeviceID']", "tLaiTCVep1316LALTZRqpw==");
+    assert_fault(twice, 400, "e:AlreadyExists");
+    assert_prop(early, "ReturnValue", "2");         /* not registered */
+    assert_prop(sd, "ReturnValue", "36");           /* no System Defense */
+    assert_prop(action, "ReturnValue", "0");
+    assert_xp(actions, "// *[local-name()='NewState']", "8");
+    assert_prop(reg, "ReturnValue", "0");
+    assert_prop(reg, "TimeoutInterval", "120");
+    seq_text = xp(reg, "// *[local-name()='SessionSequenceNumber']");
+    seq = strtoul(seq_text, NULL, 10);
+    g_assert_cmpuint(seq, !=, 0);
+
+    /* the grace period and a timeout pass; a heartbeat just in time */
+    e->fake.ms += (30 + 119) * 1000;
+    vamt_agent_check(e->amt);
+    args = g_strdup_printf("<r:SequenceNumber>%u</r:SequenceNumber>",
+                           seq + 1);
+    beat = agent_call(e, "AssertPresence", args);
+    assert_prop(beat, "ReturnValue", "0");
+    old_args = g_strdup_printf("<r:SequenceNumber>%u</r:SequenceNumber>",
+                               seq);
+    replay = agent_call(e, "AssertPresence", old_args);
+    assert_prop(replay, "ReturnValue", "36");
+    running = get(e, AMT "AMT_AgentPresenceWatchdog",
+                  "<w:SelectorSet><w:Selector Name=\"DeviceID\">"
+                  "tLaiTCVep1316LALTZRqpw==</w:Selector></w:SelectorSet>");
+    assert_prop(running, "CurrentState", "2");
+    g_assert_cmpuint(e->fake.agent_expiries, ==, 0);
+
+    /* then the agent stops */
+    events = s->event_count;
+    e->fake.ms += 119 * 1000;
+    vamt_agent_check(e->amt);
+    g_assert_cmpuint(e->fake.agent_expiries, ==, 0);
+    g_assert_cmpint(vamt_agent_deadline(e->amt), ==, e->fake.ms + 1000);
+    e->fake.ms += 1000;
+    vamt_agent_check(e->amt);
+    g_assert_cmpuint(e->fake.agent_expiries, ==, 1);
+    g_assert_cmpmem(e->fake.expired_agent, 16, agent_id, 16);
+    g_assert_cmpint(vamt_agent_deadline(e->amt), ==, -1);
+    g_assert_cmpuint(s->event_count, ==, events + 1);
+    g_assert_cmphex(s->events[(s->event_first + events) %
+                              VAMT_AMT_EVENT_LOG_SIZE].sensor_type, ==,
+                    0x23);
+    expired = enumerate_all(e, AMT "AMT_AgentPresenceWatchdog", NULL);
+    assert_xp(expired, "// *[local-name()='CurrentState']", "3");
+    /* an expired session takes no more heartbeats: register again */
+    g_free(args);
+    args = g_strdup_printf("<r:SequenceNumber>%u</r:SequenceNumber>",
+                           seq + 2);
+    late = agent_call(e, "AssertPresence", args);
+    assert_prop(late, "ReturnValue", "2");
+    caps = get(e, AMT "AMT_AgentPresenceCapabilities", NULL);
+    assert_prop(caps, "MaxTotalAgents", "16");
+    env_free(e);
+}
+
 /* MeshCentral's call after every power-on (AMT > 9) */
 static void test_os_power_saving(void)
 {
@@ -2242,6 +2361,7 @@ int main(int argc, char **argv)
     g_test_add_func("/wsman/op/enumeration-contexts",
                     test_enumeration_contexts);
     g_test_add_func("/wsman/op/create-delete", test_alarms);
+    g_test_add_func("/wsman/op/agent-presence", test_agent_presence);
     g_test_add_func("/wsman/class/all", test_all_classes);
     g_test_add_func("/wsman/class/boot-flow", test_boot_flow);
     g_test_add_func("/wsman/class/boot-refused", test_boot_refused);

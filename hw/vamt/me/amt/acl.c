@@ -18,6 +18,8 @@
  *   Event Log Reader (19)  reading the event log
  *   Audit Log (20)         the audit log
  *   ACL (21)               user ACL entries (not the admin account)
+ *   Agent Presence Local (9)   an agent's heartbeats
+ *   Agent Presence Remote (10) setting watchdogs and their actions up
  *   Local System (24)      host-based setup, by the local system account
  *
  * Reads of state a realm's own console page shows (power state, boot
@@ -45,6 +47,8 @@
 #define AUDIT_LOG       R(AUDIT_LOG)
 #define ACL             R(ACL)
 #define LOCAL_SYSTEM    R(LOCAL_SYSTEM)
+#define AGENT_LOCAL     R(AGENT_PRESENCE_LOCAL)
+#define AGENT_REMOTE    R(AGENT_PRESENCE_REMOTE)
 
 typedef struct AclClassRule {
     const char *class_name;
@@ -138,6 +142,19 @@ static const AclClassRule class_rules[] = {
     { "CIM_MediaAccessDevice",          HW_ASSET,             PT_ADMIN },
     { "CIM_Battery",                    HW_ASSET,             PT_ADMIN },
 
+    /*
+     * Agent Presence: consoles set watchdogs up (remote realm), agents
+     * heartbeat them (local realm; methods below)
+     */
+    { "AMT_AgentPresenceWatchdog",      AGENT_LOCAL | AGENT_REMOTE |
+                                        GENERAL_INFO,         AGENT_REMOTE },
+    { "AMT_AgentPresenceWatchdogAction", AGENT_LOCAL | AGENT_REMOTE |
+                                        GENERAL_INFO,         AGENT_REMOTE },
+    { "AMT_AgentPresenceService",       AGENT_LOCAL | AGENT_REMOTE |
+                                        GENERAL_INFO,         AGENT_REMOTE },
+    { "AMT_AgentPresenceCapabilities",  AGENT_LOCAL | AGENT_REMOTE |
+                                        GENERAL_INFO,         AGENT_REMOTE },
+
     /* security, certificates, remote access (CIRA): administration */
     { "AMT_TLSSettingData",             PT_ADMIN,             PT_ADMIN },
     { "AMT_TLSCredentialContext",       PT_ADMIN,             PT_ADMIN },
@@ -181,6 +198,9 @@ static const AclMethodRule method_rules[] = {
     { "AMT_MessageLog", "PositionToFirstRecord", EVENT_READER | EVENT_MANAGER },
     { "AMT_MessageLog", "GetRecords",        EVENT_READER | EVENT_MANAGER },
     { "AMT_MessageLog", "GetCurrentRecord",  EVENT_READER | EVENT_MANAGER },
+    { "AMT_AgentPresenceWatchdog", "RegisterAgent",    AGENT_LOCAL },
+    { "AMT_AgentPresenceWatchdog", "AssertPresence",   AGENT_LOCAL },
+    { "AMT_AgentPresenceWatchdog", "AssertShutdown",   AGENT_LOCAL },
     /* the admin account itself only changes with PT Administration */
     { "AMT_AuthorizationService", "SetAdminAclEntryEx", PT_ADMIN },
 };

@@ -17,10 +17,11 @@
 #define AMT_STATE_MAGIC     0x544d4176  /* "vAMT" */
 /*
  * 2: audit records carry extended data; 3: the provisioning state and
- * control mode; 4: the local system account's password.  Older blobs
- * still load (as not provisioned, with a new password).
+ * control mode; 4: the local system account's password; 5: Agent
+ * Presence watchdogs.  Older blobs still load (as not provisioned, with
+ * a new password, no watchdogs).
  */
-#define AMT_STATE_VERSION   4
+#define AMT_STATE_VERSION   5
 
 struct VamtAmt {
     const VamtFirmware *fw;
@@ -97,6 +98,9 @@ static void amt_defaults(VamtAmt *amt)
     GString *realm = g_string_new("Digest:");
 
     memset(s, 0, sizeof(*s));
+    for (unsigned i = 0; i < VAMT_AGENT_MAX; i++) {
+        s->agents[i].deadline_ms = -1;
+    }
     random_password(amt, s->lsa_password, VAMT_AMT_LSA_PASSWORD_LEN);
     s->provisioning_state = VAMT_PROVISIONING_PRE;
     s->control_mode = VAMT_CONTROL_MODE_NONE;
@@ -810,6 +814,7 @@ void vamt_amt_save(VamtAmt *amt, GByteArray *out)
     blob_put_u8(out, s->provisioning_state);
     blob_put_u8(out, s->control_mode);
     put_str(out, s->lsa_password);
+    vamt_agent_save(s->agents, out);
 }
 
 static void get_event(BlobReader *r, VamtEventRecord *e)
@@ -943,6 +948,9 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
     if (version >= 4) {
         get_str(&r, s->lsa_password, sizeof(s->lsa_password));
     }
+    if (version >= 5 && !vamt_agent_load(&r, s->agents)) {
+        return false;
+    }
     /* a password the agent would see cut, or none: make a new one */
     if (strlen(s->lsa_password) != VAMT_AMT_LSA_PASSWORD_LEN) {
         random_password(amt, s->lsa_password, VAMT_AMT_LSA_PASSWORD_LEN);
@@ -953,6 +961,7 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
         return false;
     }
     amt->state = *s;
+    vamt_agent_restart(amt);
     /* what was loaded is saved already: no change to report */
     amt_check_changed(amt, false);
     return true;

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent-presence.h"
 #include "firmware.h"
 #include "platform-ops.h"
 
@@ -213,6 +214,7 @@ typedef struct VamtAmtState {
     uint32_t audit_first;
 
     VamtAlarm alarms[VAMT_AMT_MAX_ALARMS];
+    VamtAgentWatchdog agents[VAMT_AGENT_MAX];
 } VamtAmtState;
 
 /*

@@ -143,6 +143,12 @@ typedef struct VamtPlatformOps {
     void (*show_consent_code)(void *opaque, uint32_t code);
     /* Optional: the AMT watchdog expired (AMT only records it). */
     void (*watchdog_expired)(void *opaque, uint16_t timeout_s);
+    /*
+     * Optional: the Agent Presence watchdog of agent @id (16 bytes, as
+     * the console gave them) expired after @timeout_s without a heartbeat.
+     */
+    void (*agent_expired)(void *opaque, const uint8_t *id,
+                          uint16_t timeout_s);
 
     /* ---- redirection ---- */
     /*

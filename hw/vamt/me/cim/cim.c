@@ -401,6 +401,7 @@ static const VamtCimClass *const *const areas[] = {
     vamt_cim_cira_classes,
     vamt_cim_tls_classes,
     vamt_cim_eventing_classes,
+    vamt_cim_agent_presence_classes,
 };
 
 const VamtCimClass *vamt_cim_find_class(const char *resource_uri)

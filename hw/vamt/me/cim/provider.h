@@ -77,5 +77,6 @@ extern const VamtCimClass *const vamt_cim_alarms_classes[];
 extern const VamtCimClass *const vamt_cim_cira_classes[];
 extern const VamtCimClass *const vamt_cim_tls_classes[];
 extern const VamtCimClass *const vamt_cim_eventing_classes[];
+extern const VamtCimClass *const vamt_cim_agent_presence_classes[];
 
 #endif

@@ -668,9 +668,13 @@ void *mei_bus_client_state(MeiBus *bus, const MeiClientType *client)
     return idx < 0 ? NULL : bus->client_state[idx];
 }
 
+/*
+ * The ME's one guest-clock timer serves the firmware clients and the
+ * AMT state's Agent Presence watchdogs.
+ */
 void mei_bus_rearm_timer(MeiBus *bus)
 {
-    int64_t next = -1;
+    int64_t next = vamt_agent_deadline(bus->amt);
 
     for (unsigned i = 0; i < MEI_NUM_CLIENTS; i++) {
         const MeiClientType *c = mei_clients[i];
@@ -687,6 +691,7 @@ void mei_bus_rearm_timer(MeiBus *bus)
 
 void mei_bus_timer_expired(MeiBus *bus)
 {
+    vamt_agent_check(bus->amt);
     for (unsigned i = 0; i < MEI_NUM_CLIENTS; i++) {
         if (mei_clients[i]->timer) {
             mei_clients[i]->timer(bus, bus->client_state[i]);
