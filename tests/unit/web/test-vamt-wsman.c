@@ -1486,7 +1486,7 @@ static void test_agent_presence(void)
     assert_prop(reg, "ReturnValue", "0");
     assert_prop(reg, "TimeoutInterval", "120");
     seq_text = xp(reg, "// *[local-name()='SessionSequenceNumber']");
-    seq = strtoul(seq_text, NULL, 10);
+    seq = g_ascii_strtoull(seq_text, NULL, 10);
     g_assert_cmpuint(seq, !=, 0);
 
     /* the grace period and a timeout pass; a heartbeat just in time */
