@@ -59,15 +59,14 @@ port=$(free_port)
     > "$logs/qemu.log" 2>&1 &
 vm_pid=$!
 
-dones() {
-    grep -c '^VAMT-GUEST: DONE' "$serial" 2> /dev/null
-}
 state_is() {
     [ "$(vm_status)" = "$1" ]
 }
-# the guest finished booting as often as it started
+# the guest's latest boot has finished (a boot a power action cut short
+# never prints its DONE line, so counting lines would wait for ever)
 guest_settled() {
-    [ "$(boots)" -ge 1 ] && [ "$(dones)" = "$(boots)" ]
+    grep -E '^VAMT-GUEST: (BOOT|DONE)' "$serial" 2> /dev/null |
+        tail -n 1 | grep -q '^VAMT-GUEST: DONE'
 }
 boots_above() {
     [ "$(boots)" -gt "$1" ] && guest_settled
