@@ -32,6 +32,7 @@
 #include "crypto/secret_common.h"
 #include "system/runstate-action.h"
 #include "system/system.h"
+#include "system/watchdog.h"
 #include "hw/vamt/vamt.h"
 #include "trace/trace-hw_vamt.h"
 
@@ -125,7 +126,7 @@ static void vamt_watchdog_event_send(VamtState *s, uint16_t timeout_s)
     g_autofree char *path = object_get_canonical_path(OBJECT(s));
 
     s->watchdog_event_ms = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
-    qapi_event_send_vamt_watchdog(path, timeout_s);
+    qapi_event_send_vamt_watchdog(path, timeout_s, NULL);
 }
 
 static void vamt_watchdog_event_timer(void *opaque)
@@ -228,6 +229,26 @@ static void vamt_update_listeners(void *opaque)
     }
 }
 
+/*
+ * Each Agent Presence expiry needs a fresh RegisterAgent by an
+ * authenticated agent and at least a second of guest time, so its
+ * events are not rate-limited as the AMT watchdog's are.
+ */
+static void vamt_agent_expired(void *opaque, const uint8_t *id,
+                               uint16_t timeout_s)
+{
+    VamtState *s = opaque;
+    g_autofree char *path = object_get_canonical_path(OBJECT(s));
+    g_autofree char *agent = g_base64_encode(id, VAMT_AGENT_ID_LEN);
+
+    trace_vamt_agent_expired(agent, timeout_s,
+                             VamtAgentExpiryAction_str(s->agent_action));
+    qapi_event_send_vamt_watchdog(path, timeout_s, agent);
+    if (s->agent_action == VAMT_AGENT_EXPIRY_ACTION_WATCHDOG) {
+        watchdog_perform_action();
+    }
+}
+
 static void vamt_state_changed(void *opaque)
 {
     VamtState *s = opaque;
@@ -254,6 +275,7 @@ static const VamtPlatformOps vamt_platform_ops = {
     .ider_media_changed = vamt_ider_media_changed_cb,
     .ider_read_done = vamt_ider_read_done_cb,
     .watchdog_expired = vamt_watchdog_expired,
+    .agent_expired = vamt_agent_expired,
     .random = vamt_random,
     .state_changed = vamt_state_changed,
     .trace = vamt_trace,
@@ -771,6 +793,16 @@ static void vamt_set_power_off_mode(Object *obj, int value, Error **errp)
     VAMT(obj)->power_off_mode = value;
 }
 
+static int vamt_get_agent_action(Object *obj, Error **errp)
+{
+    return VAMT(obj)->agent_action;
+}
+
+static void vamt_set_agent_action(Object *obj, int value, Error **errp)
+{
+    VAMT(obj)->agent_action = value;
+}
+
 static void vamt_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -814,6 +846,15 @@ static void vamt_class_init(ObjectClass *klass, void *data)
         "how a console's power-off stops the VM: 'shutdown' (default; "
         "with -action shutdown=pause) or 'stop' (pause, for libvirt, "
         "which ends QEMU on a SHUTDOWN event)");
+    object_class_property_add_enum(klass, "agent-action",
+                                   "VamtAgentExpiryAction",
+                                   &VamtAgentExpiryAction_lookup,
+                                   vamt_get_agent_action,
+                                   vamt_set_agent_action);
+    object_class_property_set_description(klass, "agent-action",
+        "what follows when an Agent Presence watchdog expires: 'report' "
+        "(default, AMT's way: the event log and VAMT_WATCHDOG) or "
+        "'watchdog' (also QEMU's -action watchdog=, a reset by default)");
     object_class_property_add(klass, "listen-port", "int",
                               vamt_get_listen_port, NULL, NULL, NULL);
     object_class_property_set_description(klass, "listen-port",

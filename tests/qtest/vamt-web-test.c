@@ -7,6 +7,7 @@
  */
 
 #include "qemu/osdep.h"
+#include "qemu/timer.h"
 #include "libqtest.h"
 #include "libqos/vamt.h"
 #include "qobject/qdict.h"
@@ -353,6 +354,116 @@ static void test_web_hostile(void)
     vamt_web_stop(&w);
 }
 
+#define AGENT_URI   "http://intel.com/wbem/wscim/1/amt-schema/1/" \
+                    "AMT_AgentPresenceWatchdog"
+#define AGENT_ID    "tLaiTCVep1316LALTZRqpw=="
+
+/* AMT_AgentPresenceWatchdog @method on the test agent: its ReturnValue */
+static int agent_invoke(VamtWeb *w, const char *method, const char *args)
+{
+    g_autofree char *action = g_strdup_printf(AGENT_URI "/%s", method);
+    g_autofree char *input = g_strdup_printf(
+        "<r:%s_INPUT xmlns:r=\"" AGENT_URI "\">%s</r:%s_INPUT>",
+        method, args, method);
+    g_autofree char *env = vamt_wsman_envelope_selected(
+        action, AGENT_URI, "<w:SelectorSet><w:Selector Name=\"DeviceID\">"
+        AGENT_ID "</w:Selector></w:SelectorSet>", input);
+    g_autofree char *body = vamt_wsman_call(w, env);
+    g_autofree char *ret = vamt_element_text(body, "ReturnValue");
+
+    return atoi(ret);
+}
+
+static char *agent_state(VamtWeb *w)
+{
+    g_autofree char *env = vamt_wsman_envelope_selected(
+        "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get", AGENT_URI,
+        "<w:SelectorSet><w:Selector Name=\"DeviceID\">" AGENT_ID
+        "</w:Selector></w:SelectorSet>", "");
+    g_autofree char *body = vamt_wsman_call(w, env);
+
+    return vamt_element_text(body, "CurrentState");
+}
+
+/* Whether QMP has seen event @name, after a round trip to collect it */
+static bool saw_event(VamtWeb *w, const char *name)
+{
+    QDict *ev;
+
+    vm_status(w);
+    ev = qtest_qmp_event_ref(w->qts, name);
+    qobject_unref(ev);
+    return ev != NULL;
+}
+
+/*
+ * An agent that stops heart-beating: its watchdog expires on the guest's
+ * clock, WS-Man shows it expired, QMP gets VAMT_WATCHDOG with the agent's
+ * DeviceID and, with agent-action=watchdog, QEMU's watchdog action (a
+ * reset); with agent-action=report nothing more.
+ */
+static void test_web_agent_presence(void)
+{
+    static const char create_body[] =
+        "<r:AMT_AgentPresenceWatchdog xmlns:r=\"" AGENT_URI "\">"
+        "<r:DeviceID>" AGENT_ID "</r:DeviceID>"
+        "<r:TimeoutInterval>5</r:TimeoutInterval>"
+        "<r:GracePeriod>0</r:GracePeriod></r:AMT_AgentPresenceWatchdog>";
+    g_autofree char *create = vamt_wsman_envelope(
+        "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create", AGENT_URI,
+        create_body);
+    g_autofree char *created = NULL, *state = NULL;
+    VamtWeb w;
+    QDict *ev, *data, *rsp;
+
+    vamt_web_start(&w, ",agent-action=watchdog");
+    created = vamt_wsman_call(&w, create);
+    g_assert_nonnull(strstr(created, AGENT_ID));
+    /* running -> expired: an event-log record */
+    g_assert_cmpint(agent_invoke(&w, "AddAction",
+                                 "<r:OldState>4</r:OldState>"
+                                 "<r:NewState>8</r:NewState>"
+                                 "<r:EventOnTransition>true"
+                                 "</r:EventOnTransition>"), ==, 0);
+    g_assert_cmpint(agent_invoke(&w, "RegisterAgent", ""), ==, 0);
+    state = agent_state(&w);
+    g_assert_cmpstr(state, ==, "2");
+
+    qtest_clock_step(w.qts, 4 * NANOSECONDS_PER_SECOND);
+    g_assert_false(saw_event(&w, "VAMT_WATCHDOG"));
+    qtest_clock_step(w.qts, 2 * NANOSECONDS_PER_SECOND);
+    ev = qtest_qmp_eventwait_ref(w.qts, "VAMT_WATCHDOG");
+    data = qdict_get_qdict(ev, "data");
+    g_assert_cmpstr(qdict_get_str(data, "agent"), ==, AGENT_ID);
+    g_assert_cmpint(qdict_get_int(data, "timeout"), ==, 5);
+    g_assert_cmpstr(qdict_get_str(data, "qom-path"), ==,
+                    "/machine/peripheral/amt");
+    qobject_unref(ev);
+    /* QEMU's watchdog action, reset by default */
+    ev = qtest_qmp_eventwait_ref(w.qts, "WATCHDOG");
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(ev, "data"), "action"),
+                    ==, "reset");
+    qobject_unref(ev);
+    qtest_qmp_eventwait(w.qts, "RESET");
+    g_free(state);
+    state = agent_state(&w);
+    g_assert_cmpstr(state, ==, "3");
+
+    /* AMT's own behaviour: the record and the event, no reset */
+    rsp = qtest_qmp(w.qts, "{ 'execute': 'qom-set', 'arguments': "
+                    "{ 'path': 'amt', 'property': 'agent-action', "
+                    "'value': 'report' } }");
+    g_assert_true(qdict_haskey(rsp, "return"));
+    qobject_unref(rsp);
+    g_assert_cmpint(agent_invoke(&w, "RegisterAgent", ""), ==, 0);
+    qtest_clock_step(w.qts, 6 * NANOSECONDS_PER_SECOND);
+    qobject_unref(qtest_qmp_eventwait_ref(w.qts, "VAMT_WATCHDOG"));
+    g_assert_false(saw_event(&w, "WATCHDOG"));
+    g_assert_false(saw_event(&w, "RESET"));
+    g_assert_cmpstr(vm_status(&w), ==, "running");
+    vamt_web_stop(&w);
+}
+
 /* a bad admin password is refused clearly */
 static void test_web_bad_config(void)
 {
@@ -369,6 +480,9 @@ static void test_web_bad_config(void)
     vamt_expect_startup_error("-device vamt,power-off-mode=off",
                               "Parameter 'power-off-mode' does not accept "
                               "value 'off'");
+    vamt_expect_startup_error("-device vamt,agent-action=poweroff",
+                              "Parameter 'agent-action' does not accept "
+                              "value 'poweroff'");
     vamt_expect_startup_error("-object secret,id=s,data=P@ssw0rd "
                               "-device vamt,listen=nonsense,admin-secret=s",
                               "error parsing address 'nonsense'");
@@ -387,5 +501,6 @@ int main(int argc, char **argv)
                    test_web_descriptor_exhaustion);
     qtest_add_func("/vamt/web/hostile", test_web_hostile);
     qtest_add_func("/vamt/web/bad-config", test_web_bad_config);
+    qtest_add_func("/vamt/web/agent-presence", test_web_agent_presence);
     return g_test_run();
 }

@@ -76,6 +76,7 @@ struct VamtState {
     uint16_t rmcp_port;
     char *admin_secret;         /* id of a secret object */
     VamtPowerOffMode power_off_mode;
+    VamtAgentExpiryAction agent_action;  /* after an Agent Presence expiry */
     char *nvram_path;           /* file keeping the ME state, or NULL */
     bool has_kt;                /* kt=on: the SOL UART */
     bool sol_firmware;          /* SeaBIOS's console on it too */

@@ -520,6 +520,12 @@ static char *wsman_post(VamtWeb *w, int *fd, const char *body,
 char *vamt_wsman_envelope(const char *action, const char *uri,
                           const char *body)
 {
+    return vamt_wsman_envelope_selected(action, uri, "", body);
+}
+
+char *vamt_wsman_envelope_selected(const char *action, const char *uri,
+                                   const char *selectors, const char *body)
+{
     return g_strdup_printf(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
         "<Envelope xmlns=\"http://www.w3.org/2003/05/soap-envelope\" "
@@ -529,8 +535,8 @@ char *vamt_wsman_envelope(const char *action, const char *uri,
         "<w:ResourceURI>%s</w:ResourceURI><a:MessageID>7</a:MessageID>"
         "<a:ReplyTo><a:Address>http://schemas.xmlsoap.org/ws/2004/08/"
         "addressing/role/anonymous</a:Address></a:ReplyTo>"
-        "<w:OperationTimeout>PT60S</w:OperationTimeout></Header>"
-        "<Body>%s</Body></Envelope>", action, uri, body);
+        "<w:OperationTimeout>PT60S</w:OperationTimeout>%s</Header>"
+        "<Body>%s</Body></Envelope>", action, uri, selectors, body);
 }
 
 /* POST one WS-Man envelope as admin on a connection of its own; 200 */

@@ -135,6 +135,10 @@ char *vamt_web_read_response(int fd, char **body);
 /* A WS-Man envelope of @action on @uri with @body as its Body */
 char *vamt_wsman_envelope(const char *action, const char *uri,
                           const char *body);
+/* The same with a header's SelectorSet, e.g. "<w:SelectorSet>...": the
+ * w prefix is WS-Man's */
+char *vamt_wsman_envelope_selected(const char *action, const char *uri,
+                                   const char *selectors, const char *body);
 /* POST one WS-Man envelope as admin on a connection of its own; 200 */
 char *vamt_wsman_call(VamtWeb *w, const char *envelope);
 /* The same, for the HTTP status of the answer (401 if refused twice) */

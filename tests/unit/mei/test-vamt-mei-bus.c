@@ -727,6 +727,9 @@ static void test_watchdog(void)
     Platform p;
     MeiBus *bus = bus_new(&p);
     MeiBusInfo info;
+    const VamtAmtState *st;
+    const VamtEventRecord *rec;
+    uint32_t events;
     Msg m;
 
     start(bus);
@@ -754,9 +757,16 @@ static void test_watchdog(void)
     msg_clear(&m);
     expect_credit(bus, ADDR_WD, 1);
     g_assert_cmpint(p.deadline_ms, ==, 100000 + 120 * 1000);
+    events = vamt_amt_state(p.amt)->event_count;
     p.now_ms = 220000;
     mei_bus_timer_expired(bus);
     g_assert_cmpuint(p.wd_expired, ==, 1);
+    /* consoles see it in the event log: "Watchdog 2", timer expired */
+    st = vamt_amt_state(p.amt);
+    g_assert_cmpuint(st->event_count, ==, events + 1);
+    rec = &st->events[(st->event_first + events) % VAMT_AMT_EVENT_LOG_SIZE];
+    g_assert_cmphex(rec->sensor_type, ==, 0x23);
+    g_assert_cmphex(rec->event_offset, ==, 0x00);
     mei_bus_get_info(bus, &info);
     g_assert_true(info.watchdog_expired);
     g_assert_false(info.watchdog_armed);

@@ -138,8 +138,8 @@ static bool seq_after(uint32_t seq, uint32_t last)
     return (int32_t)(seq - last) > 0;
 }
 
-uint32_t vamt_agent_assert_presence(VamtAmt *amt, VamtAgentWatchdog *w,
-                                    uint32_t seq)
+uint32_t vamt_agent_assert(VamtAmt *amt, VamtAgentWatchdog *w, uint32_t seq,
+                           bool shutdown)
 {
     if (w->state != VAMT_AGENT_RUNNING) {
         return PT_INVALID_STATE;
@@ -148,22 +148,12 @@ uint32_t vamt_agent_assert_presence(VamtAmt *amt, VamtAgentWatchdog *w,
         return PT_INVALID_PARAMETER;
     }
     w->seq = seq;
-    w->deadline_ms = guest_now(amt) + (int64_t)w->timeout_s * 1000;
-    return PT_SUCCESS;
-}
-
-uint32_t vamt_agent_assert_shutdown(VamtAmt *amt, VamtAgentWatchdog *w,
-                                    uint32_t seq)
-{
-    if (w->state != VAMT_AGENT_RUNNING) {
-        return PT_INVALID_STATE;
+    if (shutdown) {
+        w->deadline_ms = -1;
+        transition(amt, w, VAMT_AGENT_STOPPED);
+    } else {
+        w->deadline_ms = guest_now(amt) + (int64_t)w->timeout_s * 1000;
     }
-    if (!seq_after(seq, w->seq)) {
-        return PT_INVALID_PARAMETER;
-    }
-    w->seq = seq;
-    w->deadline_ms = -1;
-    transition(amt, w, VAMT_AGENT_STOPPED);
     return PT_SUCCESS;
 }
 

@@ -74,16 +74,15 @@ void vamt_agent_delete(VamtAmt *amt, VamtAgentWatchdog *w);
 /*
  * The agent's calls.  RegisterAgent starts a session: a new, non-zero
  * sequence number in *@seq, the first deadline after the grace period
- * and the timeout.  AssertPresence needs a running session and a
- * sequence number after the last one (PT_INVALID_STATE,
- * PT_INVALID_PARAMETER); AssertShutdown stops the watchdog.
+ * and the timeout.  AssertPresence (@shutdown false) and AssertShutdown
+ * (true) need a running session and a sequence number after the last
+ * one (PT_INVALID_STATE, PT_INVALID_PARAMETER); the first pushes the
+ * deadline, the second stops the watchdog.
  */
 uint32_t vamt_agent_register(VamtAmt *amt, VamtAgentWatchdog *w,
                              uint32_t *seq);
-uint32_t vamt_agent_assert_presence(VamtAmt *amt, VamtAgentWatchdog *w,
-                                    uint32_t seq);
-uint32_t vamt_agent_assert_shutdown(VamtAmt *amt, VamtAgentWatchdog *w,
-                                    uint32_t seq);
+uint32_t vamt_agent_assert(VamtAmt *amt, VamtAgentWatchdog *w, uint32_t seq,
+                           bool shutdown);
 
 /* PT_MAX_LIMIT_REACHED when the watchdog has all its actions */
 uint32_t vamt_agent_add_action(VamtAmt *amt, VamtAgentWatchdog *w,

@@ -181,7 +181,7 @@ static bool call_sequence(VamtCimCall *call, uint32_t *seq)
     return true;
 }
 
-static uint32_t watchdog_assert_presence(VamtCimCall *call)
+static uint32_t watchdog_assert(VamtCimCall *call, bool shutdown)
 {
     VamtAgentWatchdog *w = call_watchdog(call);
     uint32_t seq;
@@ -192,21 +192,17 @@ static uint32_t watchdog_assert_presence(VamtCimCall *call)
     if (!call_sequence(call, &seq)) {
         return PT_INVALID_PARAMETER;
     }
-    return vamt_agent_assert_presence(call->amt, w, seq);
+    return vamt_agent_assert(call->amt, w, seq, shutdown);
+}
+
+static uint32_t watchdog_assert_presence(VamtCimCall *call)
+{
+    return watchdog_assert(call, false);
 }
 
 static uint32_t watchdog_assert_shutdown(VamtCimCall *call)
 {
-    VamtAgentWatchdog *w = call_watchdog(call);
-    uint32_t seq;
-
-    if (!w) {
-        return PT_INVALID_HANDLE;
-    }
-    if (!call_sequence(call, &seq)) {
-        return PT_INVALID_PARAMETER;
-    }
-    return vamt_agent_assert_shutdown(call->amt, w, seq);
+    return watchdog_assert(call, true);
 }
 
 /*

@@ -159,6 +159,16 @@ static int64_t wd_deadline(MeiBus *bus, void *state)
     return wd->armed ? wd->deadline_ms : -1;
 }
 
+/*
+ * The event-log record consoles show for it: IPMI "Watchdog 2" sensor,
+ * timer expired (status only), from the OS's watchdog (entity: the OS)
+ */
+static const VamtEventRecord expiry_record = {
+    .device_address = 0x20, .sensor_type = 0x23, .event_type = 0x6f,
+    .event_offset = 0x00, .source_type = 0x68, .severity = 0x10,
+    .sensor_number = 0x01, .entity = 0x23, .entity_instance = 0,
+};
+
 static void wd_timer(MeiBus *bus, void *state)
 {
     MeiWatchdog *wd = state;
@@ -170,6 +180,7 @@ static void wd_timer(MeiBus *bus, void *state)
     wd->armed = false;
     wd->expired = true;
     mei_bus_log(bus, "AMT watchdog expired after %u s", wd->timeout_s);
+    vamt_log_event(mei_bus_amt(bus), &expiry_record);
     if (ops->watchdog_expired) {
         ops->watchdog_expired(mei_bus_opaque(bus), wd->timeout_s);
     }
