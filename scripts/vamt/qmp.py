@@ -3,6 +3,8 @@
 """Send one QMP command to a QEMU monitor socket and print the answer.
 
 usage: qmp.py SOCKET COMMAND [JSON-ARGUMENTS]
+       qmp.py --events SOCKET    print each event, one JSON line, until
+                                 QEMU ends (a monitor of its own)
 
 As a module, Qmp is a QMP connection for scripts that send many commands
 (tests/adversary/attack.py).
@@ -47,6 +49,13 @@ class Qmp:
             if "event" not in reply:
                 return reply
 
+    def events(self):
+        """Each event QEMU sends, until the connection ends."""
+        for line in self.stream:
+            reply = json.loads(line)
+            if "event" in reply:
+                yield reply
+
     def close(self):
         self.sock.close()
 
@@ -60,6 +69,10 @@ def qmp(path, command, arguments=None):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--events":
+        for event in Qmp(sys.argv[2], wait_s=30).events():
+            print(json.dumps(event), flush=True)
+        sys.exit(0)
     if len(sys.argv) not in (3, 4):
         sys.exit(__doc__.strip())
     args = json.loads(sys.argv[3]) if len(sys.argv) == 4 else None

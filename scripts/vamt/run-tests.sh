@@ -13,6 +13,8 @@
 #             floods, random MMIO, hostile NVRAM files and migration streams
 #   qemu      properties, docs and style checks on the built tree
 #   guest     Debian's kernel with mei_me in a busybox guest under TCG
+#   watchdog  the AMT watchdog left unfed through /dev/watchdog expires:
+#             QMP and the event log (in the background: it waits 120 s)
 #   boot      one-time PXE/CD/disk boots through the ME, seen by SeaBIOS
 #   power     graceful off (ACPI power button) and on through WS-Management
 #   sol       Serial-over-LAN with Debian's amtterm 1.4 against a booted guest
@@ -31,16 +33,13 @@ passed=0
 failed=0
 skipped=0
 
-# Run one TAP-producing command; count its ok / not ok lines.  A command
-# that fails without reporting a failing test counts as one failure.
-run_tap() {
-    local suite=$1
-    shift
-    local log=$logs/$suite.log rc ok notok
+# Print and count the ok / not ok lines of $logs/SUITE.log, the output of
+# a command that ended with status RC.  A command that fails without
+# reporting a failing test counts as one failure.
+report_tap() {
+    local suite=$1 rc=$2
+    local log=$logs/$suite.log ok notok
 
-    echo "# --- $suite: $*"
-    "$@" > "$log" 2>&1
-    rc=$?
     grep -E '^(not )?ok ' "$log" | sed "s/^/[$suite] /"
     # a skipped test is reported, never counted as passed
     ok=$(grep -E '^ok ' "$log" | grep -vc '# SKIP')
@@ -56,6 +55,36 @@ run_tap() {
     fi
     passed=$((passed + ok))
     failed=$((failed + notok))
+}
+
+# run_tap SUITE COMMAND...: run one TAP-producing command and report it
+run_tap() {
+    local suite=$1
+    shift
+
+    echo "# --- $suite: $*"
+    "$@" > "$logs/$suite.log" 2>&1
+    report_tap "$suite" $?
+}
+
+# start_tap SUITE COMMAND...: run it in the background (a test that mostly
+# waits) while the others run; finish_tap SUITE waits for it and reports
+declare -A background_pid
+start_tap() {
+    local suite=$1
+    shift
+
+    echo "# --- $suite (in the background): $*"
+    "$@" > "$logs/$suite.log" 2>&1 &
+    background_pid[$suite]=$!
+}
+finish_tap() {
+    local rc
+
+    wait "${background_pid[$1]}"
+    rc=$?
+    echo "# --- $1: collected"
+    report_tap "$1" "$rc"
 }
 
 if ! "$VAMT_REPO/scripts/vamt/build.sh" > "$logs/build.log" 2>&1; then
@@ -165,6 +194,7 @@ done
 # attacks on running QEMU processes: network, guest, files, migration
 run_tap adversary python3 "$VAMT_REPO/tests/adversary/attack.py" "$QEMU_BIN"
 run_tap qemu "$VAMT_REPO/tests/vamt-checks.sh"
+start_tap watchdog "$VAMT_REPO/tests/guest/run-watchdog-test.sh"
 run_tap guest "$VAMT_REPO/tests/guest/run-guest-test.sh"
 run_tap boot "$VAMT_REPO/tests/guest/run-boot-test.sh"
 run_tap power "$VAMT_REPO/tests/guest/run-power-test.sh"
@@ -174,6 +204,7 @@ run_tap mcsol "$VAMT_REPO/tests/redir/run-meshcentral-sol.sh"
 run_tap mcider "$VAMT_REPO/tests/redir/run-meshcentral-ider.sh"
 run_tap clients "$VAMT_REPO/tests/clients/run-client-tests.sh"
 run_tap libvirt "$VAMT_REPO/tests/libvirt/run-libvirt-test.sh"
+finish_tap watchdog
 
 [ "$skipped" = 0 ] || echo "# $skipped skipped (not counted as passed)"
 echo "$passed passed, $failed failed"
