@@ -249,6 +249,124 @@ static int cmd_amthi_versions(void)
     return 0;
 }
 
+/*
+ * One raw AMTHI exchange on @c: @command with @payload, the header's
+ * length field @length_field (normally @len); prints the whole reply in
+ * hex for the host-side test to compare byte for byte.
+ */
+static int amthi_raw(struct mei_conn *c, const char *name, uint32_t command,
+                     const void *payload, size_t len, uint32_t length_field)
+{
+    uint8_t req[512] = { 1, 1, 0, 0 };
+    uint8_t rsp[4096];
+    ssize_t n;
+
+    if (len > sizeof(req) - 12) {
+        return 1;
+    }
+    memcpy(req + 4, &(uint32_t){ command }, 4);     /* x86: little-endian */
+    memcpy(req + 8, &length_field, 4);
+    memcpy(req + 12, payload, len);
+    if (write(c->fd, req, 12 + len) != (ssize_t)(12 + len)) {
+        return fail("write", errno);
+    }
+    n = mei_recv(c, rsp, sizeof(rsp));
+    if (n < 0) {
+        return fail("read", errno);
+    }
+    printf("MEICLIENT: AMTHI-RAW %s ", name);
+    for (ssize_t i = 0; i < n; i++) {
+        printf("%02x", rsp[i]);
+    }
+    printf("\n");
+    return 0;
+}
+
+/* An AMT_ANSI_STRING payload of @text in @buf; returns its length */
+static size_t ansi_string(uint8_t *buf, const char *text)
+{
+    uint16_t len = strlen(text);
+
+    memcpy(buf, &len, 2);
+    memcpy(buf + 2, text, len);
+    return len + 2;
+}
+
+/*
+ * Every AMTHI command the ME answers, one connection, in an order whose
+ * sets are read back (SetDnsSuffix, then the suffix and the FQDN), then
+ * the commands it refuses and malformed requests.
+ */
+static int cmd_amthi_all(const char *host_fqdn)
+{
+    static const uint8_t zeros[512];
+    static const uint8_t one[4] = { 1 }, two[4] = { 2 };
+    static const uint8_t link_state[16] = { [15] = 1 };
+    uint8_t buf[300];
+    struct {
+        const char *name;
+        uint32_t command;
+        const void *payload;
+        size_t len;
+    } calls[] = {
+        { "GetCodeVersions", 0x0400001a, NULL, 0 },
+        { "GetProvisioningState", 0x04000011, NULL, 0 },
+        { "GetProvisioningMode", 0x04000008, NULL, 0 },
+        { "GetControlMode", 0x0400006b, NULL, 0 },
+        { "GetUUID", 0x0400005c, NULL, 0 },
+        { "GetLocalSystemAccount", 0x04000067, zeros, 40 },
+        { "GetPkiFqdnSuffix", 0x04000036, NULL, 0 },
+        { "SetDnsSuffix", 0x0400002f, buf, 0 },
+        { "GetPkiFqdnSuffix-after-set", 0x04000036, NULL, 0 },
+        { "GetFQDN", 0x04000056, NULL, 0 },
+        { "GetLanInterfaceSettings-wired", 0x04000048, zeros, 4 },
+        { "GetLanInterfaceSettings-wireless", 0x04000048, one, 4 },
+        { "GetLanInterfaceSettings-2", 0x04000048, two, 4 },
+        { "GetMacAddresses", 0x04000025, NULL, 0 },
+        { "EnumerateHashHandles", 0x0400002c, NULL, 0 },
+        { "GetCertHashEntry-0", 0x0400002d, zeros, 4 },
+        { "GetRemoteAccessConnectionStatus", 0x04000046, NULL, 0 },
+        { "GetZeroTouchEnabled", 0x04000030, NULL, 0 },
+        { "GetUserInitiatedEnabledInterfaces", 0x0400004d, NULL, 0 },
+        { "GetEHBCState", 0x04000084, NULL, 0 },
+        { "GetDNSSuffixList", 0x0400003e, NULL, 0 },
+        { "GetLastHostResetReason", 0x0400004a, NULL, 0 },
+        { "SetEnterpriseAccess", 0x0400003f, zeros, 18 },
+        { "OpenUserInitiatedConnection", 0x04000044, NULL, 0 },
+        { "CloseUserInitiatedConnection", 0x04000045, NULL, 0 },
+        { "GetCurrentPowerPolicy", 0x04000047, NULL, 0 },
+        { "GetFeaturesState-redirection", 0x04000049, zeros, 4 },
+        { "GetAMTState", 0x01000001, link_state, 16 },
+        { "StopConfiguration", 0x0400005e, NULL, 0 },
+        { "StartConfigurationHBased", 0x0400008b, zeros, 390 },
+        { "Unprovision", 0x04000010, zeros, 4 },
+        { "unknown-0x04000099", 0x04000099, NULL, 0 },
+    };
+    struct mei_conn c;
+    int rc = 0;
+
+    if (connect_or_fail(&c, uuid_amthi, "amthi")) {
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+        if (!strcmp(calls[i].name, "SetDnsSuffix")) {
+            calls[i].len = ansi_string(buf, "lab.example");
+        }
+        rc |= amthi_raw(&c, calls[i].name, calls[i].command, calls[i].payload,
+                        calls[i].len, calls[i].len);
+    }
+    /* malformed: a length field that is not the payload's */
+    rc |= amthi_raw(&c, "GetProvisioningState-bad-length", 0x04000011,
+                    zeros, 0, 8);
+    rc |= amthi_raw(&c, "GetLocalSystemAccount-short", 0x04000067, zeros, 39,
+                    39);
+    /* last: a name the host reads back over WS-Man (HostOSFQDN) */
+    rc |= amthi_raw(&c, "SetHostFQDN", 0x0400005b, buf,
+                    ansi_string(buf, host_fqdn), ansi_string(buf, host_fqdn));
+    close(c.fd);
+    return rc;
+}
+
 static int cmd_amthi_u32(uint32_t command, const char *name)
 {
     uint8_t *rsp = NULL;
@@ -736,6 +854,8 @@ int main(int argc, char **argv)
         return cmd_amthi_u32(AMTHI_GET_CONTROL_MODE, "ControlMode");
     } else if (!strcmp(cmd, "amthi-uuid")) {
         return cmd_amthi_uuid();
+    } else if (!strcmp(cmd, "amthi-all") && argc == 3) {
+        return cmd_amthi_all(argv[2]);
     } else if (!strcmp(cmd, "amthi-efbig")) {
         return cmd_amthi_efbig();
     } else if (!strcmp(cmd, "mkhi-fwver")) {
@@ -750,7 +870,8 @@ int main(int argc, char **argv)
         return cmd_connect(argv[2]);
     }
     fprintf(stderr, "usage: meiclient amthi-versions | amthi-provisioning |"
-            " amthi-control-mode | amthi-uuid | amthi-efbig | mkhi-fwver |"
+            " amthi-control-mode | amthi-uuid | amthi-all HOST-FQDN |"
+            " amthi-efbig | mkhi-fwver |"
             " mkhi-busy | lme-pv | lme-apf | connect UUID\n");
     return 2;
 }

@@ -118,6 +118,14 @@ check "LME/APF: three requests an agent did not read for 3 s are all answered af
     has '^MEICLIENT: APF unread channel responses=3$'
 check "LME/APF: the whole exchange is well formed (meiclient lme-apf exits 0)" \
     has '^VAMT-GUEST: PROBE lme-apf rc=0'
+# Every AMTHI command, byte for byte (tests/guest/amthi-expected.py)
+check "AMTHI: the probe of every command ran (meiclient amthi-all exits 0)" \
+    has '^VAMT-GUEST: PROBE amthi-all .* rc=0'
+while read -r name pattern; do
+    got=$(sed -n "s/^MEICLIENT: AMTHI-RAW $name //p" "$serial")
+    check "AMTHI $name: the reply matches byte for byte" \
+        eval '[[ $got =~ ^$pattern$ ]] || { echo "# expected $pattern"; echo "# got      $got"; false; }'
+done < <(python3 "$VAMT_REPO/tests/guest/amthi-expected.py" "$fw_version" "$vm_uuid")
 check "a second connection to MKHI is refused with EBUSY" \
     has '^MEICLIENT: second mkhi errno=16 '
 check "a message over AMTHI's max_msg_len is refused with EFBIG" \

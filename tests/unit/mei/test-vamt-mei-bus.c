@@ -472,7 +472,7 @@ static void test_amthi_framing(void)
 static void amthi_call(MeiBus *bus, uint32_t cmd, const void *payload,
                        size_t len, Msg *m)
 {
-    uint8_t req[64] = { 1, 1 };
+    uint8_t req[512] = { 1, 1 };
 
     g_assert_cmpuint(len, <=, sizeof(req) - 12);
     vamt_put_le32(req + 4, cmd);
@@ -487,6 +487,148 @@ static void amthi_call(MeiBus *bus, uint32_t cmd, const void *payload,
     g_assert_cmphex(vamt_le32(m->data->data), ==, 0x00000101);
     g_assert_cmphex(vamt_le32(m->data->data + 4), ==, cmd | 0x00800000);
     g_assert_cmpuint(vamt_le32(m->data->data + 8), ==, m->data->len - 12);
+}
+
+/* A reply's status, and that it has no payload when not a success */
+static uint32_t amthi_status(Msg *m)
+{
+    uint32_t status = vamt_le32(m->data->data + 12);
+
+    if (status != PT_SUCCESS) {
+        g_assert_cmpuint(m->data->len, ==, 16);
+    }
+    msg_clear(m);
+    return status;
+}
+
+/* An AMT_ANSI_STRING request payload of @text in @buf; its length */
+static size_t ansi_string(uint8_t *buf, const char *text)
+{
+    size_t len = strlen(text);
+
+    vamt_put_le16(buf, len);
+    memcpy(buf + 2, text, len);
+    return len + 2;
+}
+
+/*
+ * The commands Intel's LMS and host-based configuration send (heci.md
+ * 5.2 tiers 1 and 2 beyond test_amthi_commands), byte for byte
+ */
+static void test_amthi_lms_commands(void)
+{
+    static const uint8_t link_state[16] = { [15] = 1 };
+    static const uint8_t other_state[16] = { [15] = 2 };
+    static const uint8_t redirection[4] = { 0 }, eac[4] = { 3 };
+    static const uint8_t no_feature[4] = { 4 };
+    static const uint8_t access[AMTHI_ENTERPRISE_ACCESS_LEN] = { 1 };
+    static const uint8_t hbased_rpc[AMTHI_START_HBASED_RPC_LEN] = { 2 };
+    static const uint8_t hbased_mesh[AMTHI_START_HBASED_MESH_LEN] = { 2 };
+    uint8_t buf[300];
+    g_autofree char *long_name = g_strnfill(VAMT_AMT_FQDN_MAX + 1, 'a');
+    Platform p;
+    MeiBus *bus = bus_new(&p);
+    VamtAmtState *st = vamt_amt_state(p.amt);
+    Msg m;
+    size_t n;
+
+    start(bus);
+    connect(bus, ADDR_AMTHI, 1, HBM_CONNECT_SUCCESS);
+
+    /* SetHostFQDN: what WS-Man shows as HostOSFQDN */
+    n = ansi_string(buf, "desktop7.corp.example");
+    amthi_call(bus, AMTHI_SET_HOST_FQDN, buf, n, &m);
+    g_assert_cmpuint(m.data->len, ==, 16);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_SUCCESS);
+    g_assert_cmpstr(st->host_os_fqdn, ==, "desktop7.corp.example");
+    /* a length field that is not the payload's, a blank, too long */
+    amthi_call(bus, AMTHI_SET_HOST_FQDN, buf, n - 1, &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_INVALID_MESSAGE_LENGTH);
+    n = ansi_string(buf, "two words");
+    amthi_call(bus, AMTHI_SET_HOST_FQDN, buf, n, &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_INVALID_PARAMETER);
+    n = ansi_string(buf, long_name);
+    amthi_call(bus, AMTHI_SET_HOST_FQDN, buf, n, &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_INVALID_PARAMETER);
+    g_assert_cmpstr(st->host_os_fqdn, ==, "desktop7.corp.example");
+
+    /* SetDnsSuffix before provisioning: GetPkiFqdnSuffix reads it back */
+    n = ansi_string(buf, "corp.example");
+    amthi_call(bus, AMTHI_SET_DNS_SUFFIX, buf, n, &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_SUCCESS);
+    amthi_call(bus, AMTHI_GET_PKI_FQDN_SUFFIX, NULL, 0, &m);
+    g_assert_cmpuint(m.data->len, ==, 18 + 12);
+    g_assert_cmpmem(m.data->data + 18, 12, "corp.example", 12);
+    msg_clear(&m);
+
+    /* GetCurrentPowerPolicy: AMT_SystemPowerScheme's description */
+    amthi_call(bus, AMTHI_GET_POWER_POLICY, NULL, 0, &m);
+    g_assert_cmpuint(m.data->len, ==, 18 + strlen(VAMT_AMT_POWER_POLICY));
+    g_assert_cmpuint(vamt_le16(m.data->data + 16), ==,
+                     strlen(VAMT_AMT_POWER_POLICY));
+    g_assert_cmpmem(m.data->data + 18, m.data->len - 18,
+                    VAMT_AMT_POWER_POLICY, strlen(VAMT_AMT_POWER_POLICY));
+    msg_clear(&m);
+
+    /* GetFeaturesState: the id and 12 bytes; redirection sessions */
+    vamt_amt_set_session_open(p.amt, VAMT_AMT_SESSION_SOL, true);
+    amthi_call(bus, AMTHI_GET_FEATURES_STATE, redirection, 4, &m);
+    g_assert_cmpuint(m.data->len, ==, 32);
+    g_assert_cmpuint(vamt_le32(m.data->data + 16), ==, 0);
+    g_assert_cmpuint(vamt_le32(m.data->data + 20), ==, 0);    /* IDE-R */
+    g_assert_cmpuint(vamt_le32(m.data->data + 24), ==, 1);    /* SOL */
+    g_assert_cmpuint(vamt_le32(m.data->data + 28), ==, 0);
+    msg_clear(&m);
+    amthi_call(bus, AMTHI_GET_FEATURES_STATE, eac, 4, &m);
+    g_assert_cmpuint(m.data->len, ==, 32);
+    g_assert_cmpuint(vamt_le32(m.data->data + 16), ==, 3);
+    g_assert_cmpuint(vamt_le32(m.data->data + 20), ==, 0);
+    msg_clear(&m);
+    amthi_call(bus, AMTHI_GET_FEATURES_STATE, no_feature, 4, &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_INVALID_PARAMETER);
+
+    /* GetAMTState(link state): the id, 5 values */
+    amthi_call(bus, AMTHI_GET_AMT_STATE, link_state, 16, &m);
+    g_assert_cmpuint(m.data->len, ==, 16 + 16 + 4 + 5);
+    g_assert_cmpmem(m.data->data + 16, 16, link_state, 16);
+    g_assert_cmpuint(vamt_le32(m.data->data + 32), ==, 5);
+    g_assert_cmpmem(m.data->data + 36, 5, "\1\0\1\1\0", 5);
+    msg_clear(&m);
+    amthi_call(bus, AMTHI_GET_AMT_STATE, other_state, 16, &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_INVALID_PARAMETER);
+
+    /* status-only commands */
+    amthi_call(bus, AMTHI_SET_ENTERPRISE_ACCESS, access, sizeof(access), &m);
+    g_assert_cmpuint(m.data->len, ==, 16);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_SUCCESS);
+    amthi_call(bus, AMTHI_OPEN_USER_CONNECTION, NULL, 0, &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_NOT_PERMITTED);
+    amthi_call(bus, AMTHI_CLOSE_USER_CONNECTION, NULL, 0, &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_NOT_PERMITTED);
+    amthi_call(bus, AMTHI_STOP_CONFIGURATION, NULL, 0, &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_INVALID_PROVISIONING_STATE);
+
+    /* host-based TLS configuration: both layouts, no certificate yet */
+    amthi_call(bus, AMTHI_START_CONFIG_HBASED, hbased_rpc,
+               sizeof(hbased_rpc), &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_CERTIFICATE_NOT_READY);
+    amthi_call(bus, AMTHI_START_CONFIG_HBASED, hbased_mesh,
+               sizeof(hbased_mesh), &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_CERTIFICATE_NOT_READY);
+    amthi_call(bus, AMTHI_START_CONFIG_HBASED, hbased_mesh, 100, &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_INVALID_MESSAGE_LENGTH);
+
+    /* once provisioned: no local suffix change, no host-based setup */
+    g_assert_true(vamt_amt_set_provisioning(p.amt, VAMT_PROVISIONING_POST,
+                                            VAMT_CONTROL_MODE_CCM));
+    n = ansi_string(buf, "other.example");
+    amthi_call(bus, AMTHI_SET_DNS_SUFFIX, buf, n, &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_INVALID_PROVISIONING_STATE);
+    g_assert_cmpstr(st->domainname, ==, "corp.example");
+    amthi_call(bus, AMTHI_START_CONFIG_HBASED, hbased_rpc,
+               sizeof(hbased_rpc), &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_INVALID_PROVISIONING_STATE);
+    bus_free(&p, bus);
 }
 
 /* Each command heci.md 5.2 lists as served, byte for byte */
@@ -1111,6 +1253,8 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/mei-bus/amthi/commands", test_amthi_commands);
     g_test_add_func("/vamt/mei-bus/mkhi/fw-version", test_mkhi_fw_version);
     g_test_add_func("/vamt/mei-bus/watchdog", test_watchdog);
+    g_test_add_func("/vamt/mei-bus/amthi-lms-commands",
+                    test_amthi_lms_commands);
     g_test_add_func("/vamt/mei-bus/mkhi-errors", test_mkhi_errors);
     g_test_add_func("/vamt/mei-bus/lme/protocol-version",
                     test_lme_protocol_version);

@@ -21,13 +21,14 @@
  * Presence watchdogs.  Older blobs still load (as not provisioned, with
  * a new password, no watchdogs).
  */
-#define AMT_STATE_VERSION   5
+#define AMT_STATE_VERSION   6
 
 struct VamtAmt {
     const VamtFirmware *fw;
     const VamtPlatformOps *ops;
     void *opaque;
     VamtAmtState state;
+    bool session_open[VAMT_AMT_SESSIONS];
     /* the saved state at the last check, to notice changes */
     GByteArray *last_saved;
 };
@@ -337,6 +338,17 @@ uint32_t vamt_amt_user_realms(VamtAmt *amt, const char *user)
     }
     u = find_user_by_name(amt, user);
     return u ? u->realms : 0;
+}
+
+void vamt_amt_set_session_open(VamtAmt *amt, VamtAmtSession kind, bool open)
+{
+    g_assert(kind < VAMT_AMT_SESSIONS);
+    amt->session_open[kind] = open;
+}
+
+bool vamt_amt_session_open(VamtAmt *amt, VamtAmtSession kind)
+{
+    return kind < VAMT_AMT_SESSIONS && amt->session_open[kind];
 }
 
 const char *vamt_amt_lsa_password(VamtAmt *amt)
@@ -815,6 +827,7 @@ void vamt_amt_save(VamtAmt *amt, GByteArray *out)
     blob_put_u8(out, s->control_mode);
     put_str(out, s->lsa_password);
     vamt_agent_save(s->agents, out);
+    put_str(out, s->host_os_fqdn);
 }
 
 static void get_event(BlobReader *r, VamtEventRecord *e)
@@ -950,6 +963,9 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
     }
     if (version >= 5 && !vamt_agent_load(&r, s->agents)) {
         return false;
+    }
+    if (version >= 6) {
+        get_str(&r, s->host_os_fqdn, sizeof(s->host_os_fqdn));
     }
     /* a password the agent would see cut, or none: make a new one */
     if (strlen(s->lsa_password) != VAMT_AMT_LSA_PASSWORD_LEN) {

@@ -34,6 +34,9 @@ typedef struct VamtAmt VamtAmt;
 #define VAMT_AMT_PASSWORD_MAX       32
 #define VAMT_AMT_HOSTNAME_MAX       64
 #define VAMT_AMT_DOMAIN_MAX         192
+#define VAMT_AMT_FQDN_MAX           255
+/* AMT_SystemPowerScheme's Description, AMTHI GetCurrentPowerPolicy */
+#define VAMT_AMT_POWER_POLICY       "Desktop: ON in S0, S3, S4-5"
 #define VAMT_AMT_EVENT_LOG_SIZE     390
 #define VAMT_AMT_AUDIT_LOG_SIZE     256
 #define VAMT_AMT_AUDIT_USER_MAX     32
@@ -182,6 +185,8 @@ typedef struct VamtAmtState {
     /* AMT_GeneralSettings */
     char hostname[VAMT_AMT_HOSTNAME_MAX + 1];
     char domainname[VAMT_AMT_DOMAIN_MAX + 1];
+    /* the OS's own name, as its agent (LMS) tells it: HostOSFQDN */
+    char host_os_fqdn[VAMT_AMT_FQDN_MAX + 1];
     bool ping_response;
     bool rmcp_ping_response;
     bool shared_fqdn;
@@ -300,6 +305,19 @@ uint32_t vamt_amt_user_realms(VamtAmt *amt, const char *user);
                              (1u << VAMT_REALM_LOCAL_SYSTEM))
 /* The local system account's password (GetLocalSystemAccount) */
 const char *vamt_amt_lsa_password(VamtAmt *amt);
+
+/*
+ * Whether a redirection session of a kind is open (the redirection
+ * service says so; AMTHI GetFeaturesState reports it).  Not saved: a
+ * migrated or restarted ME has no session.
+ */
+typedef enum VamtAmtSession {
+    VAMT_AMT_SESSION_SOL,
+    VAMT_AMT_SESSION_IDER,
+    VAMT_AMT_SESSIONS
+} VamtAmtSession;
+void vamt_amt_set_session_open(VamtAmt *amt, VamtAmtSession kind, bool open);
+bool vamt_amt_session_open(VamtAmt *amt, VamtAmtSession kind);
 
 /*
  * Host-based setup (IPS_HostBasedSetupService.Setup): provision a

@@ -23,6 +23,7 @@ enum {
     PT_INVALID_PROVISIONING_STATE = 0x020,
     PT_INVALID_TIME             = 0x022,
     PT_INVALID_PARAMETER        = 0x024,
+    PT_CERTIFICATE_NOT_READY    = 0x031,
     PT_INVALID_HANDLE           = 0x805,
     PT_INVALID_NAME             = 0x806,
     PT_DUPLICATE                = 0x80a,

@@ -203,7 +203,7 @@ static void power_scheme_list(VamtAmt *amt, GPtrArray *out)
 
     vamt_cim_str(inst, "InstanceID", "Intel(r) AMT Power Scheme 0");
     vamt_cim_str(inst, "ElementName", "Intel(r) AMT Power Scheme");
-    vamt_cim_str(inst, "Description", "Desktop: ON in S0, S3, S4-5");
+    vamt_cim_str(inst, "Description", VAMT_AMT_POWER_POLICY);
     vamt_cim_str(inst, "SchemeGUID", "dkFNVC1BTVQtUzAtUzUwMQ==");
     g_ptr_array_add(out, inst);
 }

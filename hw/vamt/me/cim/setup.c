@@ -196,7 +196,7 @@ static void general_settings_list(VamtAmt *amt, GPtrArray *out)
     vamt_cim_str(inst, "DigestRealm", s->realm);
     vamt_cim_str(inst, "HostName", s->hostname);
     vamt_cim_str(inst, "DomainName", s->domainname);
-    vamt_cim_str(inst, "HostOSFQDN", "");
+    vamt_cim_str(inst, "HostOSFQDN", s->host_os_fqdn);
     vamt_cim_bool(inst, "NetworkInterfaceEnabled", true);
     vamt_cim_uint(inst, "AMTNetworkEnabled", 1);
     vamt_cim_bool(inst, "PingResponseEnabled", s->ping_response);

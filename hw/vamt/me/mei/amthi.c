@@ -76,6 +76,9 @@ static void put_ansi_string(GByteArray *out, const char *str)
     g_byte_array_append(out, (const uint8_t *)str, strlen(str));
 }
 
+/* Variable-length requests: the command checks the payload itself */
+#define AMTHI_VARIABLE_LEN              UINT32_MAX
+
 typedef struct AmthiRequest {
     MeiBus *bus;
     VamtAmt *amt;
@@ -201,6 +204,157 @@ static uint32_t amthi_remote_access_status(AmthiRequest *r)
     return PT_SUCCESS;
 }
 
+/*
+ * An AMT_ANSI_STRING request that is the whole payload, of printable
+ * characters without blanks (a name), at most @max long, into @out.
+ */
+static uint32_t get_name_request(AmthiRequest *r, char *out, size_t max)
+{
+    uint16_t len = blob_get_u16(&r->in);
+    const uint8_t *p = r->in.p;
+
+    if (!r->in.ok || r->in.left != len) {
+        return PT_INVALID_MESSAGE_LENGTH;
+    }
+    if (len > max) {
+        return PT_INVALID_PARAMETER;
+    }
+    for (uint16_t i = 0; i < len; i++) {
+        if (p[i] <= ' ' || p[i] > '~') {
+            return PT_INVALID_PARAMETER;
+        }
+    }
+    memcpy(out, p, len);
+    out[len] = 0;
+    return PT_SUCCESS;
+}
+
+/* LMS tells the ME the OS's host name: AMT_GeneralSettings.HostOSFQDN */
+static uint32_t amthi_set_host_fqdn(AmthiRequest *r)
+{
+    char fqdn[VAMT_AMT_FQDN_MAX + 1];
+    uint32_t st = get_name_request(r, fqdn, VAMT_AMT_FQDN_MAX);
+
+    if (st == PT_SUCCESS) {
+        g_strlcpy(vamt_amt_state(r->amt)->host_os_fqdn, fqdn,
+                  sizeof(fqdn));
+        vamt_amt_check_changed(r->amt);
+    }
+    return st;
+}
+
+/*
+ * The DNS suffix provisioning matches certificates against: the domain
+ * WS-Man shows, set locally only before provisioning (afterwards it is
+ * the administrator's, over WS-Man).
+ */
+static uint32_t amthi_set_dns_suffix(AmthiRequest *r)
+{
+    char suffix[VAMT_AMT_DOMAIN_MAX + 1];
+    uint32_t st = get_name_request(r, suffix, VAMT_AMT_DOMAIN_MAX);
+
+    if (st != PT_SUCCESS) {
+        return st;
+    }
+    if (vamt_amt_provisioning_state(r->amt) != VAMT_PROVISIONING_PRE) {
+        return PT_INVALID_PROVISIONING_STATE;
+    }
+    g_strlcpy(vamt_amt_state(r->amt)->domainname, suffix, sizeof(suffix));
+    vamt_amt_check_changed(r->amt);
+    return PT_SUCCESS;
+}
+
+/*
+ * LMS says whether the host is inside the enterprise network, for CIRA's
+ * environment detection; with no CIRA there is nothing it changes.
+ */
+static uint32_t amthi_set_enterprise_access(AmthiRequest *r)
+{
+    return PT_SUCCESS;
+}
+
+/* A user-initiated CIRA connection: no MPS to connect to */
+static uint32_t amthi_user_connection(AmthiRequest *r)
+{
+    return PT_NOT_PERMITTED;
+}
+
+static uint32_t amthi_power_policy(AmthiRequest *r)
+{
+    put_ansi_string(r->out, VAMT_AMT_POWER_POLICY);
+    return PT_SUCCESS;
+}
+
+/*
+ * GetFeaturesState(id): the id, then a 12-byte union: redirection (0)
+ * {ider_open, sol_open, reserved}; System Defense (1) {activated}; the
+ * web UI (2) and EAC (3) {enabled}.  Only redirection is served.
+ */
+static uint32_t amthi_features_state(AmthiRequest *r)
+{
+    uint32_t id = blob_get_u32(&r->in);
+    uint8_t state[AMTHI_FEATURE_UNION_LEN] = { 0 };
+
+    if (id > AMTHI_FEATURE_EAC) {
+        return PT_INVALID_PARAMETER;
+    }
+    if (id == AMTHI_FEATURE_REDIRECTION) {
+        vamt_put_le32(state, vamt_amt_session_open(r->amt,
+                                                   VAMT_AMT_SESSION_IDER));
+        vamt_put_le32(state + 4, vamt_amt_session_open(r->amt,
+                                                       VAMT_AMT_SESSION_SOL));
+    }
+    blob_put_u32(r->out, id);
+    g_byte_array_append(r->out, state, sizeof(state));
+    return PT_SUCCESS;
+}
+
+/*
+ * GetAMTState(link state): the id back, 5 values: link up, reserved,
+ * crypto fuse and flash protection on (a production part), last ME reset
+ * type 0 (power-up)
+ */
+static uint32_t amthi_amt_state(AmthiRequest *r)
+{
+    static const uint8_t link_state_id[AMTHI_AMT_STATE_ID_LEN] = {
+        [AMTHI_AMT_STATE_ID_LEN - 1] = 1,
+    };
+    static const uint8_t values[AMTHI_AMT_STATE_VALUES] = { 1, 0, 1, 1, 0 };
+    const uint8_t *id = r->in.p;
+
+    if (memcmp(id, link_state_id, sizeof(link_state_id))) {
+        return PT_INVALID_PARAMETER;
+    }
+    g_byte_array_append(r->out, link_state_id, sizeof(link_state_id));
+    blob_put_u32(r->out, AMTHI_AMT_STATE_VALUES);
+    g_byte_array_append(r->out, values, sizeof(values));
+    return PT_SUCCESS;
+}
+
+/*
+ * Host-based configuration over TLS (AMT 16's local ACM path): the
+ * answer would be the hash of the certificate the ME presents on 16993,
+ * and the ME serves no TLS yet, so it has none to offer.  Outside
+ * pre-provisioning it is refused as AMT refuses it.
+ */
+static uint32_t amthi_start_config_hbased(AmthiRequest *r)
+{
+    if (r->in.left != AMTHI_START_HBASED_RPC_LEN &&
+        r->in.left != AMTHI_START_HBASED_MESH_LEN) {
+        return PT_INVALID_MESSAGE_LENGTH;
+    }
+    if (vamt_amt_provisioning_state(r->amt) != VAMT_PROVISIONING_PRE) {
+        return PT_INVALID_PROVISIONING_STATE;
+    }
+    return PT_CERTIFICATE_NOT_READY;
+}
+
+/* No configuration session is ever in progress (see above) */
+static uint32_t amthi_stop_configuration(AmthiRequest *r)
+{
+    return PT_INVALID_PROVISIONING_STATE;
+}
+
 static uint32_t amthi_zero_u32(AmthiRequest *r)
 {
     blob_put_u32(r->out, 0);
@@ -309,6 +463,26 @@ static const AmthiCommand amthi_commands[] = {
       AMTHI_LSA_REQUEST_LEN, amthi_local_system_account },
     { AMTHI_GET_CONTROL_MODE, "GetControlMode", 0, amthi_control_mode },
     { AMTHI_GET_EHBC_STATE, "GetEHBCState", 0, amthi_zero_u32 },
+    { AMTHI_SET_DNS_SUFFIX, "SetDnsSuffix", AMTHI_VARIABLE_LEN,
+      amthi_set_dns_suffix },
+    { AMTHI_SET_ENTERPRISE_ACCESS, "SetEnterpriseAccess",
+      AMTHI_ENTERPRISE_ACCESS_LEN, amthi_set_enterprise_access },
+    { AMTHI_OPEN_USER_CONNECTION, "OpenUserInitiatedConnection", 0,
+      amthi_user_connection },
+    { AMTHI_CLOSE_USER_CONNECTION, "CloseUserInitiatedConnection", 0,
+      amthi_user_connection },
+    { AMTHI_GET_POWER_POLICY, "GetCurrentPowerPolicy", 0,
+      amthi_power_policy },
+    { AMTHI_GET_FEATURES_STATE, "GetFeaturesState", 4,
+      amthi_features_state },
+    { AMTHI_SET_HOST_FQDN, "SetHostFQDN", AMTHI_VARIABLE_LEN,
+      amthi_set_host_fqdn },
+    { AMTHI_STOP_CONFIGURATION, "StopConfiguration", 0,
+      amthi_stop_configuration },
+    { AMTHI_START_CONFIG_HBASED, "StartConfigurationHBased",
+      AMTHI_VARIABLE_LEN, amthi_start_config_hbased },
+    { AMTHI_GET_AMT_STATE, "GetAMTState", AMTHI_AMT_STATE_ID_LEN,
+      amthi_amt_state },
 };
 
 /* Append the payload of @command to @out; returns the AMT status. */
@@ -324,7 +498,7 @@ static uint32_t amthi_execute(MeiBus *bus, uint32_t command,
         if (c->command != command) {
             continue;
         }
-        if (len != c->request_len) {
+        if (c->request_len != AMTHI_VARIABLE_LEN && len != c->request_len) {
             mei_bus_log(bus, "AMTHI: %s with %zu bytes, not %u", c->name,
                         len, c->request_len);
             return PT_INVALID_MESSAGE_LENGTH;

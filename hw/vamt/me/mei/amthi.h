@@ -30,6 +30,16 @@
 #define AMTHI_GET_LOCAL_SYSTEM_ACCOUNT  0x04000067u
 #define AMTHI_GET_CONTROL_MODE          0x0400006bu
 #define AMTHI_GET_EHBC_STATE            0x04000084u
+#define AMTHI_SET_DNS_SUFFIX            0x0400002fu
+#define AMTHI_SET_ENTERPRISE_ACCESS     0x0400003fu
+#define AMTHI_OPEN_USER_CONNECTION      0x04000044u
+#define AMTHI_CLOSE_USER_CONNECTION     0x04000045u
+#define AMTHI_GET_POWER_POLICY          0x04000047u
+#define AMTHI_GET_FEATURES_STATE        0x04000049u
+#define AMTHI_SET_HOST_FQDN             0x0400005bu
+#define AMTHI_STOP_CONFIGURATION        0x0400005eu
+#define AMTHI_START_CONFIG_HBASED       0x0400008bu
+#define AMTHI_GET_AMT_STATE             0x01000001u
 
 #define AMTHI_PROVISIONING_MODE_ENTERPRISE 1
 
@@ -39,6 +49,18 @@
 /* GetLocalSystemAccount: a reserved request, user and password fields */
 #define AMTHI_LSA_REQUEST_LEN           40
 #define AMTHI_LSA_FIELD_LEN             33
+/* SetEnterpriseAccess: u8 flags, u8 host_ip[16], u8 access */
+#define AMTHI_ENTERPRISE_ACCESS_LEN     18
+/* StartConfigurationHBased as rpc-go and as MeshAgent lay it out */
+#define AMTHI_START_HBASED_RPC_LEN      390
+#define AMTHI_START_HBASED_MESH_LEN     396
+/* GetAMTState: u8 state_id[16]; its only id, the link state, ends in 1 */
+#define AMTHI_AMT_STATE_ID_LEN          16
+#define AMTHI_AMT_STATE_VALUES          5
+/* GetFeaturesState ids */
+#define AMTHI_FEATURE_REDIRECTION       0
+#define AMTHI_FEATURE_EAC               3
+#define AMTHI_FEATURE_UNION_LEN         12
 
 
 #endif

@@ -239,6 +239,12 @@ static void redir_release_hold(RedirConn *c)
     redir_drain(c);
 }
 
+static VamtAmtSession redir_session_kind(VamtRedirType type)
+{
+    return type == VAMT_REDIR_SOL ? VAMT_AMT_SESSION_SOL :
+                                    VAMT_AMT_SESSION_IDER;
+}
+
 /* The session ends: its type is free again, the audit log says so. */
 static void redir_end_session(RedirConn *c)
 {
@@ -248,6 +254,7 @@ static void redir_end_session(RedirConn *c)
         return;
     }
     redir->active[c->type] = NULL;
+    vamt_amt_set_session_open(redir->amt, redir_session_kind(c->type), false);
     if (c->type == VAMT_REDIR_SOL) {
         redir_sol_closed(c);
         vamt_audit_event(redir->amt, AUDIT_SOL_SESSION_CLOSED, c->user);
@@ -472,6 +479,7 @@ static void redir_authenticated(RedirConn *c, uint8_t type, const char *user)
     c->user = g_strdup(user);
     c->state = REDIR_ST_SESSION;
     redir->active[c->type] = c;
+    vamt_amt_set_session_open(redir->amt, redir_session_kind(c->type), true);
     redir_trace(redir, "redirection: %s authenticated from %s", user,
                 c->peer);
     redir_auth_reply(c, AUTH_STATUS_SUCCESS, type, NULL, 0);
