@@ -18,6 +18,8 @@ import sys
 import uuid
 
 SUCCESS, INTERNAL_ERROR, INVALID_MESSAGE_LENGTH = 0x0, 0x1, 0x4
+# AMT's first default root hash (Intel AMT SDK, "Root Certificate Hashes")
+VERISIGN_G1_SHA1 = "742c3192e607e424eb4549542be1bbc53e6174e2"
 NOT_PERMITTED, INVALID_PROVISIONING_STATE = 0x10, 0x20
 INVALID_PARAMETER, CERTIFICATE_NOT_READY, INVALID_HANDLE = 0x24, 0x31, 0x805
 
@@ -77,8 +79,15 @@ def main():
          reply(0x04000048, payload=lan_wireless)),
         ("GetLanInterfaceSettings-2", reply(0x04000048, INVALID_PARAMETER)),
         ("GetMacAddresses", reply(0x04000025, payload=no_mac + no_mac)),
-        ("EnumerateHashHandles", reply(0x0400002c, payload=u32(0))),
+        ("EnumerateHashHandles",
+         reply(0x0400002c, payload=u32(8) + b"".join(u32(h)
+                                                     for h in range(1, 9)))),
         ("GetCertHashEntry-0", reply(0x0400002d, INVALID_HANDLE)),
+        # handle 1: default, active, the SHA-1 (1) Intel's AMT SDK lists
+        ("GetCertHashEntry-1",
+         reply(0x0400002d, payload=u32(1) + u32(1) +
+               bytes.fromhex(VERISIGN_G1_SHA1).ljust(64, b"\0") + b"\1" +
+               ansi("VeriSign Class 3 Primary CA-G1"))),
         ("GetRemoteAccessConnectionStatus",
          reply(0x04000046, payload=u32(3) + u32(0) + u32(0) + ansi(""))),
         ("GetZeroTouchEnabled", reply(0x04000030, payload=u32(0))),

@@ -325,6 +325,7 @@ static int cmd_amthi_all(const char *host_fqdn)
         { "GetMacAddresses", 0x04000025, NULL, 0 },
         { "EnumerateHashHandles", 0x0400002c, NULL, 0 },
         { "GetCertHashEntry-0", 0x0400002d, zeros, 4 },
+        { "GetCertHashEntry-1", 0x0400002d, one, 4 },
         { "GetRemoteAccessConnectionStatus", 0x04000046, NULL, 0 },
         { "GetZeroTouchEnabled", 0x04000030, NULL, 0 },
         { "GetUserInitiatedEnabledInterfaces", 0x0400004d, NULL, 0 },

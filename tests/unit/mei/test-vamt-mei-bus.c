@@ -702,15 +702,44 @@ static void test_amthi_commands(void)
     g_assert_cmpmem(m.data->data + 22, 6, p.fw.host_mac, 6);
     msg_clear(&m);
 
-    /* no trusted root hashes: none enumerated, every handle unknown */
+    /* the default trusted root hashes: handles 1..8, each entry */
     amthi_call(bus, AMTHI_ENUMERATE_HASH_HANDLES, NULL, 0, &m);
-    g_assert_cmpuint(m.data->len, ==, 20);
-    g_assert_cmpuint(vamt_le32(m.data->data + 16), ==, 0);
+    g_assert_cmpuint(m.data->len, ==, 20 + 4 * 8);
+    g_assert_cmpuint(vamt_le32(m.data->data + 16), ==, 8);
+    for (unsigned i = 0; i < 8; i++) {
+        g_assert_cmpuint(vamt_le32(m.data->data + 20 + 4 * i), ==, i + 1);
+    }
     msg_clear(&m);
-    amthi_call(bus, AMTHI_GET_CERT_HASH_ENTRY, zero, 4, &m);
-    g_assert_cmpuint(m.data->len, ==, 16);
-    g_assert_cmpuint(vamt_le32(m.data->data + 12), ==, PT_INVALID_HANDLE);
-    msg_clear(&m);
+    {
+        /* Starfield Class 2's SHA-1, as openssl x509 -fingerprint says */
+        static const uint8_t starfield[20] = {
+            0xad, 0x7e, 0x1c, 0x28, 0xb0, 0x64, 0xef, 0x8f, 0x60, 0x03,
+            0x40, 0x20, 0x14, 0xc3, 0xd0, 0xe3, 0x37, 0x0e, 0xb5, 0x8a,
+        };
+        static const uint8_t eight[4] = { 8 }, nine[4] = { 9 };
+        static const uint8_t pad[44];
+        const uint8_t *d;
+
+        amthi_call(bus, AMTHI_GET_CERT_HASH_ENTRY, eight, 4, &m);
+        d = m.data->data;
+        g_assert_cmpuint(m.data->len, ==, 91 + 20);
+        g_assert_cmpuint(vamt_le32(d + 12), ==, PT_SUCCESS);
+        g_assert_cmpuint(vamt_le32(d + 16), ==, 1);        /* default */
+        g_assert_cmpuint(vamt_le32(d + 20), ==, 1);        /* active */
+        g_assert_cmpmem(d + 24, 20, starfield, 20);
+        g_assert_cmpmem(d + 44, 44, pad, 44);
+        g_assert_cmpuint(d[88], ==, 1);                    /* SHA-1 */
+        g_assert_cmpuint(vamt_le16(d + 89), ==, 20);
+        g_assert_cmpmem(d + 91, 20, "Starfield Class 2 CA", 20);
+        msg_clear(&m);
+        amthi_call(bus, AMTHI_GET_CERT_HASH_ENTRY, zero, 4, &m);
+        g_assert_cmpuint(m.data->len, ==, 16);
+        g_assert_cmpuint(vamt_le32(m.data->data + 12), ==, PT_INVALID_HANDLE);
+        msg_clear(&m);
+        amthi_call(bus, AMTHI_GET_CERT_HASH_ENTRY, nine, 4, &m);
+        g_assert_cmpuint(vamt_le32(m.data->data + 12), ==, PT_INVALID_HANDLE);
+        msg_clear(&m);
+    }
 
     /* no CIRA: not connected, no MPS */
     amthi_call(bus, AMTHI_GET_REMOTE_ACCESS_STATUS, NULL, 0, &m);

@@ -1534,6 +1534,26 @@ static void test_agent_presence(void)
     env_free(e);
 }
 
+/* MeshCmd AmtHashes: the default trusted root hashes AMTHI lists too */
+static void test_cert_hashes(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    g_autoptr(Reply) all = enumerate_all(
+        e, AMT "AMT_ProvisioningCertificateHash", NULL);
+
+    assert_xp(all, "count(//*[local-name()='AMT_ProvisioningCertificateHash'])",
+              "8");
+    /* Starfield Class 2's SHA-1 (ad7e1c28...), base64 */
+    assert_xp(all, "//*[local-name()='AMT_ProvisioningCertificateHash']"
+              "[*[local-name()='ElementName']='Starfield Class 2 CA']"
+              "/*[local-name()='HashData']", "rX4cKLBk749gA0AgFMPQ4zcOtYo=");
+    assert_xp(all, "//*[local-name()='AMT_ProvisioningCertificateHash'][1]"
+              "/*[local-name()='HashType']", "1");
+    assert_xp(all, "//*[local-name()='AMT_ProvisioningCertificateHash'][1]"
+              "/*[local-name()='IsDefault']", "true");
+    env_free(e);
+}
+
 /* MeshCentral's call after every power-on (AMT > 9) */
 static void test_os_power_saving(void)
 {
@@ -2362,6 +2382,7 @@ int main(int argc, char **argv)
                     test_enumeration_contexts);
     g_test_add_func("/wsman/op/create-delete", test_alarms);
     g_test_add_func("/wsman/op/agent-presence", test_agent_presence);
+    g_test_add_func("/wsman/op/cert-hashes", test_cert_hashes);
     g_test_add_func("/wsman/class/all", test_all_classes);
     g_test_add_func("/wsman/class/boot-flow", test_boot_flow);
     g_test_add_func("/wsman/class/boot-refused", test_boot_refused);

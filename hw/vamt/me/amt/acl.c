@@ -73,6 +73,7 @@ static const AclClassRule class_rules[] = {
     { "AMT_GeneralSettings",            GENERAL_INFO,         PT_ADMIN },
     { "CIM_ComputerSystem",             GENERAL_INFO | HW_ASSET, PT_ADMIN },
     { "CIM_ElementSettingData",         GENERAL_INFO,         PT_ADMIN },
+    { "AMT_ProvisioningCertificateHash", GENERAL_INFO,        PT_ADMIN },
 
     /* power */
     { "CIM_PowerManagementService",     REMOTE_CONTROL | GENERAL_INFO,

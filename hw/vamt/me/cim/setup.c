@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cim-values.h"
+#include "cert-hashes.h"
 #include "provider.h"
 
 /* Identity */
@@ -265,11 +266,43 @@ static const VamtCimClass general_settings_class = {
 };
 
 
+/*
+ * AMT_ProvisioningCertificateHash: the trusted root hashes AMTHI lists
+ * too (amt/cert-hashes.c), read-only; the InstanceID form is inferred
+ */
+static const VamtCimClass cert_hash_class;
+static void cert_hash_list(VamtAmt *amt, GPtrArray *out)
+{
+    size_t n;
+    const VamtCertHash *h = vamt_cert_hashes(&n);
+
+    for (size_t i = 0; i < n; i++, h++) {
+        VamtCimInstance *inst = vamt_cim_new(&cert_hash_class);
+        g_autofree char *id = g_strdup_printf("Intel(r) AMT Certificate "
+                                              "Hash: %zu", i);
+        g_autofree char *data = g_base64_encode(h->hash, h->len);
+
+        vamt_cim_str(inst, "InstanceID", id);
+        vamt_cim_str(inst, "ElementName", h->name);
+        vamt_cim_str(inst, "Description", "Default certificate hash");
+        vamt_cim_str(inst, "HashData", data);
+        vamt_cim_uint(inst, "HashType", h->algorithm);
+        vamt_cim_bool(inst, "IsDefault", true);
+        vamt_cim_bool(inst, "Enabled", true);
+        g_ptr_array_add(out, inst);
+    }
+}
+
+static const VamtCimClass cert_hash_class = {
+    .name = "AMT_ProvisioningCertificateHash", .ns_prefix = VAMT_NS_AMT,
+    .keys = cim_keys_instance_id, .list = cert_hash_list,
+};
+
 CIM_EMPTY_CLASS(element_setting_class, "CIM_ElementSettingData", VAMT_NS_CIM,
             NULL);
 
 
 const VamtCimClass *const vamt_cim_setup_classes[] = {
     &software_identity_class, &setup_service_class, &host_setup_class,
-    &general_settings_class, &element_setting_class, NULL,
+    &general_settings_class, &cert_hash_class, &element_setting_class, NULL,
 };

@@ -14,6 +14,7 @@
 
 #include "amthi.h"
 #include "blob.h"
+#include "cert-hashes.h"
 #include "mei-bus.h"
 #include "mei-wire.h"
 #include "status.h"
@@ -179,19 +180,39 @@ static uint32_t amthi_mac_addresses(AmthiRequest *r)
     return PT_SUCCESS;
 }
 
-/*
- * The ME keeps no trusted root certificate hashes (no TLS-based
- * provisioning yet): none to enumerate, so every handle is unknown.
- */
+/* The trusted root hashes, by handle 1..n (amt/cert-hashes.c) */
 static uint32_t amthi_hash_handles(AmthiRequest *r)
 {
-    blob_put_u32(r->out, 0);
+    size_t n;
+
+    vamt_cert_hashes(&n);
+    blob_put_u32(r->out, n);
+    for (size_t i = 0; i < n; i++) {
+        blob_put_u32(r->out, i + 1);
+    }
     return PT_SUCCESS;
 }
 
+/* u32 is_default, u32 is_active, u8 hash[64], u8 algorithm, the name */
 static uint32_t amthi_cert_hash_entry(AmthiRequest *r)
 {
-    return PT_INVALID_HANDLE;
+    uint32_t handle = blob_get_u32(&r->in);
+    uint8_t hash[VAMT_CERT_HASH_MAX_LEN] = { 0 };
+    const VamtCertHash *h;
+    size_t n;
+
+    h = vamt_cert_hashes(&n);
+    if (handle < 1 || handle > n) {
+        return PT_INVALID_HANDLE;
+    }
+    h += handle - 1;
+    memcpy(hash, h->hash, h->len);
+    blob_put_u32(r->out, 1);
+    blob_put_u32(r->out, 1);
+    g_byte_array_append(r->out, hash, sizeof(hash));
+    blob_put_u8(r->out, h->algorithm);
+    put_ansi_string(r->out, h->name);
+    return PT_SUCCESS;
 }
 
 /* No CIRA: never connected to an MPS */
