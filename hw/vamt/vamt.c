@@ -634,6 +634,16 @@ VamtInfo *vamt_query(VamtState *s)
         info->has_rmcp_port = true;
         info->rmcp_port = vamt_rmcp_socket_port(s->rmcp);
     }
+    /* the core's numbering is AMT's, the QAPI enums follow it */
+    QEMU_BUILD_BUG_ON((int)VAMT_PROVISIONING_STATE_POST !=
+                      VAMT_PROVISIONING_POST ||
+                      (int)VAMT_PROVISIONING_STATE_IN != VAMT_PROVISIONING_IN);
+    QEMU_BUILD_BUG_ON((int)VAMT_AMT_CONTROL_MODE_CLIENT !=
+                      VAMT_CONTROL_MODE_CCM ||
+                      (int)VAMT_AMT_CONTROL_MODE_ADMIN !=
+                      VAMT_CONTROL_MODE_ACM);
+    info->provisioning = vamt_amt_provisioning_state(vamt_me_amt(s->me));
+    info->control_mode = vamt_amt_control_mode(vamt_me_amt(s->me));
     return info;
 }
 

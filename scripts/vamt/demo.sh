@@ -16,7 +16,8 @@ demo_port=${VAMT_DEMO_PORT:-16992}
 demo_address=${VAMT_DEMO_ADDRESS:-127.0.0.1}
 
 "$VAMT_REPO/scripts/vamt/build.sh"
-"$VAMT_REPO/tests/guest/build-guest.sh"
+# the test guest with MeshCentral's MeshCmd in it (npm's meshcentral)
+"$VAMT_REPO/tests/guest/build-meshcmd-guest.sh"
 
 if [ -S "$demo/qmp.sock" ]; then
     "$VAMT_REPO/scripts/vamt/qmp.py" "$demo/qmp.sock" quit \
@@ -32,23 +33,27 @@ chmod 600 "$demo/admin-password"
     -machine q35 -accel tcg -m 512 -nodefaults -display none \
     -action shutdown=pause \
     -uuid 6a1e7d5c-8b2f-4c3e-9d4a-5b6c7d8e9f01 \
+    -nic user,model=e1000,mac=52:54:00:5a:4d:01 \
     -chardev file,id=serial0,path="$demo/serial.log" \
     -serial chardev:serial0 \
     -qmp unix:"$demo/qmp.sock",server=on,wait=off \
-    -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd.gz" \
-    -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo vamt.sol=echo' \
+    -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd-meshcmd.gz" \
+    -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo vamt.sol=echo vamt.meshcmd=info' \
     -object secret,id=amtpw,file="$demo/admin-password" \
     -device vamt,addr=16.0,kt=on,ider=on,listen=$demo_address:$demo_port,admin-secret=amtpw
 
 echo "vamt: demo VM started (pid $(cat "$demo/qemu.pid")), waiting for the guest..."
-for _ in $(seq 120); do
-    grep -q 'VAMT-GUEST: DONE' "$demo/serial.log" 2>/dev/null && break
+for _ in $(seq 180); do
+    grep -q 'VAMT-GUEST: MESHCMD info rc=' "$demo/serial.log" 2>/dev/null && break
     sleep 1
 done
 
 echo
 echo "=== What the guest's Linux sees (from its serial console) ==="
-grep 'VAMT-GUEST\|MEICLIENT' "$demo/serial.log" | grep -v DMESG || true
+grep 'VAMT-GUEST\|MEICLIENT' "$demo/serial.log" | grep -v 'DMESG\|MESHCMD' || true
+echo
+echo "=== MeshCentral's MeshCmd in the guest: AmtInfo through /dev/mei0 ==="
+sed -n 's/^MESHCMD info: //p' "$demo/serial.log" | tr -d '\r'
 echo
 echo "=== What QEMU reports (QMP query-vamt) ==="
 "$VAMT_REPO/scripts/vamt/qmp.py" "$demo/qmp.sock" query-vamt
@@ -77,7 +82,9 @@ $demo_address:$demo_port; user admin, password $demo_password (demo only).
                      --data @request.xml http://$demo_address:$demo_port/wsman
 Guest serial console (log):  $demo/serial.log
 QMP monitor:                 $VAMT_REPO/scripts/vamt/qmp.py $demo/qmp.sock query-vamt
-In-guest agents (/dev/mei0): MKHI, AMTHI, watchdog (mei_wdt) and LME
+In-guest agents (/dev/mei0): MKHI, AMTHI, watchdog (mei_wdt) and LME;
+                             MeshCmd is /opt/meshcmd/meshcmd in the guest (its
+                             shell: vamt.mode=shell on the kernel command line)
 Serial-over-LAN:             $demo_address:$((demo_port + 2)) (kt=on: the guest's extra ttyS)
 IDE-R:                       same port (ider=on: a CD drive at 00:16.2 for a console's image;
                              MeshCommander's IDE-R, or tests/redir/ider_console.py)

@@ -22,6 +22,9 @@
 #   mcsol mcider  the same with MeshCentral's own redirection modules
 #   clients   real consoles, unmodified, against a running VM: MeshCentral's
 #             AMT stack and network scanner, wsman-messages, amttool, wsl
+#   meshcmd   MeshCentral's agent binary running MeshCmd inside the guest:
+#             AMT information, host-based activation, MicroLMS, Agent
+#             Presence, deactivation, checked over WS-Man and QMP
 #   libvirt   Debian's libvirt runs the VM from domain XML; amttool powers
 #             it off (power-off-mode=stop) and on
 set -uo pipefail
@@ -203,6 +206,7 @@ run_tap ider "$VAMT_REPO/tests/redir/run-ider-test.sh"
 run_tap mcsol "$VAMT_REPO/tests/redir/run-meshcentral-sol.sh"
 run_tap mcider "$VAMT_REPO/tests/redir/run-meshcentral-ider.sh"
 run_tap clients "$VAMT_REPO/tests/clients/run-client-tests.sh"
+run_tap meshcmd "$VAMT_REPO/tests/guest/run-meshcmd-test.sh"
 run_tap libvirt "$VAMT_REPO/tests/libvirt/run-libvirt-test.sh"
 finish_tap watchdog
 

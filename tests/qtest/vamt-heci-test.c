@@ -632,6 +632,10 @@ static void test_lme_host_based_setup(void)
     vamt_heci_bring_up(&h);
     vamt_hbm_connect(&h, ADDR_AMTHI, 2, 0);
     g_assert_cmpuint(amthi_u32(&h, 2, AMTHI_GET_PROVISIONING_STATE), ==, 0);
+    rsp = vamt_query(h.qts);
+    g_assert_cmpstr(qdict_get_str(rsp, "provisioning"), ==, "pre");
+    g_assert_cmpstr(qdict_get_str(rsp, "control-mode"), ==, "none");
+    qobject_unref(rsp);
 
     vamt_amthi_request(&h, 2, AMTHI_GET_LOCAL_SYSTEM_ACCOUNT, lsa_request,
                        sizeof(lsa_request), &m);
@@ -672,7 +676,11 @@ static void test_lme_host_based_setup(void)
     g_assert_true(g_str_has_prefix(answer, "HTTP/1.1 200 "));
     g_assert_nonnull(strstr(answer, "<g:ReturnValue>0</g:ReturnValue>"));
 
-    /* agents and consoles see client control mode */
+    /* agents, consoles and QMP see client control mode */
+    rsp = vamt_query(h.qts);
+    g_assert_cmpstr(qdict_get_str(rsp, "provisioning"), ==, "post");
+    g_assert_cmpstr(qdict_get_str(rsp, "control-mode"), ==, "client");
+    qobject_unref(rsp);
     g_assert_cmpuint(amthi_u32(&h, 2, AMTHI_GET_PROVISIONING_STATE), ==, 2);
     g_assert_cmpuint(amthi_u32(&h, 2, AMTHI_GET_CONTROL_MODE), ==, 1);
     sacs = vamt_wsman_call(&w, get);

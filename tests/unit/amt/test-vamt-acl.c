@@ -607,6 +607,7 @@ static void test_local_system_account(void)
     g_autoptr(Reply) power = NULL;
     g_autoptr(Reply) audit = NULL;
     g_autoptr(Reply) setup = NULL;
+    g_autoptr(Reply) kvm_data = NULL;
 
     g_assert_cmpint(remote->status, ==, 401);
     e->peer = VAMT_PEER_LOCAL;
@@ -626,6 +627,16 @@ static void test_local_system_account(void)
                          "abcdef</r:NetworkAdminPassword>");
     assert_return_value(setup, "32");
     g_assert_cmpuint(e->fake.power_requests->len, ==, 0);
+    /*
+     * MeshCmd's LMS polls the KVM data channel: an answer (no channel
+     * without KVM), never a fault, which would end its connection
+     */
+    kvm_data = wsman_invoke(e, "$$OsAdmin", lsa,
+                            IPS "IPS_KVMRedirectionSettingData",
+                            "DataChannelRead", "");
+    g_assert_cmpint(kvm_data->status, ==, 200);
+    g_assert_null(strstr(kvm_data->head->str, "Connection: close"));
+    assert_return_value(kvm_data, "2");
     env_free(e);
 }
 

@@ -1545,7 +1545,7 @@ static void test_cert_hashes(void)
               "8");
     /* Starfield Class 2's SHA-1 (ad7e1c28...), base64 */
     assert_xp(all, "//*[local-name()='AMT_ProvisioningCertificateHash']"
-              "[*[local-name()='ElementName']='Starfield Class 2 CA']"
+              "[*[local-name()='Description']='Starfield Class 2 CA']"
               "/*[local-name()='HashData']", "rX4cKLBk749gA0AgFMPQ4zcOtYo=");
     assert_xp(all, "//*[local-name()='AMT_ProvisioningCertificateHash'][1]"
               "/*[local-name()='HashType']", "1");

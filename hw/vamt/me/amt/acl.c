@@ -199,6 +199,11 @@ static const AclMethodRule method_rules[] = {
     { "AMT_MessageLog", "PositionToFirstRecord", EVENT_READER | EVENT_MANAGER },
     { "AMT_MessageLog", "GetRecords",        EVENT_READER | EVENT_MANAGER },
     { "AMT_MessageLog", "GetCurrentRecord",  EVENT_READER | EVENT_MANAGER },
+    /* the KVM data channel is a local agent's (MeshCmd's LMS) */
+    { "IPS_KVMRedirectionSettingData", "DataChannelRead",
+      LOCAL_SYSTEM | REDIRECTION },
+    { "IPS_KVMRedirectionSettingData", "DataChannelWrite",
+      LOCAL_SYSTEM | REDIRECTION },
     { "AMT_AgentPresenceWatchdog", "RegisterAgent",    AGENT_LOCAL },
     { "AMT_AgentPresenceWatchdog", "AssertPresence",   AGENT_LOCAL },
     { "AMT_AgentPresenceWatchdog", "AssertShutdown",   AGENT_LOCAL },

@@ -195,10 +195,28 @@ static VamtCimStatus kvm_settings_put(VamtAmt *amt, const char *user,
     return st;
 }
 
+/*
+ * The KVM data channel (AMT 12 and later) relays messages between a KVM
+ * viewer (RFB ClientCutText "\0KvmDataChannel") and a local agent, which
+ * polls DataChannelRead (MeshCmd's LMS every 2 s).  No KVM session is
+ * served, so there is no channel: ReturnValue 2 (not ready), an answer
+ * and not a fault, as a fault would also end the agent's connection.
+ */
+static uint32_t kvm_data_channel(VamtCimCall *call)
+{
+    return PT_INVALID_STATE;
+}
+
+static const VamtCimMethod kvm_settings_methods[] = {
+    { "DataChannelRead", kvm_data_channel },
+    { "DataChannelWrite", kvm_data_channel },
+    { NULL },
+};
+
 static const VamtCimClass kvm_settings_class = {
     .name = "IPS_KVMRedirectionSettingData", .ns_prefix = VAMT_NS_IPS,
     .keys = cim_keys_instance_id, .list = kvm_settings_list,
-    .put = kvm_settings_put,
+    .put = kvm_settings_put, .methods = kvm_settings_methods,
 };
 
 /* IPS_OptInService states */

@@ -283,8 +283,9 @@ static void cert_hash_list(VamtAmt *amt, GPtrArray *out)
         g_autofree char *data = g_base64_encode(h->hash, h->len);
 
         vamt_cim_str(inst, "InstanceID", id);
-        vamt_cim_str(inst, "ElementName", h->name);
-        vamt_cim_str(inst, "Description", "Default certificate hash");
+        /* MeshCmd shows Description as the root's name */
+        vamt_cim_str(inst, "ElementName", "Intel(r) AMT Certificate Hash");
+        vamt_cim_str(inst, "Description", h->name);
         vamt_cim_str(inst, "HashData", data);
         vamt_cim_uint(inst, "HashType", h->algorithm);
         vamt_cim_bool(inst, "IsDefault", true);
