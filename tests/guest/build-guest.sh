@@ -38,7 +38,8 @@ modules="kernel/drivers/misc/mei/mei.ko kernel/drivers/misc/mei/mei-me.ko
          kernel/drivers/ata/libata.ko kernel/drivers/ata/ata_generic.ko
          kernel/drivers/cdrom/cdrom.ko kernel/drivers/scsi/sr_mod.ko
          kernel/fs/isofs/isofs.ko
-         kernel/drivers/ata/libahci.ko kernel/drivers/ata/ahci.ko"
+         kernel/drivers/ata/libahci.ko kernel/drivers/ata/ahci.ko
+         kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
 
 have_kernel() {
     local m
@@ -75,6 +76,7 @@ fi
 
 # Rebuild the initramfs only when one of its inputs changed.
 inputs=$( (echo "$kver"; cat "$here/init" "$here/meiclient.c" "$0" \
+           "$here/wsman-bench.c" "$VAMT_REPO/tests/common/vamt-digest-client.c" \
            /bin/busybox) | sha256sum | cut -d' ' -f1)
 if [ -f "$VAMT_GUEST/initrd.gz" ] &&
    [ "$(cat "$VAMT_GUEST/initrd.inputs" 2>/dev/null)" = "$inputs" ]; then
@@ -89,6 +91,13 @@ mkdir -p "$stage"/{bin,dev,proc,sys,tmp,lib/modules,etc/acpi/PWRF}
 cp /bin/busybox "$stage/bin/busybox"
 install -m 755 "$here/init" "$stage/init"
 gcc -static -O2 -Wall -Werror -o "$stage/bin/meiclient" "$here/meiclient.c"
+# the LME benchmark's WS-Man client, with the suite's Digest client; the
+# static glib warns about NSS functions it never reaches here
+gcc -static -O2 -Wall -Werror -D_GNU_SOURCE -I"$VAMT_REPO/tests/common" \
+    -o "$stage/bin/wsman-bench" "$here/wsman-bench.c" \
+    "$VAMT_REPO/tests/common/vamt-digest-client.c" \
+    $(pkg-config --cflags glib-2.0) $(pkg-config --static --libs glib-2.0) \
+    2>&1 | { grep -v 'statically linked applications requires at runtime\|: in function' || true; }
 cp "$kdir"/*.ko "$stage/lib/modules/"
 # busybox acpid runs /etc/acpi/PWRF/00000080 on the power button
 cat > "$stage/etc/acpi/PWRF/00000080" <<'ACPI'

@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <linux/mei.h>
 
@@ -729,11 +731,53 @@ static int apf_dispatch(struct mei_conn *c, struct apf_msg *m,
     return 0;
 }
 
+/*
+ * The APF session start as LMS does it on @c: the ME's protocol version,
+ * then ours; the pfwd service; every tcpip-forward until the ME falls
+ * silent.  *@redirection: whether it registered 16994.
+ */
+static int apf_handshake(struct mei_conn *c, int *redirection)
+{
+    struct apf_msg m;
+    int nports = 0;
+
+    if (apf_recv(c, &m, REPLY_TIMEOUT_MS) <= 0 || m.b[0] != APF_PV ||
+        m.len != 93) {
+        return fail("APF protocol version", EPROTO);
+    }
+    m.len = 93;
+    memset(m.b + 13, 0, 80);
+    apf_send(c, &m);
+    if (apf_recv(c, &m, REPLY_TIMEOUT_MS) <= 0 ||
+        m.b[0] != APF_SERVICE_REQ || m.len != 23 ||
+        memcmp(m.b + 5, "pfwd@amt.intel.com", 18)) {
+        return fail("APF service request", EPROTO);
+    }
+    m.b[0] = APF_SERVICE_ACCEPT;
+    apf_send(c, &m);
+    printf("MEICLIENT: APF service pfwd@amt.intel.com accepted\n");
+    *redirection = 0;
+    while (apf_recv(c, &m, 1000) > 0) {
+        uint32_t len = be32(m.b + 1), port;
+
+        if (m.b[0] != APF_GLOBAL_REQ || len != 13 ||
+            memcmp(m.b + 5, "tcpip-forward", 13) || nports == 8) {
+            return fail("APF tcpip-forward", EPROTO);
+        }
+        port = be32(m.b + 23 + be32(m.b + 19));
+        nports++;
+        *redirection |= port == 16994;
+        printf("MEICLIENT: APF forward port=%u\n", port);
+        apf_send_u32s(c, APF_REQ_SUCCESS, 1, &port);
+    }
+    return 0;
+}
+
 static int cmd_lme_apf(void)
 {
     struct apf_msg m;
     struct mei_conn c;
-    int nports = 0, redirection = 0, ok = 1;
+    int redirection = 0, ok = 1;
     struct apf_chan ch[6] = {
         { .id = 10, .window = 4096 },       /* Identify */
         { .id = 11, .window = 1 },          /* Identify, one byte at a time */
@@ -744,38 +788,9 @@ static int cmd_lme_apf(void)
     };
     const int nch = 6;
 
-    if (connect_or_fail(&c, uuid_lme, "lme")) {
+    if (connect_or_fail(&c, uuid_lme, "lme") ||
+        apf_handshake(&c, &redirection)) {
         return 1;
-    }
-    /* the ME's version, then ours (LMS's order) */
-    if (apf_recv(&c, &m, REPLY_TIMEOUT_MS) <= 0 || m.b[0] != APF_PV ||
-        m.len != 93) {
-        return fail("APF protocol version", EPROTO);
-    }
-    m.len = 93;
-    memset(m.b + 13, 0, 80);
-    apf_send(&c, &m);
-    if (apf_recv(&c, &m, REPLY_TIMEOUT_MS) <= 0 ||
-        m.b[0] != APF_SERVICE_REQ || m.len != 23 ||
-        memcmp(m.b + 5, "pfwd@amt.intel.com", 18)) {
-        return fail("APF service request", EPROTO);
-    }
-    m.b[0] = APF_SERVICE_ACCEPT;
-    apf_send(&c, &m);
-    printf("MEICLIENT: APF service pfwd@amt.intel.com accepted\n");
-    /* tcpip-forward requests until the ME falls silent */
-    while (apf_recv(&c, &m, 1000) > 0) {
-        uint32_t len = be32(m.b + 1), port;
-
-        if (m.b[0] != APF_GLOBAL_REQ || len != 13 ||
-            memcmp(m.b + 5, "tcpip-forward", 13) || nports == 8) {
-            return fail("APF tcpip-forward", EPROTO);
-        }
-        port = be32(m.b + 23 + be32(m.b + 19));
-        nports++;
-        redirection |= port == 16994;
-        printf("MEICLIENT: APF forward port=%u\n", port);
-        apf_send_u32s(&c, APF_REQ_SUCCESS, 1, &port);
     }
 
     for (int i = 0; i < nch; i++) {
@@ -841,6 +856,168 @@ static int cmd_lme_apf(void)
     return !ok;
 }
 
+/*
+ * A minimal LMS: each TCP connection to 127.0.0.1:@port is one APF
+ * channel to the ME's 16992 over LME, relayed both ways with window
+ * accounting (what we pass on is what we grant back).  Runs until
+ * killed; the LME benchmark's path into the ME (bench/lme/run.sh).
+ */
+#define LMS_MAX_PEERS       8
+#define LMS_WINDOW          65536
+
+struct lms_peer {
+    int fd;                 /* -1: free */
+    uint32_t id;            /* ours */
+    uint32_t me_id;
+    uint32_t me_window;     /* what the ME lets us send */
+    int confirmed;
+    int closing;            /* our CLOSE sent, waiting for the ME's */
+};
+
+static struct lms_peer *lms_peer_of(struct lms_peer *p, uint32_t id)
+{
+    for (int i = 0; i < LMS_MAX_PEERS; i++) {
+        if (p[i].fd >= 0 && p[i].id == id) {
+            return &p[i];
+        }
+    }
+    return NULL;
+}
+
+static void lms_message(struct mei_conn *c, struct apf_msg *m,
+                        struct lms_peer *peers)
+{
+    struct lms_peer *p = m->len >= 5 ? lms_peer_of(peers, be32(m->b + 1))
+                                     : NULL;
+
+    if (!p) {
+        return;
+    }
+    switch (m->b[0]) {
+    case APF_OPEN_CONFIRM:
+        p->me_id = be32(m->b + 5);
+        p->me_window = be32(m->b + 9);
+        p->confirmed = 1;
+        break;
+    case APF_OPEN_FAILURE:
+        close(p->fd);
+        p->fd = -1;
+        break;
+    case APF_WINDOW_ADJUST:
+        p->me_window += be32(m->b + 5);
+        break;
+    case APF_DATA: {
+        uint32_t n = be32(m->b + 5), v[2] = { p->me_id, n };
+        const uint8_t *d = m->b + 9;
+        size_t left = n;
+
+        while (left && !p->closing) {
+            ssize_t w = write(p->fd, d, left);
+
+            if (w <= 0) {
+                break;
+            }
+            d += w;
+            left -= w;
+        }
+        apf_send_u32s(c, APF_WINDOW_ADJUST, 2, v);
+        break;
+    }
+    case APF_CLOSE:
+        if (!p->closing) {
+            apf_send_u32s(c, APF_CLOSE, 1, &p->me_id);
+        }
+        close(p->fd);
+        p->fd = -1;
+        break;
+    }
+}
+
+static int cmd_lms(int port)
+{
+    struct sockaddr_in sa = {
+        .sin_family = AF_INET, .sin_port = htons(port),
+        .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+    };
+    struct lms_peer peers[LMS_MAX_PEERS];
+    struct pollfd pfd[LMS_MAX_PEERS + 2];
+    struct apf_msg m;
+    struct mei_conn c;
+    uint32_t next_id = 100;
+    int lfd, one = 1, redirection;
+
+    if (connect_or_fail(&c, uuid_lme, "lme") ||
+        apf_handshake(&c, &redirection)) {
+        return 1;
+    }
+    lfd = socket(AF_INET, SOCK_STREAM, 0);
+    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(lfd, 8)) {
+        return fail("listen", errno);
+    }
+    printf("MEICLIENT: LMS listening port=%d\n", port);
+    for (int i = 0; i < LMS_MAX_PEERS; i++) {
+        peers[i].fd = -1;
+    }
+    for (;;) {
+        int n = 0;
+
+        pfd[n++] = (struct pollfd) { .fd = c.fd, .events = POLLIN };
+        pfd[n++] = (struct pollfd) { .fd = lfd, .events = POLLIN };
+        for (int i = 0; i < LMS_MAX_PEERS; i++) {
+            struct lms_peer *p = &peers[i];
+            int want = p->fd >= 0 && p->confirmed && !p->closing &&
+                       p->me_window > 0;
+
+            pfd[n++] = (struct pollfd) { .fd = want ? p->fd : -1,
+                                         .events = POLLIN };
+        }
+        if (poll(pfd, n, -1) < 0) {
+            return fail("poll", errno);
+        }
+        if (pfd[0].revents) {
+            n = read(c.fd, m.b, sizeof(m.b));
+            if (n <= 0) {
+                return fail("LME read", errno);
+            }
+            m.len = n;
+            lms_message(&c, &m, peers);
+        }
+        if (pfd[1].revents & POLLIN) {
+            int fd = accept(lfd, NULL, NULL);
+            struct lms_peer *p = NULL;
+
+            for (int i = 0; !p && i < LMS_MAX_PEERS; i++) {
+                p = peers[i].fd < 0 ? &peers[i] : NULL;
+            }
+            if (fd >= 0 && !p) {
+                close(fd);
+            } else if (fd >= 0) {
+                *p = (struct lms_peer) { .fd = fd, .id = next_id++ };
+                apf_open(&c, p->id, LMS_WINDOW, 16992);
+            }
+        }
+        for (int i = 0; i < LMS_MAX_PEERS; i++) {
+            struct lms_peer *p = &peers[i];
+            uint8_t buf[4096 - 9];
+            ssize_t got;
+
+            if (!(pfd[i + 2].revents & (POLLIN | POLLHUP)) || p->fd < 0) {
+                continue;
+            }
+            got = read(p->fd, buf, p->me_window < sizeof(buf) ?
+                                   p->me_window : sizeof(buf));
+            if (got <= 0) {
+                apf_send_u32s(&c, APF_CLOSE, 1, &p->me_id);
+                p->closing = 1;
+                continue;
+            }
+            apf_data(&c, p->me_id, buf, got);
+            p->me_window -= got;
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
@@ -867,12 +1044,14 @@ int main(int argc, char **argv)
         return cmd_lme_pv();
     } else if (!strcmp(cmd, "lme-apf")) {
         return cmd_lme_apf();
+    } else if (!strcmp(cmd, "lms") && argc == 3) {
+        return cmd_lms(atoi(argv[2]));
     } else if (!strcmp(cmd, "connect") && argc == 3) {
         return cmd_connect(argv[2]);
     }
     fprintf(stderr, "usage: meiclient amthi-versions | amthi-provisioning |"
             " amthi-control-mode | amthi-uuid | amthi-all HOST-FQDN |"
             " amthi-efbig | mkhi-fwver |"
-            " mkhi-busy | lme-pv | lme-apf | connect UUID\n");
+            " mkhi-busy | lme-pv | lme-apf | lms PORT | connect UUID\n");
     return 2;
 }

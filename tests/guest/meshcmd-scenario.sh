@@ -3,6 +3,9 @@
 #
 # MeshCmd in the test guest: sourced by init with vamt.meshcmd=NAME.
 #   info   MeshCmd's AmtInfo, once (the demo VM)
+#   bench  bench/lme/run.sh: wsman-bench through meiclient's minimal LMS
+#          (LME) and through the NIC to the host's listen= port
+#          (vamt.bench-port=)
 #   test   the run tests/guest/run-meshcmd-test.sh checks from outside:
 #          information, versions, hashes, UUID and network; host-based
 #          activation (CCM); MicroLMS serving WS-Man inside the guest;
@@ -45,18 +48,13 @@ meshcmd_test() {
     mc uuid 60 AmtUUID --user admin --pass "$password"
     mc network 60 AmtNetwork --pass "$password"
 
-    # MicroLMS: MeshCmd's LMS, WS-Man on 127.0.0.1:16992 for the guest
-    "$mc_bin" MicroLMS > /tmp/mc.lms 2>&1 < /dev/null &
-    lms=$!
-    i=0
-    while [ $i -lt 120 ] && ! grep -q "MicroLMS started" /tmp/mc.lms; do
-        sleep 0.5
-        i=$((i + 1))
-    done
-    tr -d '\r' < /tmp/mc.lms | sed 's/^/MESHCMD microlms: /'
+    start_microlms
     identify='<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:w="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd"><s:Header/><s:Body><w:Identify/></s:Body></s:Envelope>'
-    printf 'POST /wsman HTTP/1.1\r\nHost: 127.0.0.1:16992\r\nConnection: close\r\nContent-Type: application/soap+xml;charset=UTF-8\r\nContent-Length: %s\r\n\r\n%s' \
-        "${#identify}" "$identify" | timeout 30 nc 127.0.0.1 16992 > /tmp/identify 2>&1
+    # stdin stays open until the answer is in: busybox nc may end at its
+    # EOF; the ME closes the channel after the answer (Connection: close)
+    { printf 'POST /wsman HTTP/1.1\r\nHost: 127.0.0.1:16992\r\nConnection: close\r\nContent-Type: application/soap+xml;charset=UTF-8\r\nContent-Length: %s\r\n\r\n%s' \
+          "${#identify}" "$identify"; sleep 10; } |
+        timeout 30 nc 127.0.0.1 16992 > /tmp/identify 2>&1
     mark "MICROLMS identify status=$(head -n 1 /tmp/identify | tr -d '\r')" \
          "response=$(grep -c IdentifyResponse /tmp/identify)" \
          "version=$(sed -n 's/.*<[a-z0-9]*:ProductVersion>\([^<]*\)<.*/\1/p' /tmp/identify)"
@@ -88,8 +86,40 @@ meshcmd_test() {
     mark "MESHCMD done"
 }
 
+# MicroLMS: MeshCmd's LMS, WS-Man on 127.0.0.1:16992 for the guest
+start_microlms() {
+    local i=0
+    "$mc_bin" MicroLMS > /tmp/mc.lms 2>&1 < /dev/null &
+    lms=$!
+    while [ $i -lt 120 ] && ! grep -q "MicroLMS started" /tmp/mc.lms; do
+        sleep 0.5
+        i=$((i + 1))
+    done
+    tr -d '\r' < /tmp/mc.lms | sed 's/^/MESHCMD microlms: /'
+}
+
+# The same client and requests both ways: through meiclient's minimal
+# LMS (LME), then through the NIC to the host's listen= port
+meshcmd_bench() {
+    local port arg relay i=0
+    for arg in $(cat /proc/cmdline); do
+        case $arg in vamt.bench-port=*) port=${arg#vamt.bench-port=} ;; esac
+    done
+    meiclient lms 16990 > /tmp/lms.out 2>&1 &
+    relay=$!
+    while [ $i -lt 100 ] && ! grep -q "LMS listening" /tmp/lms.out; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    wsman-bench 127.0.0.1 16990 admin "$password" 2>&1 | sed 's/^/BENCH lme: /'
+    kill "$relay"
+    wsman-bench 10.0.2.2 "$port" admin "$password" 2>&1 | sed 's/^/BENCH nic: /'
+    mark "BENCH done"
+}
+
 meshcmd_setup
 case $meshcmd_scenario in
+bench) meshcmd_bench ;;
 info) mc info 60 AmtInfo ;;
 test) meshcmd_test ;;
 esac

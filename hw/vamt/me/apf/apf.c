@@ -315,6 +315,8 @@ static void open_failure(VamtApf *apf, uint32_t peer_id, uint32_t reason)
 {
     uint32_t v[4] = { peer_id, reason, 0, 0 };
 
+    apf_log(apf, "APF: channel open (peer's %u) refused, reason %u",
+            peer_id, reason);
     send_u32s(apf, VAMT_APF_CHANNEL_OPEN_FAILURE, 4, v);
 }
 
