@@ -24,6 +24,9 @@
 #   qmp COMMAND [JSON]             one QMP command on $qmp_sock
 #   vm_status                      QEMU's run state (running, shutdown, ...)
 #   stop_vm                        QMP quit, then wait for $vm_pid
+#   record_qmp_events SOCKET FILE  every QMP event on a monitor of its own
+#                                  (-qmp SOCKET), one JSON line each
+#   stop_qmp_events                end that recorder
 # The test guest's serial log, $serial
 #   has REGEX                      $serial has a line matching REGEX (ERE)
 #   boots                          how many "VAMT-GUEST: BOOT" lines it has
@@ -157,6 +160,22 @@ stop_vm() {
     qmp quit > /dev/null
     wait "$vm_pid" 2>/dev/null
     vm_pid=
+}
+
+# record_qmp_events SOCKET FILE: a monitor of its own (-qmp unix:SOCKET)
+# from the start, every event QEMU sends as one JSON line in FILE
+record_qmp_events() {
+    python3 "$VAMT_REPO/scripts/vamt/qmp.py" --events "$1" > "$2" 2> "$2.err" &
+    qmp_events_pid=$!
+}
+
+# stop_qmp_events: end the recorder record_qmp_events started
+stop_qmp_events() {
+    if [ -n "${qmp_events_pid:-}" ]; then
+        kill "$qmp_events_pid" 2> /dev/null
+        wait "$qmp_events_pid" 2> /dev/null
+        qmp_events_pid=
+    fi
 }
 
 # ---- the test guest's serial log ($serial) -----------------------------------

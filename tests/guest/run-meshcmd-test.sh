@@ -34,10 +34,7 @@ agent_timeout=15            # MeshCmd heart-beats every 0.8 x this
 keep_logs() {
     [ -f "$serial" ] && tr -d '\r' < "$serial" > "$logs/serial.log"
     [ -f "$events" ] && cp "$events" "$logs/events.log"
-    if [ -n "${events_pid:-}" ]; then
-        kill "$events_pid" 2> /dev/null
-        wait "$events_pid" 2> /dev/null
-    fi
+    stop_qmp_events
 }
 scratch_vm vamt-meshcmd keep_logs
 serial=$work/serial.log
@@ -57,9 +54,7 @@ port=$(free_port)
     -device "vamt,addr=16.0,fw-version=$fw_version,listen=127.0.0.1:$port" \
     > "$logs/qemu.log" 2>&1 &
 vm_pid=$!
-python3 "$VAMT_REPO/scripts/vamt/qmp.py" --events "$work/events.sock" \
-    > "$events" 2> "$logs/events.err" &
-events_pid=$!
+record_qmp_events "$work/events.sock" "$events"
 
 # out NAME: MeshCmd's output of step NAME; done_step NAME: it ended
 out() {

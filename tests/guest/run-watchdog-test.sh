@@ -24,10 +24,7 @@ mei_wdt_timeout=120         # mei_wdt's fixed timeout (its minimum too)
 keep_logs() {
     [ -f "$serial" ] && tr -d '\r' < "$serial" > "$logs/serial.log"
     [ -f "$events" ] && cp "$events" "$logs/events.log"
-    if [ -n "${events_pid:-}" ]; then
-        kill "$events_pid" 2> /dev/null
-        wait "$events_pid" 2> /dev/null
-    fi
+    stop_qmp_events
 }
 scratch_vm vamt-watchdog keep_logs
 serial=$work/serial.log
@@ -45,10 +42,7 @@ port=$(free_port)
     -device "vamt,addr=16.0,listen=127.0.0.1:$port,admin-secret=amtpw" \
     > "$logs/qemu.log" 2>&1 &
 vm_pid=$!
-# a monitor of its own records every event from the start
-python3 "$VAMT_REPO/scripts/vamt/qmp.py" --events "$work/events.sock" \
-    > "$events" 2> "$logs/events.err" &
-events_pid=$!
+record_qmp_events "$work/events.sock" "$events"
 
 check "the guest opens mei_wdt's watchdog, feeds it for 3 s, then holds it open unfed" \
     eval 'wait_for 120 has "^VAMT-GUEST: WDT-HANG state=active timeout=$mei_wdt_timeout "'

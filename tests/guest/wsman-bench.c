@@ -133,7 +133,7 @@ static ssize_t read_response(int fd, GString *buf, GString *head)
     g_string_append_len(head, buf->str, body_start);
     cl = strcasestr(head->str, "\r\nContent-Length:");
     if (cl) {
-        need = body_start + strtoul(cl + 17, NULL, 10);
+        need = body_start + g_ascii_strtoull(cl + 17, NULL, 10);
     } else {
         /* chunked: walk the sizes until the 0 chunk and its CRLF */
         pos = body_start;
@@ -149,7 +149,7 @@ static ssize_t read_response(int fd, GString *buf, GString *head)
                 }
                 g_string_append_len(buf, chunk, n);
             }
-            size = strtoul(buf->str + pos, NULL, 16);
+            size = g_ascii_strtoull(buf->str + pos, NULL, 16);
             pos = line_end - buf->str + 2 + size + 2;
             if (!size) {
                 break;
