@@ -139,6 +139,14 @@ static const VamtHttpServerOps me_http_ops = {
     .handle = me_handle,
 };
 
+/* Unprovisioned: the sessions the old accounts opened end (SOL, IDE-R) */
+static void me_unprovisioned(void *opaque)
+{
+    VamtMe *me = opaque;
+
+    vamt_redir_settings_changed(me->redir);
+}
+
 /* LME's channels reach the same services as every other transport */
 static const VamtService *me_service_for_lme(void *opaque, uint16_t port)
 {
@@ -173,6 +181,7 @@ VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
         .port = VAMT_PORT_WSMAN,
     };
     mei_bus_set_service_map(me->mei, me_service_for_lme, me);
+    vamt_amt_set_unprovision_hook(me->amt, me_unprovisioned, me);
     me->rmcp_tokens = RMCP_BUCKET;
     me->rmcp_refilled_ms = me_clock_ms(me);
     return me;

@@ -632,6 +632,33 @@ static void test_listener_gate(void)
     machine_free(bare);
 }
 
+/*
+ * An unprovision from inside the guest (AMTHI, MeshCmd AmtDeactivate)
+ * ends the SOL session the old admin account opened
+ */
+static void test_unprovision_ends_session(void)
+{
+    TestMachine *m = machine_new(VAMT_FW_REDIR_SOL);
+    TestConsole *t = console_open(m);
+    VamtAmt *amt = vamt_me_amt(m->me);
+    g_autoptr(GByteArray) w = NULL;
+
+    console_send(t, start_sol, sizeof(start_sol));
+    w = next_write(t);
+    g_clear_pointer(&w, g_byte_array_unref);
+    send_plain(t, "admin", PASSWORD);
+    w = next_write(t);
+    g_assert_cmphex(w->data[1], ==, 0);
+    g_assert_true(vamt_redir_active(vamt_me_redir(m->me), VAMT_REDIR_SOL));
+    g_assert_true(vamt_amt_set_provisioning(amt, VAMT_PROVISIONING_POST,
+                                            VAMT_CONTROL_MODE_CCM));
+    vamt_amt_unprovision(amt, VAMT_AMT_LSA_NAME);
+    g_assert_false(vamt_redir_active(vamt_me_redir(m->me), VAMT_REDIR_SOL));
+    g_assert_true(t->closed);
+    console_free(t);
+    machine_free(m);
+}
+
 /* Bytes that are no message close the connection, whatever the state */
 static void test_garbage(void)
 {
@@ -752,6 +779,8 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/redir/start/refusals", test_start_refusals);
     g_test_add_func("/vamt/redir/start/listener-gate", test_listener_gate);
     g_test_add_func("/vamt/redir/garbage", test_garbage);
+    g_test_add_func("/vamt/redir/unprovision-ends-session",
+                    test_unprovision_ends_session);
     g_test_add_func("/vamt/redir/unauthenticated", test_unauthenticated_limits);
     g_test_add_func("/vamt/redir/audit", test_audit);
     return g_test_run();

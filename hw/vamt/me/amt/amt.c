@@ -29,6 +29,8 @@ struct VamtAmt {
     void *opaque;
     VamtAmtState state;
     bool session_open[VAMT_AMT_SESSIONS];
+    void (*unprovision_hook)(void *opaque);
+    void *unprovision_opaque;
     /* the saved state at the last check, to notice changes */
     GByteArray *last_saved;
 };
@@ -346,6 +348,13 @@ void vamt_amt_set_session_open(VamtAmt *amt, VamtAmtSession kind, bool open)
     amt->session_open[kind] = open;
 }
 
+void vamt_amt_set_unprovision_hook(VamtAmt *amt, void (*hook)(void *opaque),
+                                   void *opaque)
+{
+    amt->unprovision_hook = hook;
+    amt->unprovision_opaque = opaque;
+}
+
 bool vamt_amt_session_open(VamtAmt *amt, VamtAmtSession kind)
 {
     return kind < VAMT_AMT_SESSIONS && amt->session_open[kind];
@@ -412,6 +421,9 @@ void vamt_amt_unprovision(VamtAmt *amt, const char *user)
     s->audit_first = old->audit_first;
     vamt_audit_event(amt, VAMT_AUDIT_UNPROVISIONING_STARTED, user);
     vamt_amt_check_changed(amt);
+    if (amt->unprovision_hook) {
+        amt->unprovision_hook(amt->unprovision_opaque);
+    }
 }
 
 static bool handle_in_use(const VamtAmtState *s, uint32_t handle)

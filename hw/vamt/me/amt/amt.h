@@ -317,6 +317,12 @@ typedef enum VamtAmtSession {
     VAMT_AMT_SESSIONS
 } VamtAmtSession;
 void vamt_amt_set_session_open(VamtAmt *amt, VamtAmtSession kind, bool open);
+/*
+ * Called after every unprovision, whoever asked for it (AMTHI, WS-Man):
+ * the root ends what the old accounts had authorized (redirection).
+ */
+void vamt_amt_set_unprovision_hook(VamtAmt *amt, void (*hook)(void *opaque),
+                                   void *opaque);
 bool vamt_amt_session_open(VamtAmt *amt, VamtAmtSession kind);
 
 /*
