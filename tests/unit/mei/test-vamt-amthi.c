@@ -208,6 +208,11 @@ static void test_amthi_lms_commands(void)
     g_assert_cmpuint(amthi_status(&m), ==, PT_INVALID_PARAMETER);
     g_assert_cmpstr(st->host_os_fqdn, ==, "desktop7.corp.example");
 
+    /* SetDnsSuffix: DomainName's rule (no '_'), as WS-Man's Put has it */
+    n = ansi_string(buf, "corp_lab.example");
+    amthi_call(bus, AMTHI_SET_DNS_SUFFIX, buf, n, &m);
+    g_assert_cmpuint(amthi_status(&m), ==, PT_INVALID_PARAMETER);
+    g_assert_cmpstr(st->domainname, ==, "");
     /* SetDnsSuffix before provisioning: GetPkiFqdnSuffix reads it back */
     n = ansi_string(buf, "corp.example");
     amthi_call(bus, AMTHI_SET_DNS_SUFFIX, buf, n, &m);

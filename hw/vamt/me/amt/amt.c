@@ -214,6 +214,16 @@ bool vamt_amt_set_provisioning(VamtAmt *amt, uint8_t state, uint8_t mode)
     return true;
 }
 
+bool vamt_amt_name_is_valid(const char *name)
+{
+    for (const char *p = name; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '.') {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool vamt_amt_realm_is_valid(const char *realm)
 {
     static const char prefix[] = "Digest:";

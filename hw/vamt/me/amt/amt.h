@@ -256,6 +256,8 @@ const char *vamt_amt_realm(VamtAmt *amt);
  * into every WWW-Authenticate header, so nothing else may get there.
  */
 bool vamt_amt_realm_is_valid(const char *realm);
+/* Letters, digits, '-' and '.': what the host and domain names may hold */
+bool vamt_amt_name_is_valid(const char *name);
 /* Changing the realm invalidates every stored password hash. */
 void vamt_amt_set_realm(VamtAmt *amt, const char *realm);
 /*

@@ -218,16 +218,6 @@ static void general_settings_list(VamtAmt *amt, GPtrArray *out)
     g_ptr_array_add(out, inst);
 }
 
-static bool valid_hostname(const char *name)
-{
-    for (const char *p = name; *p; p++) {
-        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '.') {
-            return false;
-        }
-    }
-    return true;
-}
-
 static VamtCimStatus general_settings_put(VamtAmt *amt, const char *user,
                                           const VamtCimInstance *target,
                                           xmlNode *in)
@@ -247,8 +237,8 @@ static VamtCimStatus general_settings_put(VamtAmt *amt, const char *user,
                             &next.rmcp_ping_response);
     st = st ?: cim_put_bool(in, "SharedFQDN", &next.shared_fqdn);
     st = st ?: cim_put_uint(in, "IdleWakeTimeout", 65535, &idle);
-    if (st == VAMT_CIM_OK && (!valid_hostname(next.hostname) ||
-                              !valid_hostname(next.domainname))) {
+    if (st == VAMT_CIM_OK && (!vamt_amt_name_is_valid(next.hostname) ||
+                              !vamt_amt_name_is_valid(next.domainname))) {
         st = VAMT_CIM_INVALID;
     }
     if (st == VAMT_CIM_OK) {

@@ -277,6 +277,10 @@ static uint32_t amthi_set_dns_suffix(AmthiRequest *r)
     if (st != PT_SUCCESS) {
         return st;
     }
+    /* the same field and rule as AMT_GeneralSettings.DomainName's Put */
+    if (!vamt_amt_name_is_valid(suffix)) {
+        return PT_INVALID_PARAMETER;
+    }
     if (vamt_amt_provisioning_state(r->amt) != VAMT_PROVISIONING_PRE) {
         return PT_INVALID_PROVISIONING_STATE;
     }
