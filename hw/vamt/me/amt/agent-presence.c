@@ -68,23 +68,13 @@ void vamt_agent_delete(VamtAmt *amt, VamtAgentWatchdog *w)
     vamt_amt_check_changed(amt);
 }
 
-/*
- * An agent watchdog's record (IPMI "Watchdog 2" sensor, timer expired,
- * entity: the OS), with the first bytes of the agent's id as its data
- */
+/* An agent watchdog's record: its new state, then its id's first bytes */
 static void log_transition(VamtAmt *amt, const VamtAgentWatchdog *w)
 {
-    VamtEventRecord r = {
-        .device_address = 0x20, .sensor_type = 0x23, .event_type = 0x6f,
-        .event_offset = w->state == VAMT_AGENT_EXPIRED ? 0x00 : 0x08,
-        .source_type = 0x68, .severity = w->state == VAMT_AGENT_EXPIRED ?
-                                         0x10 : 0x01,
-        .sensor_number = 0xff, .entity = 0x23, .entity_instance = 0,
-    };
+    uint8_t data[8] = { w->state };
 
-    r.data[0] = w->state;
-    memcpy(r.data + 1, w->id, sizeof(r.data) - 1);
-    vamt_log_event(amt, &r);
+    memcpy(data + 1, w->id, sizeof(data) - 1);
+    vamt_log_watchdog_event(amt, 0xff, w->state == VAMT_AGENT_EXPIRED, data);
 }
 
 static void transition(VamtAmt *amt, VamtAgentWatchdog *w, uint8_t state)

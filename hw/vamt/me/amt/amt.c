@@ -18,8 +18,8 @@
 /*
  * 2: audit records carry extended data; 3: the provisioning state and
  * control mode; 4: the local system account's password; 5: Agent
- * Presence watchdogs.  Older blobs still load (as not provisioned, with
- * a new password, no watchdogs).
+ * Presence watchdogs; 6: the OS's host FQDN.  Older blobs still load (as
+ * not provisioned, with a new password, no watchdogs, no host FQDN).
  */
 #define AMT_STATE_VERSION   6
 
@@ -518,6 +518,20 @@ int64_t vamt_amt_now(VamtAmt *amt)
 }
 
 /* Logs are rings: when full, the oldest record makes room. */
+void vamt_log_watchdog_event(VamtAmt *amt, uint8_t sensor_number,
+                             bool expired, const uint8_t data[8])
+{
+    VamtEventRecord r = {
+        .device_address = 0x20, .sensor_type = 0x23, .event_type = 0x6f,
+        .event_offset = expired ? 0x00 : 0x08, .source_type = 0x68,
+        .severity = expired ? 0x10 : 0x01, .sensor_number = sensor_number,
+        .entity = 0x23, .entity_instance = 0,
+    };
+
+    memcpy(r.data, data, sizeof(r.data));
+    vamt_log_event(amt, &r);
+}
+
 void vamt_log_event(VamtAmt *amt, const VamtEventRecord *record)
 {
     VamtAmtState *s = &amt->state;

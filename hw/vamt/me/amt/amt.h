@@ -364,6 +364,13 @@ int64_t vamt_amt_now(VamtAmt *amt);
 
 /* Append to AMT_MessageLog; a zero timestamp is replaced by now. */
 void vamt_log_event(VamtAmt *amt, const VamtEventRecord *record);
+/*
+ * An IPMI "Watchdog 2" record (sensor type 0x23) of an OS watchdog
+ * (entity 0x23): @expired is "timer expired" (offset 0, critical), else
+ * offset 8, informational; the AMT watchdog and Agent Presence both.
+ */
+void vamt_log_watchdog_event(VamtAmt *amt, uint8_t sensor_number,
+                             bool expired, const uint8_t data[8]);
 /* Append to AMT_AuditLog; @event is AuditAppID * 100 + EventID. */
 void vamt_audit_event(VamtAmt *amt, unsigned event, const char *user);
 /* The same with the event's extended data (cut to the maximum) */

@@ -159,15 +159,8 @@ static int64_t wd_deadline(MeiBus *bus, void *state)
     return wd->armed ? wd->deadline_ms : -1;
 }
 
-/*
- * The event-log record consoles show for it: IPMI "Watchdog 2" sensor,
- * timer expired (status only), from the OS's watchdog (entity: the OS)
- */
-static const VamtEventRecord expiry_record = {
-    .device_address = 0x20, .sensor_type = 0x23, .event_type = 0x6f,
-    .event_offset = 0x00, .source_type = 0x68, .severity = 0x10,
-    .sensor_number = 0x01, .entity = 0x23, .entity_instance = 0,
-};
+/* Its event-log record's sensor number (Agent Presence's is 0xff) */
+#define WD_SENSOR_NUMBER            0x01
 
 static void wd_timer(MeiBus *bus, void *state)
 {
@@ -180,7 +173,8 @@ static void wd_timer(MeiBus *bus, void *state)
     wd->armed = false;
     wd->expired = true;
     mei_bus_log(bus, "AMT watchdog expired after %u s", wd->timeout_s);
-    vamt_log_event(mei_bus_amt(bus), &expiry_record);
+    vamt_log_watchdog_event(mei_bus_amt(bus), WD_SENSOR_NUMBER, true,
+                            (const uint8_t[8]) { 0 });
     if (ops->watchdog_expired) {
         ops->watchdog_expired(mei_bus_opaque(bus), wd->timeout_s);
     }
