@@ -249,6 +249,106 @@ static void vamt_agent_expired(void *opaque, const uint8_t *id,
     }
 }
 
+/* ---- alerts: QMP, and delivery to subscribers from the host ---------- */
+
+/* VAMT_ALERT: a bucket of this many events, refilled at as many a second */
+#define VAMT_ALERT_EVENTS_PER_SECOND    10
+
+static void vamt_alert(void *opaque, const char *message_id,
+                       const char *argument, unsigned severity,
+                       unsigned subscribers)
+{
+    VamtState *s = opaque;
+    int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+    int64_t cost = 1000 / VAMT_ALERT_EVENTS_PER_SECOND;
+    g_autofree char *path = NULL;
+
+    trace_vamt_alert(message_id, argument, severity, subscribers);
+    /* the bucket is full when its time lies a second or more back */
+    s->alert_tokens_ms = MAX(s->alert_tokens_ms, now - 1000);
+    if (s->alert_tokens_ms + cost > now) {
+        trace_vamt_alert_event_dropped(message_id);
+        return;
+    }
+    s->alert_tokens_ms += cost;
+    path = object_get_canonical_path(OBJECT(s));
+    qapi_event_send_vamt_alert(path, message_id, argument, severity,
+                               subscribers);
+}
+
+static bool vamt_outbound_open(void *opaque, uint64_t id, const char *host,
+                               uint16_t port)
+{
+    VamtState *s = opaque;
+
+    return s->egress && vamt_egress_open(s->egress, id, host, port);
+}
+
+static void vamt_outbound_write(void *opaque, uint64_t id,
+                                const uint8_t *data, size_t len)
+{
+    VamtState *s = opaque;
+
+    if (s->egress) {
+        vamt_egress_write(s->egress, id, data, len);
+    }
+}
+
+static void vamt_outbound_close(void *opaque, uint64_t id)
+{
+    VamtState *s = opaque;
+
+    if (s->egress) {
+        vamt_egress_close(s->egress, id);
+    }
+}
+
+static void vamt_me_timer_mod(void *opaque, int64_t deadline_ms)
+{
+    VamtState *s = opaque;
+
+    if (deadline_ms < 0) {
+        timer_del(s->me_timer);
+    } else {
+        timer_mod(s->me_timer, deadline_ms);
+    }
+}
+
+static void vamt_me_timer_cb(void *opaque)
+{
+    VamtState *s = opaque;
+
+    vamt_me_timer_expired(s->me);
+}
+
+static void vamt_egress_connected(void *opaque, uint64_t id)
+{
+    VamtState *s = opaque;
+
+    vamt_me_outbound_connected(s->me, id);
+}
+
+static void vamt_egress_input(void *opaque, uint64_t id, const uint8_t *data,
+                              size_t len)
+{
+    VamtState *s = opaque;
+
+    vamt_me_outbound_input(s->me, id, data, len);
+}
+
+static void vamt_egress_closed(void *opaque, uint64_t id)
+{
+    VamtState *s = opaque;
+
+    vamt_me_outbound_closed(s->me, id);
+}
+
+static const VamtEgressOps vamt_egress_ops = {
+    .connected = vamt_egress_connected,
+    .input = vamt_egress_input,
+    .closed = vamt_egress_closed,
+};
+
 static void vamt_state_changed(void *opaque)
 {
     VamtState *s = opaque;
@@ -276,6 +376,11 @@ static const VamtPlatformOps vamt_platform_ops = {
     .ider_read_done = vamt_ider_read_done_cb,
     .watchdog_expired = vamt_watchdog_expired,
     .agent_expired = vamt_agent_expired,
+    .outbound_open = vamt_outbound_open,
+    .outbound_write = vamt_outbound_write,
+    .outbound_close = vamt_outbound_close,
+    .me_timer_mod = vamt_me_timer_mod,
+    .alert = vamt_alert,
     .random = vamt_random,
     .state_changed = vamt_state_changed,
     .trace = vamt_trace,
@@ -392,6 +497,11 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
     s->guest_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, vamt_guest_timer_cb, s);
     s->watchdog_event_timer = timer_new_ms(QEMU_CLOCK_REALTIME,
                                            vamt_watchdog_event_timer, s);
+    s->me_timer = timer_new_ms(QEMU_CLOCK_REALTIME, vamt_me_timer_cb, s);
+    s->fw.outbound = s->alert_egress == VAMT_ALERT_EGRESS_HOST;
+    if (s->fw.outbound) {
+        s->egress = vamt_egress_new(&vamt_egress_ops, s);
+    }
     s->me = vamt_me_new(&s->fw, &vamt_platform_ops, s);
     vamt_heci_init(s);
     if (s->nvram_path) {
@@ -544,6 +654,8 @@ static void vamt_exit(PCIDevice *pd)
 
     g_clear_pointer(&s->guest_timer, timer_free);
     g_clear_pointer(&s->watchdog_event_timer, timer_free);
+    g_clear_pointer(&s->me_timer, timer_free);
+    g_clear_pointer(&s->egress, vamt_egress_free);
     g_clear_pointer(&s->bus_blob, g_free);
     g_clear_pointer(&s->me_blob, g_free);
     if (s->has_kt && DEVICE(&s->kt)->realized) {
@@ -610,6 +722,7 @@ VamtInfo *vamt_query(VamtState *s)
     VamtInfo *info = g_new0(VamtInfo, 1);
     const VamtFwVersion *v = &s->fw.version;
     MeiBusInfo bus;
+    VamtAlertStats alerts;
 
     mei_bus_get_info(vamt_me_mei(s->me), &bus);
     info->qom_path = object_get_canonical_path(OBJECT(s));
@@ -644,6 +757,17 @@ VamtInfo *vamt_query(VamtState *s)
                       VAMT_CONTROL_MODE_ACM);
     info->provisioning = vamt_amt_provisioning_state(vamt_me_amt(s->me));
     info->control_mode = vamt_amt_control_mode(vamt_me_amt(s->me));
+    vamt_me_alert_stats(s->me, &alerts);
+    info->alerts = g_new0(VamtAlertInfo, 1);
+    for (unsigned i = 0; i < VAMT_SUBSCRIPTION_MAX; i++) {
+        info->alerts->subscriptions +=
+            vamt_amt_state(vamt_me_amt(s->me))->subscriptions[i].in_use;
+    }
+    info->alerts->queued = alerts.queued;
+    info->alerts->delivered = alerts.delivered;
+    info->alerts->unconfirmed = alerts.unconfirmed;
+    info->alerts->failed = alerts.failed;
+    info->alerts->dropped = alerts.dropped;
     return info;
 }
 
@@ -813,6 +937,20 @@ static void vamt_set_agent_action(Object *obj, int value, Error **errp)
     VAMT(obj)->agent_action = value;
 }
 
+static int vamt_get_alert_egress(Object *obj, Error **errp)
+{
+    return VAMT(obj)->alert_egress;
+}
+
+static void vamt_set_alert_egress(Object *obj, int value, Error **errp)
+{
+    if (DEVICE(obj)->realized) {
+        error_setg(errp, "alert-egress cannot change once realized");
+        return;
+    }
+    VAMT(obj)->alert_egress = value;
+}
+
 static void vamt_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
@@ -865,6 +1003,15 @@ static void vamt_class_init(ObjectClass *klass, void *data)
         "what follows when an Agent Presence watchdog expires: 'report' "
         "(default, AMT's way: the event log and VAMT_WATCHDOG) or "
         "'watchdog' (also QEMU's -action watchdog=, a reset by default)");
+    object_class_property_add_enum(klass, "alert-egress",
+                                   "VamtAlertEgress",
+                                   &VamtAlertEgress_lookup,
+                                   vamt_get_alert_egress,
+                                   vamt_set_alert_egress);
+    object_class_property_set_description(klass, "alert-egress",
+        "where the alerts consoles subscribe to (WS-Eventing) may leave: "
+        "'none' (default: Subscribe is refused) or 'host' (QEMU connects "
+        "to each subscriber's http:// URL)");
     object_class_property_add(klass, "listen-port", "int",
                               vamt_get_listen_port, NULL, NULL, NULL);
     object_class_property_set_description(klass, "listen-port",

@@ -155,7 +155,7 @@ if command -v clang > /dev/null; then
         rm -rf "$corpus-fuzz-rmcp" && mkdir -p "$corpus-fuzz-rmcp" &&
             printf '\x0c\x06\x00\x00\x06\x00\x00\x11\xbe\x80\x01\x00\x00%.0s' 1 2 \
                 > "$corpus-fuzz-rmcp/meshcentral-ping" || return 1
-        # two lanes for two cores, at most 5 x 12 s each
+        # two lanes for two cores, at most 6 x 12 s each
         {
             fuzz_pass 1 fuzz-mei-bus $seconds -max_len=4096
             fuzz_pass 3 fuzz-http-auth $seconds -max_len=16384 \
@@ -178,8 +178,15 @@ if command -v clang > /dev/null; then
             python3 "$VAMT_REPO/tests/fuzz/apf-seeds.py" \
                 "$corpus-fuzz-apf" || return 1
         fuzz_pass 10 fuzz-apf $seconds -max_len=8192 "$corpus-fuzz-apf"
+        # an alert listener's answers: a 401 challenge, then 200 OK
+        rm -rf "$corpus-fuzz-alert-response" &&
+            mkdir -p "$corpus-fuzz-alert-response" &&
+            printf '\x02\x5aHTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm="r", qop="auth", nonce="n"\r\n\r\n\x26HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n' \
+                > "$corpus-fuzz-alert-response/digest" || return 1
+        fuzz_pass 11 fuzz-alert-response $seconds -max_len=4096 \
+            "$corpus-fuzz-alert-response"
         wait
-        for t in 1 2 3 4 5 6 7 8 9 10; do
+        for t in 1 2 3 4 5 6 7 8 9 10 11; do
             cat "$fuzz_build/fuzz-pass-$t.tap" || return 1
         done
         ! grep -q '^not ok ' "$fuzz_build"/fuzz-pass-*.tap

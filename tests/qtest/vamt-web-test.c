@@ -7,10 +7,13 @@
  */
 
 #include "qemu/osdep.h"
+#include <netinet/in.h>
+#include <poll.h>
 #include "qemu/timer.h"
 #include "libqtest.h"
 #include "libqos/vamt.h"
 #include "qobject/qdict.h"
+#include "../common/vamt-digest-client.h"
 
 #define PMS_URI     VAMT_CIM_NS "CIM_PowerManagementService"
 
@@ -385,6 +388,17 @@ static char *agent_state(VamtWeb *w)
     return vamt_element_text(body, "CurrentState");
 }
 
+/* A console's Create of AGENT_ID's watchdog: timeout 5 s, no grace */
+static char *agent_create_envelope(void)
+{
+    return vamt_wsman_envelope(
+        "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create", AGENT_URI,
+        "<r:AMT_AgentPresenceWatchdog xmlns:r=\"" AGENT_URI "\">"
+        "<r:DeviceID>" AGENT_ID "</r:DeviceID>"
+        "<r:TimeoutInterval>5</r:TimeoutInterval>"
+        "<r:GracePeriod>0</r:GracePeriod></r:AMT_AgentPresenceWatchdog>");
+}
+
 /* Whether QMP has seen event @name, after a round trip to collect it */
 static bool saw_event(VamtWeb *w, const char *name)
 {
@@ -404,14 +418,7 @@ static bool saw_event(VamtWeb *w, const char *name)
  */
 static void test_web_agent_presence(void)
 {
-    static const char create_body[] =
-        "<r:AMT_AgentPresenceWatchdog xmlns:r=\"" AGENT_URI "\">"
-        "<r:DeviceID>" AGENT_ID "</r:DeviceID>"
-        "<r:TimeoutInterval>5</r:TimeoutInterval>"
-        "<r:GracePeriod>0</r:GracePeriod></r:AMT_AgentPresenceWatchdog>";
-    g_autofree char *create = vamt_wsman_envelope(
-        "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create", AGENT_URI,
-        create_body);
+    g_autofree char *create = agent_create_envelope();
     g_autofree char *created = NULL, *state = NULL;
     VamtWeb w;
     QDict *ev, *data, *rsp;
@@ -464,6 +471,169 @@ static void test_web_agent_presence(void)
     vamt_web_stop(&w);
 }
 
+/* A listener for the ME's alerts on 127.0.0.1, and its port */
+static int alert_listener(int *port)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    g_assert_cmpint(listen(fd, 1), ==, 0);
+    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sa, &len), ==, 0);
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+/* The ME's connection, within 30 s */
+static int alert_accept(int listener)
+{
+    struct pollfd pfd = { .fd = listener, .events = POLLIN };
+
+    g_assert_cmpint(poll(&pfd, 1, 30000), ==, 1);
+    return accept(listener, NULL, NULL);
+}
+
+static char *subscribe_envelope(const char *url, const char *mode)
+{
+    g_autofree char *selectors = g_strdup_printf(
+        "<w:SelectorSet><w:Selector Name=\"InstanceID\">Intel(r) AMT:All"
+        "</w:Selector></w:SelectorSet><t:IssuedTokens xmlns:t=\"http://"
+        "schemas.xmlsoap.org/ws/2005/02/trust\" xmlns:se=\"http://docs."
+        "oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-"
+        "1.0.xsd\"><t:RequestSecurityTokenResponse><t:RequestedSecurityToken>"
+        "<se:UsernameToken><se:Username>console</se:Username><se:Password>"
+        "Ev3nts!pw</se:Password></se:UsernameToken></t:RequestedSecurityToken>"
+        "</t:RequestSecurityTokenResponse></t:IssuedTokens>");
+    g_autofree char *body = g_strdup_printf(
+        "<e:Subscribe xmlns:e=\"http://schemas.xmlsoap.org/ws/2004/08/"
+        "eventing\" xmlns:m=\"http://x.com\"><e:Delivery Mode=\"%s\">"
+        "<e:NotifyTo><a:Address>%s</a:Address><a:ReferenceParameters>"
+        "<m:arg>node-42</m:arg></a:ReferenceParameters></e:NotifyTo>"
+        "<w:Auth Profile=\"http://schemas.dmtf.org/wbem/wsman/1/wsman/"
+        "secprofile/http/digest\"/></e:Delivery></e:Subscribe>", mode, url);
+
+    return vamt_wsman_envelope_selected(
+        "http://schemas.xmlsoap.org/ws/2004/08/eventing/Subscribe",
+        "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/"
+        "CIM_FilterCollection", selectors, body);
+}
+
+#define PUSH_MODE   "http://schemas.xmlsoap.org/ws/2004/08/eventing/" \
+                    "DeliveryModes/Push"
+
+/* The agent's GUID as AMT writes it: AGENT_ID in Microsoft byte order */
+static char *agent_guid(void)
+{
+    gsize len;
+    g_autofree guchar *id = g_base64_decode(AGENT_ID, &len);
+
+    g_assert_cmpuint(len, ==, 16);
+    return g_strdup_printf("%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
+                           "%02X%02X%02X%02X%02X%02X", id[3], id[2], id[1],
+                           id[0], id[5], id[4], id[7], id[6], id[8], id[9],
+                           id[10], id[11], id[12], id[13], id[14], id[15]);
+}
+
+/*
+ * A console subscribes a listener with Digest credentials; an agent
+ * that stops heart-beating raises AMT's "agent expired" alert: QMP's
+ * VAMT_ALERT, and the event POSTed from the host to the listener, which
+ * challenges and then gets the right Digest answer; query-vamt counts it
+ * delivered.  Without alert-egress the same Subscribe is refused.
+ */
+static void test_web_alerts(void)
+{
+    g_autofree char *create = agent_create_envelope();
+    g_autofree char *guid = agent_guid();
+    g_autofree char *url = NULL, *sub = NULL, *rsp = NULL;
+    g_autofree char *head = NULL, *body = NULL, *head2 = NULL, *body2 = NULL;
+    g_autofree char *auth = NULL, *cnonce = NULL, *answer = NULL;
+    g_autofree char *expected = NULL;
+    const char *challenge =
+        "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest "
+        "realm=\"events\", qop=\"auth,auth-int\", nonce=\"abc123\", "
+        "opaque=\"op\"\r\nContent-Length: 0\r\n\r\n";
+    const char *ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    int port, listener = alert_listener(&port);
+    int conn;
+    QDict *ev, *data, *info, *alerts;
+    VamtWeb w;
+
+    /* the default: no way out, so no subscription is taken */
+    url = g_strdup_printf("http://127.0.0.1:%d/events", port);
+    sub = subscribe_envelope(url, PUSH_MODE);
+    vamt_web_start(&w, "");
+    g_assert_cmpint(vamt_wsman_status(&w, sub), ==, 400);
+    vamt_web_stop(&w);
+
+    vamt_web_start(&w, ",alert-egress=host");
+    rsp = vamt_wsman_call(&w, sub);
+    g_assert_nonnull(strstr(rsp, "SubscribeResponse"));
+    g_free(rsp);
+    rsp = vamt_wsman_call(&w, create);
+    g_assert_cmpint(agent_invoke(&w, "AddAction",
+                                 "<r:OldState>4</r:OldState>"
+                                 "<r:NewState>8</r:NewState>"
+                                 "<r:EventOnTransition>true"
+                                 "</r:EventOnTransition>"), ==, 0);
+    g_assert_cmpint(agent_invoke(&w, "RegisterAgent", ""), ==, 0);
+    qtest_clock_step(w.qts, 6 * NANOSECONDS_PER_SECOND);
+
+    ev = qtest_qmp_eventwait_ref(w.qts, "VAMT_ALERT");
+    data = qdict_get_qdict(ev, "data");
+    g_assert_cmpstr(qdict_get_str(data, "message-id"), ==, "iAMT0005");
+    g_assert_cmpstr(qdict_get_str(data, "argument"), ==, guid);
+    g_assert_cmpint(qdict_get_int(data, "subscribers"), ==, 1);
+    qobject_unref(ev);
+
+    conn = alert_accept(listener);
+    g_assert_cmpint(conn, >=, 0);
+    head = vamt_web_read_response(conn, &body);
+    g_assert_true(g_str_has_prefix(head, "POST /events HTTP/1.1\r\n"));
+    g_assert_null(strstr(head, "Authorization"));
+    g_assert_nonnull(strstr(body, "<g:MessageID>iAMT0005</g:MessageID>"));
+    g_assert_nonnull(strstr(body, guid));
+    g_assert_nonnull(strstr(body, "<m:arg xmlns:m=\"http://x.com\">node-42"
+                                  "</m:arg>"));
+    vamt_web_send_all(conn, challenge, strlen(challenge));
+    head2 = vamt_web_read_response(conn, &body2);
+    g_assert_cmpstr(body2, ==, body);
+    auth = vamt_test_challenge_param(head2, "response");
+    cnonce = vamt_test_challenge_param(head2, "cnonce");
+    g_assert_nonnull(strstr(head2, "username=\"console\""));
+    expected = vamt_test_digest_response(&(VamtTestDigestAuth) {
+        .user = "console", .realm = "events", .password = "Ev3nts!pw",
+        .uri = "/events", .nonce = "abc123", .nc = "00000001",
+        .cnonce = cnonce,
+    });
+    g_assert_cmpstr(auth, ==, expected);
+    vamt_web_send_all(conn, ok, strlen(ok));
+
+    /* delivered, as query-vamt tells once the ME has read the answer */
+    for (int i = 0; i < 100; i++) {
+        info = vamt_query(w.qts);
+        alerts = qdict_get_qdict(info, "alerts");
+        if (qdict_get_int(alerts, "delivered") == 1) {
+            qobject_unref(info);
+            break;
+        }
+        qobject_unref(info);
+        g_usleep(50000);
+        g_assert_cmpint(i, <, 99);
+    }
+    info = vamt_query(w.qts);
+    alerts = qdict_get_qdict(info, "alerts");
+    g_assert_cmpint(qdict_get_int(alerts, "subscriptions"), ==, 1);
+    g_assert_cmpint(qdict_get_int(alerts, "failed"), ==, 0);
+    qobject_unref(info);
+    close(conn);
+    close(listener);
+    vamt_web_stop(&w);
+}
+
 /* a bad admin password is refused clearly */
 static void test_web_bad_config(void)
 {
@@ -480,6 +650,9 @@ static void test_web_bad_config(void)
     vamt_expect_startup_error("-device vamt,power-off-mode=off",
                               "Parameter 'power-off-mode' does not accept "
                               "value 'off'");
+    vamt_expect_startup_error("-device vamt,alert-egress=guest",
+                              "Parameter 'alert-egress' does not accept "
+                              "value 'guest'");
     vamt_expect_startup_error("-device vamt,agent-action=poweroff",
                               "Parameter 'agent-action' does not accept "
                               "value 'poweroff'");
@@ -502,5 +675,6 @@ int main(int argc, char **argv)
     qtest_add_func("/vamt/web/hostile", test_web_hostile);
     qtest_add_func("/vamt/web/bad-config", test_web_bad_config);
     qtest_add_func("/vamt/web/agent-presence", test_web_agent_presence);
+    qtest_add_func("/vamt/web/alerts", test_web_alerts);
     return g_test_run();
 }

@@ -137,18 +137,6 @@ void vamt_test_agent_expired(void *opaque, const uint8_t *id,
     p->agent_expiries++;
 }
 
-#define VAMT_TEST_PLATFORM_OPS \
-    .power_state = vamt_test_power_state, \
-    .power_request = vamt_test_power_request, \
-    .set_boot_target = vamt_test_set_boot_target, \
-    .inventory = vamt_test_inventory, \
-    .time_utc = vamt_test_time_utc, \
-    .me_clock_ms = vamt_test_clock_ms, \
-    .guest_clock_ms = vamt_test_clock_ms, \
-    .random = vamt_test_random, \
-    .show_consent_code = vamt_test_show_consent_code, \
-    .agent_expired = vamt_test_agent_expired
-
 const VamtPlatformOps vamt_test_platform_ops = {
     VAMT_TEST_PLATFORM_OPS,
 };

@@ -30,6 +30,8 @@ struct VamtMe {
     VamtDigest *digest;
     VamtHttpServer *http;
     VamtRedir *redir;
+    VamtAlertSender *alerts;
+    int64_t alert_timer_ms;         /* asked of ops->me_timer_mod; -1 none */
     VamtService wsman_service;      /* 16992 */
     VamtService redir_service;      /* 16994 */
     int64_t rmcp_tokens;            /* presence answers left, x RMCP_TOKEN */
@@ -147,6 +149,60 @@ static void me_unprovisioned(void *opaque)
     vamt_redir_settings_changed(me->redir);
 }
 
+/* The alert sender's next deadline, on the platform's ME-clock timer */
+static void me_alert_rearm(VamtMe *me)
+{
+    int64_t deadline = vamt_alert_sender_deadline(me->alerts);
+
+    if (me->ops->me_timer_mod && deadline != me->alert_timer_ms) {
+        me->alert_timer_ms = deadline;
+        me->ops->me_timer_mod(me->opaque, deadline);
+    }
+}
+
+static void me_alert(void *opaque, const VamtAlertMessage *msg)
+{
+    VamtMe *me = opaque;
+    unsigned subscribers = vamt_alert_sender_raise(me->alerts, msg);
+
+    if (me->ops->alert) {
+        me->ops->alert(me->opaque, msg->message_id, msg->argument,
+                       msg->perceived_severity, subscribers);
+    }
+    me_alert_rearm(me);
+}
+
+void vamt_me_outbound_connected(VamtMe *me, uint64_t id)
+{
+    vamt_alert_sender_connected(me->alerts, id);
+    me_alert_rearm(me);
+}
+
+void vamt_me_outbound_input(VamtMe *me, uint64_t id, const uint8_t *data,
+                            size_t len)
+{
+    vamt_alert_sender_input(me->alerts, id, data, len);
+    me_alert_rearm(me);
+}
+
+void vamt_me_outbound_closed(VamtMe *me, uint64_t id)
+{
+    vamt_alert_sender_closed(me->alerts, id);
+    me_alert_rearm(me);
+}
+
+void vamt_me_timer_expired(VamtMe *me)
+{
+    me->alert_timer_ms = -1;
+    vamt_alert_sender_tick(me->alerts);
+    me_alert_rearm(me);
+}
+
+void vamt_me_alert_stats(VamtMe *me, VamtAlertStats *stats)
+{
+    vamt_alert_sender_stats(me->alerts, stats);
+}
+
 /* LME's channels reach the same services as every other transport */
 static const VamtService *me_service_for_lme(void *opaque, uint16_t port)
 {
@@ -182,6 +238,9 @@ VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
     };
     mei_bus_set_service_map(me->mei, me_service_for_lme, me);
     vamt_amt_set_unprovision_hook(me->amt, me_unprovisioned, me);
+    me->alerts = vamt_alert_sender_new(me->amt);
+    me->alert_timer_ms = -1;
+    vamt_amt_set_alert_hook(me->amt, me_alert, me);
     me->rmcp_tokens = RMCP_BUCKET;
     me->rmcp_refilled_ms = me_clock_ms(me);
     return me;
@@ -193,6 +252,7 @@ void vamt_me_free(VamtMe *me)
         return;
     }
     mei_bus_free(me->mei);
+    vamt_alert_sender_free(me->alerts);
     vamt_redir_free(me->redir);
     vamt_http_server_free(me->http);
     vamt_digest_free(me->digest);

@@ -13,6 +13,7 @@
 #ifndef VAMT_ME_ME_H
 #define VAMT_ME_ME_H
 
+#include "alert-sender.h"
 #include "amt.h"
 #include "conn.h"
 #include "http.h"
@@ -96,6 +97,16 @@ typedef struct VamtRmcpReply {
 VamtRmcpVerdict vamt_me_rmcp_answer(VamtMe *me, const uint8_t *in,
                                     size_t len, uint16_t http_port,
                                     uint16_t tls_port, VamtRmcpReply *reply);
+
+/* The platform's reports on the ME's outbound connection @id */
+void vamt_me_outbound_connected(VamtMe *me, uint64_t id);
+void vamt_me_outbound_input(VamtMe *me, uint64_t id, const uint8_t *data,
+                            size_t len);
+void vamt_me_outbound_closed(VamtMe *me, uint64_t id);
+/* The timer asked for through ops->me_timer_mod fired. */
+void vamt_me_timer_expired(VamtMe *me);
+/* What happened to the alerts raised so far */
+void vamt_me_alert_stats(VamtMe *me, VamtAlertStats *stats);
 
 /* The timer asked for through ops->guest_timer_mod fired. */
 void vamt_me_guest_timer_expired(VamtMe *me);

@@ -9,6 +9,7 @@
 
 #include "hw/pci/pci_device.h"
 #include "qapi/qapi-types-vamt.h"
+#include "hw/vamt/egress.h"
 #include "hw/vamt/ider.h"
 #include "hw/vamt/kt.h"
 #include "hw/vamt/listener.h"
@@ -56,6 +57,10 @@ struct VamtState {
     char *redir_address;        /* where 16994 goes: listen's host */
     QEMUBH *listeners_bh;       /* open/close ports after a change */
     VamtRmcpSocket *rmcp;       /* presence pings on the listen= host */
+    VamtEgress *egress;         /* alert-egress=host: alerts go out */
+    QEMUTimer *me_timer;        /* ops->me_timer_mod (alert delivery) */
+    /* VAMT_ALERT rate limit: tokens of a bucket of 10 a second */
+    int64_t alert_tokens_ms;
 
     /* sibling PCI functions */
     VamtKtState kt;             /* function 3, kt=on */
@@ -77,6 +82,7 @@ struct VamtState {
     char *admin_secret;         /* id of a secret object */
     VamtPowerOffMode power_off_mode;
     VamtAgentExpiryAction agent_action;  /* after an Agent Presence expiry */
+    VamtAlertEgress alert_egress;   /* may alerts leave from the host? */
     char *nvram_path;           /* file keeping the ME state, or NULL */
     bool has_kt;                /* kt=on: the SOL UART */
     bool sol_firmware;          /* SeaBIOS's console on it too */

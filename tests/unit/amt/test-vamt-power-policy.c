@@ -113,10 +113,12 @@ static void test_provisioning_state(void)
     /* a saved state claiming an impossible combination does not load */
     /*
      * the control mode, before the local system account's password, one
-     * byte for each (unused) agent watchdog and the (empty) host FQDN
+     * byte for each (unused) agent watchdog, the (empty) host FQDN and
+     * one byte for each (unused) subscription
      */
     blob->data[blob->len - 1 - (4 + VAMT_AMT_LSA_PASSWORD_LEN) -
-               VAMT_AGENT_MAX - 4] = VAMT_CONTROL_MODE_NONE;
+               VAMT_AGENT_MAX - 4 - VAMT_SUBSCRIPTION_MAX] =
+        VAMT_CONTROL_MODE_NONE;
     g_assert_false(vamt_amt_load(other, blob->data, blob->len));
     g_assert_cmpuint(vamt_amt_control_mode(other), ==,
                      VAMT_CONTROL_MODE_CCM);

@@ -542,7 +542,7 @@ static void test_redirection_not_claimed(void)
 static void test_meshcommander_classes(void)
 {
     static const char *const empty[] = {
-        CIM "CIM_FilterCollection", CIM "CIM_ListenerDestination",
+        CIM "CIM_ListenerDestination",
         CIM "CIM_ListenerDestinationWSManagement",
         CIM "CIM_FilterCollectionSubscription",
         IPS "IPS_HTTPProxyAccessPoint",

@@ -129,6 +129,11 @@ static const AclClassRule class_rules[] = {
     { "AMT_MessageLog",                 EVENT_READER | EVENT_MANAGER,
                                         EVENT_MANAGER },
     { "AMT_AuditLog",                   AUDIT_LOG,            AUDIT_LOG },
+    /* alert subscriptions: the Event Manager's, as the log is [inf] */
+    { "CIM_FilterCollection",           EVENT_MANAGER,        EVENT_MANAGER },
+    { "CIM_ListenerDestination",        EVENT_MANAGER,        EVENT_MANAGER },
+    { "CIM_ListenerDestinationWSManagement", EVENT_MANAGER,   EVENT_MANAGER },
+    { "CIM_FilterCollectionSubscription", EVENT_MANAGER,      EVENT_MANAGER },
 
     /* hardware inventory */
     { "CIM_Chassis",                    HW_ASSET,             PT_ADMIN },

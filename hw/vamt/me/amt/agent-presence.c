@@ -5,6 +5,7 @@
  */
 
 #include <glib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "agent-presence.h"
@@ -68,13 +69,35 @@ void vamt_agent_delete(VamtAmt *amt, VamtAgentWatchdog *w)
     vamt_amt_check_changed(amt);
 }
 
-/* An agent watchdog's record: its new state, then its id's first bytes */
+/*
+ * An agent watchdog's record: its new state, then its id's first bytes;
+ * and its alert, iAMT0002 (not started) to iAMT0006 (suspended) by the
+ * new state, whose argument is the agent's GUID (AMT 8 and later).  The
+ * severity is what an observed expiry alert carried: information.
+ */
 static void log_transition(VamtAmt *amt, const VamtAgentWatchdog *w)
 {
+    static const char *const alert_ids[] = {
+        [VAMT_AGENT_NOT_STARTED] = "iAMT0002",
+        [VAMT_AGENT_STOPPED] = "iAMT0003",
+        [VAMT_AGENT_RUNNING] = "iAMT0004",
+        [VAMT_AGENT_EXPIRED] = "iAMT0005",
+        [VAMT_AGENT_SUSPENDED] = "iAMT0006",
+    };
     uint8_t data[8] = { w->state };
+    uint8_t guid[VAMT_AGENT_ID_LEN];
+    char text[37];
 
     memcpy(data + 1, w->id, sizeof(data) - 1);
     vamt_log_watchdog_event(amt, 0xff, w->state == VAMT_AGENT_EXPIRED, data);
+    /* the id is a GUID in Microsoft byte order, as consoles send it */
+    vamt_uuid_swap_fields(guid, w->id);
+    snprintf(text, sizeof(text),
+             "%02X%02X%02X%02X-%02X%02X-%02X%02X-%02X%02X-"
+             "%02X%02X%02X%02X%02X%02X", guid[0], guid[1], guid[2], guid[3],
+             guid[4], guid[5], guid[6], guid[7], guid[8], guid[9], guid[10],
+             guid[11], guid[12], guid[13], guid[14], guid[15]);
+    vamt_amt_alert(amt, alert_ids[w->state], text, 2);
 }
 
 static void transition(VamtAmt *amt, VamtAgentWatchdog *w, uint8_t state)

@@ -5,6 +5,7 @@
  */
 
 #include <glib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "amt.h"
@@ -18,10 +19,11 @@
 /*
  * 2: audit records carry extended data; 3: the provisioning state and
  * control mode; 4: the local system account's password; 5: Agent
- * Presence watchdogs; 6: the OS's host FQDN.  Older blobs still load (as
- * not provisioned, with a new password, no watchdogs, no host FQDN).
+ * Presence watchdogs; 6: the OS's host FQDN; 7: alert subscriptions.
+ * Older blobs still load (as not provisioned, with a new password, no
+ * watchdogs, no host FQDN, no subscriptions).
  */
-#define AMT_STATE_VERSION   6
+#define AMT_STATE_VERSION   7
 
 struct VamtAmt {
     const VamtFirmware *fw;
@@ -31,6 +33,8 @@ struct VamtAmt {
     bool session_open[VAMT_AMT_SESSIONS];
     void (*unprovision_hook)(void *opaque);
     void *unprovision_opaque;
+    void (*alert_hook)(void *opaque, const VamtAlertMessage *msg);
+    void *alert_opaque;
     /* the saved state at the last check, to notice changes */
     GByteArray *last_saved;
 };
@@ -352,10 +356,26 @@ uint32_t vamt_amt_user_realms(VamtAmt *amt, const char *user)
     return u ? u->realms : 0;
 }
 
+/*
+ * A session's start and end are AMT's iAMT0050 alerts: 48/49 for SOL,
+ * 50/51 for IDE-R (its user notifications, which MeshAgent shows)
+ */
 void vamt_amt_set_session_open(VamtAmt *amt, VamtAmtSession kind, bool open)
 {
+    static const unsigned started_argument[VAMT_AMT_SESSIONS] = {
+        [VAMT_AMT_SESSION_SOL] = 48,
+        [VAMT_AMT_SESSION_IDER] = 50,
+    };
+    char argument[4];
+
     g_assert(kind < VAMT_AMT_SESSIONS);
+    if (amt->session_open[kind] == open) {
+        return;
+    }
     amt->session_open[kind] = open;
+    snprintf(argument, sizeof(argument), "%u",
+             started_argument[kind] + !open);
+    vamt_amt_alert(amt, "iAMT0050", argument, 2);
 }
 
 void vamt_amt_set_unprovision_hook(VamtAmt *amt, void (*hook)(void *opaque),
@@ -550,6 +570,30 @@ void vamt_log_event(VamtAmt *amt, const VamtEventRecord *record)
     vamt_amt_check_changed(amt);
 }
 
+void vamt_amt_alert(VamtAmt *amt, const char *message_id,
+                    const char *argument, uint8_t perceived_severity)
+{
+    VamtAlertMessage msg = {
+        .message_id = message_id,
+        .perceived_severity = perceived_severity,
+        .timestamp = vamt_amt_now(amt),
+    };
+
+    g_strlcpy(msg.argument, argument ? argument : "", sizeof(msg.argument));
+    if (amt->alert_hook) {
+        amt->alert_hook(amt->alert_opaque, &msg);
+    }
+}
+
+void vamt_amt_set_alert_hook(VamtAmt *amt,
+                             void (*hook)(void *opaque,
+                                          const VamtAlertMessage *msg),
+                             void *opaque)
+{
+    amt->alert_hook = hook;
+    amt->alert_opaque = opaque;
+}
+
 void vamt_audit_event_ex(VamtAmt *amt, unsigned event, const char *user,
                          const uint8_t *extended, size_t len)
 {
@@ -734,24 +778,6 @@ void vamt_amt_notify_boot(VamtAmt *amt)
 
 /* Serialization */
 
-static void put_str(GByteArray *out, const char *s)
-{
-    blob_put_bytes(out, s, strlen(s));
-}
-
-static bool get_str(BlobReader *r, char *dst, size_t size)
-{
-    uint32_t n;
-    const uint8_t *p = blob_get_bytes(r, &n, size - 1);
-
-    if (!r->ok) {
-        return false;
-    }
-    memcpy(dst, p, n);
-    dst[n] = 0;
-    return true;
-}
-
 static void put_boot(GByteArray *out, const VamtBootSettings *b)
 {
     const bool flags[] = {
@@ -802,22 +828,22 @@ void vamt_amt_save(VamtAmt *amt, GByteArray *out)
 
     blob_put_u32(out, AMT_STATE_MAGIC);
     blob_put_u32(out, AMT_STATE_VERSION);
-    put_str(out, s->realm);
-    put_str(out, s->admin_name);
-    put_str(out, s->admin_ha1);
+    blob_put_str(out, s->realm);
+    blob_put_str(out, s->admin_name);
+    blob_put_str(out, s->admin_ha1);
     blob_put_u32(out, s->next_user_handle);
     for (i = 0; i < VAMT_AMT_MAX_USERS; i++) {
         const VamtAmtUser *u = &s->users[i];
 
         blob_put_u8(out, u->in_use | (u->enabled << 1));
         blob_put_u32(out, u->handle);
-        put_str(out, u->name);
-        put_str(out, u->ha1);
+        blob_put_str(out, u->name);
+        blob_put_str(out, u->ha1);
         blob_put_u8(out, u->access);
         blob_put_u32(out, u->realms);
     }
-    put_str(out, s->hostname);
-    put_str(out, s->domainname);
+    blob_put_str(out, s->hostname);
+    blob_put_str(out, s->domainname);
     blob_put_u8(out, s->ping_response | (s->rmcp_ping_response << 1) |
                 (s->shared_fqdn << 2) | (s->redirection_listener << 3) |
                 (s->kvm_port_5900 << 4));
@@ -848,22 +874,23 @@ void vamt_amt_save(VamtAmt *amt, GByteArray *out)
         blob_put_u16(out, a->app_id);
         blob_put_u16(out, a->event_id);
         blob_put_u32(out, a->timestamp);
-        put_str(out, a->user);
+        blob_put_str(out, a->user);
         blob_put_bytes(out, a->extended, a->extended_len);
     }
     for (i = 0; i < VAMT_AMT_MAX_ALARMS; i++) {
         const VamtAlarm *al = &s->alarms[i];
 
         blob_put_u8(out, al->in_use | (al->delete_on_completion << 1));
-        put_str(out, al->name);
+        blob_put_str(out, al->name);
         blob_put_u64(out, al->start_time);
         blob_put_u32(out, al->interval_minutes);
     }
     blob_put_u8(out, s->provisioning_state);
     blob_put_u8(out, s->control_mode);
-    put_str(out, s->lsa_password);
+    blob_put_str(out, s->lsa_password);
     vamt_agent_save(s->agents, out);
-    put_str(out, s->host_os_fqdn);
+    blob_put_str(out, s->host_os_fqdn);
+    vamt_subscriptions_save(s->subscriptions, out);
 }
 
 static void get_event(BlobReader *r, VamtEventRecord *e)
@@ -910,9 +937,9 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
     if (version < 1 || version > AMT_STATE_VERSION) {
         return false;
     }
-    get_str(&r, s->realm, sizeof(s->realm));
-    get_str(&r, s->admin_name, sizeof(s->admin_name));
-    get_str(&r, s->admin_ha1, sizeof(s->admin_ha1));
+    blob_get_str(&r, s->realm, sizeof(s->realm));
+    blob_get_str(&r, s->admin_name, sizeof(s->admin_name));
+    blob_get_str(&r, s->admin_ha1, sizeof(s->admin_ha1));
     s->next_user_handle = blob_get_u32(&r);
     for (i = 0; i < VAMT_AMT_MAX_USERS; i++) {
         VamtAmtUser *u = &s->users[i];
@@ -921,13 +948,13 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
         u->in_use = flags & 1;
         u->enabled = flags & 2;
         u->handle = blob_get_u32(&r);
-        get_str(&r, u->name, sizeof(u->name));
-        get_str(&r, u->ha1, sizeof(u->ha1));
+        blob_get_str(&r, u->name, sizeof(u->name));
+        blob_get_str(&r, u->ha1, sizeof(u->ha1));
         u->access = blob_get_u8(&r);
         u->realms = blob_get_u32(&r);
     }
-    get_str(&r, s->hostname, sizeof(s->hostname));
-    get_str(&r, s->domainname, sizeof(s->domainname));
+    blob_get_str(&r, s->hostname, sizeof(s->hostname));
+    blob_get_str(&r, s->domainname, sizeof(s->domainname));
     flags = blob_get_u8(&r);
     s->ping_response = flags & 1;
     s->rmcp_ping_response = flags & 2;
@@ -963,7 +990,7 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
         a->app_id = blob_get_u16(&r);
         a->event_id = blob_get_u16(&r);
         a->timestamp = blob_get_u32(&r);
-        get_str(&r, a->user, sizeof(a->user));
+        blob_get_str(&r, a->user, sizeof(a->user));
         if (version >= 2) {
             uint32_t n;
             const uint8_t *p = blob_get_bytes(&r, &n, sizeof(a->extended));
@@ -980,7 +1007,7 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
         flags = blob_get_u8(&r);
         al->in_use = flags & 1;
         al->delete_on_completion = flags & 2;
-        get_str(&r, al->name, sizeof(al->name));
+        blob_get_str(&r, al->name, sizeof(al->name));
         al->start_time = blob_get_u64(&r);
         al->interval_minutes = blob_get_u32(&r);
     }
@@ -995,13 +1022,16 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
         return false;
     }
     if (version >= 4) {
-        get_str(&r, s->lsa_password, sizeof(s->lsa_password));
+        blob_get_str(&r, s->lsa_password, sizeof(s->lsa_password));
     }
     if (version >= 5 && !vamt_agent_load(&r, s->agents)) {
         return false;
     }
     if (version >= 6) {
-        get_str(&r, s->host_os_fqdn, sizeof(s->host_os_fqdn));
+        blob_get_str(&r, s->host_os_fqdn, sizeof(s->host_os_fqdn));
+    }
+    if (version >= 7 && !vamt_subscriptions_load(&r, s->subscriptions)) {
+        return false;
     }
     /* a password the agent would see cut, or none: make a new one */
     if (strlen(s->lsa_password) != VAMT_AMT_LSA_PASSWORD_LEN) {

@@ -20,6 +20,7 @@
 #include "agent-presence.h"
 #include "firmware.h"
 #include "platform-ops.h"
+#include "subscriptions.h"
 
 typedef struct VamtAmt VamtAmt;
 
@@ -220,6 +221,7 @@ typedef struct VamtAmtState {
 
     VamtAlarm alarms[VAMT_AMT_MAX_ALARMS];
     VamtAgentWatchdog agents[VAMT_AGENT_MAX];
+    VamtSubscription subscriptions[VAMT_SUBSCRIPTION_MAX];
 } VamtAmtState;
 
 /*
@@ -326,6 +328,17 @@ void vamt_amt_set_session_open(VamtAmt *amt, VamtAmtSession kind, bool open);
 void vamt_amt_set_unprovision_hook(VamtAmt *amt, void (*hook)(void *opaque),
                                    void *opaque);
 bool vamt_amt_session_open(VamtAmt *amt, VamtAmtSession kind);
+/*
+ * Raise an alert (a CIM_AlertIndication of AMT's message registry):
+ * the hook the root sets delivers it to the subscriptions whose filter
+ * passes it and reports it to the platform.
+ */
+void vamt_amt_alert(VamtAmt *amt, const char *message_id,
+                    const char *argument, uint8_t perceived_severity);
+void vamt_amt_set_alert_hook(VamtAmt *amt,
+                             void (*hook)(void *opaque,
+                                          const VamtAlertMessage *msg),
+                             void *opaque);
 
 /*
  * Host-based setup (IPS_HostBasedSetupService.Setup): provision a

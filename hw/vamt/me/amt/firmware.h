@@ -43,6 +43,8 @@ typedef struct VamtFirmware {
     uint8_t host_mac[6];
     /* The redirection hardware the platform has: VAMT_FW_REDIR_* */
     uint32_t redirection;
+    /* The platform connects out for the ME (alerts): ops->outbound_* */
+    bool outbound;
 } VamtFirmware;
 
 /*

@@ -173,6 +173,32 @@ typedef struct VamtPlatformOps {
      */
     void (*ider_read_done)(void *opaque, uint64_t tag, int status);
 
+    /* ---- the ME's own connections out (alerts) ---- */
+    /*
+     * Optional (VamtFirmware.outbound): connect to @host:@port over TCP
+     * for the ME; @id names the connection.  Report the outcome with
+     * vamt_me_outbound_connected(), then _input() and _closed(); a
+     * connection that failed is reported closed.  False: cannot even try.
+     */
+    bool (*outbound_open)(void *opaque, uint64_t id, const char *host,
+                          uint16_t port);
+    void (*outbound_write)(void *opaque, uint64_t id, const uint8_t *data,
+                           size_t len);
+    /* The ME is done with @id: close it, report nothing more. */
+    void (*outbound_close)(void *opaque, uint64_t id);
+    /*
+     * Optional with outbound_open: call vamt_me_timer_expired() once
+     * me_clock_ms reaches @deadline_ms; -1 cancels.
+     */
+    void (*me_timer_mod)(void *opaque, int64_t deadline_ms);
+    /*
+     * Optional: the ME raised an alert (@message_id of AMT's registry,
+     * its first argument, CIM PerceivedSeverity), delivered to
+     * @subscribers subscriptions.
+     */
+    void (*alert)(void *opaque, const char *message_id, const char *argument,
+                  unsigned severity, unsigned subscribers);
+
     /* ---- services ---- */
     /* Random bytes (nonces, session ids, the realm). */
     void (*random)(void *opaque, uint8_t *buf, size_t len);

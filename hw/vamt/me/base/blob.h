@@ -149,4 +149,27 @@ static inline const uint8_t *blob_get_bytes(BlobReader *r, uint32_t *n,
     return p;
 }
 
+/* A NUL-terminated string as a length-prefixed byte string */
+static inline void blob_put_str(GByteArray *out, const char *s)
+{
+    blob_put_bytes(out, s, strlen(s));
+}
+
+/*
+ * Read what blob_put_str() wrote into @dst of @size bytes; a longer
+ * string fails the reader.
+ */
+static inline bool blob_get_str(BlobReader *r, char *dst, size_t size)
+{
+    uint32_t n;
+    const uint8_t *p = blob_get_bytes(r, &n, size - 1);
+
+    if (!r->ok) {
+        return false;
+    }
+    memcpy(dst, p, n);
+    dst[n] = 0;
+    return true;
+}
+
 #endif

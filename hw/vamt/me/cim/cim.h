@@ -68,6 +68,7 @@ typedef enum VamtCimStatus {
     VAMT_CIM_INVALID,           /* InvalidParameter / schema error */
     VAMT_CIM_EXISTS,            /* AlreadyExists */
     VAMT_CIM_FAILED,            /* InternalError */
+    VAMT_CIM_UNABLE,            /* EventSourceUnableToProcess */
 } VamtCimStatus;
 
 /* A method call: input element, caller and the output to fill */
@@ -152,6 +153,19 @@ void vamt_cim_write(GString *out, const VamtCimInstance *inst,
                     const char *prefix, const char *common_prefix);
 void vamt_cim_write_epr_body(GString *out, const VamtCimEpr *epr);
 void vamt_xml_escape(GString *out, const char *text);
+
+/*
+ * WS-Eventing on the alert subscriptions (cim/eventing.c).  Subscribe:
+ * the request's @selectors (the filter collection), @header (the
+ * listener's credentials) and Body/<Subscribe>; the SubscribeResponse
+ * element goes to @out ("b", "c" and "g" = eventing prefixes).
+ * Unsubscribe: the subscription named by the header's Filter and
+ * Handler selectors.
+ */
+VamtCimStatus vamt_cim_subscribe(VamtAmt *amt, GPtrArray *selectors,
+                                 xmlNode *header, xmlNode *subscribe,
+                                 GString *out);
+VamtCimStatus vamt_cim_unsubscribe(VamtAmt *amt, xmlNode *header);
 
 /* The class table */
 const VamtCimClass *vamt_cim_find_class(const char *resource_uri);

@@ -175,6 +175,8 @@ static void wd_timer(MeiBus *bus, void *state)
     mei_bus_log(bus, "AMT watchdog expired after %u s", wd->timeout_s);
     vamt_log_watchdog_event(mei_bus_amt(bus), WD_SENSOR_NUMBER, true,
                             (const uint8_t[8]) { 0 });
+    /* the platform registry's "Watchdog timer expired" (DSP8007) */
+    vamt_amt_alert(mei_bus_amt(bus), "PLAT0368", "", 6);
     if (ops->watchdog_expired) {
         ops->watchdog_expired(mei_bus_opaque(bus), wd->timeout_s);
     }

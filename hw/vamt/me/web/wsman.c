@@ -17,23 +17,9 @@
 #include "cim.h"
 #include "wsman.h"
 #include "enumeration.h"
+#include "wsman-ns.h"
 #include "xml-reader.h"
 
-#define NS_SOAP         "http://www.w3.org/2003/05/soap-envelope"
-#define NS_ADDRESSING   "http://schemas.xmlsoap.org/ws/2004/08/addressing"
-#define NS_WSMAN        "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
-#define NS_TRUST        "http://schemas.xmlsoap.org/ws/2005/02/trust"
-#define NS_SECEXT       "http://docs.oasis-open.org/wss/2004/01/" \
-                        "oasis-200401-wss-wssecurity-secext-1.0.xsd"
-#define NS_CIMBINDING   "http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd"
-#define NS_ENUMERATION  "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
-#define NS_TRANSFER     "http://schemas.xmlsoap.org/ws/2004/09/transfer"
-#define NS_EVENTING     "http://schemas.xmlsoap.org/ws/2004/08/eventing"
-#define NS_COMMON       "http://schemas.dmtf.org/wbem/wscim/1/common"
-#define NS_IDENTITY     "http://schemas.dmtf.org/wbem/wsman/identity/1/" \
-                        "wsmanidentity.xsd"
-#define NS_XSI          "http://www.w3.org/2001/XMLSchema-instance"
-#define ANONYMOUS       NS_ADDRESSING "/role/anonymous"
 
 #define ACTION_FAULT    NS_ADDRESSING "/fault"
 
@@ -69,6 +55,7 @@ typedef enum Fault {
     FAULT_INVALID_PARAMETER,
     FAULT_MUST_UNDERSTAND,
     FAULT_INTERNAL_ERROR,
+    FAULT_EVENT_SOURCE_UNABLE,
 } Fault;
 
 /*
@@ -120,6 +107,9 @@ static const struct {
         "a:Receiver", "e:InternalError",
         "The service cannot comply with the request due to internal "
         "processing errors.", 500 },
+    [FAULT_EVENT_SOURCE_UNABLE] = {
+        "a:Receiver", "f:EventSourceUnableToProcess",
+        "The event source cannot process the subscription.", 400 },
 };
 
 VamtWsman *vamt_wsman_new(VamtAmt *amt)
@@ -236,6 +226,8 @@ static Fault fault_of_status(VamtCimStatus status)
         return FAULT_ALREADY_EXISTS;
     case VAMT_CIM_FAILED:
         return FAULT_INTERNAL_ERROR;
+    case VAMT_CIM_UNABLE:
+        return FAULT_EVENT_SOURCE_UNABLE;
     default:
         return FAULT_DESTINATION_UNREACHABLE;
     }
@@ -756,8 +748,45 @@ static void op_invoke(VamtWsman *ws, const Request *req,
     vamt_cim_free(call.output);
 }
 
+/* WS-Eventing: alert subscriptions (cim/eventing.c) */
+static void op_eventing(VamtWsman *ws, const Request *req,
+                        const VamtCimClass *cls, const char *op,
+                        VamtSoapResponse *rsp)
+{
+    static const char *const ns[] = { "g", NS_EVENTING, NULL };
+    g_autoptr(GString) body = g_string_new(NULL);
+    g_autofree char *action = NULL;
+    VamtCimStatus st;
+
+    if (!strcmp(op, "Subscribe") &&
+        !strcmp(cls->name, "CIM_FilterCollection")) {
+        if (!req->payload ||
+            strcmp(vamt_xml_local_name(req->payload), "Subscribe")) {
+            fault(ws, req, FAULT_SCHEMA_VALIDATION, rsp);
+            return;
+        }
+        st = vamt_cim_subscribe(ws->amt, req->selectors, req->header,
+                                req->payload, body);
+    } else if (!strcmp(op, "Unsubscribe") &&
+               !strcmp(cls->name, "CIM_FilterCollectionSubscription")) {
+        st = vamt_cim_unsubscribe(ws->amt, req->header);
+    } else {
+        fault(ws, req, FAULT_ACTION_NOT_SUPPORTED, rsp);
+        return;
+    }
+    if (st != VAMT_CIM_OK) {
+        fault(ws, req, fault_of_status(st), rsp);
+        return;
+    }
+    action = g_strconcat(req->action, "Response", NULL);
+    success_begin(ws, req, action, ns, rsp);
+    g_string_append_len(rsp->body, body->str, body->len);
+    envelope_close(rsp->body);
+}
+
 static void dispatch(VamtWsman *ws, Request *req, VamtSoapResponse *rsp)
 {
+    static const char eventing[] = NS_EVENTING "/";
     static const char transfer[] = NS_TRANSFER "/";
     static const char enumeration[] = NS_ENUMERATION "/";
     const VamtCimClass *cls;
@@ -798,6 +827,12 @@ static void dispatch(VamtWsman *ws, Request *req, VamtSoapResponse *rsp)
     }
     if (!cls) {
         fault(ws, req, FAULT_DESTINATION_UNREACHABLE, rsp);
+        return;
+    }
+    if (g_str_has_prefix(req->action, eventing)) {
+        if (!class_access_denied(ws, req, cls, VAMT_ACL_WRITE, NULL, rsp)) {
+            op_eventing(ws, req, cls, req->action + strlen(eventing), rsp);
+        }
         return;
     }
     if (g_str_has_prefix(req->action, transfer)) {
