@@ -341,7 +341,8 @@ class Target:
 
     def start(self):
         # with the SOL port, so the redirection service listens too
-        self.qemu = Qemu(self.binary, ",kt=on")
+        # and alert delivery, so the ME connects out to listeners
+        self.qemu = Qemu(self.binary, ",kt=on,alert-egress=host")
         self.redir_port = redirection_port(self.qemu)
         self.admin = Digest(self.qemu.port, "admin", PASSWORD)
         self.admin.challenge()
@@ -1073,6 +1074,195 @@ def attack_redir_vanish(t):
         time.sleep(0.1)
     return "SOL stayed busy after its console vanished"
 
+# ---- the ME's own connections out: alert subscriptions ------------------------
+
+EVENTING = "http://schemas.xmlsoap.org/ws/2004/08/eventing"
+PUSH = EVENTING + "/DeliveryModes/Push"
+
+
+def subscribe(t, url, arg="", user=None, password=None, ns="http://x.com"):
+    tokens = ""
+    if user is not None:
+        tokens = ('<t:IssuedTokens xmlns:t="http://schemas.xmlsoap.org/ws/'
+                  '2005/02/trust" xmlns:se="http://docs.oasis-open.org/wss/'
+                  '2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd">'
+                  '<t:RequestSecurityTokenResponse><t:RequestedSecurityToken>'
+                  '<se:UsernameToken><se:Username>%s</se:Username>'
+                  '<se:Password>%s</se:Password></se:UsernameToken>'
+                  '</t:RequestedSecurityToken></t:RequestSecurityTokenResponse>'
+                  '</t:IssuedTokens>' % (user, password))
+    body = ('<e:Subscribe xmlns:e="%s" xmlns:m="%s"><e:Delivery Mode="%s">'
+            '<e:NotifyTo><a:Address>%s</a:Address><a:ReferenceParameters>'
+            '<m:arg>%s</m:arg></a:ReferenceParameters></e:NotifyTo>'
+            '</e:Delivery></e:Subscribe>' % (EVENTING, ns, PUSH, url, arg))
+    rsp = t.admin.call(envelope(
+        EVENTING + "/Subscribe", CIM + "CIM_FilterCollection", body,
+        selectors='<w:SelectorSet><w:Selector Name="InstanceID">'
+        'Intel(r) AMT:All</w:Selector></w:SelectorSet>' + tokens))
+    m = re.search(rb"Intel\(r\) AMT:Destination [0-9a-f]{16}", rsp[2]) \
+        if rsp else None
+    return (rsp[0] if rsp else None), (m.group(0).decode() if m else None)
+
+
+def unsubscribe(t, name):
+    epr = ('<a:EndpointReference><a:Address>%s/role/anonymous</a:Address>'
+           '<a:ReferenceParameters><w:ResourceURI>%s%s</w:ResourceURI>'
+           '<w:SelectorSet>%s</w:SelectorSet></a:ReferenceParameters>'
+           '</a:EndpointReference>')
+    handler = epr % (NS_WSA, CIM, "CIM_ListenerDestinationWSManagement",
+                     '<w:Selector Name="CreationClassName">'
+                     'CIM_ListenerDestinationWSMAN</w:Selector>'
+                     '<w:Selector Name="Name">%s</w:Selector>' % name)
+    rsp = t.admin.call(envelope(
+        EVENTING + "/Unsubscribe", CIM + "CIM_FilterCollectionSubscription",
+        '<e:Unsubscribe xmlns:e="%s"/>' % EVENTING,
+        selectors='<w:SelectorSet><w:Selector Name="Handler">%s</w:Selector>'
+        '</w:SelectorSet>' % handler))
+    return rsp[0] if rsp else None
+
+
+def listeners(t):
+    rsp = t.admin.call(envelope(
+        "http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate",
+        CIM + "CIM_ListenerDestination",
+        '<n:Enumerate xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/'
+        'enumeration"><w:OptimizeEnumeration/><w:MaxElements>20'
+        '</w:MaxElements></n:Enumerate>'))
+    return re.findall(rb":Destination>([^<]*)<", rsp[2]) if rsp else None
+
+
+def attack_alert_injection(t):
+    """Subscriptions that would write headers or tags are refused."""
+    hostile = [
+        dict(url="http://127.0.0.1/a&#13;&#10;Injected: 1"),
+        dict(url="http://127.0.0.1/a b"),
+        dict(url="http://127.0.0.1:99999/"),
+        dict(url="http://127.0.0.1@evil/"),
+        dict(url="https://127.0.0.1/"),
+        dict(url="file:///etc/passwd"),
+        dict(url="http://127.0.0.1/" + "a" * 300),
+        dict(url="http://127.0.0.1/", arg="x" * 300),
+        dict(url="http://127.0.0.1/", arg="a&#10;b"),
+        dict(url="http://127.0.0.1/", ns='x"><evil/><y z="'),
+        dict(url="http://127.0.0.1/", user='a"b', password="p"),
+        dict(url="http://127.0.0.1/", user="u&#13;&#10;X: y", password="p"),
+        dict(url="http://127.0.0.1/", user="", password="p"),
+    ]
+    for h in hostile:
+        status, name = subscribe(t, **h)
+        if status != 400 or name:
+            return "Subscribe %r answered %s" % (h, status)
+    if listeners(t) != []:
+        return "a refused subscription is listed: %r" % listeners(t)
+    return None
+
+
+class HostileListener:
+    """A listener that misbehaves one way: @mode."""
+
+    def __init__(self, mode):
+        import threading
+        self.mode = mode
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.5)
+        self.url = "http://127.0.0.1:%d/events" % self.sock.getsockname()[1]
+        self.accepted = 0
+        self.stop = False
+        self.held = []
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            c.settimeout(0.2)
+            try:
+                if self.mode == "silent":
+                    self.held.append(c)      # accept, never read or answer
+                    continue
+                if self.mode == "endless":
+                    c.sendall(b"HTTP/1.1 200 OK\r\n")
+                    for _ in range(400):     # 8 KiB and more of headers
+                        c.sendall(b"X-Pad: " + b"a" * 64 + b"\r\n")
+                elif self.mode == "chunks":
+                    c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+                              b"chunked\r\n\r\nffffffffffffffff\r\n" +
+                              b"z" * 65536)
+                elif self.mode == "challenge":
+                    c.sendall(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate"
+                              b": Digest realm=\"r\", qop=\"auth\", nonce=\"" +
+                              b"n" * 4000 + b"\"\r\nContent-Length: 0\r\n\r\n")
+                elif self.mode == "garbage":
+                    c.sendall(bytes(random.getrandbits(8)
+                                    for _ in range(20000)))
+            except OSError:
+                pass
+            self.held.append(c)
+
+    def close(self):
+        self.stop = True
+        self.thread.join(2)
+        for c in self.held:
+            c.close()
+        self.sock.close()
+
+
+def sol_session(t):
+    """A SOL session started and ended: two alerts (iAMT0050 48, 49)."""
+    status, s = redir_login(t.redir_port, "admin", PASSWORD, keep=True)
+    if status != (0, 0):
+        return "login answered %s" % (status,)
+    s.sendall(struct.pack("<4sI6HI", b"\x20\x00\x00\x00", 0, 1000, 100, 0,
+                          10000, 0, 5000, 0))
+    recv_exact(s, 23)
+    s.close()
+    return None
+
+
+def attack_alert_listeners(t):
+    """Listeners that stall, flood or babble cost QEMU nothing."""
+    modes = ["silent", "endless", "chunks", "challenge", "garbage"]
+    hostile = [HostileListener(m) for m in modes]
+    names = []
+    try:
+        for h in hostile:
+            status, name = subscribe(t, h.url, user="u", password="p")
+            if status != 200 or not name:
+                return "Subscribe %s answered %s" % (h.mode, status)
+            names.append(name)
+        for _ in range(5):
+            why = sol_session(t)
+            if why:
+                return why
+        # deliveries run while the console and QMP must stay quick
+        end = time.monotonic() + 12
+        while time.monotonic() < end:
+            health = t.health()
+            if health:
+                return "while listeners misbehave: " + health
+            time.sleep(0.5)
+        info = t.qemu.qmp.execute("query-vamt")[0]["return"][0]["alerts"]
+        if info["queued"] < len(modes) or info["dropped"] > info["queued"]:
+            return "alerts not queued: %r" % info
+        # one delivery at a time, 10 s each at most: two in 12 s
+        if sum(h.accepted for h in hostile) < 2:
+            return "the ME stopped trying: %r" % \
+                [(h.mode, h.accepted) for h in hostile]
+    finally:
+        for name in names:
+            unsubscribe(t, name)
+        for h in hostile:
+            h.close()
+    if listeners(t) != []:
+        return "Unsubscribe left %r" % listeners(t)
+    return None
+
 
 NETWORK_ATTACKS = [
     ("auth: empty Digest response (CVE-2017-5689)", attack_empty_response),
@@ -1097,6 +1287,10 @@ NETWORK_ATTACKS = [
     ("redir: 100 idle connections from 10 peers", attack_redir_flood),
     ("redir: a SOL console vanishing mid-session", attack_redir_vanish),
     ("udp: RMCP garbage and a 5000-ping flood", attack_rmcp),
+    ("alerts: header and tag injection in Subscribe",
+     attack_alert_injection),
+    ("alerts: listeners that stall, flood and babble",
+     attack_alert_listeners),
 ]
 OWN_QEMU_ATTACKS = [
     ("tcp: descriptor exhaustion (nofile 48)", attack_descriptor_exhaustion),

@@ -435,6 +435,136 @@ async function accountsWithUser() {
         { added: added.body, withUser: withUser.body, removed: removed && removed.body });
 }
 
+// MeshCommander's "Event Subscriptions" page and what its subscriber
+// gets: a listener that answers exactly as MeshCentral's amtevents.ashx
+// does (a Digest challenge, checked with MeshCentral's own
+// ComputeDigesthash, then no answer at all) and reads the event with
+// MeshCentral's own AMT event parser (amtevents.js).  The alert: an
+// Agent Presence watchdog that expires (its "expired" action records).
+async function eventSubscriptions() {
+    const common = require(path.join(vm.nodeModules, 'meshcentral', 'common.js'));
+    const events = require(path.join(vm.nodeModules, 'meshcentral', 'amtevents.js'))
+        .CreateAmtEventsHandler({});
+    const realm = 'MeshCentral', user = 'amtevents', pass = 'Ev3nt!pw';
+    const nonces = new Set();
+    const received = [];
+    const http = require('http');
+    const listener = http.createServer((req, res) => {
+        let data = '';
+        req.on('data', (chunk) => { data += chunk; });
+        req.on('end', () => {
+            const header = req.headers.authorization || '';
+            if (header.startsWith('Digest ')) {
+                const a = common.parseNameValueList(common.quoteSplit(header.substring(7)));
+                const ok = a.uri === req.url && a.realm === realm && nonces.has(a.nonce) &&
+                    a.opaque === 'op-' + a.nonce &&
+                    a.response === common.ComputeDigesthash(a.username, pass, a.realm, 'POST',
+                                                            a.uri, a.qop, a.nonce, a.nc, a.cnonce);
+                if (ok && a.username === user) {
+                    received.push({ url: req.url, data, event: events.handleAmtEvent(data, 'n', '') });
+                    return;     // MeshCentral never answers an accepted event
+                }
+            }
+            const nonce = crypto.randomBytes(16).toString('hex');
+            nonces.add(nonce);
+            res.setHeader('WWW-Authenticate', `Digest realm="${realm}", qop="auth,auth-int", ` +
+                          `nonce="${nonce}", opaque="op-${nonce}"`);
+            res.statusCode = 401;
+            res.end();
+        });
+    });
+    await new Promise((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${listener.address().port}/amtevents.ashx`;
+
+    // New Subscription: Push, filter "All", Digest credentials
+    const filters = await enumerate('CIM_FilterCollection');
+    const all = (filters.items || []).find((f) => f.InstanceID === 'Intel(r) AMT:All');
+    const sub = await withTimeout('Subscribe', (done) =>
+        amtstack.Subscribe('CIM_FilterCollection', 'Push', url, (stack, name, response, status) =>
+            done({ status }), null, 1, { InstanceID: 'Intel(r) AMT:All' }, null, user, pass));
+    let page = await batchEnum(['CIM_ListenerDestination', 'CIM_FilterCollectionSubscription']);
+    const dest = asArray(page.responses.CIM_ListenerDestination.responses);
+    const subs = asArray(page.responses.CIM_FilterCollectionSubscription.responses);
+    const filterName = subs[0] && subs[0].Filter.ReferenceParameters.SelectorSet.Selector.Value;
+    tap.ok(all && all.CollectionName.substring(13) === 'All' && sub.status === 200 &&
+           dest.length === 1 && subs.length === 1 && dest[0].Destination === url &&
+           Number(dest[0].DeliveryMode) === 2 && filterName === 'Intel(r) AMT:All',
+        'subscriptions: New Subscription (Push, All, Digest) is listed as MeshCommander shows it',
+        { filters: filters.items, sub, dest, subs });
+
+    // the alert: an agent that registers and never heart-beats
+    const guid = crypto.randomBytes(16);
+    const deviceId = guid.toString('base64');
+    const sel = { DeviceID: deviceId };
+    const created = await withTimeout('Create', (done) =>
+        amtstack.Create('AMT_AgentPresenceWatchdog',
+                        { DeviceID: deviceId, TimeoutInterval: 5, GracePeriod: 0 },
+                        (stack, name, response, status) => done({ status })));
+    const action = await withTimeout('AddAction', (done) =>
+        amtstack.AMT_AgentPresenceWatchdog_AddAction(4, 8, true, null, null,
+            (stack, name, response, status) => done({ status, body: response && response.Body }),
+            null, 1, sel));
+    const registered = await withTimeout('RegisterAgent', (done) =>
+        amtstack.AMT_AgentPresenceWatchdog_RegisterAgent(
+            (stack, name, response, status) => done({ status, body: response && response.Body }),
+            null, 1, sel));
+    const got = await H.waitFor(() => received.length > 0, 30000);
+    const ev = received[0] && received[0].event;
+    // the GUID as AMT writes it: the DeviceID's bytes in Microsoft order
+    const hex = guid.toString('hex').toUpperCase();
+    const swap = (h) => h.match(/../g).reverse().join('');
+    const guidText = `${swap(hex.slice(0, 8))}-${swap(hex.slice(8, 12))}-${swap(hex.slice(12, 16))}-` +
+                     `${hex.slice(16, 20)}-${hex.slice(20)}`;
+    tap.ok(created.status === 200 && Number(action.body.ReturnValue) === 0 &&
+           Number(registered.body.ReturnValue) === 0 && got && ev &&
+           ev.Header.Action === 'http://schemas.dmtf.org/wbem/wsman/1/wsman/Event' &&
+           ev.Header.Method === 'CIM_AlertIndication' && received[0].url === '/amtevents.ashx' &&
+           // amtevents.js reads the header; its body values come out empty for
+           // any event (its parser's quirk), so the fields are read from the text
+           received[0].data.includes('<g:MessageID>iAMT0005</g:MessageID>') &&
+           received[0].data.includes(`<g:MessageArguments>${guidText}</g:MessageArguments>`) &&
+           received[0].data.includes('<g:IndicationFilterName>Intel(r) AMT:All<'),
+        'subscriptions: the agent\'s expiry reaches the listener as iAMT0005 with its GUID, ' +
+        'Digest-authenticated, read by MeshCentral\'s amtevents.js', { received, guidText });
+
+    // Push with no answer: counted as sent, unconfirmed (query-vamt)
+    const counted = await H.waitFor(async () => {
+        const info = await H.qmp(vm.qmpSocket, 'query-vamt');
+        return info.return[0].alerts.unconfirmed >= 1;
+    }, 20000);
+    const info = await H.qmp(vm.qmpSocket, 'query-vamt');
+    tap.ok(counted && info.return[0].alerts.failed === 0 && info.return[0].alerts.subscriptions === 1,
+        'subscriptions: query-vamt counts the alert sent (unconfirmed: the listener never answers)',
+        info.return[0].alerts);
+
+    // Remove (deleteSubscriptionButton): Unsubscribe by Filter and Handler
+    const anon = 'http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous';
+    const cim = 'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/';
+    const removed = await withTimeout('UnSubscribe', (done) =>
+        amtstack.UnSubscribe('CIM_FilterCollectionSubscription', (stack, name, response, status) =>
+            done({ status }), null, 1, {
+            Filter: `<a:EndpointReference><a:Address>${anon}</a:Address><a:ReferenceParameters>` +
+                `<w:ResourceURI>${cim}CIM_FilterCollection</w:ResourceURI><w:SelectorSet>` +
+                `<w:Selector Name="InstanceID">${filterName}</w:Selector></w:SelectorSet>` +
+                '</a:ReferenceParameters></a:EndpointReference>',
+            Handler: `<a:EndpointReference><a:Address>${anon}</a:Address><a:ReferenceParameters>` +
+                `<w:ResourceURI>${cim}CIM_ListenerDestinationWSManagement</w:ResourceURI>` +
+                '<w:SelectorSet><w:Selector Name="CreationClassName">CIM_ListenerDestinationWSMAN' +
+                `</w:Selector><w:Selector Name="Name">${dest[0] && dest[0].Name}</w:Selector>` +
+                '<w:Selector Name="SystemCreationClassName">CIM_ComputerSystem</w:Selector>' +
+                '<w:Selector Name="SystemName">Intel(r) AMT</w:Selector></w:SelectorSet>' +
+                '</a:ReferenceParameters></a:EndpointReference>',
+        }));
+    page = await batchEnum(['CIM_ListenerDestination', 'CIM_FilterCollectionSubscription']);
+    tap.ok(removed.status === 200 &&
+           asArray(page.responses.CIM_ListenerDestination.responses).length === 0 &&
+           asArray(page.responses.CIM_FilterCollectionSubscription.responses).length === 0,
+        'subscriptions: Remove unsubscribes; the page lists none', { removed, page: page.responses });
+    await withTimeout('Delete', (done) =>
+        amtstack.Delete('AMT_AgentPresenceWatchdog', sel, () => done()));
+    listener.close();
+}
+
 async function main() {
     try {
         await connect();
@@ -443,6 +573,7 @@ async function main() {
         const audit = await eventLogs();
         await power(audit);
         await accountsWithUser();
+        await eventSubscriptions();
     } catch (e) {
         tap.ok(false, `MeshCommander scenario ran to completion (${e.message})`, e.stack);
     }

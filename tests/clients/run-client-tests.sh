@@ -55,7 +55,7 @@ port=$(free_port)
     -uuid "$vm_uuid" \
     -object "secret,id=amtpw,data=$password" \
     -device VGA \
-    -device "vamt,addr=16.0,fw-version=$fw_version,listen=127.0.0.1:$port,admin-secret=amtpw,rmcp=on,rmcp-port=0" \
+    -device "vamt,addr=16.0,fw-version=$fw_version,listen=127.0.0.1:$port,admin-secret=amtpw,rmcp=on,rmcp-port=0,alert-egress=host" \
     > "$logs/qemu.log" 2>&1 &
 vm_pid=$!
 

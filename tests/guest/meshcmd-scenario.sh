@@ -64,14 +64,24 @@ meshcmd_test() {
     kill "$lms"
     wait "$lms" 2> /dev/null
 
-    # Agent Presence: heartbeats while MeshCmd runs, none after
-    "$mc_bin" AmtPresence --agent "$agent" --user admin --pass "$password" \
-        > /tmp/mc.presence 2>&1 < /dev/null &
-    lms=$!
-    i=0
-    while [ $i -lt 120 ] && ! grep -q "Asserting presence" /tmp/mc.presence; do
-        sleep 0.5
-        i=$((i + 1))
+    # Agent Presence: heartbeats while MeshCmd runs, none after.  MeshCmd's
+    # own LMS sometimes never opens its first channel on a loaded host
+    # (a MicroLMS flaw seen in session 6): a run that has not asserted
+    # presence within 60 s is started once more, and the log says so.
+    for try in 1 2; do
+        "$mc_bin" AmtPresence --agent "$agent" --user admin \
+            --pass "$password" > /tmp/mc.presence 2>&1 < /dev/null &
+        lms=$!
+        i=0
+        while [ $i -lt 120 ] &&
+              ! grep -q "Asserting presence" /tmp/mc.presence; do
+            sleep 0.5
+            i=$((i + 1))
+        done
+        grep -q "Asserting presence" /tmp/mc.presence && break
+        mark "MESHCMD presence try $try stuck, starting it again"
+        kill "$lms"
+        wait "$lms" 2> /dev/null
     done
     mark "MESHCMD presence running uptime=$(cut -d' ' -f1 /proc/uptime)"
     sleep 35

@@ -145,7 +145,7 @@ agent_state() {
 agent_expired_event() {
     grep '"event": "VAMT_WATCHDOG"' "$events" | grep -F "\"agent\": \"$agent_id\""
 }
-wait_for 150 has '^VAMT-GUEST: MESHCMD presence running '
+wait_for 210 has '^VAMT-GUEST: MESHCMD presence running '
 sleep $((2 * agent_timeout))
 check "MeshCmd AmtPresence heart-beats: the watchdog runs (2), no expiry for $((2 * agent_timeout)) s" \
     eval '[ "$(agent_state)" = 2 ] && [ -z "$(agent_expired_event)" ]'
