@@ -361,6 +361,48 @@ static void vamt_state_changed(void *opaque)
     }
 }
 
+/*
+ * The consent code is for the person at the machine: QMP tells whoever
+ * runs the VM (the ME does not draw it over the guest's display)
+ */
+static void vamt_show_consent_code(void *opaque, bool shown, uint32_t code)
+{
+    VamtState *s = opaque;
+    g_autofree char *path = object_get_canonical_path(OBJECT(s));
+    g_autofree char *text = shown ? g_strdup_printf("%06u", code) : NULL;
+
+    trace_vamt_consent_code(shown);
+    qapi_event_send_vamt_user_consent(path, shown, text);
+}
+
+static void vamt_kvm_viewing_cb(void *opaque, bool viewing)
+{
+    VamtState *s = opaque;
+
+    if (s->display) {
+        vamt_display_viewing(s->display, viewing);
+    }
+}
+
+static void vamt_kvm_key_cb(void *opaque, uint16_t usage, bool down)
+{
+    VamtState *s = opaque;
+
+    if (s->display) {
+        vamt_display_key(s->display, usage, down);
+    }
+}
+
+static void vamt_kvm_pointer_cb(void *opaque, unsigned x, unsigned y,
+                                uint8_t buttons)
+{
+    VamtState *s = opaque;
+
+    if (s->display) {
+        vamt_display_pointer(s->display, x, y, buttons);
+    }
+}
+
 static const VamtPlatformOps vamt_platform_ops = {
     .me_clock_ms = vamt_me_clock_ms,
     .guest_clock_ms = vamt_guest_clock_ms,
@@ -374,6 +416,10 @@ static const VamtPlatformOps vamt_platform_ops = {
     .sol_to_guest = vamt_sol_to_guest,
     .ider_media_changed = vamt_ider_media_changed_cb,
     .ider_read_done = vamt_ider_read_done_cb,
+    .show_consent_code = vamt_show_consent_code,
+    .kvm_viewing = vamt_kvm_viewing_cb,
+    .kvm_key = vamt_kvm_key_cb,
+    .kvm_pointer = vamt_kvm_pointer_cb,
     .watchdog_expired = vamt_watchdog_expired,
     .agent_expired = vamt_agent_expired,
     .outbound_open = vamt_outbound_open,
@@ -575,6 +621,10 @@ static bool vamt_functions_realize(VamtState *s, Error **errp)
             return false;
         }
     }
+    if (s->has_kvm) {
+        /* KVM is served once the machine shows a graphic console */
+        s->display = vamt_display_new(s->me, &s->fw, s, vamt_state_changed);
+    }
     return true;
 }
 
@@ -664,6 +714,7 @@ static void vamt_exit(PCIDevice *pd)
     if (s->has_ider && DEVICE(&s->ider)->realized) {
         object_unparent(OBJECT(&s->ider));
     }
+    g_clear_pointer(&s->display, vamt_display_free);
     g_clear_pointer(&s->listeners_bh, qemu_bh_delete);
     g_clear_pointer(&s->rmcp, vamt_rmcp_socket_free);
     g_clear_pointer(&s->listener, vamt_listener_free);
@@ -768,6 +819,21 @@ VamtInfo *vamt_query(VamtState *s)
     info->alerts->unconfirmed = alerts.unconfirmed;
     info->alerts->failed = alerts.failed;
     info->alerts->dropped = alerts.dropped;
+    if (s->display) {
+        VamtRedir *redir = vamt_me_redir(s->me);
+        const VamtRfbStats *kvm = vamt_redir_kvm_stats(redir);
+
+        info->kvm = g_new0(VamtKvmInfo, 1);
+        info->kvm->served = vamt_display_served(s->display);
+        info->kvm->session = vamt_redir_active(redir, VAMT_REDIR_KVM);
+        info->kvm->width = vamt_screen_width(vamt_redir_screen(redir));
+        info->kvm->height = vamt_screen_height(vamt_redir_screen(redir));
+        if (kvm) {
+            info->kvm->updates = kvm->updates;
+            info->kvm->bytes = kvm->bytes;
+            info->kvm->input_events = kvm->input_events;
+        }
+    }
     return info;
 }
 
@@ -899,6 +965,7 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_STRING("nvram", VamtState, nvram_path),
     DEFINE_PROP_BOOL("kt", VamtState, has_kt, false),
     DEFINE_PROP_BOOL("ider", VamtState, has_ider, false),
+    DEFINE_PROP_BOOL("kvm", VamtState, has_kvm, false),
     DEFINE_PROP_BOOL("sol-firmware", VamtState, sol_firmware, true),
     DEFINE_PROP_BOOL("redirection-plain-auth", VamtState, redir_plain_auth,
                      true),
@@ -1028,6 +1095,9 @@ static void vamt_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "ider",
         "add the ME's IDE-R controller (PCI function 2) with a CD drive "
         "whose medium a console's IDE-R session provides");
+    object_class_property_set_description(klass, "kvm",
+        "serve the machine's primary display, keyboard and mouse over KVM "
+        "redirection (needs a graphic console)");
     object_class_property_set_description(klass, "redirection-plain-auth",
         "accept the redirection protocol's plain user/password login "
         "(Debian's amtterm 1.4 needs it; default on)");

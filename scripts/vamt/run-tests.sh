@@ -165,6 +165,11 @@ if command -v clang > /dev/null; then
             fuzz_pass 7 fuzz-state $seconds -max_len=4096 \
                 "$corpus-fuzz-state"
             fuzz_pass 9 fuzz-rmcp $seconds -max_len=1024 "$corpus-fuzz-rmcp"
+            # KVM's RFB server: MeshCommander's messages after its handshake
+            rm -rf "$corpus-fuzz-rfb" && mkdir -p "$corpus-fuzz-rfb" &&
+                printf '\x07\x02\x00\x00\x04\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x04\x44\xff\xff\xff\x21\x03\x01\x00\x00\x00\x00\x03\x20\x02\x58\x04\x01\x00\x00\x00\x00\x00\x61\x05\x01\x00\x10\x00\x10' \
+                    > "$corpus-fuzz-rfb/meshcommander" &&
+                fuzz_pass 12 fuzz-rfb $seconds -max_len=4096 "$corpus-fuzz-rfb"
         } &
         fuzz_pass 2 fuzz-web $seconds -max_len=16384 "$corpus-fuzz-web"
         fuzz_pass 4 fuzz-wsman-auth $seconds -max_len=16384 \
@@ -186,7 +191,7 @@ if command -v clang > /dev/null; then
         fuzz_pass 11 fuzz-alert-response $seconds -max_len=4096 \
             "$corpus-fuzz-alert-response"
         wait
-        for t in 1 2 3 4 5 6 7 8 9 10 11; do
+        for t in 1 2 3 4 5 6 7 8 9 10 11 12; do
             cat "$fuzz_build/fuzz-pass-$t.tap" || return 1
         done
         ! grep -q '^not ok ' "$fuzz_build"/fuzz-pass-*.tap

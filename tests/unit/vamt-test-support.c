@@ -115,11 +115,12 @@ void vamt_test_random(void *opaque, uint8_t *buf, size_t len)
     }
 }
 
-void vamt_test_show_consent_code(void *opaque, uint32_t code)
+void vamt_test_show_consent_code(void *opaque, bool shown, uint32_t code)
 {
     VamtTestPlatform *p = opaque;
 
-    p->consent_code = code;
+    p->consent_shown = shown;
+    p->consent_code = shown ? code : 0;
     p->consent_shows++;
 }
 

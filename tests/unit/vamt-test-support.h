@@ -47,6 +47,7 @@ typedef struct VamtTestPlatform {
     int64_t ms;
     uint8_t random_byte;        /* the next "random" byte; counts up */
     uint32_t consent_code;
+    bool consent_shown;
     unsigned consent_shows;
     unsigned changes;           /* state_changed() calls */
     unsigned agent_expiries;    /* agent_expired() calls */
@@ -65,7 +66,7 @@ const VamtInventory *vamt_test_inventory(void *opaque);
 int64_t vamt_test_time_utc(void *opaque);
 int64_t vamt_test_clock_ms(void *opaque);
 void vamt_test_random(void *opaque, uint8_t *buf, size_t len);
-void vamt_test_show_consent_code(void *opaque, uint32_t code);
+void vamt_test_show_consent_code(void *opaque, bool shown, uint32_t code);
 void vamt_test_state_changed(void *opaque);
 void vamt_test_agent_expired(void *opaque, const uint8_t *id,
                              uint16_t timeout_s);

@@ -113,6 +113,8 @@ static bool me_anonymous_allowed(void *opaque, const VamtHttpRequest *req)
     return allowed;
 }
 
+static void me_alert_rearm(VamtMe *me);
+
 static void me_handle(void *opaque, const VamtHttpRequest *req,
                       VamtHttpResponse *rsp)
 {
@@ -132,6 +134,8 @@ static void me_handle(void *opaque, const VamtHttpRequest *req,
     mei_bus_rearm_timer(me->mei);
     /* a console may have switched redirection off */
     vamt_redir_settings_changed(me->redir);
+    /* or started an opt-in, whose code lapses */
+    me_alert_rearm(me);
 }
 
 static const VamtHttpServerOps me_http_ops = {
@@ -153,6 +157,12 @@ static void me_unprovisioned(void *opaque)
 static void me_alert_rearm(VamtMe *me)
 {
     int64_t deadline = vamt_alert_sender_deadline(me->alerts);
+    int64_t consent = vamt_amt_opt_in_deadline(me->amt);
+
+    /* the same timer lapses a displayed consent code */
+    if (consent >= 0 && (deadline < 0 || consent < deadline)) {
+        deadline = consent;
+    }
 
     if (me->ops->me_timer_mod && deadline != me->alert_timer_ms) {
         me->alert_timer_ms = deadline;
@@ -195,6 +205,7 @@ void vamt_me_timer_expired(VamtMe *me)
 {
     me->alert_timer_ms = -1;
     vamt_alert_sender_tick(me->alerts);
+    vamt_amt_opt_in_tick(me->amt);
     me_alert_rearm(me);
 }
 

@@ -9,6 +9,7 @@
 
 #include "hw/pci/pci_device.h"
 #include "qapi/qapi-types-vamt.h"
+#include "hw/vamt/display.h"
 #include "hw/vamt/egress.h"
 #include "hw/vamt/ider.h"
 #include "hw/vamt/kt.h"
@@ -65,6 +66,7 @@ struct VamtState {
     /* sibling PCI functions */
     VamtKtState kt;             /* function 3, kt=on */
     VamtIderState ider;         /* function 2, ider=on */
+    VamtDisplay *display;       /* kvm=on */
 
     /* migration: MEI bus and ME state, serialized in pre_save */
     uint8_t *bus_blob;
@@ -87,6 +89,7 @@ struct VamtState {
     bool has_kt;                /* kt=on: the SOL UART */
     bool sol_firmware;          /* SeaBIOS's console on it too */
     bool has_ider;              /* ider=on: the IDE-R controller */
+    bool has_kvm;               /* kvm=on: the primary display over KVM */
     bool redir_plain_auth;      /* redirection-plain-auth */
 };
 

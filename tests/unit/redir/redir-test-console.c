@@ -81,6 +81,27 @@ static void machine_ider_read_done(void *opaque, uint64_t tag, int status)
     }
 }
 
+static void machine_kvm_viewing(void *opaque, bool viewing)
+{
+    machine_of(opaque)->viewing = viewing;
+}
+
+static void machine_kvm_key(void *opaque, uint16_t usage, bool down)
+{
+    TestInputEvent ev = { .usage = usage, .down = down };
+
+    g_array_append_val(machine_of(opaque)->input, ev);
+}
+
+static void machine_kvm_pointer(void *opaque, unsigned x, unsigned y,
+                                uint8_t buttons)
+{
+    TestInputEvent ev = { .pointer = true, .x = x, .y = y,
+                          .buttons = buttons };
+
+    g_array_append_val(machine_of(opaque)->input, ev);
+}
+
 TestMachine *machine_new(uint32_t redirection)
 {
     TestMachine *m = g_new0(TestMachine, 1);
@@ -94,12 +115,16 @@ TestMachine *machine_new(uint32_t redirection)
     m->ops.sol_to_guest = machine_sol_to_guest;
     m->ops.ider_media_changed = machine_ider_media_changed;
     m->ops.ider_read_done = machine_ider_read_done;
+    m->ops.kvm_viewing = machine_kvm_viewing;
+    m->ops.kvm_key = machine_kvm_key;
+    m->ops.kvm_pointer = machine_kvm_pointer;
     m->me = vamt_me_new(&m->fw, &m->ops, &m->platform);
     vamt_me_set_admin_password(m->me, PASSWORD);
     m->uart_rx = g_byte_array_new();
     m->uart_room = SIZE_MAX;
     m->media_events = g_array_new(FALSE, TRUE, sizeof(TestMediaEvent));
     m->reads_done = g_array_new(FALSE, TRUE, sizeof(TestReadDone));
+    m->input = g_array_new(FALSE, TRUE, sizeof(TestInputEvent));
     return m;
 }
 
@@ -110,6 +135,7 @@ void machine_free(TestMachine *m)
     g_byte_array_free(m->uart_rx, TRUE);
     g_array_free(m->media_events, TRUE);
     g_array_free(m->reads_done, TRUE);
+    g_array_free(m->input, TRUE);
     g_free(m);
 }
 

@@ -42,6 +42,15 @@ typedef struct TestReadDone {
     int status;
 } TestReadDone;
 
+/* What ops->kvm_key and ops->kvm_pointer reported */
+typedef struct TestInputEvent {
+    bool pointer;
+    uint16_t usage;             /* key */
+    bool down;
+    unsigned x, y;              /* pointer */
+    uint8_t buttons;
+} TestInputEvent;
+
 typedef struct TestMachine TestMachine;
 
 struct TestMachine {
@@ -53,6 +62,8 @@ struct TestMachine {
     size_t uart_room;           /* how much more it takes */
     GArray *media_events;       /* TestMediaEvent */
     GArray *reads_done;         /* TestReadDone */
+    GArray *input;              /* TestInputEvent */
+    bool viewing;               /* what ops->kvm_viewing said last */
     /* Optional: called from ider_read_done after it was recorded */
     void (*on_read_done)(TestMachine *m, uint64_t tag, int status);
     void *test_data;

@@ -530,8 +530,86 @@ static void test_redirection_not_claimed(void)
     assert_prop(kvm, "EnabledState", "3");
     assert_prop(kvm, "RequestedState", "3");
     assert_prop(kvm_on, "ReturnValue", "1");
-    assert_prop(kvm_off, "ReturnValue", "0");
+    assert_prop(kvm_off, "ReturnValue", "1");
     assert_prop(kvm_after, "EnabledState", "3");
+    env_free(e);
+}
+
+/*
+ * With a display KVM is served: enabled and idle is 6, 2 while a session
+ * is open, 3 once a console disabled it; each switch is audited
+ * (Redirection Manager, KVM enabled 10 / disabled 11).  SessionTimeout
+ * is at most 255 minutes; port 5900 is not served, so never claimed.
+ */
+static void test_kvm_served(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    unsigned audits;
+    g_autoptr(Reply) idle = NULL;
+    g_autoptr(Reply) busy = NULL;
+    g_autoptr(Reply) off = NULL;
+    g_autoptr(Reply) off_state = NULL;
+    g_autoptr(Reply) on = NULL;
+    g_autoptr(Reply) settings = NULL;
+    g_autoptr(Reply) long_timeout = NULL;
+    g_autoptr(Reply) port_5900 = NULL;
+    g_autoptr(Reply) timeout = NULL;
+    g_autoptr(Reply) after = NULL;
+
+    e->fw.redirection = VAMT_FW_REDIR_KVM;
+    audits = vamt_amt_state(e->amt)->audit_count;
+    idle = get(e, CIM "CIM_KVMRedirectionSAP", NULL);
+    assert_prop(idle, "EnabledState", "6");
+    assert_prop(idle, "RequestedState", "2");
+    vamt_amt_set_session_open(e->amt, VAMT_AMT_SESSION_KVM, true);
+    busy = get(e, CIM "CIM_KVMRedirectionSAP", NULL);
+    assert_prop(busy, "EnabledState", "2");
+    vamt_amt_set_session_open(e->amt, VAMT_AMT_SESSION_KVM, false);
+
+    off = invoke(e, CIM "CIM_KVMRedirectionSAP", "RequestStateChange",
+                 "<r:RequestedState>3</r:RequestedState>");
+    assert_prop(off, "ReturnValue", "0");
+    off_state = get(e, CIM "CIM_KVMRedirectionSAP", NULL);
+    assert_prop(off_state, "EnabledState", "3");
+    assert_prop(off_state, "RequestedState", "3");
+    on = invoke(e, CIM "CIM_KVMRedirectionSAP", "RequestStateChange",
+                "<r:RequestedState>2</r:RequestedState>");
+    assert_prop(on, "ReturnValue", "0");
+    g_assert_cmpuint(vamt_amt_state(e->amt)->audit_count, ==, audits + 2);
+    {
+        g_autoptr(GByteArray) rec = vamt_amt_audit_bytes(e->amt, audits);
+
+        g_assert_cmphex(rec->data[1], ==, 18);
+        g_assert_cmphex(rec->data[3], ==, 11);
+    }
+
+    settings = get(e, IPS "IPS_KVMRedirectionSettingData", NULL);
+    assert_prop(settings, "RFBPassword", "");
+    assert_prop(settings, "Is5900PortEnabled", "false");
+    long_timeout = wsman(e, NS_XFER "/Put",
+        IPS "IPS_KVMRedirectionSettingData", NULL,
+        "<r:IPS_KVMRedirectionSettingData xmlns:r=\"" IPS
+        "IPS_KVMRedirectionSettingData\">"
+        "<r:SessionTimeout>256</r:SessionTimeout>"
+        "</r:IPS_KVMRedirectionSettingData>");
+    assert_fault(long_timeout, 400, "e:InvalidParameter");
+    port_5900 = wsman(e, NS_XFER "/Put",
+        IPS "IPS_KVMRedirectionSettingData", NULL,
+        "<r:IPS_KVMRedirectionSettingData xmlns:r=\"" IPS
+        "IPS_KVMRedirectionSettingData\">"
+        "<r:Is5900PortEnabled>true</r:Is5900PortEnabled>"
+        "</r:IPS_KVMRedirectionSettingData>");
+    assert_fault(port_5900, 400, "e:InvalidParameter");
+    timeout = wsman(e, NS_XFER "/Put",
+        IPS "IPS_KVMRedirectionSettingData", NULL,
+        "<r:IPS_KVMRedirectionSettingData xmlns:r=\"" IPS
+        "IPS_KVMRedirectionSettingData\">"
+        "<r:Is5900PortEnabled>false</r:Is5900PortEnabled>"
+        "<r:SessionTimeout>30</r:SessionTimeout>"
+        "</r:IPS_KVMRedirectionSettingData>");
+    g_assert_cmpint(timeout->status, ==, 200);
+    after = get(e, IPS "IPS_KVMRedirectionSettingData", NULL);
+    assert_prop(after, "SessionTimeout", "30");
     env_free(e);
 }
 
@@ -643,6 +721,70 @@ static void test_opt_in(void)
     }
     assert_prop(good, "ReturnValue", "0");
     assert_prop(state, "OptInState", "3");
+    env_free(e);
+}
+
+static void assert_opt_in_state(Env *e, const char *state)
+{
+    g_autoptr(Reply) r = get(e, IPS "IPS_OptInService", NULL);
+
+    assert_prop(r, "OptInState", state);
+}
+
+static uint32_t send_code(Env *e, uint32_t code)
+{
+    g_autofree char *arg = g_strdup_printf("<r:OptInCode>%u</r:OptInCode>",
+                                           code);
+    g_autoptr(Reply) r = invoke(e, IPS "IPS_OptInService", "SendOptInCode",
+                                arg);
+    g_autofree char *rv = prop(r, "ReturnValue");
+
+    return atoi(rv);
+}
+
+static void start_opt_in(Env *e)
+{
+    g_autoptr(Reply) r = invoke(e, IPS "IPS_OptInService", "StartOptIn",
+                                NULL);
+
+    assert_prop(r, "ReturnValue", "0");
+    g_assert_true(e->fake.consent_shown);
+}
+
+/*
+ * A displayed code lapses after OptInCodeTimeout (120 s) and is hidden;
+ * three wrong codes end the opt-in; an unused consent lapses after 2
+ * minutes
+ */
+static void test_opt_in_lapses(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    uint32_t code;
+
+    start_opt_in(e);
+    e->fake.ms += 119 * 1000;
+    assert_opt_in_state(e, "2");
+    e->fake.ms += 1000;
+    assert_opt_in_state(e, "0");
+    g_assert_false(e->fake.consent_shown);
+
+    start_opt_in(e);
+    code = e->fake.consent_code;
+    for (int i = 0; i < 3; i++) {
+        g_assert_cmpuint(send_code(e, (code + 1 + i) % 1000000), !=, 0);
+    }
+    g_assert_false(e->fake.consent_shown);
+    assert_opt_in_state(e, "0");
+    /* the right code after that is too late */
+    g_assert_cmpuint(send_code(e, code), !=, 0);
+
+    start_opt_in(e);
+    g_assert_cmpuint(send_code(e, e->fake.consent_code), ==, 0);
+    g_assert_false(e->fake.consent_shown);
+    e->fake.ms += VAMT_OPT_IN_UNUSED_MS - 1;
+    assert_opt_in_state(e, "3");
+    e->fake.ms += 1;
+    assert_opt_in_state(e, "0");
     env_free(e);
 }
 
@@ -782,6 +924,8 @@ int main(int argc, char **argv)
     g_test_add_func("/wsman/class/screen-settings", test_screen_settings);
     g_test_add_func("/wsman/class/redirection-not-claimed",
                     test_redirection_not_claimed);
+    g_test_add_func("/vamt/cim/redirection/kvm-served", test_kvm_served);
+    g_test_add_func("/vamt/cim/opt-in/lapses", test_opt_in_lapses);
     g_test_add_func("/wsman/class/meshcommander-classes",
                     test_meshcommander_classes);
     g_test_add_func("/wsman/class/message-log", test_message_log);

@@ -37,6 +37,9 @@ struct VamtAmt {
     void *alert_opaque;
     /* the saved state at the last check, to notice changes */
     GByteArray *last_saved;
+    /* when the consent state lapses (ME clock); -1: not armed yet */
+    int64_t opt_in_deadline_ms;
+    bool consent_shown;         /* ops->show_consent_code showed a code */
 };
 
 /*
@@ -146,6 +149,7 @@ VamtAmt *vamt_amt_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
 
     amt->fw = fw;
     amt->ops = ops;
+    amt->opt_in_deadline_ms = -1;
     amt->opaque = opaque;
     amt_defaults(amt);
     amt_check_changed(amt, false);
@@ -357,14 +361,19 @@ uint32_t vamt_amt_user_realms(VamtAmt *amt, const char *user)
 }
 
 /*
- * A session's start and end are AMT's iAMT0050 alerts: 48/49 for SOL,
- * 50/51 for IDE-R (its user notifications, which MeshAgent shows)
+ * A session's start and end are AMT's user notification alerts (which
+ * MeshAgent shows): iAMT0050 48/49 for SOL and 50/51 for IDE-R,
+ * iAMT0052 1/2 for KVM
  */
 void vamt_amt_set_session_open(VamtAmt *amt, VamtAmtSession kind, bool open)
 {
-    static const unsigned started_argument[VAMT_AMT_SESSIONS] = {
-        [VAMT_AMT_SESSION_SOL] = 48,
-        [VAMT_AMT_SESSION_IDER] = 50,
+    static const struct {
+        const char *message_id;
+        unsigned started;
+    } alert[VAMT_AMT_SESSIONS] = {
+        [VAMT_AMT_SESSION_SOL] = { "iAMT0050", 48 },
+        [VAMT_AMT_SESSION_IDER] = { "iAMT0050", 50 },
+        [VAMT_AMT_SESSION_KVM] = { "iAMT0052", 1 },
     };
     char argument[4];
 
@@ -373,9 +382,8 @@ void vamt_amt_set_session_open(VamtAmt *amt, VamtAmtSession kind, bool open)
         return;
     }
     amt->session_open[kind] = open;
-    snprintf(argument, sizeof(argument), "%u",
-             started_argument[kind] + !open);
-    vamt_amt_alert(amt, "iAMT0050", argument, 2);
+    snprintf(argument, sizeof(argument), "%u", alert[kind].started + !open);
+    vamt_amt_alert(amt, alert[kind].message_id, argument, 2);
 }
 
 void vamt_amt_set_unprovision_hook(VamtAmt *amt, void (*hook)(void *opaque),
@@ -388,6 +396,90 @@ void vamt_amt_set_unprovision_hook(VamtAmt *amt, void (*hook)(void *opaque),
 bool vamt_amt_session_open(VamtAmt *amt, VamtAmtSession kind)
 {
     return kind < VAMT_AMT_SESSIONS && amt->session_open[kind];
+}
+
+/* ---- user consent ---- */
+
+static int64_t amt_now_ms(VamtAmt *amt)
+{
+    return amt->ops->me_clock_ms(amt->opaque);
+}
+
+static void amt_show_consent(VamtAmt *amt, bool show)
+{
+    if (show == amt->consent_shown && !show) {
+        return;
+    }
+    amt->consent_shown = show;
+    if (amt->ops->show_consent_code) {
+        amt->ops->show_consent_code(amt->opaque, show,
+                                    show ? amt->state.opt_in_code : 0);
+    }
+}
+
+/* A state that lapses, from now on */
+static void amt_opt_in_arm(VamtAmt *amt)
+{
+    switch (amt->state.opt_in_state) {
+    case VAMT_OPT_IN_REQUESTED:
+    case VAMT_OPT_IN_DISPLAYED:
+        amt->opt_in_deadline_ms = amt_now_ms(amt) +
+            (int64_t)MAX(amt->state.opt_in_code_timeout, 1) * 1000;
+        break;
+    case VAMT_OPT_IN_RECEIVED:
+        amt->opt_in_deadline_ms = amt_now_ms(amt) + VAMT_OPT_IN_UNUSED_MS;
+        break;
+    default:
+        amt->opt_in_deadline_ms = -1;
+        break;
+    }
+}
+
+void vamt_amt_opt_in_set(VamtAmt *amt, uint8_t state)
+{
+    amt->state.opt_in_state = state;
+    amt_opt_in_arm(amt);
+    amt_show_consent(amt, state == VAMT_OPT_IN_DISPLAYED);
+}
+
+int64_t vamt_amt_opt_in_deadline(VamtAmt *amt)
+{
+    uint8_t state = amt->state.opt_in_state;
+
+    /* restored from NVRAM or a migration: the countdown starts again */
+    if (state != VAMT_OPT_IN_NOT_STARTED && amt->opt_in_deadline_ms < 0) {
+        if (state == VAMT_OPT_IN_IN_SESSION &&
+            !vamt_amt_session_open(amt, VAMT_AMT_SESSION_KVM)) {
+            amt->state.opt_in_state = VAMT_OPT_IN_RECEIVED;
+        }
+        amt_opt_in_arm(amt);
+    }
+    return amt->opt_in_deadline_ms;
+}
+
+void vamt_amt_opt_in_tick(VamtAmt *amt)
+{
+    int64_t deadline = vamt_amt_opt_in_deadline(amt);
+
+    if (deadline >= 0 && amt_now_ms(amt) >= deadline) {
+        vamt_amt_opt_in_set(amt, VAMT_OPT_IN_NOT_STARTED);
+        vamt_amt_check_changed(amt);
+    }
+}
+
+bool vamt_amt_consent_missing(VamtAmt *amt, VamtAmtSession kind)
+{
+    uint32_t required = amt->state.opt_in_required;
+    /* OptInRequired 1: KVM only; all ones: every redirection; never SOL */
+    bool gated = kind == VAMT_AMT_SESSION_KVM ? required != 0 :
+                 kind != VAMT_AMT_SESSION_SOL &&
+                 required == VAMT_AMT_OPT_IN_ALL;
+
+    if (!gated) {
+        return false;
+    }
+    vamt_amt_opt_in_tick(amt);
+    return amt->state.opt_in_state < VAMT_OPT_IN_RECEIVED;
 }
 
 const char *vamt_amt_lsa_password(VamtAmt *amt)

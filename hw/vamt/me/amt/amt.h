@@ -318,6 +318,7 @@ const char *vamt_amt_lsa_password(VamtAmt *amt);
 typedef enum VamtAmtSession {
     VAMT_AMT_SESSION_SOL,
     VAMT_AMT_SESSION_IDER,
+    VAMT_AMT_SESSION_KVM,
     VAMT_AMT_SESSIONS
 } VamtAmtSession;
 void vamt_amt_set_session_open(VamtAmt *amt, VamtAmtSession kind, bool open);
@@ -328,6 +329,31 @@ void vamt_amt_set_session_open(VamtAmt *amt, VamtAmtSession kind, bool open);
 void vamt_amt_set_unprovision_hook(VamtAmt *amt, void (*hook)(void *opaque),
                                    void *opaque);
 bool vamt_amt_session_open(VamtAmt *amt, VamtAmtSession kind);
+
+/*
+ * User consent (IPS_OptInService.OptInState): 0 not started, 1
+ * requested, 2 the code is displayed, 3 received, 4 a session uses it
+ */
+enum {
+    VAMT_OPT_IN_NOT_STARTED = 0,
+    VAMT_OPT_IN_REQUESTED = 1,
+    VAMT_OPT_IN_DISPLAYED = 2,
+    VAMT_OPT_IN_RECEIVED = 3,
+    VAMT_OPT_IN_IN_SESSION = 4,
+};
+/* A consent no session uses lapses after this (AMT: 2 minutes) */
+#define VAMT_OPT_IN_UNUSED_MS   (2 * 60 * 1000)
+/*
+ * Move to @state: the code is shown to the user in state 2 only, and a
+ * displayed code (OptInCodeTimeout) or an unused consent lapses.
+ */
+void vamt_amt_opt_in_set(VamtAmt *amt, uint8_t state);
+/* When the consent state lapses next (ME clock), -1 never */
+int64_t vamt_amt_opt_in_deadline(VamtAmt *amt);
+/* Lapse what is due */
+void vamt_amt_opt_in_tick(VamtAmt *amt);
+/* Consent the redirection of @kind needs and has not been given */
+bool vamt_amt_consent_missing(VamtAmt *amt, VamtAmtSession kind);
 /*
  * Raise an alert (a CIM_AlertIndication of AMT's message registry):
  * the hook the root sets delivers it to the subscriptions whose filter

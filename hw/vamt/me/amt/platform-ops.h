@@ -137,10 +137,11 @@ typedef struct VamtPlatformOps {
     /* The inventory; valid for the life of the opaque. */
     const VamtInventory *(*inventory)(void *opaque);
     /*
-     * Optional: show the 6-digit user-consent code to the person at the
-     * machine (IPS_OptInService.StartOptIn); @code 0 hides it again.
+     * Optional: show the 6-digit user-consent code (0..999999) to the
+     * person at the machine (IPS_OptInService.StartOptIn), or, @shown
+     * false, hide it again.
      */
-    void (*show_consent_code)(void *opaque, uint32_t code);
+    void (*show_consent_code)(void *opaque, bool shown, uint32_t code);
     /* Optional: the AMT watchdog expired (AMT only records it). */
     void (*watchdog_expired)(void *opaque, uint16_t timeout_s);
     /*
@@ -172,6 +173,23 @@ typedef struct VamtPlatformOps {
      * next read from inside.
      */
     void (*ider_read_done)(void *opaque, uint64_t tag, int status);
+
+    /*
+     * ---- KVM (the platform has a display, VAMT_FW_REDIR_KVM) ----
+     * Optional: a viewer came or the last one left.  While someone
+     * looks, the platform reports its primary display into the screen
+     * of vamt_redir_screen() and calls vamt_redir_kvm_flush() after each
+     * refresh; without viewers it need not watch the display at all.
+     */
+    void (*kvm_viewing)(void *opaque, bool viewing);
+    /* Optional: a viewer's key, as a USB HID keyboard usage (page 7) */
+    void (*kvm_key)(void *opaque, uint16_t usage, bool down);
+    /*
+     * Optional: a viewer's pointer at @x,@y of the screen (absolute),
+     * buttons as RFB has them: bit 0 left, 1 middle, 2 right, 3/4 wheel
+     */
+    void (*kvm_pointer)(void *opaque, unsigned x, unsigned y,
+                        uint8_t buttons);
 
     /* ---- the ME's own connections out (alerts) ---- */
     /*

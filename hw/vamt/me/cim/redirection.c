@@ -19,7 +19,7 @@
 /*
  * What the ME reports and accepts is what it serves: SOL once the
  * platform has the ME's UART (kt=on), IDE-R once it has the IDE-R
- * function, KVM not yet (VamtFirmware.redirection).  A console's wish
+ * function, KVM once it has a display (VamtFirmware.redirection).  A console's wish
  * for something not served is refused as unsupported; the state keeps
  * only what was accepted (docs/specs/vamt-wsman.rst, "Redirection").
  */
@@ -37,7 +37,14 @@ enum {
     AUDIT_IDER_DISABLED = 1803,
     AUDIT_SOL_ENABLED = 1806,
     AUDIT_SOL_DISABLED = 1807,
+    AUDIT_KVM_ENABLED = 1810,
+    AUDIT_KVM_DISABLED = 1811,
 };
+
+static bool kvm_served(VamtAmt *amt)
+{
+    return vamt_amt_firmware(amt)->redirection & VAMT_FW_REDIR_KVM;
+}
 
 static const VamtCimClass redirection_class;
 static void redirection_list(VamtAmt *amt, GPtrArray *out)
@@ -118,19 +125,32 @@ static const VamtCimClass redirection_class = {
 static const VamtCimClass kvm_sap_class;
 static void kvm_sap_list(VamtAmt *amt, GPtrArray *out)
 {
+    const VamtAmtState *s = vamt_amt_state(amt);
     VamtCimInstance *inst = vamt_cim_new(&kvm_sap_class);
+    bool enabled = kvm_served(amt) &&
+                   s->kvm_requested == CIM_REQUESTED_STATE_ENABLED;
+    unsigned state = CIM_ENABLED_STATE_DISABLED;
 
+    /* 2 while a session is open, 6 (enabled but offline) while none is */
+    if (enabled) {
+        state = vamt_amt_session_open(amt, VAMT_AMT_SESSION_KVM) ?
+                CIM_ENABLED_STATE_ENABLED :
+                CIM_ENABLED_STATE_ENABLED_BUT_OFFLINE;
+    }
     vamt_cim_str(inst, "CreationClassName", "CIM_KVMRedirectionSAP");
     vamt_cim_str(inst, "Name", "KVM Redirection Service Access Point");
     vamt_cim_str(inst, "SystemCreationClassName", COMPUTER_SYSTEM);
     vamt_cim_str(inst, "SystemName", MANAGED_SYSTEM);
     vamt_cim_str(inst, "ElementName", "KVM Redirection Service Access Point");
-    vamt_cim_uint(inst, "EnabledState", CIM_ENABLED_STATE_DISABLED);
-    vamt_cim_uint(inst, "RequestedState", CIM_REQUESTED_STATE_DISABLED);
+    vamt_cim_uint(inst, "EnabledState", state);
+    vamt_cim_uint(inst, "RequestedState",
+                  enabled ? CIM_REQUESTED_STATE_ENABLED :
+                  CIM_REQUESTED_STATE_DISABLED);
     vamt_cim_uint(inst, "KVMProtocol", 4);
     g_ptr_array_add(out, inst);
 }
 
+/* Enabling needs a display to show; an open session ends on disable */
 static uint32_t kvm_sap_request_state(VamtCimCall *call)
 {
     VamtAmtState *s = vamt_amt_state(call->amt);
@@ -141,11 +161,17 @@ static uint32_t kvm_sap_request_state(VamtCimCall *call)
          state != CIM_REQUESTED_STATE_DISABLED)) {
         return CIM_INVALID_PARAMETER;
     }
-    if (state == CIM_REQUESTED_STATE_ENABLED) {
+    if (!kvm_served(call->amt)) {
         return CIM_NOT_SUPPORTED;
     }
-    s->kvm_state = CIM_ENABLED_STATE_DISABLED;
+    if (s->kvm_requested != state) {
+        vamt_audit_event(call->amt, state == CIM_REQUESTED_STATE_ENABLED ?
+                         AUDIT_KVM_ENABLED : AUDIT_KVM_DISABLED, call->user);
+    }
     s->kvm_requested = state;
+    s->kvm_state = state == CIM_REQUESTED_STATE_ENABLED ?
+                   CIM_ENABLED_STATE_ENABLED_BUT_OFFLINE :
+                   CIM_ENABLED_STATE_DISABLED;
     return CIM_OK;
 }
 
@@ -187,7 +213,12 @@ static VamtCimStatus kvm_settings_put(VamtAmt *amt, const char *user,
     uint64_t timeout = s->kvm_session_timeout;
     VamtCimStatus st = cim_put_bool(in, "Is5900PortEnabled", &port);
 
-    st = st ?: cim_put_uint(in, "SessionTimeout", UINT16_MAX, &timeout);
+    /* minutes, at most 255 as on AMT */
+    st = st ?: cim_put_uint(in, "SessionTimeout", UINT8_MAX, &timeout);
+    /* port 5900 is not served yet: it is never claimed */
+    if (st == VAMT_CIM_OK && port) {
+        st = VAMT_CIM_INVALID;
+    }
     if (st == VAMT_CIM_OK) {
         s->kvm_port_5900 = port;
         s->kvm_session_timeout = timeout;
@@ -219,13 +250,6 @@ static const VamtCimClass kvm_settings_class = {
     .put = kvm_settings_put, .methods = kvm_settings_methods,
 };
 
-/* IPS_OptInService states */
-enum {
-    OPT_IN_NOT_STARTED = 0,
-    OPT_IN_REQUESTED = 1,
-    OPT_IN_DISPLAYED = 2,
-    OPT_IN_RECEIVED = 3,
-};
 
 static const VamtCimClass opt_in_class;
 static void opt_in_list(VamtAmt *amt, GPtrArray *out)
@@ -235,6 +259,9 @@ static void opt_in_list(VamtAmt *amt, GPtrArray *out)
                                             "Intel(r) AMT OptIn Service",
                                             CIM_ENABLED_STATE_NOT_APPLICABLE,
                                             CIM_REQUESTED_STATE_NOT_APPLICABLE);
+
+    /* a displayed code or an unused consent may have lapsed */
+    vamt_amt_opt_in_tick(amt);
 
     vamt_cim_uint(inst, "OptInRequired", s->opt_in_required);
     vamt_cim_uint(inst, "OptInState", s->opt_in_state);
@@ -270,37 +297,32 @@ static VamtCimStatus opt_in_put(VamtAmt *amt, const char *user,
     return st;
 }
 
-static void opt_in_show(VamtAmt *amt, uint32_t code)
-{
-    if (cim_ops(amt)->show_consent_code) {
-        cim_ops(amt)->show_consent_code(vamt_amt_opaque(amt), code);
-    }
-}
-
 static uint32_t opt_in_start(VamtCimCall *call)
 {
     VamtAmtState *s = vamt_amt_state(call->amt);
     uint8_t raw[4];
 
-    if (s->opt_in_state != OPT_IN_NOT_STARTED) {
+    vamt_amt_opt_in_tick(call->amt);
+    if (s->opt_in_state != VAMT_OPT_IN_NOT_STARTED) {
         return PT_INVALID_STATE;
     }
     cim_ops(call->amt)->random(vamt_amt_opaque(call->amt), raw, sizeof(raw));
     s->opt_in_code = (raw[0] | raw[1] << 8 | raw[2] << 16 |
                       (uint32_t)raw[3] << 24) % 1000000;
     s->opt_in_failures = 0;
-    s->opt_in_state = OPT_IN_DISPLAYED;
-    opt_in_show(call->amt, s->opt_in_code);
+    vamt_amt_opt_in_set(call->amt, VAMT_OPT_IN_DISPLAYED);
     return PT_SUCCESS;
 }
 
+/* Three wrong codes end the opt-in, as on AMT */
 static uint32_t opt_in_send_code(VamtCimCall *call)
 {
     VamtAmtState *s = vamt_amt_state(call->amt);
     uint64_t code;
 
-    if (s->opt_in_state != OPT_IN_REQUESTED &&
-        s->opt_in_state != OPT_IN_DISPLAYED) {
+    vamt_amt_opt_in_tick(call->amt);
+    if (s->opt_in_state != VAMT_OPT_IN_REQUESTED &&
+        s->opt_in_state != VAMT_OPT_IN_DISPLAYED) {
         return PT_INVALID_STATE;
     }
     if (!cim_arg_uint(call, "OptInCode", UINT32_MAX, &code)) {
@@ -308,22 +330,17 @@ static uint32_t opt_in_send_code(VamtCimCall *call)
     }
     if (code != s->opt_in_code) {
         if (++s->opt_in_failures >= OPT_IN_MAX_FAILURES) {
-            s->opt_in_state = OPT_IN_NOT_STARTED;
-            opt_in_show(call->amt, 0);
+            vamt_amt_opt_in_set(call->amt, VAMT_OPT_IN_NOT_STARTED);
         }
         return PT_INVALID_PARAMETER;
     }
-    s->opt_in_state = OPT_IN_RECEIVED;
-    opt_in_show(call->amt, 0);
+    vamt_amt_opt_in_set(call->amt, VAMT_OPT_IN_RECEIVED);
     return PT_SUCCESS;
 }
 
 static uint32_t opt_in_cancel(VamtCimCall *call)
 {
-    VamtAmtState *s = vamt_amt_state(call->amt);
-
-    s->opt_in_state = OPT_IN_NOT_STARTED;
-    opt_in_show(call->amt, 0);
+    vamt_amt_opt_in_set(call->amt, VAMT_OPT_IN_NOT_STARTED);
     return PT_SUCCESS;
 }
 

@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "redir.h"
+#include "screen.h"
 
 /* Message types (docs/specs/vamt-redirection.rst) */
 enum {
@@ -79,6 +80,8 @@ typedef enum RedirState {
 typedef struct RedirConn RedirConn;
 /* An IDE-R session's state (ider.c) */
 typedef struct RedirIder RedirIder;
+/* A KVM session's state (kvm.c) */
+typedef struct RedirKvm RedirKvm;
 
 struct VamtRedir {
     VamtAmt *amt;
@@ -89,6 +92,7 @@ struct VamtRedir {
     RedirConn *active[VAMT_REDIR_TYPES];
     bool plain_auth;
     uint8_t sol_control;        /* the UART's RTS/DTR/BREAK */
+    VamtScreen *screen;         /* what KVM shows */
 };
 
 struct RedirConn {
@@ -127,6 +131,9 @@ struct RedirConn {
 
     /* IDE-R */
     RedirIder *ider;
+
+    /* KVM */
+    RedirKvm *kvm;
 };
 
 int64_t redir_now(VamtRedir *redir);
@@ -171,5 +178,37 @@ void redir_ider_tick(RedirConn *c);
 void redir_ider_opened(RedirConn *c);
 void redir_ider_closed(RedirConn *c);
 void redir_ider_free(RedirConn *c);
+
+/* KVM (kvm.c), the same calls */
+long redir_kvm_message_len(const uint8_t *buf, size_t avail);
+void redir_kvm_message(RedirConn *c, const uint8_t *msg, size_t len);
+int64_t redir_kvm_deadline(const RedirConn *c);
+void redir_kvm_tick(RedirConn *c);
+void redir_kvm_opened(RedirConn *c);
+void redir_kvm_closed(RedirConn *c);
+void redir_kvm_free(RedirConn *c);
+/* Past 0x41 the connection carries RFB: input goes to it unframed */
+bool redir_kvm_streaming(const RedirConn *c);
+void redir_kvm_stream_input(RedirConn *c, const uint8_t *data, size_t len);
+
+/*
+ * What the session layer calls for each session type: its messages, its
+ * time-outs, its start and end, and what the audit log and the AMT
+ * session alerts call it
+ */
+typedef struct RedirSessionType {
+    VamtAmtSession amt_session;
+    unsigned audit_opened, audit_closed;
+    long (*message_len)(const uint8_t *buf, size_t avail);
+    void (*message)(RedirConn *c, const uint8_t *msg, size_t len);
+    int64_t (*deadline)(const RedirConn *c);
+    void (*tick)(RedirConn *c);
+    void (*opened)(RedirConn *c);
+    void (*closed)(RedirConn *c);
+    void (*free)(RedirConn *c);
+    /* Optional: input is no longer framed (KVM's RFB) */
+    bool (*streaming)(const RedirConn *c);
+    void (*stream_input)(RedirConn *c, const uint8_t *data, size_t len);
+} RedirSessionType;
 
 #endif

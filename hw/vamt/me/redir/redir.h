@@ -23,6 +23,8 @@
 #include "conn.h"
 #include "digest.h"
 #include "platform-ops.h"
+#include "rfb.h"
+#include "screen.h"
 
 typedef struct VamtRedir VamtRedir;
 
@@ -147,5 +149,17 @@ void vamt_redir_ider_boot(VamtRedir *redir);
 /* Is a console's medium attached; its size if so (pointers may be NULL) */
 bool vamt_redir_ider_medium(VamtRedir *redir, uint64_t *blocks,
                             uint32_t *block_size);
+
+/*
+ * ---- KVM: the platform's primary display and input ----
+ *
+ * The platform draws into the screen (screen.h) while a viewer looks
+ * (ops->kvm_viewing) and then calls vamt_redir_kvm_flush(), so that an
+ * update goes out once per refresh with everything it drew.
+ */
+VamtScreen *vamt_redir_screen(VamtRedir *redir);
+void vamt_redir_kvm_flush(VamtRedir *redir);
+/* The open KVM session's RFB figures, NULL without one */
+const VamtRfbStats *vamt_redir_kvm_stats(VamtRedir *redir);
 
 #endif

@@ -51,6 +51,49 @@ enum {
     AUDIT_IDER_SESSION_CLOSED = 1801,
     AUDIT_SOL_SESSION_OPENED = 1804,
     AUDIT_SOL_SESSION_CLOSED = 1805,
+    AUDIT_KVM_SESSION_OPENED = 1808,
+    AUDIT_KVM_SESSION_CLOSED = 1809,
+};
+
+static const RedirSessionType redir_types[VAMT_REDIR_TYPES] = {
+    [VAMT_REDIR_SOL] = {
+        .amt_session = VAMT_AMT_SESSION_SOL,
+        .audit_opened = AUDIT_SOL_SESSION_OPENED,
+        .audit_closed = AUDIT_SOL_SESSION_CLOSED,
+        .message_len = redir_sol_message_len,
+        .message = redir_sol_message,
+        .deadline = redir_sol_deadline,
+        .tick = redir_sol_tick,
+        .opened = redir_sol_opened,
+        .closed = redir_sol_closed,
+        .free = redir_sol_free,
+    },
+    [VAMT_REDIR_IDER] = {
+        .amt_session = VAMT_AMT_SESSION_IDER,
+        .audit_opened = AUDIT_IDER_SESSION_OPENED,
+        .audit_closed = AUDIT_IDER_SESSION_CLOSED,
+        .message_len = redir_ider_message_len,
+        .message = redir_ider_message,
+        .deadline = redir_ider_deadline,
+        .tick = redir_ider_tick,
+        .opened = redir_ider_opened,
+        .closed = redir_ider_closed,
+        .free = redir_ider_free,
+    },
+    [VAMT_REDIR_KVM] = {
+        .amt_session = VAMT_AMT_SESSION_KVM,
+        .audit_opened = AUDIT_KVM_SESSION_OPENED,
+        .audit_closed = AUDIT_KVM_SESSION_CLOSED,
+        .message_len = redir_kvm_message_len,
+        .message = redir_kvm_message,
+        .deadline = redir_kvm_deadline,
+        .tick = redir_kvm_tick,
+        .opened = redir_kvm_opened,
+        .closed = redir_kvm_closed,
+        .free = redir_kvm_free,
+        .streaming = redir_kvm_streaming,
+        .stream_input = redir_kvm_stream_input,
+    },
 };
 
 static const struct {
@@ -94,6 +137,7 @@ VamtRedir *vamt_redir_new(VamtAmt *amt, VamtDigest *digest,
     redir->ops = ops;
     redir->opaque = opaque;
     redir->plain_auth = true;
+    redir->screen = vamt_screen_new();
     return redir;
 }
 
@@ -104,6 +148,7 @@ void vamt_redir_free(VamtRedir *redir)
     }
     /* the transports free their connections first */
     g_assert(!redir->conns);
+    vamt_screen_free(redir->screen);
     g_free(redir);
 }
 
@@ -135,6 +180,8 @@ bool vamt_redir_type_enabled(VamtRedir *redir, VamtRedirType type)
         return s->redirection_state & AMT_REDIRECTION_SOL_BIT;
     case VAMT_REDIR_IDER:
         return s->redirection_state & AMT_REDIRECTION_IDER_BIT;
+    case VAMT_REDIR_KVM:
+        return s->kvm_requested == CIM_REQUESTED_STATE_ENABLED;
     default:
         return false;
     }
@@ -239,12 +286,6 @@ static void redir_release_hold(RedirConn *c)
     redir_drain(c);
 }
 
-static VamtAmtSession redir_session_kind(VamtRedirType type)
-{
-    return type == VAMT_REDIR_SOL ? VAMT_AMT_SESSION_SOL :
-                                    VAMT_AMT_SESSION_IDER;
-}
-
 /* The session ends: its type is free again, the audit log says so. */
 static void redir_end_session(RedirConn *c)
 {
@@ -254,14 +295,10 @@ static void redir_end_session(RedirConn *c)
         return;
     }
     redir->active[c->type] = NULL;
-    vamt_amt_set_session_open(redir->amt, redir_session_kind(c->type), false);
-    if (c->type == VAMT_REDIR_SOL) {
-        redir_sol_closed(c);
-        vamt_audit_event(redir->amt, AUDIT_SOL_SESSION_CLOSED, c->user);
-    } else if (c->type == VAMT_REDIR_IDER) {
-        redir_ider_closed(c);
-        vamt_audit_event(redir->amt, AUDIT_IDER_SESSION_CLOSED, c->user);
-    }
+    vamt_amt_set_session_open(redir->amt, redir_types[c->type].amt_session,
+                              false);
+    redir_types[c->type].closed(c);
+    vamt_audit_event(redir->amt, redir_types[c->type].audit_closed, c->user);
     redir_trace(redir, "redirection: session of %s from %s ended", c->user,
                 c->peer);
 }
@@ -345,8 +382,9 @@ static void redir_conn_free(void *conn)
     c->state = REDIR_ST_CLOSED;
     redir_end_session(c);
     c->redir->conns = g_list_remove(c->redir->conns, c);
-    redir_sol_free(c);
-    redir_ider_free(c);
+    for (VamtRedirType t = 0; t < VAMT_REDIR_TYPES; t++) {
+        redir_types[t].free(c);
+    }
     g_queue_clear_full(&c->out, redir_free_msg);
     g_byte_array_free(c->in, TRUE);
     g_free(c->user);
@@ -479,17 +517,13 @@ static void redir_authenticated(RedirConn *c, uint8_t type, const char *user)
     c->user = g_strdup(user);
     c->state = REDIR_ST_SESSION;
     redir->active[c->type] = c;
-    vamt_amt_set_session_open(redir->amt, redir_session_kind(c->type), true);
+    vamt_amt_set_session_open(redir->amt, redir_types[c->type].amt_session,
+                              true);
     redir_trace(redir, "redirection: %s authenticated from %s", user,
                 c->peer);
     redir_auth_reply(c, AUTH_STATUS_SUCCESS, type, NULL, 0);
-    if (c->type == VAMT_REDIR_SOL) {
-        vamt_audit_event(redir->amt, AUDIT_SOL_SESSION_OPENED, user);
-        redir_sol_opened(c);
-    } else if (c->type == VAMT_REDIR_IDER) {
-        vamt_audit_event(redir->amt, AUDIT_IDER_SESSION_OPENED, user);
-        redir_ider_opened(c);
-    }
+    vamt_audit_event(redir->amt, redir_types[c->type].audit_opened, user);
+    redir_types[c->type].opened(c);
 }
 
 static void redir_auth_query(RedirConn *c)
@@ -697,14 +731,7 @@ static long redir_message_len(const RedirConn *c, const uint8_t *buf,
     if (c->state != REDIR_ST_SESSION) {
         return -1;
     }
-    switch (c->type) {
-    case VAMT_REDIR_SOL:
-        return redir_sol_message_len(buf, avail);
-    case VAMT_REDIR_IDER:
-        return redir_ider_message_len(buf, avail);
-    default:
-        return -1;
-    }
+    return redir_types[c->type].message_len(buf, avail);
 }
 
 static void redir_message(RedirConn *c, const uint8_t *msg, size_t len)
@@ -722,11 +749,14 @@ static void redir_message(RedirConn *c, const uint8_t *msg, size_t len)
         redir_on_auth(c, msg, len);
         return;
     }
-    if (c->type == VAMT_REDIR_SOL) {
-        redir_sol_message(c, msg, len);
-    } else if (c->type == VAMT_REDIR_IDER) {
-        redir_ider_message(c, msg, len);
-    }
+    redir_types[c->type].message(c, msg, len);
+}
+
+/* The session type reads its input unframed now (KVM's RFB) */
+static bool redir_streaming(const RedirConn *c)
+{
+    return c->state == REDIR_ST_SESSION && redir_types[c->type].streaming &&
+           redir_types[c->type].streaming(c);
 }
 
 static void redir_input(void *conn, const uint8_t *data, size_t len)
@@ -746,6 +776,10 @@ static void redir_input(void *conn, const uint8_t *data, size_t len)
     if (c->holding) {
         redir_release_hold(c);
     }
+    if (redir_streaming(c)) {
+        redir_types[c->type].stream_input(c, data, len);
+        return;
+    }
     g_byte_array_append(c->in, data, len);
     while (off < c->in->len && c->state != REDIR_ST_CLOSED &&
            c->state != REDIR_ST_FAILED) {
@@ -763,6 +797,12 @@ static void redir_input(void *conn, const uint8_t *data, size_t len)
         }
         redir_message(c, c->in->data + off, need);
         off += need;
+        /* what came behind the message that started the stream */
+        if (redir_streaming(c) && off < c->in->len) {
+            redir_types[c->type].stream_input(c, c->in->data + off,
+                                              c->in->len - off);
+            off = c->in->len;
+        }
     }
     g_byte_array_remove_range(c->in, 0, MIN(off, c->in->len));
 }
@@ -789,8 +829,7 @@ static int64_t redir_deadline(const void *conn)
         d = c->opened_ms + VAMT_REDIR_AUTH_TIMEOUT_MS;
         break;
     default:
-        d = c->type == VAMT_REDIR_SOL ? redir_sol_deadline(c) :
-            c->type == VAMT_REDIR_IDER ? redir_ider_deadline(c) : -1;
+        d = redir_types[c->type].deadline(c);
         break;
     }
     if (c->holding && (d < 0 || c->hold_until_ms < d)) {
@@ -824,11 +863,7 @@ static bool redir_tick(void *conn)
         }
         break;
     case REDIR_ST_SESSION:
-        if (c->type == VAMT_REDIR_SOL) {
-            redir_sol_tick(c);
-        } else if (c->type == VAMT_REDIR_IDER) {
-            redir_ider_tick(c);
-        }
+        redir_types[c->type].tick(c);
         break;
     default:
         break;

@@ -1,0 +1,34 @@
+/*
+ * vAMT: the VM's primary display and input, for KVM redirection
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_VAMT_DISPLAY_H
+#define HW_VAMT_DISPLAY_H
+
+#include "me.h"
+
+typedef struct VamtDisplay VamtDisplay;
+
+/*
+ * KVM for @me, once the machine is built: the default graphic console
+ * becomes the screen KVM shows, and @fw says KVM is there (without a
+ * graphic console it is not).  @platform is the ops' opaque (power);
+ * @changed(@platform) is called when KVM became available.
+ */
+VamtDisplay *vamt_display_new(VamtMe *me, VamtFirmware *fw, void *platform,
+                              void (*changed)(void *platform));
+void vamt_display_free(VamtDisplay *d);
+
+/* The ME's KVM callbacks (platform ops) */
+void vamt_display_viewing(VamtDisplay *d, bool viewing);
+void vamt_display_key(VamtDisplay *d, uint16_t usage, bool down);
+void vamt_display_pointer(VamtDisplay *d, unsigned x, unsigned y,
+                          uint8_t buttons);
+
+/* For query-vamt: a graphic console is shown, someone is looking */
+bool vamt_display_served(const VamtDisplay *d);
+bool vamt_display_watching(const VamtDisplay *d);
+
+#endif
