@@ -115,6 +115,7 @@ static void display_gfx_update(DisplayChangeListener *dcl, int x, int y,
     VamtDisplay *d = container_of(dcl, VamtDisplay, dcl);
 
     d->drew = true;
+    trace_vamt_kvm_display_update(x, y, w, h);
     display_copy(d, x, y, w, h);
 }
 

@@ -28,6 +28,7 @@
 #include "migration/vmstate.h"
 #include "qapi/qapi-events-vamt.h"
 #include "qapi/visitor.h"
+#include "crypto/cipher.h"
 #include "crypto/random.h"
 #include "crypto/secret_common.h"
 #include "system/runstate-action.h"
@@ -197,36 +198,46 @@ static void vamt_ider_read_done_cb(void *opaque, uint64_t tag, int status)
  * Run from a BH: a change may come from inside one of the listener's
  * own connections.
  */
-static void vamt_update_listeners(void *opaque)
+/* Open or close the host socket of one service port as the ME says */
+static void vamt_update_listener(VamtState *s, uint16_t service_port,
+                                 char **address, VamtListener **listener)
 {
-    VamtState *s = opaque;
-    const VamtService *redir = vamt_me_service(s->me, VAMT_PORT_REDIRECTION);
+    const VamtService *svc = vamt_me_service(s->me, service_port);
     Error *err = NULL;
 
-    if (!s->redir_address) {
+    if (!*address) {
         return;
     }
-    if (redir && !s->redir_listener) {
-        s->redir_listener = vamt_listener_new(s->redir_address, redir, &err);
-        if (!s->redir_listener) {
+    if (svc && !*listener) {
+        *listener = vamt_listener_new(*address, svc, &err);
+        if (!*listener) {
             warn_report_err(err);
             return;
         }
-        trace_vamt_listener_open(VAMT_PORT_REDIRECTION, s->redir_address,
-                                 vamt_listener_port(s->redir_listener));
+        trace_vamt_listener_open(service_port, *address,
+                                 vamt_listener_port(*listener));
         /* port 0: the system chose; keep that port from now on */
-        if (g_str_has_suffix(s->redir_address, ":0")) {
-            g_autofree char *host = g_strndup(s->redir_address,
-                                              strlen(s->redir_address) - 2);
+        if (g_str_has_suffix(*address, ":0")) {
+            g_autofree char *host = g_strndup(*address, strlen(*address) - 2);
 
-            g_free(s->redir_address);
-            s->redir_address = g_strdup_printf(
-                "%s:%d", host, vamt_listener_port(s->redir_listener));
+            g_free(*address);
+            *address = g_strdup_printf("%s:%d", host,
+                                       vamt_listener_port(*listener));
         }
-    } else if (!redir && s->redir_listener) {
-        g_clear_pointer(&s->redir_listener, vamt_listener_free);
-        trace_vamt_listener_closed(VAMT_PORT_REDIRECTION);
+    } else if (!svc && *listener) {
+        g_clear_pointer(listener, vamt_listener_free);
+        trace_vamt_listener_closed(service_port);
     }
+}
+
+static void vamt_update_listeners(void *opaque)
+{
+    VamtState *s = opaque;
+
+    vamt_update_listener(s, VAMT_PORT_REDIRECTION, &s->redir_address,
+                         &s->redir_listener);
+    vamt_update_listener(s, VAMT_PORT_VNC, &s->vnc_address,
+                         &s->vnc_listener);
 }
 
 /*
@@ -375,6 +386,29 @@ static void vamt_show_consent_code(void *opaque, bool shown, uint32_t code)
     qapi_event_send_vamt_user_consent(path, shown, text);
 }
 
+/* VNC authentication for port 5900, with QEMU's crypto */
+static bool vamt_vnc_response(void *opaque, const char *password,
+                              const uint8_t *challenge, uint8_t *response)
+{
+    g_autoptr(QCryptoCipher) cipher = NULL;
+    uint8_t key[8] = { 0 };
+
+    /* RFB's DES key: the password's first 8 bytes, each bit-reversed */
+    for (unsigned i = 0; i < sizeof(key) && password[i]; i++) {
+        uint8_t b = password[i], r = 0;
+
+        for (unsigned bit = 0; bit < 8; bit++) {
+            r |= ((b >> bit) & 1) << (7 - bit);
+        }
+        key[i] = r;
+    }
+    cipher = qcrypto_cipher_new(QCRYPTO_CIPHER_ALGO_DES,
+                                QCRYPTO_CIPHER_MODE_ECB, key, sizeof(key),
+                                NULL);
+    return cipher && qcrypto_cipher_encrypt(cipher, challenge, response, 16,
+                                            NULL) == 0;
+}
+
 static void vamt_kvm_viewing_cb(void *opaque, bool viewing)
 {
     VamtState *s = opaque;
@@ -418,6 +452,7 @@ static const VamtPlatformOps vamt_platform_ops = {
     .ider_read_done = vamt_ider_read_done_cb,
     .show_consent_code = vamt_show_consent_code,
     .kvm_viewing = vamt_kvm_viewing_cb,
+    .vnc_response = vamt_vnc_response,
     .kvm_key = vamt_kvm_key_cb,
     .kvm_pointer = vamt_kvm_pointer_cb,
     .watchdog_expired = vamt_watchdog_expired,
@@ -449,6 +484,21 @@ static bool vamt_power_off_stops(VamtState *s)
  * ports from 16992 (16994: +2), so that consoles which add 2 for
  * redirection find it.  Port 0: the system picks each one.
  */
+/* Port 5900's host socket: listen='s host, the rfb-port property's port */
+static char *vamt_vnc_address(const char *listen, uint16_t port,
+                              Error **errp)
+{
+    g_autoptr(SocketAddress) addr = socket_parse(listen, errp);
+    const char *host;
+
+    if (!addr) {
+        return NULL;
+    }
+    host = addr->u.inet.host;
+    return g_strdup_printf(strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
+                           port);
+}
+
 static char *vamt_service_address(const char *listen, uint16_t service_port,
                                   Error **errp)
 {
@@ -577,6 +627,12 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
                                                 VAMT_PORT_REDIRECTION, errp);
         if (!s->redir_address) {
             return false;
+        }
+        if (s->has_kvm) {
+            s->vnc_address = vamt_vnc_address(s->listen, s->rfb_port, errp);
+            if (!s->vnc_address) {
+                return false;
+            }
         }
         s->listeners_bh = qemu_bh_new_guarded(vamt_update_listeners, s,
                                               &DEVICE(s)->mem_reentrancy_guard);
@@ -720,6 +776,8 @@ static void vamt_exit(PCIDevice *pd)
     g_clear_pointer(&s->listener, vamt_listener_free);
     g_clear_pointer(&s->redir_listener, vamt_listener_free);
     g_clear_pointer(&s->redir_address, g_free);
+    g_clear_pointer(&s->vnc_listener, vamt_listener_free);
+    g_clear_pointer(&s->vnc_address, g_free);
     /* writes what is pending, so before the ME goes */
     g_clear_pointer(&s->nvram, vamt_nvram_close);
     if (s->me) {
@@ -791,6 +849,7 @@ VamtInfo *vamt_query(VamtState *s)
                                         bus.hbm_minor);
     info->connections = bus.connections;
     info->link_resets = s->link_resets;
+    vamt_query_listener(&info->listeners, VAMT_PORT_VNC, s->vnc_listener);
     vamt_query_listener(&info->listeners, VAMT_PORT_REDIRECTION,
                         s->redir_listener);
     vamt_query_listener(&info->listeners, VAMT_PORT_WSMAN, s->listener);
@@ -966,6 +1025,7 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_BOOL("kt", VamtState, has_kt, false),
     DEFINE_PROP_BOOL("ider", VamtState, has_ider, false),
     DEFINE_PROP_BOOL("kvm", VamtState, has_kvm, false),
+    DEFINE_PROP_UINT16("rfb-port", VamtState, rfb_port, VAMT_PORT_VNC),
     DEFINE_PROP_BOOL("sol-firmware", VamtState, sol_firmware, true),
     DEFINE_PROP_BOOL("redirection-plain-auth", VamtState, redir_plain_auth,
                      true),
@@ -1098,6 +1158,10 @@ static void vamt_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "kvm",
         "serve the machine's primary display, keyboard and mouse over KVM "
         "redirection (needs a graphic console)");
+    object_class_property_set_description(klass, "rfb-port",
+        "with kvm=on and listen=, the host TCP port of AMT's port 5900 "
+        "(standard VNC viewers, the RFB password), open while a console "
+        "has enabled it (0: a free port, see query-vamt)");
     object_class_property_set_description(klass, "redirection-plain-auth",
         "accept the redirection protocol's plain user/password login "
         "(Debian's amtterm 1.4 needs it; default on)");

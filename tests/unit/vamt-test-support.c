@@ -5,6 +5,7 @@
  */
 
 #include <string.h>
+#include <nettle/des.h>
 
 #include "vamt-test-support.h"
 
@@ -113,6 +114,27 @@ void vamt_test_random(void *opaque, uint8_t *buf, size_t len)
     for (size_t i = 0; i < len; i++) {
         buf[i] = p->random_byte++;
     }
+}
+
+bool vamt_test_vnc_response(void *opaque, const char *password,
+                            const uint8_t *challenge, uint8_t *response)
+{
+    struct des_ctx ctx;
+    uint8_t key[DES_KEY_SIZE] = { 0 };
+
+    /* RFB's DES key: the password's first 8 bytes, each bit-reversed */
+    for (unsigned i = 0; i < DES_KEY_SIZE && password[i]; i++) {
+        uint8_t b = password[i], r = 0;
+
+        for (unsigned bit = 0; bit < 8; bit++) {
+            r |= ((b >> bit) & 1) << (7 - bit);
+        }
+        key[i] = r;
+    }
+    /* a weak key still encrypts; VNC does not refuse one */
+    des_set_key(&ctx, key);
+    des_encrypt(&ctx, 16, response, challenge);
+    return true;
 }
 
 void vamt_test_show_consent_code(void *opaque, bool shown, uint32_t code)

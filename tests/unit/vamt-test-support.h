@@ -67,6 +67,9 @@ int64_t vamt_test_time_utc(void *opaque);
 int64_t vamt_test_clock_ms(void *opaque);
 void vamt_test_random(void *opaque, uint8_t *buf, size_t len);
 void vamt_test_show_consent_code(void *opaque, bool shown, uint32_t code);
+/* VNC authentication's response, as a viewer computes it (nettle's DES) */
+bool vamt_test_vnc_response(void *opaque, const char *password,
+                            const uint8_t *challenge, uint8_t *response);
 void vamt_test_state_changed(void *opaque);
 void vamt_test_agent_expired(void *opaque, const uint8_t *id,
                              uint16_t timeout_s);
@@ -82,6 +85,7 @@ void vamt_test_agent_expired(void *opaque, const uint8_t *id,
     .guest_clock_ms = vamt_test_clock_ms, \
     .random = vamt_test_random, \
     .show_consent_code = vamt_test_show_consent_code, \
+    .vnc_response = vamt_test_vnc_response, \
     .agent_expired = vamt_test_agent_expired
 
 /* All of them but state_changed (no NVRAM: no save after each request) */

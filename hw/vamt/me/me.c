@@ -34,6 +34,7 @@ struct VamtMe {
     int64_t alert_timer_ms;         /* asked of ops->me_timer_mod; -1 none */
     VamtService wsman_service;      /* 16992 */
     VamtService redir_service;      /* 16994 */
+    VamtService vnc_service;        /* 5900 */
     int64_t rmcp_tokens;            /* presence answers left, x RMCP_TOKEN */
     int64_t rmcp_refilled_ms;
 };
@@ -242,6 +243,11 @@ VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
         .impl = me->redir,
         .port = VAMT_PORT_REDIRECTION,
     };
+    me->vnc_service = (VamtService) {
+        .cls = &vamt_redir_vnc_service_class,
+        .impl = me->redir,
+        .port = VAMT_PORT_VNC,
+    };
     me->wsman_service = (VamtService) {
         .cls = &vamt_http_service_class,
         .impl = me->http,
@@ -312,6 +318,11 @@ const VamtService *vamt_me_service(VamtMe *me, uint16_t port)
         return &me->wsman_service;
     case VAMT_PORT_REDIRECTION:
         return vamt_me_redirection_listening(me) ? &me->redir_service : NULL;
+    case VAMT_PORT_VNC:
+        /* only RFB's password guards 5900: KVM, the port and one set */
+        return vamt_amt_provisioning_state(me->amt) ==
+               VAMT_PROVISIONING_POST &&
+               vamt_redir_vnc_listening(me->redir) ? &me->vnc_service : NULL;
     default:
         return NULL;
     }

@@ -56,6 +56,8 @@ struct VamtState {
     VamtListener *listener;     /* 16992 */
     VamtListener *redir_listener;   /* 16994, while AMT listens there */
     char *redir_address;        /* where 16994 goes: listen's host */
+    VamtListener *vnc_listener;     /* 5900, while a console enabled it */
+    char *vnc_address;          /* where 5900 goes: listen's host */
     QEMUBH *listeners_bh;       /* open/close ports after a change */
     VamtRmcpSocket *rmcp;       /* presence pings on the listen= host */
     VamtEgress *egress;         /* alert-egress=host: alerts go out */
@@ -90,6 +92,7 @@ struct VamtState {
     bool sol_firmware;          /* SeaBIOS's console on it too */
     bool has_ider;              /* ider=on: the IDE-R controller */
     bool has_kvm;               /* kvm=on: the primary display over KVM */
+    uint16_t rfb_port;          /* the host port of AMT's 5900 */
     bool redir_plain_auth;      /* redirection-plain-auth */
 };
 

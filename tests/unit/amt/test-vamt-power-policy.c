@@ -113,11 +113,11 @@ static void test_provisioning_state(void)
     /* a saved state claiming an impossible combination does not load */
     /*
      * the control mode, before the local system account's password, one
-     * byte for each (unused) agent watchdog, the (empty) host FQDN and
-     * one byte for each (unused) subscription
+     * byte for each (unused) agent watchdog, the (empty) host FQDN, one
+     * byte for each (unused) subscription and the (empty) RFB password
      */
     blob->data[blob->len - 1 - (4 + VAMT_AMT_LSA_PASSWORD_LEN) -
-               VAMT_AGENT_MAX - 4 - VAMT_SUBSCRIPTION_MAX] =
+               VAMT_AGENT_MAX - 4 - VAMT_SUBSCRIPTION_MAX - 4] =
         VAMT_CONTROL_MODE_NONE;
     g_assert_false(vamt_amt_load(other, blob->data, blob->len));
     g_assert_cmpuint(vamt_amt_control_mode(other), ==,

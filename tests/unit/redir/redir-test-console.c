@@ -141,8 +141,13 @@ void machine_free(TestMachine *m)
 
 TestConsole *console_open(TestMachine *m)
 {
+    return console_open_port(m, VAMT_PORT_REDIRECTION);
+}
+
+TestConsole *console_open_port(TestMachine *m, uint16_t port)
+{
     TestConsole *t = g_new0(TestConsole, 1);
-    const VamtService *svc = vamt_me_service(m->me, VAMT_PORT_REDIRECTION);
+    const VamtService *svc = vamt_me_service(m->me, port);
 
     g_assert_nonnull(svc);
     t->writes = g_ptr_array_new_with_free_func((GDestroyNotify)

@@ -74,6 +74,8 @@ TestMachine *machine_new(uint32_t redirection);
 void machine_free(TestMachine *m);
 
 TestConsole *console_open(TestMachine *m);
+/* A connection to the ME's service on AMT port @port, which must listen */
+TestConsole *console_open_port(TestMachine *m, uint16_t port);
 void console_free(TestConsole *t);
 void console_send(TestConsole *t, const void *data, size_t len);
 /* Let @ms pass and run the connection's time-outs */

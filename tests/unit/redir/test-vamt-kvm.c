@@ -788,6 +788,13 @@ static void test_backpressure(void)
     /* 2.5 MB of RAW pixels: several updates */
     g_assert_cmpuint(updates, >=, 1280 * 1024 * 2 / VAMT_RFB_UPDATE_BUDGET);
     assert_picture(v, screen, rgb565_max, rgb565_shift);
+
+    /* a non-incremental request (vnccapture's) is answered in one */
+    memset(v->fb, 0, 1280 * 1024 * sizeof(uint32_t));
+    send_request(rfb, false, 0, 0, 1280, 1024);
+    g_assert_cmpuint(read_update(v), ==, 20 * 16);
+    g_assert_cmpuint(v->in->len, ==, 0);
+    assert_picture(v, screen, rgb565_max, rgb565_shift);
     vamt_rfb_free(rfb);
     viewer_free(v);
     vamt_screen_free(screen);
@@ -1228,6 +1235,219 @@ static void test_session_garbage(void)
     machine_free(m);
 }
 
+/* ---- tests: port 5900 ---- */
+
+#define RFB_PASSWORD "Vnc@pw01"
+
+/* DES as RFB uses it: the answer openssl's des-ecb gives */
+static void test_vnc_response(void)
+{
+    static const uint8_t challenge[16] = {
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+    };
+    static const uint8_t expected[16] = {
+        0xc0, 0x12, 0x93, 0x24, 0xf9, 0x25, 0x47, 0x99,
+        0xb9, 0x16, 0x46, 0x1d, 0x6d, 0x9d, 0xa2, 0x50,
+    };
+    uint8_t response[16];
+
+    g_assert_true(vamt_test_vnc_response(NULL, RFB_PASSWORD, challenge,
+                                         response));
+    g_assert_cmpmem(response, 16, expected, 16);
+}
+
+static TestMachine *vnc_machine(void)
+{
+    TestMachine *m = machine_new(VAMT_FW_REDIR_KVM);
+    VamtAmtState *s = vamt_amt_state(vamt_me_amt(m->me));
+
+    /* nothing on 5900 until the port is enabled with a password */
+    g_assert_null(vamt_me_service(m->me, VAMT_PORT_VNC));
+    s->kvm_port_5900 = true;
+    g_assert_null(vamt_me_service(m->me, VAMT_PORT_VNC));
+    g_strlcpy(s->rfb_password, RFB_PASSWORD, sizeof(s->rfb_password));
+    g_assert_nonnull(vamt_me_service(m->me, VAMT_PORT_VNC));
+    return m;
+}
+
+/*
+ * A 3.8 viewer with VNC authentication and @password: the
+ * SecurityResult it got (0 ok), its reason when refused
+ */
+static uint32_t vnc_login(TestConsole *t, Viewer *v, const char *password,
+                          char **reason)
+{
+    static const uint8_t list[] = { 1, 2 };
+    static const uint8_t vnc_auth = 2;
+    uint8_t response[16];
+    uint32_t result;
+
+    collect(t, v);
+    expect_bytes(v, "RFB 003.008\n", 12);
+    console_send(t, "RFB 003.008\n", 12);
+    collect(t, v);
+    if (v->in->data[0] == 0) {
+        /* no security types: refused before authentication */
+        *reason = g_strndup((char *)v->in->data + 5,
+                            vamt_be32(v->in->data + 1));
+        return UINT32_MAX;
+    }
+    expect_bytes(v, list, sizeof(list));
+    console_send(t, &vnc_auth, 1);
+    collect(t, v);
+    g_assert_cmpuint(v->in->len, ==, 16);
+    vamt_test_vnc_response(NULL, password, v->in->data, response);
+    consume(v, 16);
+    console_send(t, response, sizeof(response));
+    collect(t, v);
+    result = vamt_be32(v->in->data);
+    if (result) {
+        *reason = g_strndup((char *)v->in->data + 8,
+                            vamt_be32(v->in->data + 4));
+    }
+    consume(v, v->in->len);
+    return result;
+}
+
+/*
+ * A VNC viewer with the RFB password gets the screen and the session;
+ * the audit log and the platform see it as KVM
+ */
+static void test_vnc_session(void)
+{
+    TestMachine *m = vnc_machine();
+    VamtAmt *amt = vamt_me_amt(m->me);
+    VamtScreen *screen = vamt_redir_screen(vamt_me_redir(m->me));
+    unsigned audits = vamt_amt_state(amt)->audit_count;
+    TestConsole *t = console_open_port(m, VAMT_PORT_VNC);
+    Viewer *v = viewer_new();
+    static const uint8_t shared = 1;
+    static const int32_t raw = VAMT_RFB_ENC_RAW;
+    g_autofree char *reason = NULL;
+
+    vamt_screen_resize(screen, 640, 480);
+    paint(screen, pattern, 5);
+    g_assert_false(m->viewing);
+    g_assert_cmpuint(vnc_login(t, v, RFB_PASSWORD, &reason), ==, 0);
+    g_assert_true(m->viewing);
+    g_assert_true(vamt_redir_active(vamt_me_redir(m->me), VAMT_REDIR_KVM));
+    g_assert_cmpuint(vamt_amt_state(amt)->audit_count, ==, audits + 1);
+    console_send(t, &shared, 1);
+    collect(t, v);
+    g_assert_cmpuint(vamt_be16(v->in->data), ==, 640);
+    consume(v, v->in->len);
+    v->width = 640;
+    v->height = 480;
+    v->fb = g_new0(uint32_t, 640 * 480);
+    {
+        uint8_t encs[8] = { 2, 0, 0, 1 };
+        uint8_t request[10] = { 3, 0, 0, 0, 0, 0, 0x02, 0x80, 0x01, 0xe0 };
+
+        vamt_put_be32(encs + 4, (uint32_t)raw);
+        console_send(t, encs, sizeof(encs));
+        console_send(t, request, sizeof(request));
+        collect(t, v);
+        while (v->in->len) {
+            read_update(v);
+            request[1] = 1;
+            console_send(t, request, sizeof(request));
+            collect(t, v);
+        }
+    }
+    assert_picture(v, screen, rgb565_max, rgb565_shift);
+    console_free(t);
+    g_assert_false(m->viewing);
+    g_assert_cmpuint(vamt_amt_state(amt)->audit_count, ==, audits + 2);
+    viewer_free(v);
+    machine_free(m);
+}
+
+/*
+ * A wrong password is refused with a reason; three in a row hold
+ * further viewers off for 10 s; a KVM session elsewhere makes 5900 busy
+ * (refused before authentication, as AMT does)
+ */
+static void test_vnc_refusals(void)
+{
+    TestMachine *m = vnc_machine();
+    VamtAmtState *s = vamt_amt_state(vamt_me_amt(m->me));
+    TestConsole *t, *kvmr;
+    Viewer *v = viewer_new();
+    char *reason = NULL;
+
+    for (int i = 0; i < 3; i++) {
+        t = console_open_port(m, VAMT_PORT_VNC);
+        g_assert_cmpuint(vnc_login(t, v, "Wrong@01", &reason), ==, 1);
+        g_assert_cmpstr(reason, ==, "authentication failed");
+        g_clear_pointer(&reason, g_free);
+        g_assert_true(t->closed);
+        g_assert_false(m->viewing);
+        console_free(t);
+    }
+    t = console_open_port(m, VAMT_PORT_VNC);
+    g_assert_cmpuint(vnc_login(t, v, RFB_PASSWORD, &reason), ==, UINT32_MAX);
+    g_assert_nonnull(strstr(reason, "too many"));
+    g_clear_pointer(&reason, g_free);
+    console_free(t);
+    g_byte_array_set_size(v->in, 0);
+    m->platform.ms += 10000;
+
+    /* busy while KVMR has the session */
+    kvmr = kvm_session(m);
+    t = console_open_port(m, VAMT_PORT_VNC);
+    g_assert_cmpuint(vnc_login(t, v, RFB_PASSWORD, &reason), ==, UINT32_MAX);
+    g_assert_cmpstr(reason, ==, "KVM session active");
+    g_clear_pointer(&reason, g_free);
+    g_assert_true(t->closed);
+    console_free(t);
+    g_byte_array_set_size(v->in, 0);
+    console_free(kvmr);
+
+    /* consent required and not given */
+    s->opt_in_required = 1;
+    t = console_open_port(m, VAMT_PORT_VNC);
+    g_assert_cmpuint(vnc_login(t, v, RFB_PASSWORD, &reason), ==, UINT32_MAX);
+    g_assert_cmpstr(reason, ==, "user consent required");
+    g_clear_pointer(&reason, g_free);
+    console_free(t);
+    g_byte_array_set_size(v->in, 0);
+    s->opt_in_required = 0;
+
+    /* the password changes or the port goes: the session ends */
+    t = console_open_port(m, VAMT_PORT_VNC);
+    g_assert_cmpuint(vnc_login(t, v, RFB_PASSWORD, &reason), ==, 0);
+    g_strlcpy(s->rfb_password, "Other#99", sizeof(s->rfb_password));
+    vamt_redir_settings_changed(vamt_me_redir(m->me));
+    g_assert_true(t->closed);
+    g_assert_false(m->viewing);
+    console_free(t);
+    g_byte_array_set_size(v->in, 0);
+    t = console_open_port(m, VAMT_PORT_VNC);
+    g_assert_cmpuint(vnc_login(t, v, "Other#99", &reason), ==, 0);
+    s->kvm_port_5900 = false;
+    vamt_redir_settings_changed(vamt_me_redir(m->me));
+    g_assert_true(t->closed);
+    g_assert_null(vamt_me_service(m->me, VAMT_PORT_VNC));
+    console_free(t);
+    viewer_free(v);
+    machine_free(m);
+}
+
+/* A viewer that never authenticates is closed after 30 s */
+static void test_vnc_auth_timeout(void)
+{
+    TestMachine *m = vnc_machine();
+    TestConsole *t = console_open_port(m, VAMT_PORT_VNC);
+
+    console_send(t, "RFB 003.008\n", 12);
+    advance(m, t, VAMT_REDIR_AUTH_TIMEOUT_MS - 1);
+    g_assert_false(t->closed);
+    advance(m, t, 1);
+    g_assert_true(t->closed);
+    console_free(t);
+    machine_free(m);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1256,5 +1476,9 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/kvm/session/consent", test_session_consent);
     g_test_add_func("/vamt/kvm/session/timeout", test_session_timeout);
     g_test_add_func("/vamt/kvm/session/garbage", test_session_garbage);
+    g_test_add_func("/vamt/kvm/vnc/des", test_vnc_response);
+    g_test_add_func("/vamt/kvm/vnc/session", test_vnc_session);
+    g_test_add_func("/vamt/kvm/vnc/refusals", test_vnc_refusals);
+    g_test_add_func("/vamt/kvm/vnc/auth-timeout", test_vnc_auth_timeout);
     return g_test_run();
 }

@@ -23,7 +23,7 @@
  * Older blobs still load (as not provisioned, with a new password, no
  * watchdogs, no host FQDN, no subscriptions).
  */
-#define AMT_STATE_VERSION   7
+#define AMT_STATE_VERSION   8
 
 struct VamtAmt {
     const VamtFirmware *fw;
@@ -268,6 +268,25 @@ bool vamt_amt_password_is_strong(const char *password)
         special |= g_ascii_ispunct(*p);
     }
     return digit && lower && upper && special;
+}
+
+bool vamt_amt_rfb_password_is_valid(const char *password)
+{
+    bool upper = false, lower = false, digit = false, symbol = false;
+
+    if (strlen(password) != VAMT_RFB_PASSWORD_LEN) {
+        return false;
+    }
+    for (const char *p = password; *p; p++) {
+        if (!g_ascii_isprint(*p) || *p == ' ') {
+            return false;
+        }
+        upper |= g_ascii_isupper(*p);
+        lower |= g_ascii_islower(*p);
+        digit |= g_ascii_isdigit(*p);
+        symbol |= g_ascii_ispunct(*p);
+    }
+    return upper && lower && digit && symbol;
 }
 
 bool vamt_amt_ha1_is_weak(VamtAmt *amt, const char *name,
@@ -983,6 +1002,7 @@ void vamt_amt_save(VamtAmt *amt, GByteArray *out)
     vamt_agent_save(s->agents, out);
     blob_put_str(out, s->host_os_fqdn);
     vamt_subscriptions_save(s->subscriptions, out);
+    blob_put_str(out, s->rfb_password);
 }
 
 static void get_event(BlobReader *r, VamtEventRecord *e)
@@ -1124,6 +1144,17 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
     }
     if (version >= 7 && !vamt_subscriptions_load(&r, s->subscriptions)) {
         return false;
+    }
+    if (version >= 8) {
+        blob_get_str(&r, s->rfb_password, sizeof(s->rfb_password));
+    }
+    /* port 5900 needs a password a viewer can be given */
+    if (s->rfb_password[0] &&
+        !vamt_amt_rfb_password_is_valid(s->rfb_password)) {
+        return false;
+    }
+    if (!s->rfb_password[0]) {
+        s->kvm_port_5900 = false;
     }
     /* a password the agent would see cut, or none: make a new one */
     if (strlen(s->lsa_password) != VAMT_AMT_LSA_PASSWORD_LEN) {

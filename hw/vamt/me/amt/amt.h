@@ -53,6 +53,8 @@ typedef struct VamtAmt VamtAmt;
 #define VAMT_AMT_LSA_PASSWORD_LEN   32
 /* IPS_OptInService.OptInRequired: consent for every redirection */
 #define VAMT_AMT_OPT_IN_ALL         0xffffffffu
+/* AMT's RFB password: exactly 8 characters (VNC authentication's key) */
+#define VAMT_RFB_PASSWORD_LEN       8
 
 /* AMT_AuthorizationService realms (bit n of VamtAmtUser.realms) */
 enum {
@@ -199,6 +201,8 @@ typedef struct VamtAmtState {
     uint8_t kvm_state;              /* CIM_KVMRedirectionSAP EnabledState */
     uint8_t kvm_requested;
     bool kvm_port_5900;
+    /* IPS_KVMRedirectionSettingData.RFBPassword: port 5900's, "" none */
+    char rfb_password[VAMT_RFB_PASSWORD_LEN + 1];
     uint32_t kvm_session_timeout;
     uint32_t opt_in_required;
     uint32_t opt_in_code_timeout;
@@ -276,6 +280,8 @@ void vamt_amt_set_admin_password(VamtAmt *amt, const char *password);
  * the device's admin-secret.
  */
 bool vamt_amt_password_is_strong(const char *password);
+/* 8 printable characters with upper and lower case, a digit and a symbol */
+bool vamt_amt_rfb_password_is_valid(const char *password);
 /*
  * What can be told from a console's MD5(@name:realm:password) @ha1_hex:
  * is the password empty or the user name itself?

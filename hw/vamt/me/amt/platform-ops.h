@@ -190,6 +190,13 @@ typedef struct VamtPlatformOps {
      */
     void (*kvm_pointer)(void *opaque, unsigned x, unsigned y,
                         uint8_t buttons);
+    /*
+     * Optional (port 5900): VNC authentication's answer to @challenge
+     * (16 bytes) for @password, DES as RFB uses it; false if the
+     * platform cannot compute it.
+     */
+    bool (*vnc_response)(void *opaque, const char *password,
+                         const uint8_t *challenge, uint8_t *response);
 
     /* ---- the ME's own connections out (alerts) ---- */
     /*

@@ -41,6 +41,11 @@ enum {
     AUDIT_KVM_DISABLED = 1811,
 };
 
+/* Security Admin audit events (AuditAppID 29) */
+enum {
+    AUDIT_KVM_PASSWORD_CHANGED = 2902,
+};
+
 static bool kvm_served(VamtAmt *amt)
 {
     return vamt_amt_firmware(amt)->redirection & VAMT_FW_REDIR_KVM;
@@ -204,6 +209,10 @@ static void kvm_settings_list(VamtAmt *amt, GPtrArray *out)
     g_ptr_array_add(out, inst);
 }
 
+/*
+ * RFBPassword is write-only: 8 characters of four kinds, as AMT (and
+ * MeshCommander's dialog) want; port 5900 can only be enabled with one
+ */
 static VamtCimStatus kvm_settings_put(VamtAmt *amt, const char *user,
                                       const VamtCimInstance *target,
                                       xmlNode *in)
@@ -211,19 +220,29 @@ static VamtCimStatus kvm_settings_put(VamtAmt *amt, const char *user,
     VamtAmtState *s = vamt_amt_state(amt);
     bool port = s->kvm_port_5900;
     uint64_t timeout = s->kvm_session_timeout;
+    g_autofree char *password = vamt_xml_child_text(in, "RFBPassword");
     VamtCimStatus st = cim_put_bool(in, "Is5900PortEnabled", &port);
 
     /* minutes, at most 255 as on AMT */
     st = st ?: cim_put_uint(in, "SessionTimeout", UINT8_MAX, &timeout);
-    /* port 5900 is not served yet: it is never claimed */
-    if (st == VAMT_CIM_OK && port) {
+    if (st == VAMT_CIM_OK && password && password[0] &&
+        !vamt_amt_rfb_password_is_valid(password)) {
         st = VAMT_CIM_INVALID;
     }
-    if (st == VAMT_CIM_OK) {
-        s->kvm_port_5900 = port;
-        s->kvm_session_timeout = timeout;
+    if (st == VAMT_CIM_OK && port && !s->rfb_password[0] &&
+        !(password && password[0])) {
+        st = VAMT_CIM_INVALID;
     }
-    return st;
+    if (st != VAMT_CIM_OK) {
+        return st;
+    }
+    if (password && password[0] && strcmp(password, s->rfb_password)) {
+        g_strlcpy(s->rfb_password, password, sizeof(s->rfb_password));
+        vamt_audit_event(amt, AUDIT_KVM_PASSWORD_CHANGED, user);
+    }
+    s->kvm_port_5900 = port;
+    s->kvm_session_timeout = timeout;
+    return VAMT_CIM_OK;
 }
 
 /*

@@ -93,6 +93,10 @@ struct VamtRedir {
     bool plain_auth;
     uint8_t sol_control;        /* the UART's RTS/DTR/BREAK */
     VamtScreen *screen;         /* what KVM shows */
+    /* port 5900: wrong RFB passwords, and when guessing may go on */
+    unsigned vnc_failures;
+    int64_t vnc_blocked_until_ms;
+    char vnc_password[VAMT_RFB_PASSWORD_LEN + 1];   /* the session's */
 };
 
 struct RedirConn {
@@ -134,6 +138,7 @@ struct RedirConn {
 
     /* KVM */
     RedirKvm *kvm;
+    bool vnc;                   /* port 5900: RFB from the first byte */
 };
 
 int64_t redir_now(VamtRedir *redir);
@@ -186,6 +191,7 @@ int64_t redir_kvm_deadline(const RedirConn *c);
 void redir_kvm_tick(RedirConn *c);
 void redir_kvm_opened(RedirConn *c);
 void redir_kvm_closed(RedirConn *c);
+void redir_kvm_vnc_open(RedirConn *c);
 void redir_kvm_free(RedirConn *c);
 /* Past 0x41 the connection carries RFB: input goes to it unframed */
 bool redir_kvm_streaming(const RedirConn *c);
@@ -210,5 +216,9 @@ typedef struct RedirSessionType {
     bool (*streaming)(const RedirConn *c);
     void (*stream_input)(RedirConn *c, const uint8_t *data, size_t len);
 } RedirSessionType;
+
+/* Authenticated: the session of c->type begins (@user for the audit) */
+void redir_begin_session(RedirConn *c, const char *user);
+bool redir_vnc_enabled(VamtRedir *redir);
 
 #endif

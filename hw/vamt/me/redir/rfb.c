@@ -79,6 +79,12 @@ struct VamtRfb {
     int32_t encoding;
     bool desktop_size;
     bool request;               /* an update request is open */
+    /*
+     * It was not incremental: the viewer (vnccapture, vncsnapshot) takes
+     * the one update that answers it as the whole picture, so that one
+     * is not cut at the budget
+     */
+    bool whole_request;
     unsigned fb_width, fb_height;   /* the size the viewer knows */
     VamtRfbStats stats;
     uint32_t tile[RFB_TILE_PIXELS];
@@ -468,7 +474,8 @@ void vamt_rfb_flush(VamtRfb *rfb)
             if (!*dirty) {
                 continue;
             }
-            if (out->len >= VAMT_RFB_UPDATE_BUDGET || count == UINT16_MAX) {
+            if ((out->len >= VAMT_RFB_UPDATE_BUDGET && !rfb->whole_request) ||
+                count == UINT16_MAX) {
                 goto send;
             }
             *dirty = 0;
@@ -488,6 +495,7 @@ send:
     }
     vamt_put_be16(out->data + 2, count);
     rfb->request = false;
+    rfb->whole_request = false;
     rfb->stats.updates++;
     rfb->stats.rects += count;
     rfb_write(rfb, out->data, out->len);
@@ -539,6 +547,7 @@ static bool on_version(VamtRfb *rfb, const uint8_t *msg)
 {
     unsigned major, minor;
     char text[RFB_VERSION_LEN + 1];
+    const char *reason;
 
     memcpy(text, msg, RFB_VERSION_LEN);
     text[RFB_VERSION_LEN] = 0;
@@ -549,6 +558,21 @@ static bool on_version(VamtRfb *rfb, const uint8_t *msg)
     }
     /* 3.889 (Apple) and 4.x are 3.8 as far as this server goes */
     rfb->minor = major > 3 || minor >= 8 ? 8 : minor == 7 ? 7 : 3;
+    reason = rfb->ops->admit ? rfb->ops->admit(rfb->opaque, false) : NULL;
+    if (reason) {
+        /* no security types (3.3: type 0), then why */
+        if (rfb->minor == 3) {
+            send_u32(rfb, 0);
+        } else {
+            uint8_t none = 0;
+
+            rfb_write(rfb, &none, 1);
+        }
+        send_u32(rfb, strlen(reason));
+        rfb_write(rfb, (const uint8_t *)reason, strlen(reason));
+        rfb_fail(rfb, reason);
+        return false;
+    }
     if (rfb->minor == 3) {
         send_u32(rfb, rfb->security);
         security_chosen(rfb);
@@ -651,6 +675,7 @@ static void on_update_request(VamtRfb *rfb, const uint8_t *msg)
         vamt_screen_viewer_mark(rfb->viewer, vamt_be16(msg + 2),
                                 vamt_be16(msg + 4), vamt_be16(msg + 6),
                                 vamt_be16(msg + 8));
+        rfb->whole_request = true;
     }
     rfb->request = true;
 }
@@ -673,6 +698,15 @@ static void on_message(VamtRfb *rfb, const uint8_t *msg, size_t len)
             !rfb->ops->vnc_auth(rfb->opaque, rfb->challenge, msg)) {
             refuse(rfb, "authentication failed");
             return;
+        }
+        /* another viewer may have won the race since the version */
+        if (rfb->ops->admit) {
+            const char *reason = rfb->ops->admit(rfb->opaque, true);
+
+            if (reason) {
+                refuse(rfb, reason);
+                return;
+            }
         }
         send_u32(rfb, 0);
         rfb->state = RFB_ST_INIT;

@@ -29,7 +29,11 @@
 #define VAMT_RFB_ENC_AMT_RLE        16
 #define VAMT_RFB_ENC_DESKTOP_SIZE   (-223)
 
-/* How much one update may carry; the rest stays dirty for the next */
+/*
+ * How much one update answering an incremental request may carry; the
+ * rest stays dirty for the next.  A non-incremental request is answered
+ * whole: standard viewers take that one update as the picture.
+ */
 #define VAMT_RFB_UPDATE_BUDGET      (256 * 1024)
 /* Start no update while the transport has this much unsent */
 #define VAMT_RFB_PENDING_HIGH       (256 * 1024)
@@ -59,6 +63,12 @@ typedef struct VamtRfbOps {
                      const uint8_t *response);
     /* VNC authentication: 16 random bytes */
     void (*random)(void *opaque, uint8_t *buf, size_t len);
+    /*
+     * Optional: may this viewer have the screen?  Asked when it sent its
+     * version (@authenticated false) and again once it authenticated;
+     * a reason refuses it, with the reason, NULL admits it.
+     */
+    const char *(*admit)(void *opaque, bool authenticated);
 } VamtRfbOps;
 
 typedef struct VamtRfb VamtRfb;

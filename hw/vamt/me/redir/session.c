@@ -187,6 +187,20 @@ bool vamt_redir_type_enabled(VamtRedir *redir, VamtRedirType type)
     }
 }
 
+/* Port 5900: KVM enabled, the port enabled and a password to check */
+bool redir_vnc_enabled(VamtRedir *redir)
+{
+    const VamtAmtState *s = vamt_amt_state(redir->amt);
+
+    return vamt_redir_type_enabled(redir, VAMT_REDIR_KVM) &&
+           s->kvm_port_5900 && s->rfb_password[0];
+}
+
+bool vamt_redir_vnc_listening(VamtRedir *redir)
+{
+    return redir_vnc_enabled(redir);
+}
+
 bool vamt_redir_active(VamtRedir *redir, VamtRedirType type)
 {
     return type < VAMT_REDIR_TYPES && redir->active[type];
@@ -216,6 +230,16 @@ void vamt_redir_settings_changed(VamtRedir *redir)
     for (VamtRedirType t = 0; t < VAMT_REDIR_TYPES; t++) {
         if (!vamt_redir_type_enabled(redir, t)) {
             vamt_redir_terminate(redir, t);
+        }
+    }
+    /* 5900's viewers go with the port, the session with its password */
+    for (GList *e = redir->conns; e; e = e->next) {
+        RedirConn *c = e->data;
+
+        if (c->vnc && (!redir_vnc_enabled(redir) ||
+                       (c->state == REDIR_ST_SESSION &&
+                        strcmp(redir->vnc_password, s->rfb_password)))) {
+            redir_close(c);
         }
     }
 }
@@ -514,14 +538,21 @@ static void redir_authenticated(RedirConn *c, uint8_t type, const char *user)
         redir_auth_failed(c, type, user, "session type busy or disabled");
         return;
     }
+    redir_trace(redir, "redirection: %s authenticated from %s", user,
+                c->peer);
+    redir_auth_reply(c, AUTH_STATUS_SUCCESS, type, NULL, 0);
+    redir_begin_session(c, user);
+}
+
+void redir_begin_session(RedirConn *c, const char *user)
+{
+    VamtRedir *redir = c->redir;
+
     c->user = g_strdup(user);
     c->state = REDIR_ST_SESSION;
     redir->active[c->type] = c;
     vamt_amt_set_session_open(redir->amt, redir_types[c->type].amt_session,
                               true);
-    redir_trace(redir, "redirection: %s authenticated from %s", user,
-                c->peer);
-    redir_auth_reply(c, AUTH_STATUS_SUCCESS, type, NULL, 0);
     vamt_audit_event(redir->amt, redir_types[c->type].audit_opened, user);
     redir_types[c->type].opened(c);
 }
@@ -776,7 +807,7 @@ static void redir_input(void *conn, const uint8_t *data, size_t len)
     if (c->holding) {
         redir_release_hold(c);
     }
-    if (redir_streaming(c)) {
+    if (redir_streaming(c) || c->vnc) {
         redir_types[c->type].stream_input(c, data, len);
         return;
     }
@@ -880,6 +911,31 @@ static bool redir_conn_authenticated(const void *conn)
 {
     return ((const RedirConn *)conn)->user != NULL;
 }
+
+/* Port 5900: a viewer speaks RFB at once, its password is all it has */
+static void *redir_vnc_open(void *service, const VamtStreamOps *ops,
+                            void *opaque, const char *peer)
+{
+    RedirConn *c = redir_open(service, ops, opaque, peer);
+
+    c->state = REDIR_ST_AUTH;
+    c->type = VAMT_REDIR_KVM;
+    c->vnc = true;
+    redir_kvm_vnc_open(c);
+    return c;
+}
+
+const VamtServiceClass vamt_redir_vnc_service_class = {
+    .name = "rfb",
+    .open = redir_vnc_open,
+    .free = redir_conn_free,
+    .input = redir_input,
+    .eof = redir_eof,
+    .deadline = redir_deadline,
+    .tick = redir_tick,
+    .closed = redir_closed,
+    .authenticated = redir_conn_authenticated,
+};
 
 const VamtServiceClass vamt_redir_service_class = {
     .name = "redirection",
