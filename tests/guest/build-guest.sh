@@ -9,7 +9,10 @@
 #               modules of that kernel, evdev and button for busybox
 #               acpid (the ACPI power button powers the guest off in
 #               demo mode), libata, ata_generic, sr_mod and isofs for the
-#               IDE-R CD, ahci for a local CD to compare it with, our /init and a static meiclient
+#               IDE-R CD, ahci for a local CD to compare it with,
+#               usbcore, the xHCI and UHCI hosts, usbhid and hid-generic
+#               for the KVM tests' usb-tablet, our /init, a static
+#               meiclient and a static kvmguest
 #
 # The kernel .deb is only downloaded and unpacked, never installed.
 # Re-running is cheap: the kernel is cached by version, the initramfs is
@@ -39,7 +42,12 @@ modules="kernel/drivers/misc/mei/mei.ko kernel/drivers/misc/mei/mei-me.ko
          kernel/drivers/cdrom/cdrom.ko kernel/drivers/scsi/sr_mod.ko
          kernel/fs/isofs/isofs.ko
          kernel/drivers/ata/libahci.ko kernel/drivers/ata/ahci.ko
-         kernel/drivers/net/ethernet/intel/e1000/e1000.ko"
+         kernel/drivers/net/ethernet/intel/e1000/e1000.ko
+         kernel/drivers/usb/common/usb-common.ko kernel/drivers/usb/core/usbcore.ko
+         kernel/drivers/usb/host/xhci-hcd.ko kernel/drivers/usb/host/xhci-pci.ko
+         kernel/drivers/usb/host/uhci-hcd.ko
+         kernel/drivers/hid/hid.ko kernel/drivers/hid/usbhid/usbhid.ko
+         kernel/drivers/hid/hid-generic.ko"
 
 have_kernel() {
     local m
@@ -76,6 +84,7 @@ fi
 
 # Rebuild the initramfs only when one of its inputs changed.
 inputs=$( (echo "$kver"; cat "$here/init" "$here/meiclient.c" "$0" \
+           "$here/kvmguest.c" \
            "$here/wsman-bench.c" "$VAMT_REPO/tests/common/vamt-digest-client.c" \
            /bin/busybox) | sha256sum | cut -d' ' -f1)
 if [ -f "$VAMT_GUEST/initrd.gz" ] &&
@@ -91,6 +100,7 @@ mkdir -p "$stage"/{bin,dev,proc,sys,tmp,lib/modules,etc/acpi/PWRF}
 cp /bin/busybox "$stage/bin/busybox"
 install -m 755 "$here/init" "$stage/init"
 gcc -static -O2 -Wall -Werror -o "$stage/bin/meiclient" "$here/meiclient.c"
+gcc -static -O2 -Wall -Werror -o "$stage/bin/kvmguest" "$here/kvmguest.c"
 # the LME benchmark's WS-Man client, with the suite's Digest client; the
 # static glib warns about NSS functions it never reaches here
 gcc -static -O2 -Wall -Werror -D_GNU_SOURCE -I"$VAMT_REPO/tests/common" \
