@@ -10,6 +10,8 @@
 #   tap_plan                       print "1..N"; status 1 if a check failed
 #   tap_exit                       tap_plan, then exit with its status
 #   tap_bail DESCRIPTION           one failed result, the plan, exit 1
+#   tap_merge PREFIX LOG RC        another TAP stream's results (LOG, its
+#                                  program's exit status RC) as ours
 # Set-up
 #   logs                           the log directory: $VAMT_TEST_LOGS or build/test-logs
 #   need_guest                     build the test guest, or bail
@@ -77,6 +79,26 @@ tap_exit() {
 tap_bail() {
     tap_result fail "$1"
     tap_exit
+}
+
+# tap_merge PREFIX LOG RC: the results of another TAP producer (a node
+# scenario) renumbered into ours, PREFIX before each description, its
+# comments passed on; one that died (RC non-zero without a failed
+# result) or left no plan is a failure of its own
+tap_merge() {
+    local prefix=$1 log=$2 rc=$3 line planned=no
+    while IFS= read -r line; do
+        case $line in
+        "ok "*)     tap_result ok "$prefix: ${line#ok * - }" ;;
+        "not ok "*) tap_result fail "$prefix: ${line#not ok * - }" ;;
+        "#"*)       echo "$line" ;;
+        1..*)       planned=yes ;;
+        esac
+    done < "$log"
+    if [ "$planned" != yes ] || { [ "$rc" != 0 ] && ! grep -q '^not ok ' "$log"; }; then
+        tail -n 20 "$log" | sed 's/^/#   /'
+        tap_result fail "$prefix: scenario ran to its end (exit $rc)"
+    fi
 }
 
 # ---- set-up ------------------------------------------------------------------
@@ -256,6 +278,18 @@ wsman_put() {
     wsman_send http://schemas.xmlsoap.org/ws/2004/09/transfer/Put \
         "$class" "$selectors" \
         "<p:$class xmlns:p=\"$schema/$class\">$properties</p:$class>"
+}
+
+# wsman_power STATE: CIM_PowerManagementService.RequestPowerStateChange
+# (2 on, 8 off, 10 cycle, 12 graceful off...); prints the ReturnValue
+wsman_power() {
+    local cim=http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2
+    local anon=http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous
+
+    wsman_call CIM_PowerManagementService RequestPowerStateChange \
+        "$(wsman_power_service)" \
+        "<p:PowerState>$1</p:PowerState><p:ManagedElement><wsa:Address>$anon</wsa:Address><wsa:ReferenceParameters><wsman:ResourceURI>$cim/CIM_ComputerSystem</wsman:ResourceURI><wsman:SelectorSet>$(wsman_sel CreationClassName CIM_ComputerSystem)$(wsman_sel Name ManagedSystem)</wsman:SelectorSet></wsa:ReferenceParameters></p:ManagedElement>" |
+        sed -n 's/.*ReturnValue>\([0-9][0-9]*\)<.*/\1/p'
 }
 
 # wsman_redirection_service: the SELECTORS of AMT_RedirectionService

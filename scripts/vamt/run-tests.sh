@@ -20,6 +20,11 @@
 #   sol       Serial-over-LAN with Debian's amtterm 1.4 against a booted guest
 #   ider      IDE-R: Linux reads a console's ISO, SeaBIOS boots it
 #   mcsol mcider  the same with MeshCentral's own redirection modules
+#   kvmguest  the KVM test guest's screens and input (kvmguest), by QMP
+#   mckvm     MeshCommander's own KVM viewer (amt-desktop) through KVMR:
+#             frames equal screendump, keys, tablet clicks, mode changes
+#   kvmvnc    KVM on port 5900 with vnccapture and vncsnapshot: the RFB
+#             password, power off/on, user consent, the port switched off
 #   clients   real consoles, unmodified, against a running VM: MeshCentral's
 #             AMT stack and network scanner, wsman-messages, amttool, wsl
 #   meshcmd   MeshCentral's agent binary running MeshCmd inside the guest:
@@ -217,6 +222,9 @@ run_tap sol "$VAMT_REPO/tests/redir/run-sol-test.sh"
 run_tap ider "$VAMT_REPO/tests/redir/run-ider-test.sh"
 run_tap mcsol "$VAMT_REPO/tests/redir/run-meshcentral-sol.sh"
 run_tap mcider "$VAMT_REPO/tests/redir/run-meshcentral-ider.sh"
+run_tap kvmguest "$VAMT_REPO/tests/redir/run-kvm-guest-smoke.sh"
+run_tap mckvm "$VAMT_REPO/tests/redir/run-meshcommander-kvm.sh"
+run_tap kvmvnc "$VAMT_REPO/tests/redir/run-kvm-vnc-test.sh"
 run_tap clients "$VAMT_REPO/tests/clients/run-client-tests.sh"
 run_tap meshcmd "$VAMT_REPO/tests/guest/run-meshcmd-test.sh"
 run_tap libvirt "$VAMT_REPO/tests/libvirt/run-libvirt-test.sh"

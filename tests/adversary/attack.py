@@ -1292,11 +1292,230 @@ NETWORK_ATTACKS = [
     ("alerts: listeners that stall, flood and babble",
      attack_alert_listeners),
 ]
+# ---- KVM: the RFB server behind KVMR and port 5900 --------------------------
+
+KVM_START = b"\x10\x01\x00\x00KVMR"
+RFB_PASSWORD = "Vnc@pw01"
+KVM_SETTINGS = "http://intel.com/wbem/wscim/1/ips-schema/1/" \
+    "IPS_KVMRedirectionSettingData"
+
+
+def kvm_qemu(binary):
+    """A QEMU whose default VGA is the KVM screen (nothing runs on it)."""
+    q = Qemu(binary, ",kvm=on,rfb-port=0", args=("-device", "VGA"))
+    q.redir_port = redirection_port(q)
+    return q
+
+
+def kvm_login(port):
+    """(0x11 status, 0x14 status, socket) of a KVMR start and plain login"""
+    s = connect(port, timeout=5)
+    s.sendall(KVM_START)
+    reply = recv_exact(s, 13)
+    if len(reply) < 13 or reply[1] != 0:
+        return (reply[1] if len(reply) == 13 else None), None, s
+    s.sendall(redir_auth(1, b"admin", PASSWORD.encode()))
+    reply = recv_exact(s, 9)
+    return 0, (reply[1] if len(reply) == 9 else None), s
+
+
+def kvm_viewer(port):
+    """A KVMR session past RFB's ServerInit: (socket, width, height)"""
+    start, login, s = kvm_login(port)
+    if (start, login) != (0, 0):
+        s.close()
+        raise RuntimeError("KVMR start/login answered %s" % ((start, login),))
+    s.sendall(b"\x40" + bytes(7))
+    head = recv_exact(s, 8 + 12)
+    if head[:2] != b"\x41\x00" or head[8:] != b"RFB 003.008\n":
+        raise RuntimeError("KVMR answered %r" % head)
+    s.sendall(b"RFB 003.008\n")
+    if recv_exact(s, 2) != b"\x01\x01":
+        raise RuntimeError("no security type None")
+    s.sendall(b"\x01")
+    if recv_exact(s, 4) != bytes(4):
+        raise RuntimeError("SecurityResult failed")
+    s.sendall(b"\x01")
+    init = recv_exact(s, 24)
+    width, height = struct.unpack(">HH", init[:4])
+    recv_exact(s, struct.unpack(">I", init[20:24])[0])
+    return s, width, height
+
+
+def kvm_served(q):
+    """None if a new KVM viewer gets a whole screen, else why not"""
+    try:
+        s, width, height = kvm_viewer(q.redir_port)
+    except (OSError, RuntimeError) as e:
+        return "a new KVM viewer failed: %s" % e
+    try:
+        # RAW: each rectangle is its header and w * h * 2 bytes
+        s.sendall(struct.pack(">BBHi", 2, 0, 1, 0) +
+                  struct.pack(">BBHHHH", 3, 0, 0, 0, width, height))
+        head = recv_exact(s, 4)
+        pixels = 0
+        for _ in range(struct.unpack(">H", head[2:])[0]):
+            _, _, w, h, _ = struct.unpack(">HHHHi", recv_exact(s, 12))
+            if len(recv_exact(s, w * h * 2)) != w * h * 2:
+                return "an update was cut short"
+            pixels += w * h
+        if pixels != width * height:
+            return "a full update had %d of %d pixels" % (pixels,
+                                                          width * height)
+        return None
+    finally:
+        s.close()
+
+
+def attack_kvm_hostile_rfb(binary):
+    """Hostile RFB after a KVMR login: closed or ignored, never harmful."""
+    payloads = [
+        bytes(random.getrandbits(8) for _ in range(4096)),
+        b"\x02\x00\xff\xff" + bytes(16),             # 65535 encodings
+        b"\x00" + bytes(3) + bytes([24, 24, 0, 1]) + bytes(12),   # 24 bpp
+        b"\x00" + bytes(3) + bytes([32, 24, 0, 0]) + bytes(12),   # colour map
+        b"\x06" + bytes(3) + b"\xff\xff\xff\xff" + b"x" * 65536,  # 4 GB cut
+        b"\x03\x00\xff\xff\xff\xff\xff\xff\xff\xff" * 50,  # huge areas
+        b"\x05\x07\xff\xff\xff\xff" * 200,          # pointer off-screen
+        b"\x04\x01\x00\x00\xff\xff\xff\xff" * 200,  # unknown keysyms
+    ]
+    q = kvm_qemu(binary)
+    try:
+        for i, payload in enumerate(payloads):
+            s, _, _ = kvm_viewer(q.redir_port)
+            try:
+                s.sendall(payload)
+            except OSError:
+                pass
+            redir_closed(s, timeout=0.5)
+            s.close()
+            if not q.alive():
+                return "QEMU died on payload %d" % i
+            why = kvm_served(q)
+            if why:
+                return "after payload %d: %s" % (i, why)
+        if q.qmp.execute("query-status")[1] > QMP_LIMIT_S:
+            return "QMP slow after hostile RFB"
+        return None
+    finally:
+        q.stop()
+
+
+def rss_kib(q):
+    for line in open("/proc/%d/status" % q.proc.pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def attack_kvm_stalled_viewer(binary):
+    """A KVM viewer asking for full screens and never reading them."""
+    q = kvm_qemu(binary)
+    try:
+        s, width, height = kvm_viewer(q.redir_port)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        before = rss_kib(q)
+        request = struct.pack(">BBHHHH", 3, 0, 0, 0, width, height)
+        s.setblocking(False)
+        sent = 0
+        for _ in range(5000):
+            try:
+                sent += s.send(request)
+            except BlockingIOError:
+                time.sleep(0.001)
+        grown = rss_kib(q) - before
+        d = Digest(q.port, "admin", PASSWORD)
+        rsp = d.call(get_identity())
+        slow = q.qmp.execute("query-status")[1]
+        s.close()
+        if grown > 32 * 1024:
+            return "QEMU grew by %d KiB for %d unread requests" % (
+                grown, sent // len(request))
+        if not rsp or rsp[0] != 200:
+            return "WS-Man not served while a viewer stalled"
+        if slow > QMP_LIMIT_S:
+            return "QMP took %.0f ms while a viewer stalled" % (slow * 1000)
+        return kvm_served(q)
+    finally:
+        q.stop()
+
+
+def vnc_port(q):
+    reply, _ = q.qmp.execute("query-vamt")
+    for listener in reply["return"][0]["listeners"]:
+        if listener["service-port"] == 5900:
+            return listener["port"]
+    return None
+
+
+def attack_kvm_many_viewers(binary):
+    """8 KVM viewers at once on KVMR and on 5900: one session, refusals."""
+    q = kvm_qemu(binary)
+    try:
+        # all start at once; the first to log in has the session
+        logins = [kvm_login(q.redir_port) for _ in range(8)]
+        statuses = sorted((a, b) for a, b, _ in logins)
+        for _, _, s in logins:
+            s.close()
+        if statuses[0] != (0, 0) or any(st == (0, 0) for st in statuses[1:]):
+            return "8 KVMR logins at once: %s" % statuses
+        time.sleep(0.2)
+        d = Digest(q.port, "admin", PASSWORD)
+        body = ('<p:IPS_KVMRedirectionSettingData xmlns:p="%s">'
+                "<p:Is5900PortEnabled>true</p:Is5900PortEnabled>"
+                "<p:RFBPassword>%s</p:RFBPassword>"
+                "</p:IPS_KVMRedirectionSettingData>" % (KVM_SETTINGS,
+                                                         RFB_PASSWORD))
+        rsp = d.call(envelope("http://schemas.xmlsoap.org/ws/2004/09/"
+                              "transfer/Put", KVM_SETTINGS, body))
+        if not rsp or rsp[0] != 200:
+            return "enabling port 5900 answered %s" % (rsp and rsp[0])
+        time.sleep(0.3)
+        port = vnc_port(q)
+        if not port:
+            return "port 5900 did not open"
+        # at most 4 connections wait unauthenticated (as on 16994): the
+        # oldest make room; the others are asked for the RFB password
+        viewers = []
+        for _ in range(8):
+            s = connect(port, timeout=5)
+            s.sendall(b"RFB 003.008\n")
+            viewers.append(s)
+        refused = shed = 0
+        for s in viewers:
+            try:
+                if recv_exact(s, 14) != b"RFB 003.008\n\x01\x02":
+                    raise ConnectionError("no VNC authentication offered")
+                s.sendall(b"\x02")
+                if len(recv_exact(s, 16)) != 16:
+                    raise ConnectionError("no challenge")
+                s.sendall(bytes(16))     # a wrong response
+                result = recv_exact(s, 4)
+                if result == b"\x00\x00\x00\x01":
+                    refused += 1
+                elif result:
+                    return "a wrong VNC password got %r" % result
+                else:
+                    shed += 1
+            except OSError:
+                shed += 1
+        for s in viewers:
+            s.close()
+        if not 1 <= refused <= 4 or refused + shed != 8:
+            return "8 VNC viewers: %d refused, %d shed" % (refused, shed)
+        return kvm_served(q)
+    finally:
+        q.stop()
+
+
 OWN_QEMU_ATTACKS = [
     ("tcp: descriptor exhaustion (nofile 48)", attack_descriptor_exhaustion),
     ("guest: 20000 random BAR0 accesses", attack_random_mmio),
     ("files: hostile NVRAM files", attack_hostile_nvram),
     ("migration: hostile streams", attack_hostile_migration),
+    ("kvm: hostile RFB after a KVMR login", attack_kvm_hostile_rfb),
+    ("kvm: a viewer that stops reading", attack_kvm_stalled_viewer),
+    ("kvm: 8 viewers at once (KVMR and 5900)", attack_kvm_many_viewers),
 ]
 
 

@@ -39,23 +39,11 @@ start_vm() {
 : > "$logs/power-qemu.err"
 start_vm
 
-# power STATE: CIM_PowerManagementService.RequestPowerStateChange over
-# WS-Management; prints the ReturnValue
-power() {
-    local cim=http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2
-    local anon=http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous
-
-    wsman_call CIM_PowerManagementService RequestPowerStateChange \
-        "$(wsman_power_service)" \
-        "<p:PowerState>$1</p:PowerState><p:ManagedElement><wsa:Address>$anon</wsa:Address><wsa:ReferenceParameters><wsman:ResourceURI>$cim/CIM_ComputerSystem</wsman:ResourceURI><wsman:SelectorSet>$(wsman_sel CreationClassName CIM_ComputerSystem)$(wsman_sel Name ManagedSystem)</wsman:SelectorSet></wsa:ReferenceParameters></p:ManagedElement>" |
-        sed -n 's/.*ReturnValue>\([0-9][0-9]*\)<.*/\1/p'
-}
-
 check "the demo guest boots with acpid listening on the power button" \
     wait_for 60 eval 'has "^VAMT-GUEST: ACPID started: /dev/input/event" &&
                       has "^VAMT-GUEST: DONE"'
 check "QEMU reports running" eval '[ "$(vm_status)" = running ]'
-rv=$(power 12)
+rv=$(wsman_power 12)
 check "RequestPowerStateChange(12) (Off-Soft Graceful) answers 0" \
     eval '[ "$rv" = 0 ]'
 check "the guest powers itself off: QEMU status becomes shutdown" \
@@ -63,17 +51,17 @@ check "the guest powers itself off: QEMU status becomes shutdown" \
 check "the guest's acpid got the power button and Linux powered down" \
     eval 'has "^VAMT-GUEST: POWERBUTTON .*powering off" &&
           has "reboot: Power down"'
-rv=$(power 12)
+rv=$(wsman_power 12)
 check "a second graceful off while off is refused (ReturnValue $rv)" \
     eval '[ -n "$rv" ] && [ "$rv" != 0 ] && [ "$(vm_status)" = shutdown ]'
-rv=$(power 2)
+rv=$(wsman_power 2)
 check "RequestPowerStateChange(2) (On) answers 0 and QEMU runs again" \
     eval '[ "$rv" = 0 ] && wait_for 10 eval "[ \"\$(vm_status)\" = running ]"'
 check "the guest boots again (a second VAMT-GUEST: BOOT line)" \
     wait_for 60 eval '[ "$(boots)" = 2 ] &&
                       [ "$(grep -c "^VAMT-GUEST: ACPID started" "$serial")" = 2 ]'
 check "a second graceful off works as well" \
-    eval '[ "$(power 12)" = 0 ] &&
+    eval '[ "$(wsman_power 12)" = 0 ] &&
           wait_for 30 eval "[ \"\$(vm_status)\" = shutdown ]" &&
           [ "$(grep -c "^VAMT-GUEST: POWERBUTTON" "$serial")" = 2 ]'
 stop_vm
@@ -84,24 +72,24 @@ grep -E "^VAMT-GUEST: (BOOT|ACPID|DONE|POWERBUTTON)|reboot:" "$serial" |
 start_vm -no-reboot
 check "-no-reboot: the demo guest boots" \
     wait_for 60 eval 'has "^VAMT-GUEST: DONE"'
-rv=$(power 12)
+rv=$(wsman_power 12)
 check "-no-reboot: graceful off answers 0 and QEMU shows shutdown" \
     eval '[ "$rv" = 0 ] && wait_for 30 eval "[ \"\$(vm_status)\" = shutdown ]"'
-rv=$(power 2)
+rv=$(wsman_power 2)
 check "-no-reboot: On answers 0, the VM runs and the guest boots again" \
     eval '[ "$rv" = 0 ] && wait_for 60 eval "[ \"\$(boots)\" = 2 ]" &&
           [ "$(vm_status)" = running ]'
 check "-no-reboot: the guest boots to the end, the VM still running" \
     wait_for 60 eval '[ "$(grep -c "^VAMT-GUEST: DONE" "$serial")" = 2 ] &&
                       [ "$(vm_status)" = running ]'
-rv=$(power 8)
+rv=$(wsman_power 8)
 check "-no-reboot: hard off answers 0 and QEMU shows shutdown" \
     eval '[ "$rv" = 0 ] && wait_for 30 eval "[ \"\$(vm_status)\" = shutdown ]"'
-rv=$(power 2)
+rv=$(wsman_power 2)
 check "-no-reboot: On after a hard off boots the guest a third time" \
     eval '[ "$rv" = 0 ] && wait_for 60 eval "[ \"\$(boots)\" = 3 ]" &&
           [ "$(vm_status)" = running ]'
-rv=$(power 10)
+rv=$(wsman_power 10)
 check "-no-reboot: a console's reset (10) answers 0 and the guest boots again" \
     eval '[ "$rv" = 0 ] && wait_for 60 eval "[ \"\$(boots)\" = 4 ]" &&
           [ "$(vm_status)" = running ]'

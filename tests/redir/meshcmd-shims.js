@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 //
 // What the MeshCentral redirection tests (meshcentral-sol.js,
-// meshcentral-ider.js) share to run MeshCentral 1.1.55's console modules
-// unmodified under node: the little meshcmd's Duktape runtime gives them
-// and node does not, the paths of the pinned npm package's modules, and a
-// tap on a module's wire.
+// meshcentral-ider.js, meshcommander-kvm.js) share to run MeshCentral
+// 1.1.55's console modules unmodified under node: the little meshcmd's
+// Duktape runtime gives them and node does not, the paths of the pinned
+// npm package's modules, and a tap on a module's wire.
 //
 // meshcmd's agents/modules_meshcmd/amt-redir-duk.js (the transport) needs
 // exactly two such things on the SOL and IDE-R paths:
@@ -33,10 +33,16 @@ tls.generateRandomInteger = (lo, hi) => crypto.randomInt(Number(lo), Number(hi) 
 // The modules still use new Buffer(); the warning is only noise on stderr
 process.noDeprecation = true;
 
+// A file of the pinned package, by its path in it
+// ('agents/modules_meshcmd/amt-redir-duk.js', 'public/scripts/common-0.0.1.js')
+function meshcentralPath(nodeModules, file) {
+    return path.join(nodeModules, 'meshcentral', file);
+}
+
 // A module of the pinned package, by its path in it
 // ('agents/modules_meshcmd/amt-redir-duk.js', 'amt/amt-ider-module.js')
 function meshcentral(nodeModules, file) {
-    return require(path.join(nodeModules, 'meshcentral', file));
+    return require(meshcentralPath(nodeModules, file));
 }
 
 const hex = (b) => Buffer.from(b).toString('hex').replace(/(..)(?!$)/g, '$1 ');
@@ -60,4 +66,4 @@ function tapWire(redir) {
     return wire;
 }
 
-module.exports = { meshcentral, hex, tapWire };
+module.exports = { meshcentral, meshcentralPath, hex, tapWire };
