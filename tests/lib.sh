@@ -207,6 +207,15 @@ has() {
     grep -qE "$1" "$serial" 2>/dev/null
 }
 
+# guest_prompt: the test guest's shell (vamt.mode=shell) printed its
+# prompt last: a command is over, or the shell is ready (it drops what
+# came before it started).  Busybox's line editing asks the terminal
+# where its cursor is (ESC [6n) after the prompt.
+guest_prompt() {
+    tail -c 16 "$serial" | tr -d '\r\n' | sed 's/\x1b\[6n$//' |
+        grep -q '/ # $'
+}
+
 # boots: how often the guest started ("VAMT-GUEST: BOOT ..." lines)
 boots() {
     grep -c '^VAMT-GUEST: BOOT ' "$serial" 2>/dev/null

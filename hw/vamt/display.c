@@ -26,8 +26,8 @@
 #include "trace/trace-hw_vamt.h"
 
 /* An idle screen is looked at less and less often, down to this */
-#define REFRESH_IDLE_STEP_MS    50
-#define REFRESH_IDLE_MAX_MS     500
+#define REFRESH_IDLE_STEP_MS    10
+#define REFRESH_IDLE_MAX_MS     250
 
 struct VamtDisplay {
     DisplayChangeListener dcl;
@@ -180,6 +180,14 @@ static void display_viewing_bh(void *opaque)
         d->dcl.con = d->con;
         /* the console switches the listener to its surface at once */
         register_displaychangelistener(&d->dcl);
+        /*
+         * That surface may be stale (nobody asked the device to draw
+         * since the guest changed modes), and the display's refresh
+         * timer, shared with other listeners (-vnc without clients), may
+         * be seconds away: draw now and refresh at our pace
+         */
+        update_displaychangelistener(&d->dcl, GUI_REFRESH_INTERVAL_DEFAULT);
+        display_refresh(&d->dcl);
     } else {
         unregister_displaychangelistener(&d->dcl);
         d->surface = NULL;

@@ -68,12 +68,6 @@ guest_said() {
 guest_value() {
     guest_output | sed -n "s/^$1 //p" | head -n 1
 }
-# the shell's prompt ends the output: the command is over.  Busybox's
-# line editing asks the terminal where its cursor is (ESC [6n) after it.
-guest_prompt() {
-    tail -c 16 "$serial" | tr -d '\r\n' | sed 's/\x1b\[6n$//' |
-        grep -q '/ # $'
-}
 
 check "the guest boots to its shell with the usb-tablet (xHCI) and the PS/2 keyboard as evdev devices" \
     eval 'wait_for 90 eval "has \"^VAMT-GUEST: DONE\" && guest_prompt" &&

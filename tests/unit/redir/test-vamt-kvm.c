@@ -683,18 +683,39 @@ static void test_incremental(void)
     vamt_screen_update(screen, 130, 70, 1, 1, (const uint8_t *)&red, 4);
     vamt_rfb_flush(rfb);
     g_assert_cmpuint(read_update(v), ==, 1);
-    g_assert_cmpuint(v->min_x, ==, 128);
-    g_assert_cmpuint(v->min_y, ==, 64);
-    g_assert_cmpuint(v->max_x, ==, 192);
-    g_assert_cmpuint(v->max_y, ==, 128);
+    g_assert_cmpuint(v->min_x, ==, 130);
+    g_assert_cmpuint(v->min_y, ==, 70);
+    g_assert_cmpuint(v->max_x, ==, 131);
+    g_assert_cmpuint(v->max_y, ==, 71);
     assert_picture(v, screen, rgb565_max, rgb565_shift);
+
+    /* a character cell redrawn: only the pixels that differ, per tile */
+    {
+        uint32_t cell[16 * 9];
+
+        for (unsigned i = 0; i < G_N_ELEMENTS(cell); i++) {
+            cell[i] = pattern(60 + i % 9, 200 + i / 9, 0);
+        }
+        cell[3 * 9 + 2] = 0x00ff00;         /* (62, 203): tile (0, 3) */
+        cell[12 * 9 + 7] = 0x0000ff;        /* (67, 212): tile (1, 3) */
+        cell[13 * 9 + 8] = 0x00ffff;        /* (68, 213) */
+        vamt_screen_update(screen, 60, 200, 9, 16, (const uint8_t *)cell,
+                           9 * 4);
+        send_request(rfb, true, 0, 0, 800, 600);
+        g_assert_cmpuint(read_update(v), ==, 2);
+        g_assert_cmpuint(v->min_x, ==, 62);
+        g_assert_cmpuint(v->min_y, ==, 203);
+        g_assert_cmpuint(v->max_x, ==, 69);
+        g_assert_cmpuint(v->max_y, ==, 214);
+        assert_picture(v, screen, rgb565_max, rgb565_shift);
+    }
     /* nothing more until the next request */
     vamt_screen_update(screen, 0, 0, 1, 1, (const uint8_t *)&red, 4);
     vamt_rfb_flush(rfb);
     g_assert_cmpuint(v->in->len, ==, 0);
     send_request(rfb, true, 0, 0, 800, 600);
     g_assert_cmpuint(read_update(v), ==, 1);
-    g_assert_cmpuint(v->max_x, ==, 64);
+    g_assert_cmpuint(v->max_x, ==, 1);
 
     /* a non-incremental request resends the tiles it covers */
     send_request(rfb, false, 100, 100, 20, 20);

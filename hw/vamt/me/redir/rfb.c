@@ -52,6 +52,7 @@ typedef struct RfbFormat {
     unsigned bytes;             /* 1, 2 or 4 */
     bool big_endian;
     bool grey;                  /* AMT's grey modes: red channel only */
+    bool identity;              /* 32-bit xRGB, as the screen has it */
     uint16_t max[3];            /* r, g, b */
     uint8_t shift[3];
     uint8_t bits[3];            /* 0: max is not 2^n - 1 */
@@ -129,6 +130,10 @@ static void format_from_wire(RfbFormat *f, const uint8_t *pf)
         f->bits[c] = format_bits(f->max[c]);
     }
     f->grey = f->max[0] && !f->max[1] && !f->max[2];
+    /* the screen's own xRGB: nothing to convert */
+    f->identity = !f->grey && f->bytes == 4 && f->max[0] == 255 &&
+                  f->max[1] == 255 && f->max[2] == 255 && f->shift[0] == 16 &&
+                  f->shift[1] == 8 && f->shift[2] == 0;
 }
 
 /* 16-bit RGB565 little-endian: what AMT consoles assume */
@@ -165,6 +170,9 @@ static uint32_t scale(unsigned c, uint16_t max, unsigned bits)
 
 static uint32_t convert(const RfbFormat *f, uint32_t xrgb)
 {
+    if (f->identity) {
+        return xrgb & 0xffffff;
+    }
     unsigned rgb[3] = { (xrgb >> 16) & 0xff, (xrgb >> 8) & 0xff,
                         xrgb & 0xff };
     uint32_t v = 0;
@@ -204,6 +212,42 @@ static void put_pixel(GByteArray *out, const RfbFormat *f, uint32_t v)
         break;
     }
     g_byte_array_append(out, b, f->bytes);
+}
+
+/* @n pixels at once: one allocation, no per-pixel append */
+static void put_pixels(GByteArray *out, const RfbFormat *f,
+                       const uint32_t *px, unsigned n)
+{
+    size_t at = out->len;
+    uint8_t *p;
+
+    g_byte_array_set_size(out, at + (size_t)n * f->bytes);
+    p = out->data + at;
+    switch (f->bytes) {
+    case 1:
+        for (unsigned i = 0; i < n; i++) {
+            p[i] = px[i];
+        }
+        break;
+    case 2:
+        for (unsigned i = 0; i < n; i++, p += 2) {
+            if (f->big_endian) {
+                vamt_put_be16(p, px[i]);
+            } else {
+                vamt_put_le16(p, px[i]);
+            }
+        }
+        break;
+    default:
+        for (unsigned i = 0; i < n; i++, p += 4) {
+            if (f->big_endian) {
+                vamt_put_be32(p, px[i]);
+            } else {
+                vamt_put_le32(p, px[i]);
+            }
+        }
+        break;
+    }
 }
 
 /* ---- encoding ---- */
@@ -334,9 +378,7 @@ static void encode_amt_tile(VamtRfb *rfb, GByteArray *out, unsigned w,
     if (sub == RLE_SOLID) {
         put_pixel(out, f, rfb->tile[0]);
     } else if (sub == RLE_RAW) {
-        for (unsigned i = 0; i < n; i++) {
-            put_pixel(out, f, rfb->tile[i]);
-        }
+        put_pixels(out, f, rfb->tile, n);
     } else if (sub <= 16) {
         unsigned bits = packed_bits(pal->count), acc = 0, filled = 0;
 
@@ -420,9 +462,7 @@ static void encode_tile(VamtRfb *rfb, GByteArray *out, unsigned x,
         return;
     }
     put_rect_header(out, x, y, w, h, VAMT_RFB_ENC_RAW);
-    for (unsigned i = 0; i < w * h; i++) {
-        put_pixel(out, &rfb->format, rfb->tile[i]);
-    }
+    put_pixels(out, &rfb->format, rfb->tile, w * h);
 }
 
 /* ---- updates ---- */
@@ -434,7 +474,12 @@ static bool viewer_dirty(const VamtRfb *rfb)
     if (v->resized) {
         return true;
     }
-    return memchr(v->dirty, 1, v->tiles_x * v->tiles_y) != NULL;
+    for (unsigned t = 0; t < v->tiles_x * v->tiles_y; t++) {
+        if (vamt_screen_dirty(&v->dirty[t])) {
+            return true;
+        }
+    }
+    return false;
 }
 
 void vamt_rfb_flush(VamtRfb *rfb)
@@ -464,27 +509,30 @@ void vamt_rfb_flush(VamtRfb *rfb)
     }
     for (unsigned ty = 0; ty < v->tiles_y; ty++) {
         for (unsigned tx = 0; tx < v->tiles_x; tx++) {
-            uint8_t *dirty = &v->dirty[ty * v->tiles_x + tx];
-            unsigned x = tx * VAMT_SCREEN_TILE, y = ty * VAMT_SCREEN_TILE;
+            VamtScreenDirty *dirty = &v->dirty[ty * v->tiles_x + tx];
+            unsigned x = tx * VAMT_SCREEN_TILE + dirty->x0;
+            unsigned y = ty * VAMT_SCREEN_TILE + dirty->y0;
             unsigned width = MIN(rfb->fb_width,
                                  vamt_screen_width(rfb->screen));
             unsigned height = MIN(rfb->fb_height,
                                   vamt_screen_height(rfb->screen));
+            unsigned w = dirty->x1 - dirty->x0, h = dirty->y1 - dirty->y0;
 
-            if (!*dirty) {
+            if (!vamt_screen_dirty(dirty)) {
                 continue;
             }
             if ((out->len >= VAMT_RFB_UPDATE_BUDGET && !rfb->whole_request) ||
                 count == UINT16_MAX) {
                 goto send;
             }
-            *dirty = 0;
+            *dirty = (VamtScreenDirty) { 0 };
             /* a viewer without DesktopSize keeps its size: clip to it */
             if (x >= width || y >= height) {
                 continue;
             }
-            encode_tile(rfb, out, x, y, MIN(VAMT_SCREEN_TILE, width - x),
-                        MIN(VAMT_SCREEN_TILE, height - y));
+            /* only what changed in the tile */
+            encode_tile(rfb, out, x, y, MIN(w, width - x),
+                        MIN(h, height - y));
             count++;
         }
     }

@@ -14,8 +14,25 @@ struct VamtScreen {
     unsigned width, height;
     unsigned tiles_x, tiles_y;
     GPtrArray *viewers;         /* VamtScreenViewer */
-    uint8_t *changed;           /* scratch: tiles one update changed */
+    VamtScreenDirty *changed;   /* scratch: what one update changed */
 };
+
+static const VamtScreenDirty whole_tile = {
+    0, 0, VAMT_SCREEN_TILE, VAMT_SCREEN_TILE
+};
+
+/* @d grows to cover @add too */
+static void dirty_add(VamtScreenDirty *d, const VamtScreenDirty *add)
+{
+    if (!vamt_screen_dirty(d)) {
+        *d = *add;
+        return;
+    }
+    d->x0 = MIN(d->x0, add->x0);
+    d->y0 = MIN(d->y0, add->y0);
+    d->x1 = MAX(d->x1, add->x1);
+    d->y1 = MAX(d->y1, add->y1);
+}
 
 static unsigned tiles_for(unsigned pixels)
 {
@@ -72,8 +89,10 @@ static void viewer_size(VamtScreenViewer *v)
     g_free(v->dirty);
     v->tiles_x = screen->tiles_x;
     v->tiles_y = screen->tiles_y;
-    v->dirty = g_malloc(v->tiles_x * v->tiles_y);
-    memset(v->dirty, 1, v->tiles_x * v->tiles_y);
+    v->dirty = g_new(VamtScreenDirty, v->tiles_x * v->tiles_y);
+    for (unsigned t = 0; t < v->tiles_x * v->tiles_y; t++) {
+        v->dirty[t] = whole_tile;
+    }
 }
 
 static void viewers_changed(VamtScreen *screen)
@@ -102,7 +121,8 @@ void vamt_screen_resize(VamtScreen *screen, unsigned width, unsigned height)
     screen->pixels = g_new0(uint32_t, (size_t)width * height);
     screen->tiles_x = tiles_for(width);
     screen->tiles_y = tiles_for(height);
-    screen->changed = g_malloc0(screen->tiles_x * screen->tiles_y);
+    screen->changed = g_new0(VamtScreenDirty,
+                             screen->tiles_x * screen->tiles_y);
     for (unsigned i = 0; i < screen->viewers->len; i++) {
         VamtScreenViewer *v = g_ptr_array_index(screen->viewers, i);
 
@@ -118,20 +138,23 @@ static void publish_changed(VamtScreen *screen)
     size_t n = screen->tiles_x * screen->tiles_y;
     bool any = false;
 
+    for (size_t t = 0; t < n && !any; t++) {
+        any = vamt_screen_dirty(&screen->changed[t]);
+    }
+    if (!any) {
+        return;
+    }
     for (unsigned i = 0; i < screen->viewers->len; i++) {
         VamtScreenViewer *v = g_ptr_array_index(screen->viewers, i);
 
         for (size_t t = 0; t < n; t++) {
-            v->dirty[t] |= screen->changed[t];
+            if (vamt_screen_dirty(&screen->changed[t])) {
+                dirty_add(&v->dirty[t], &screen->changed[t]);
+            }
         }
     }
-    for (size_t t = 0; t < n && !any; t++) {
-        any = screen->changed[t];
-    }
-    memset(screen->changed, 0, n);
-    if (any) {
-        viewers_changed(screen);
-    }
+    memset(screen->changed, 0, n * sizeof(*screen->changed));
+    viewers_changed(screen);
 }
 
 void vamt_screen_update(VamtScreen *screen, unsigned x, unsigned y,
@@ -146,20 +169,32 @@ void vamt_screen_update(VamtScreen *screen, unsigned x, unsigned y,
     for (unsigned row = 0; row < h; row++) {
         const uint32_t *src = (const uint32_t *)(pixels + row * stride);
         uint32_t *dst = screen->pixels + (size_t)(y + row) * screen->width;
-        uint8_t *changed = screen->changed +
-                           (size_t)((y + row) / VAMT_SCREEN_TILE) *
-                           screen->tiles_x;
+        VamtScreenDirty *changed = screen->changed +
+                                   (size_t)((y + row) / VAMT_SCREEN_TILE) *
+                                   screen->tiles_x;
+        uint8_t ty = (y + row) % VAMT_SCREEN_TILE;
         unsigned col = x;
 
-        /* one tile column at a time: what differs marks that tile */
+        /* one tile column at a time: what differs marks that much */
         while (col < x + w) {
             unsigned end = MIN(x + w, (col / VAMT_SCREEN_TILE + 1) *
                                       VAMT_SCREEN_TILE);
             size_t bytes = (end - col) * sizeof(uint32_t);
 
             if (memcmp(dst + col, src + (col - x), bytes)) {
+                unsigned first = col, last = end - 1;
+                unsigned base = col - col % VAMT_SCREEN_TILE;
+
+                while (dst[first] == src[first - x]) {
+                    first++;
+                }
+                while (dst[last] == src[last - x]) {
+                    last--;
+                }
                 memcpy(dst + col, src + (col - x), bytes);
-                changed[col / VAMT_SCREEN_TILE] = 1;
+                dirty_add(&changed[col / VAMT_SCREEN_TILE],
+                          &(VamtScreenDirty) { first - base, ty,
+                                               last - base + 1, ty + 1 });
             }
             col = end;
         }
@@ -171,13 +206,18 @@ void vamt_screen_fill(VamtScreen *screen, uint32_t xrgb)
 {
     for (unsigned y = 0; y < screen->height; y++) {
         uint32_t *row = screen->pixels + (size_t)y * screen->width;
-        uint8_t *changed = screen->changed +
-                           (size_t)(y / VAMT_SCREEN_TILE) * screen->tiles_x;
+        VamtScreenDirty *changed = screen->changed +
+                                   (size_t)(y / VAMT_SCREEN_TILE) *
+                                   screen->tiles_x;
+        uint8_t ty = y % VAMT_SCREEN_TILE;
 
         for (unsigned x = 0; x < screen->width; x++) {
             if (row[x] != xrgb) {
+                uint8_t tx = x % VAMT_SCREEN_TILE;
+
                 row[x] = xrgb;
-                changed[x / VAMT_SCREEN_TILE] = 1;
+                dirty_add(&changed[x / VAMT_SCREEN_TILE],
+                          &(VamtScreenDirty) { tx, ty, tx + 1, ty + 1 });
             }
         }
     }
@@ -222,7 +262,7 @@ void vamt_screen_viewer_mark(VamtScreenViewer *viewer, unsigned x,
          ty <= (y + h - 1) / VAMT_SCREEN_TILE; ty++) {
         for (unsigned tx = x / VAMT_SCREEN_TILE;
              tx <= (x + w - 1) / VAMT_SCREEN_TILE; tx++) {
-            viewer->dirty[ty * viewer->tiles_x + tx] = 1;
+            viewer->dirty[ty * viewer->tiles_x + tx] = whole_tile;
         }
     }
 }

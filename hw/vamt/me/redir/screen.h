@@ -6,7 +6,8 @@
  * changed since that viewer last took them.  The platform reports what
  * it drew; a report that repaints unchanged pixels (a VGA scanline
  * refresh, a blinking cursor redrawn in place) marks nothing, so an
- * idle screen sends nothing and a one-character change sends one tile.
+ * idle screen sends nothing and a one-character change sends the
+ * pixels of that character.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -29,10 +30,18 @@
 
 typedef struct VamtScreen VamtScreen;
 
-/* One viewer's view: the tiles it has not been sent yet */
+/*
+ * What changed in one tile: the rectangle x0..x1-1, y0..y1-1 of it
+ * (tile coordinates); x1 == 0 when nothing did
+ */
+typedef struct VamtScreenDirty {
+    uint8_t x0, y0, x1, y1;
+} VamtScreenDirty;
+
+/* One viewer's view: what it has not been sent yet, tile by tile */
 typedef struct VamtScreenViewer {
     VamtScreen *screen;
-    uint8_t *dirty;             /* one byte per tile, row-major */
+    VamtScreenDirty *dirty;     /* one per tile, row-major */
     unsigned tiles_x, tiles_y;
     bool resized;               /* the size changed since it last looked */
     /* Optional: tiles became dirty (the viewer may have a request open) */
@@ -71,6 +80,12 @@ VamtScreenViewer *vamt_screen_attach(VamtScreen *screen,
                                      void (*changed)(void *opaque),
                                      void *opaque);
 void vamt_screen_detach(VamtScreenViewer *viewer);
+/* Does @d say something changed? */
+static inline bool vamt_screen_dirty(const VamtScreenDirty *d)
+{
+    return d->x1 != 0;
+}
+
 /* Mark the tiles meeting the rectangle dirty (a full refresh request) */
 void vamt_screen_viewer_mark(VamtScreenViewer *viewer, unsigned x,
                              unsigned y, unsigned w, unsigned h);
