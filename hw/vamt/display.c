@@ -11,6 +11,10 @@
  * codes, the pointer as absolute positions when the machine has an
  * absolute device (usb-tablet) and as motion otherwise.
  *
+ * The user-consent code is shown on a console of the ME's own (QEMU
+ * cannot draw over the guest's display, and the code must be neither in
+ * the guest's memory nor in what KVM sends).
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
@@ -308,4 +312,28 @@ bool vamt_display_served(const VamtDisplay *d)
 bool vamt_display_watching(const VamtDisplay *d)
 {
     return d->listening;
+}
+
+/* ---- the consent code, for the person at the machine ---- */
+
+static const GraphicHwOps consent_console_ops;
+
+void vamt_display_show_consent(DeviceState *dev, QemuConsole **con,
+                               bool shown, uint32_t code)
+{
+    g_autofree char *text = NULL;
+
+    if (!*con) {
+        if (!shown) {
+            return;
+        }
+        /* made on first use: KVM took the default console long before */
+        *con = graphic_console_init(dev, 0, &consent_console_ops, NULL);
+    }
+    text = shown ? g_strdup_printf("Intel(R) AMT: a remote operator asks "
+                                   "for access. Code: %03u %03u",
+                                   code / 1000, code % 1000) :
+                   g_strdup("Intel(R) AMT: no user consent code to show");
+    dpy_gfx_replace_surface(*con,
+                            qemu_create_placeholder_surface(640, 480, text));
 }

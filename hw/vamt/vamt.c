@@ -373,8 +373,9 @@ static void vamt_state_changed(void *opaque)
 }
 
 /*
- * The consent code is for the person at the machine: QMP tells whoever
- * runs the VM (the ME does not draw it over the guest's display)
+ * The consent code is for the person at the machine: on the ME's own
+ * console (-display, screendump device=ID), and QMP tells whoever runs
+ * the VM (the ME does not draw it over the guest's display)
  */
 static void vamt_show_consent_code(void *opaque, bool shown, uint32_t code)
 {
@@ -384,6 +385,7 @@ static void vamt_show_consent_code(void *opaque, bool shown, uint32_t code)
 
     trace_vamt_consent_code(shown);
     qapi_event_send_vamt_user_consent(path, shown, text);
+    vamt_display_show_consent(DEVICE(s), &s->consent_console, shown, code);
 }
 
 /* VNC authentication for port 5900, with QEMU's crypto */
@@ -771,6 +773,7 @@ static void vamt_exit(PCIDevice *pd)
         object_unparent(OBJECT(&s->ider));
     }
     g_clear_pointer(&s->display, vamt_display_free);
+    g_clear_pointer(&s->consent_console, graphic_console_close);
     g_clear_pointer(&s->listeners_bh, qemu_bh_delete);
     g_clear_pointer(&s->rmcp, vamt_rmcp_socket_free);
     g_clear_pointer(&s->listener, vamt_listener_free);

@@ -31,7 +31,7 @@ rfb_port=$(free_port)
     -qmp "unix:$qmp_sock,server=on,wait=off" \
     -qmp "unix:$work/events.sock,server=on,wait=off" \
     -object "secret,id=amtpw,data=$password" \
-    -device "vamt,addr=16.0,kvm=on,listen=127.0.0.1:$port,rfb-port=$rfb_port,admin-secret=amtpw" \
+    -device "vamt,id=amt,addr=16.0,kvm=on,listen=127.0.0.1:$port,rfb-port=$rfb_port,admin-secret=amtpw" \
     > "$logs/qemu.log" 2>&1 &
 vm_pid=$!
 check "QEMU starts with -device vamt,kvm=on and a VGA" \
@@ -106,7 +106,8 @@ timeout 30 vncsnapshot -passwd "$work/wrongpw.bin" "127.0.0.1::$rfb_port" \
 check "a wrong password: vncsnapshot says VNC authentication failed" \
     grep -qi "authentication failed" "$logs/vncsnapshot-wrong.log"
 
-# a powered-off PC shows a black screen
+# a powered-off PC shows a black screen, and a viewer that watches
+# stays connected through power off, on and a power cycle
 rv=$(wsman_power 8)
 check "RequestPowerStateChange(8) powers the VM off" \
     eval '[ "$rv" = 0 ] && wait_for 10 eval "[ \"\$(vm_status)\" = shutdown ]"'
@@ -122,6 +123,32 @@ check "RequestPowerStateChange(2) powers it on again" \
 sleep 4
 check "after power-on the capture is the firmware's screen again" \
     same_picture again
+python3 "$here/kvm_watch.py" $((port + 2)) "$password" "$work/watch" \
+    2> "$logs/watch.err" &
+watch_pid=$!
+watching() {        # watching FIELD=VALUE: kvm_watch.py's status says so
+    grep -q "\b$1\b" "$work/watch" 2> /dev/null
+}
+check "a KVMR viewer (plain login) watches the screen" \
+    wait_for 10 eval 'watching open=1 && ! watching updates=0'
+rv=$(wsman_power 8)
+check "the watched VM powered off again" \
+    eval '[ "$rv" = 0 ] && wait_for 10 eval "[ \"\$(vm_status)\" = shutdown ]"'
+check "the KVMR viewer sees the black screen of the VM off" \
+    wait_for 10 watching black_seen=1
+rv=$(wsman_power 2)
+check "the KVMR viewer saw the screen go black and come back, still connected" \
+    wait_for 10 eval 'watching black_seen=1 && watching lit_after_black=1 &&
+                      watching open=1'
+rv=$(wsman_power 10)
+check "a power cycle (10) through the ME leaves the KVMR session open" \
+    eval '[ "$rv" = 0 ] && sleep 4 && watching open=1 &&
+          [ "$(kvm_info session)" = True ]'
+sed 's/^/# kvm_watch: /' "$work/watch"
+kill "$watch_pid" 2> /dev/null
+wait "$watch_pid" 2> /dev/null
+check "the viewer gone, query-vamt says no KVM session" \
+    wait_for 5 eval '[ "$(kvm_info session)" = False ]'
 
 # user consent: KVM only (OptInRequired 1)
 reply=$(wsman_put IPS_OptInService \
@@ -149,6 +176,15 @@ check "StartOptIn answers 0 and VAMT_USER_CONSENT shows a 6-digit code" \
           wait_for 5 eval "code | grep -qE \"^[0-9]{6}$\""'
 good=$(code)
 bad=$(printf '%06d' $(( (10#$good + 1) % 1000000 )))
+# the person at the machine reads it on the ME's own console
+consent_dump() {    # consent_dump FILE: screendump of the ME's console
+    qmp screendump "{\"filename\": \"$1\", \"device\": \"amt\"}" > /dev/null
+}
+consent_dump "$work/code-shown.ppm"
+python3 "$here/kvm_screen.py" black "$work/code-shown.ppm" 640 480 \
+    > "$logs/code-shown.compare"
+check "the code is on the ME's own console (screendump device=amt), not black" \
+    eval '[ -s "$work/code-shown.ppm" ] && grep -q "^640x480 .*[1-9][0-9]* pixels not black" "$logs/code-shown.compare"'
 reply=$(wsman_call IPS_OptInService SendOptInCode "$opt_in_selectors" \
     "<p:OptInCode>$bad</p:OptInCode>")
 check "a wrong code is refused; KVM still has no screen" \
@@ -158,6 +194,9 @@ reply=$(wsman_call IPS_OptInService SendOptInCode "$opt_in_selectors" \
     "<p:OptInCode>$good</p:OptInCode>")
 check "the right code is accepted and the code is hidden (VAMT_USER_CONSENT shown false)" \
     eval 'grep -q "ReturnValue>0<" <<<"$reply" && wait_for 5 eval "[ -z \"\$(code)\" ]"'
+consent_dump "$work/code-hidden.ppm"
+check "once entered the code is gone from the ME's console" \
+    eval '! python3 "$here/kvm_screen.py" same "$work/code-hidden.ppm" "$work/code-shown.ppm" > /dev/null'
 check "with consent vnccapture gets the screen" same_picture consent
 reply=$(wsman_get IPS_OptInService)
 check "the consent is kept for the next session (OptInState 3)" \

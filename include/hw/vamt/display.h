@@ -7,6 +7,8 @@
 #ifndef HW_VAMT_DISPLAY_H
 #define HW_VAMT_DISPLAY_H
 
+#include "hw/qdev-core.h"
+#include "ui/console.h"
 #include "me.h"
 
 typedef struct VamtDisplay VamtDisplay;
@@ -26,6 +28,13 @@ void vamt_display_viewing(VamtDisplay *d, bool viewing);
 void vamt_display_key(VamtDisplay *d, uint16_t usage, bool down);
 void vamt_display_pointer(VamtDisplay *d, unsigned x, unsigned y,
                           uint8_t buttons);
+
+/*
+ * The user-consent code (IPS_OptInService.StartOptIn) on the ME's own
+ * console of @dev, made in *@con on first use; @shown false clears it
+ */
+void vamt_display_show_consent(DeviceState *dev, QemuConsole **con,
+                               bool shown, uint32_t code);
 
 /* For query-vamt: a graphic console is shown, someone is looking */
 bool vamt_display_served(const VamtDisplay *d);

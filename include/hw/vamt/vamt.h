@@ -69,6 +69,7 @@ struct VamtState {
     VamtKtState kt;             /* function 3, kt=on */
     VamtIderState ider;         /* function 2, ider=on */
     VamtDisplay *display;       /* kvm=on */
+    QemuConsole *consent_console;   /* the consent code, once one was shown */
 
     /* migration: MEI bus and ME state, serialized in pre_save */
     uint8_t *bus_blob;

@@ -1469,6 +1469,51 @@ static void test_vnc_auth_timeout(void)
     machine_free(m);
 }
 
+/*
+ * KVM's settings live in the saved state (NVRAM, migration); a session
+ * does not: the destination starts without one, the console reconnects
+ */
+static void test_kvm_state_saved(void)
+{
+    TestMachine *src = vnc_machine();
+    TestMachine *dst = machine_new(VAMT_FW_REDIR_KVM);
+    VamtAmt *amt = vamt_me_amt(src->me);
+    VamtAmtState *s = vamt_amt_state(amt);
+    const VamtAmtState *d = vamt_amt_state(vamt_me_amt(dst->me));
+    g_autoptr(GByteArray) blob = g_byte_array_new();
+    TestConsole *t = kvm_session(src);
+    char *p;
+    size_t i;
+
+    s->kvm_session_timeout = 42;
+    s->opt_in_required = 1;
+    vamt_amt_save(amt, blob);
+    g_assert_true(vamt_amt_load(vamt_me_amt(dst->me), blob->data,
+                                blob->len));
+    g_assert_cmpstr(d->rfb_password, ==, RFB_PASSWORD);
+    g_assert_true(d->kvm_port_5900);
+    g_assert_cmpuint(d->kvm_session_timeout, ==, 42);
+    g_assert_cmpuint(d->opt_in_required, ==, 1);
+    g_assert_false(vamt_redir_active(vamt_me_redir(dst->me),
+                                     VAMT_REDIR_KVM));
+    g_assert_nonnull(vamt_me_service(dst->me, VAMT_PORT_VNC));
+
+    /* a password AMT would not take does not load */
+    for (p = NULL, i = 0; !p && i + 8 <= blob->len; i++) {
+        if (!memcmp(blob->data + i, RFB_PASSWORD, 8)) {
+            p = (char *)blob->data + i;
+        }
+    }
+    g_assert_nonnull(p);
+    memcpy(p, "weakweak", 8);
+    g_assert_false(vamt_amt_load(vamt_me_amt(dst->me), blob->data,
+                                 blob->len));
+    g_assert_cmpstr(d->rfb_password, ==, RFB_PASSWORD);
+    console_free(t);
+    machine_free(src);
+    machine_free(dst);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1501,5 +1546,6 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/kvm/vnc/session", test_vnc_session);
     g_test_add_func("/vamt/kvm/vnc/refusals", test_vnc_refusals);
     g_test_add_func("/vamt/kvm/vnc/auth-timeout", test_vnc_auth_timeout);
+    g_test_add_func("/vamt/kvm/state-saved", test_kvm_state_saved);
     return g_test_run();
 }
