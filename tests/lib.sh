@@ -177,6 +177,16 @@ vm_status() {
     qmp query-status | sed -n 's/^ *"status": "\([a-z-]*\)".*/\1/p'
 }
 
+# listener_port SERVICE_PORT: the host port query-vamt lists for an AMT
+# port (16992, 16994, 5900), nothing while the ME does not listen there
+listener_port() {
+    qmp query-vamt | python3 -c 'import json, sys
+for dev in json.load(sys.stdin)["return"]:
+    for l in dev.get("listeners", []):
+        if l["service-port"] == int(sys.argv[1]):
+            print(l["port"])' "$1"
+}
+
 # stop_vm: ask QEMU ($qmp_sock) to quit and wait for $vm_pid to end
 stop_vm() {
     qmp quit > /dev/null

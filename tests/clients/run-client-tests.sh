@@ -82,24 +82,12 @@ fi
 # run_node NAME: one node client scenario; its TAP lines are renumbered
 # into ours; a scenario that dies or leaves no plan is a failure
 run_node() {
-    local name=$1 log=$logs/$1.log rc line planned=no
+    local name=$1 log=$logs/$1.log
     VAMT_PORT=$port VAMT_PASSWORD=$password VAMT_UUID=$vm_uuid \
     VAMT_FW_VERSION=$fw_version VAMT_MEM_MB=$mem_mb VAMT_CPU_SOCKETS=$cpu_sockets \
     VAMT_QMP=$qmp_sock VAMT_SERIAL=$serial VAMT_NODE_MODULES=$VAMT_CACHE/node/node_modules \
         timeout "${node_timeout:-150}" node "$here/$name.js" > "$log" 2>&1
-    rc=$?
-    while IFS= read -r line; do
-        case $line in
-        "ok "*)     tap_result ok "$name: ${line#ok * - }" ;;
-        "not ok "*) tap_result fail "$name: ${line#not ok * - }" ;;
-        "#"*)       echo "$line" ;;
-        1..*)       planned=yes ;;
-        esac
-    done < "$log"
-    if [ "$planned" != yes ] || { [ "$rc" != 0 ] && ! grep -q '^not ok ' "$log"; }; then
-        tail -n 20 "$log" | sed 's/^/#   /'
-        tap_result fail "$name: scenario ran to its end (exit $rc)"
-    fi
+    tap_merge "$name" "$log" $?
 }
 
 # --- Open AMT (wsman-messages + MPS framing), then MeshCommander

@@ -44,7 +44,7 @@ kvm_info() {        # kvm_info FIELD: query-vamt's kvm.FIELD
 print(json.load(sys.stdin)['return'][0]['kvm']['$1'])"
 }
 vnc_listening() {   # query-vamt lists AMT port 5900
-    qmp query-vamt | grep -q '"service-port": 5900'
+    [ -n "$(listener_port 5900)" ]
 }
 settings_put() {    # settings_put PROPERTIES: Put IPS_KVMRedirectionSettingData
     wsman_put IPS_KVMRedirectionSettingData \

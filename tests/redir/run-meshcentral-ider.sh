@@ -89,15 +89,8 @@ if ! has '^VAMT-GUEST: IDER-DRIVE /dev/sr'; then
 fi
 
 # The redirection ports as the devices report them (query-vamt "listeners")
-redir_port_of() {
-    qmp_sock=$1 qmp query-vamt | python3 -c 'import json, sys
-for dev in json.load(sys.stdin)["return"]:
-    for l in dev.get("listeners", []):
-        if l["service-port"] == 16994:
-            print(l["port"])'
-}
-redir_port=$(redir_port_of "$qmp_sock")
-redir_port2=$(redir_port_of "$qmp_sock2")
+redir_port=$(listener_port 16994)
+redir_port2=$(qmp_sock=$qmp_sock2 listener_port 16994)
 check "query-vamt lists both VMs' redirection listeners (16994) on P+2" \
     eval '[ "$redir_port" = $((port + 2)) ] && [ "$redir_port2" = $((port2 + 2)) ]'
 [ -n "$redir_port" ] && [ -n "$redir_port2" ] || tap_exit
@@ -111,20 +104,7 @@ VAMT_PASSWORD=$password VAMT_CONSOLE_PASSWORD=${MCIDER_CONSOLE_PASSWORD:-$passwo
 VAMT_ISO=$work/ider.iso VAMT_WORD=$word VAMT_REPO=$VAMT_REPO \
 VAMT_NODE_MODULES=$VAMT_CACHE/node/node_modules \
     timeout 120 node "$here/meshcentral-ider.js" > "$log" 2>&1
-rc=$?
-planned=no
-while IFS= read -r line; do
-    case $line in
-    "ok "*)     tap_result ok "meshcentral-ider: ${line#ok * - }" ;;
-    "not ok "*) tap_result fail "meshcentral-ider: ${line#not ok * - }" ;;
-    "#"*)       echo "$line" ;;
-    1..*)       planned=yes ;;
-    esac
-done < "$log"
-if [ "$planned" != yes ] || { [ "$rc" != 0 ] && ! grep -q '^not ok ' "$log"; }; then
-    tail -n 20 "$log" | sed 's/^/#   /'
-    tap_result fail "meshcentral-ider: scenario ran to its end (exit $rc)"
-fi
+tap_merge meshcentral-ider "$log" $?
 
 check "both QEMUs are still running after the module left, and printed nothing on stderr" \
     eval '[ "$(vm_status)" = running ] && [ "$(qmp_sock=$qmp_sock2 vm_status)" = running ] &&

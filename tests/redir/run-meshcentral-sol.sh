@@ -54,11 +54,7 @@ if ! kill -0 "$vm_pid" 2> /dev/null || ! has '^VAMT-GUEST: SOL-TTY /dev/ttyS'; t
 fi
 
 # The redirection port as the device reports it (query-vamt "listeners")
-redir_port=$(qmp query-vamt | python3 -c 'import json, sys
-for dev in json.load(sys.stdin)["return"]:
-    for l in dev.get("listeners", []):
-        if l["service-port"] == 16994:
-            print(l["port"])')
+redir_port=$(listener_port 16994)
 check "query-vamt lists the redirection listener (16994) on port $((port + 2))" \
     [ "$redir_port" = $((port + 2)) ]
 [ -n "$redir_port" ] || tap_exit
@@ -69,20 +65,7 @@ log=$logs/meshcentral-sol.log
 VAMT_REDIR_PORT=$redir_port VAMT_PASSWORD=$password VAMT_SERIAL=$serial \
 VAMT_NODE_MODULES=$VAMT_CACHE/node/node_modules \
     timeout 60 node "$here/meshcentral-sol.js" > "$log" 2>&1
-rc=$?
-planned=no
-while IFS= read -r line; do
-    case $line in
-    "ok "*)     tap_result ok "meshcentral-sol: ${line#ok * - }" ;;
-    "not ok "*) tap_result fail "meshcentral-sol: ${line#not ok * - }" ;;
-    "#"*)       echo "$line" ;;
-    1..*)       planned=yes ;;
-    esac
-done < "$log"
-if [ "$planned" != yes ] || { [ "$rc" != 0 ] && ! grep -q '^not ok ' "$log"; }; then
-    tail -n 20 "$log" | sed 's/^/#   /'
-    tap_result fail "meshcentral-sol: scenario ran to its end (exit $rc)"
-fi
+tap_merge meshcentral-sol "$log" $?
 
 check "QEMU is still running and printed nothing on stderr" \
     eval 'kill -0 $vm_pid && [ ! -s "$logs/qemu.log" ]'

@@ -80,11 +80,7 @@ if ! kill -0 "$vm_pid" 2> /dev/null || [ "$(query_kvm served)" != true ]; then
 fi
 
 # The redirection port as the device reports it (query-vamt "listeners")
-redir_port=$(qmp query-vamt | python3 -c 'import json, sys
-for dev in json.load(sys.stdin)["return"]:
-    for l in dev.get("listeners", []):
-        if l["service-port"] == 16994:
-            print(l["port"])')
+redir_port=$(listener_port 16994)
 check "query-vamt lists the redirection listener (16994) on port $((port + 2))" \
     [ "$redir_port" = $((port + 2)) ]
 [ -n "$redir_port" ] || tap_exit
