@@ -40,7 +40,8 @@ chmod 600 "$demo/admin-password"
     -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd-meshcmd.gz" \
     -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo vamt.sol=echo vamt.meshcmd=info' \
     -object secret,id=amtpw,file="$demo/admin-password" \
-    -device vamt,addr=16.0,kt=on,ider=on,listen=$demo_address:$demo_port,admin-secret=amtpw
+    -device VGA -device qemu-xhci -device usb-tablet \
+    -device vamt,addr=16.0,kt=on,ider=on,kvm=on,listen=$demo_address:$demo_port,admin-secret=amtpw
 
 echo "vamt: demo VM started (pid $(cat "$demo/qemu.pid")), waiting for the guest..."
 for _ in $(seq 180); do
@@ -88,7 +89,14 @@ In-guest agents (/dev/mei0): MKHI, AMTHI, watchdog (mei_wdt) and LME;
 Serial-over-LAN:             $demo_address:$((demo_port + 2)) (kt=on: the guest's extra ttyS)
 IDE-R:                       same port (ider=on: a CD drive at 00:16.2 for a console's image;
                              MeshCommander's IDE-R, or tests/redir/ider_console.py)
-Not served yet: TLS (16993/16995), KVM (KVMR, 5900),
+KVM (kvm=on, the VM's VGA):  same port: MeshCommander's (and MeshCentral's) "Remote Desktop",
+                             Connect; keys and a usb-tablet pointer reach the guest
+  VNC viewers (port 5900):   first enable it with an RFB password (8 characters: upper and
+                             lower case, a digit, a symbol), e.g. in MeshCommander's Remote
+                             Desktop settings, then
+                             vnccapture -H $demo_address -p 5900 -P 'RFB-PASSWORD' -o screen.png
+                             or any VNC viewer on $demo_address::5900
+Not served yet: TLS (16993/16995),
                 the ME's own address on the guest NIC (use listen= on the host)
 Stop the demo VM:            $VAMT_REPO/scripts/vamt/qmp.py $demo/qmp.sock quit
 EOF2
