@@ -649,6 +649,9 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
     return vamt_rmcp_realize(s, errp);
 }
 
+static int vamt_migration_notify(NotifierWithReturn *notifier,
+                                 MigrationEvent *e, Error **errp);
+
 /* The sibling functions, in the slot of the HECI (hw/isa/piix.c's way) */
 static bool vamt_functions_realize(VamtState *s, Error **errp)
 {
@@ -683,6 +686,7 @@ static bool vamt_functions_realize(VamtState *s, Error **errp)
         /* KVM is served once the machine shows a graphic console */
         s->display = vamt_display_new(s->me, &s->fw, s, vamt_state_changed);
     }
+    migration_add_notifier(&s->migration_notifier, vamt_migration_notify);
     return true;
 }
 
@@ -772,6 +776,7 @@ static void vamt_exit(PCIDevice *pd)
     if (s->has_ider && DEVICE(&s->ider)->realized) {
         object_unparent(OBJECT(&s->ider));
     }
+    migration_remove_notifier(&s->migration_notifier);
     g_clear_pointer(&s->display, vamt_display_free);
     g_clear_pointer(&s->consent_console, graphic_console_close);
     g_clear_pointer(&s->listeners_bh, qemu_bh_delete);
@@ -901,6 +906,24 @@ VamtInfo *vamt_query(VamtState *s)
 
 /* ---- migration ---------------------------------------------------------- */
 
+/*
+ * Migrated: the machine runs on in the destination, and so does the ME
+ * with everything it keeps.  Redirection sessions here end cleanly (a
+ * console reconnects to the destination's ME); a migration that fails
+ * ends nothing.
+ */
+static int vamt_migration_notify(NotifierWithReturn *notifier,
+                                 MigrationEvent *e, Error **errp)
+{
+    VamtState *s = container_of(notifier, VamtState, migration_notifier);
+
+    if (e->type == MIG_EVENT_PRECOPY_DONE && s->me) {
+        trace_vamt_redir("redirection: the VM migrated: sessions end");
+        vamt_redir_terminate(vamt_me_redir(s->me), VAMT_REDIR_TYPES);
+    }
+    return 0;
+}
+
 static int vamt_pre_save(void *opaque)
 {
     VamtState *s = opaque;
@@ -975,6 +998,10 @@ static int vamt_post_load(void *opaque, int version_id)
     /* the destination owns the NVRAM file from now on */
     if (s->nvram) {
         vamt_nvram_schedule_write(s->nvram);
+    }
+    /* 16994 and 5900 open as the migrated settings say */
+    if (s->listeners_bh) {
+        qemu_bh_schedule(s->listeners_bh);
     }
     return 0;
 }

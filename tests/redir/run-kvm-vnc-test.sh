@@ -207,6 +207,58 @@ check "Is5900PortEnabled false closes port 5900" \
     eval 'wait_for 5 eval "! vnc_listening" && ! port_open $rfb_port'
 check "QEMU is still running and QMP answers" \
     eval 'kill -0 $vm_pid && [ "$(vm_status)" = running ]'
+
+# migration: the session here ends, KVM's settings go along, and the
+# console reconnects to the destination's ME (a consent does not go: it
+# is the ME's running state, not its settings)
+reply=$(settings_put "<p:Is5900PortEnabled>true</p:Is5900PortEnabled><p:SessionTimeout>42</p:SessionTimeout>")
+reply=$(wsman_put IPS_OptInService "$opt_in_selectors" \
+    '<p:OptInRequired>0</p:OptInRequired>')
+python3 "$here/kvm_watch.py" $((port + 2)) "$password" "$work/watch" \
+    2> "$logs/watch.err" &
+watch_pid=$!
+wait_for 10 eval 'watching open=1 && ! watching updates=0'
+dst_port=$(free_port)
+dst_rfb_port=$(free_port)
+"$QEMU_BIN" "${qemu_fw[@]}" -M q35 -accel tcg -m 256 -nodefaults \
+    -display none -device VGA -action shutdown=pause \
+    -qmp "unix:$work/dst.sock,server=on,wait=off" \
+    -incoming "unix:$work/migrate.sock" \
+    -object "secret,id=amtpw,data=$password" \
+    -device "vamt,id=amt,addr=16.0,kvm=on,listen=127.0.0.1:$dst_port,rfb-port=$dst_rfb_port" \
+    > "$logs/qemu-dst.log" 2>&1 &
+dst_pid=$!
+dst() {             # dst QMP-ARGS...: qmp on the destination
+    qmp_sock=$work/dst.sock qmp "$@"
+}
+wait_for 20 eval 'dst query-status > /dev/null'
+qmp migrate "{\"uri\": \"unix:$work/migrate.sock\"}" > /dev/null
+check "the VM migrates to a second QEMU (source postmigrate, destination running)" \
+    wait_for 60 eval '[ "$(vm_status)" = postmigrate ] &&
+                      [ "$(qmp_sock=$work/dst.sock vm_status)" = running ]'
+check "the source's KVM session ended cleanly on migration" \
+    wait_for 10 watching open=0
+kill "$watch_pid" 2> /dev/null
+wait "$watch_pid" 2> /dev/null
+check "the destination listens on 5900 with the migrated password and settings" \
+    eval 'wait_for 10 eval "qmp_sock=\$work/dst.sock listener_port 5900 | grep -qx $dst_rfb_port" &&
+          wsman_get IPS_KVMRedirectionSettingData | grep -q "SessionTimeout>42<"'
+rfb_port=$dst_rfb_port
+capture "$work/dst.png"
+sed 's/^/# vnccapture: /' "$work/dst.png.log"
+check "vnccapture with the RFB password gets the destination's screen" \
+    eval '[ -s "$work/dst.png" ] && grep -q "Logged in" "$work/dst.png.log"'
+port=$dst_port
+python3 "$here/kvm_watch.py" $((dst_port + 2)) "$password" "$work/watch" \
+    2> "$logs/watch.err" &
+watch_pid=$!
+check "a KVMR viewer reconnects to the destination's ME" \
+    wait_for 10 eval 'watching open=1 && ! watching updates=0'
+sed 's/^/# kvm_watch: /' "$work/watch" "$logs/watch.err"
+kill "$watch_pid" 2> /dev/null
+wait "$watch_pid" 2> /dev/null
+dst quit > /dev/null
+wait "$dst_pid" 2> /dev/null
 stop_qmp_events
 stop_vm
 tap_exit

@@ -70,6 +70,7 @@ struct VamtState {
     VamtIderState ider;         /* function 2, ider=on */
     VamtDisplay *display;       /* kvm=on */
     QemuConsole *consent_console;   /* the consent code, once one was shown */
+    NotifierWithReturn migration_notifier;  /* sessions end when migrated */
 
     /* migration: MEI bus and ME state, serialized in pre_save */
     uint8_t *bus_blob;
