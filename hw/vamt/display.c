@@ -24,7 +24,8 @@
 #include "system/system.h"
 #include "ui/console.h"
 #include "ui/input.h"
-#include "hw/vamt/display.h"
+#include "crypto/cipher.h"
+#include "hw/vamt/vamt.h"
 #include "hw/vamt/machine.h"
 #include "redir.h"
 #include "trace/trace-hw_vamt.h"
@@ -198,22 +199,27 @@ static void display_viewing_bh(void *opaque)
     }
 }
 
-void vamt_display_viewing(VamtDisplay *d, bool viewing)
+void vamt_kvm_viewing(void *opaque, bool viewing)
 {
-    d->want_listener = viewing;
-    qemu_bh_schedule(d->viewing_bh);
+    VamtDisplay *d = VAMT(opaque)->display;
+
+    if (d) {
+        d->want_listener = viewing;
+        qemu_bh_schedule(d->viewing_bh);
+    }
 }
 
 /* ---- input ---- */
 
-void vamt_display_key(VamtDisplay *d, uint16_t usage, bool down)
+void vamt_kvm_key(void *opaque, uint16_t usage, bool down)
 {
+    VamtDisplay *d = VAMT(opaque)->display;
     QKeyCode qcode = usage < qemu_input_map_usb_to_qcode_len ?
                      qemu_input_map_usb_to_qcode[usage] :
                      Q_KEY_CODE_UNMAPPED;
 
     trace_vamt_kvm_key(usage, qcode, down);
-    if (!d->con || qcode == Q_KEY_CODE_UNMAPPED) {
+    if (!d || !d->con || qcode == Q_KEY_CODE_UNMAPPED) {
         return;
     }
     qemu_input_event_send_key_qcode(d->con, qcode, down);
@@ -228,14 +234,16 @@ static uint32_t display_button_map[INPUT_BUTTON__MAX] = {
     [INPUT_BUTTON_WHEEL_DOWN] = 0x10,
 };
 
-void vamt_display_pointer(VamtDisplay *d, unsigned x, unsigned y,
-                          uint8_t buttons)
+void vamt_kvm_pointer(void *opaque, unsigned x, unsigned y,
+                      uint8_t buttons)
 {
-    VamtScreen *screen = display_screen(d);
+    VamtDisplay *d = VAMT(opaque)->display;
+    VamtScreen *screen;
 
-    if (!d->con) {
+    if (!d || !d->con) {
         return;
     }
+    screen = display_screen(d);
     trace_vamt_kvm_pointer(x, y, buttons, qemu_input_is_absolute(d->con));
     if (qemu_input_is_absolute(d->con)) {
         qemu_input_queue_abs(d->con, INPUT_AXIS_X, x, 0,
@@ -256,6 +264,29 @@ void vamt_display_pointer(VamtDisplay *d, unsigned x, unsigned y,
         d->buttons = buttons;
     }
     qemu_input_event_sync();
+}
+
+/* Port 5900's VNC authentication, with QEMU's crypto */
+bool vamt_vnc_response(void *opaque, const char *password,
+                       const uint8_t *challenge, uint8_t *response)
+{
+    g_autoptr(QCryptoCipher) cipher = NULL;
+    uint8_t key[8] = { 0 };
+
+    /* RFB's DES key: the password's first 8 bytes, each bit-reversed */
+    for (unsigned i = 0; i < sizeof(key) && password[i]; i++) {
+        uint8_t b = password[i], r = 0;
+
+        for (unsigned bit = 0; bit < 8; bit++) {
+            r |= ((b >> bit) & 1) << (7 - bit);
+        }
+        key[i] = r;
+    }
+    cipher = qcrypto_cipher_new(QCRYPTO_CIPHER_ALGO_DES,
+                                QCRYPTO_CIPHER_MODE_ECB, key, sizeof(key),
+                                NULL);
+    return cipher && qcrypto_cipher_encrypt(cipher, challenge, response, 16,
+                                            NULL) == 0;
 }
 
 /* ---- life ---- */

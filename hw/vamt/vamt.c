@@ -28,7 +28,6 @@
 #include "migration/vmstate.h"
 #include "qapi/qapi-events-vamt.h"
 #include "qapi/visitor.h"
-#include "crypto/cipher.h"
 #include "crypto/random.h"
 #include "crypto/secret_common.h"
 #include "system/runstate-action.h"
@@ -388,57 +387,6 @@ static void vamt_show_consent_code(void *opaque, bool shown, uint32_t code)
     vamt_display_show_consent(DEVICE(s), &s->consent_console, shown, code);
 }
 
-/* VNC authentication for port 5900, with QEMU's crypto */
-static bool vamt_vnc_response(void *opaque, const char *password,
-                              const uint8_t *challenge, uint8_t *response)
-{
-    g_autoptr(QCryptoCipher) cipher = NULL;
-    uint8_t key[8] = { 0 };
-
-    /* RFB's DES key: the password's first 8 bytes, each bit-reversed */
-    for (unsigned i = 0; i < sizeof(key) && password[i]; i++) {
-        uint8_t b = password[i], r = 0;
-
-        for (unsigned bit = 0; bit < 8; bit++) {
-            r |= ((b >> bit) & 1) << (7 - bit);
-        }
-        key[i] = r;
-    }
-    cipher = qcrypto_cipher_new(QCRYPTO_CIPHER_ALGO_DES,
-                                QCRYPTO_CIPHER_MODE_ECB, key, sizeof(key),
-                                NULL);
-    return cipher && qcrypto_cipher_encrypt(cipher, challenge, response, 16,
-                                            NULL) == 0;
-}
-
-static void vamt_kvm_viewing_cb(void *opaque, bool viewing)
-{
-    VamtState *s = opaque;
-
-    if (s->display) {
-        vamt_display_viewing(s->display, viewing);
-    }
-}
-
-static void vamt_kvm_key_cb(void *opaque, uint16_t usage, bool down)
-{
-    VamtState *s = opaque;
-
-    if (s->display) {
-        vamt_display_key(s->display, usage, down);
-    }
-}
-
-static void vamt_kvm_pointer_cb(void *opaque, unsigned x, unsigned y,
-                                uint8_t buttons)
-{
-    VamtState *s = opaque;
-
-    if (s->display) {
-        vamt_display_pointer(s->display, x, y, buttons);
-    }
-}
-
 static const VamtPlatformOps vamt_platform_ops = {
     .me_clock_ms = vamt_me_clock_ms,
     .guest_clock_ms = vamt_guest_clock_ms,
@@ -453,10 +401,10 @@ static const VamtPlatformOps vamt_platform_ops = {
     .ider_media_changed = vamt_ider_media_changed_cb,
     .ider_read_done = vamt_ider_read_done_cb,
     .show_consent_code = vamt_show_consent_code,
-    .kvm_viewing = vamt_kvm_viewing_cb,
+    .kvm_viewing = vamt_kvm_viewing,
     .vnc_response = vamt_vnc_response,
-    .kvm_key = vamt_kvm_key_cb,
-    .kvm_pointer = vamt_kvm_pointer_cb,
+    .kvm_key = vamt_kvm_key,
+    .kvm_pointer = vamt_kvm_pointer,
     .watchdog_expired = vamt_watchdog_expired,
     .agent_expired = vamt_agent_expired,
     .outbound_open = vamt_outbound_open,

@@ -23,11 +23,13 @@ VamtDisplay *vamt_display_new(VamtMe *me, VamtFirmware *fw, void *platform,
                               void (*changed)(void *platform));
 void vamt_display_free(VamtDisplay *d);
 
-/* The ME's KVM callbacks (platform ops) */
-void vamt_display_viewing(VamtDisplay *d, bool viewing);
-void vamt_display_key(VamtDisplay *d, uint16_t usage, bool down);
-void vamt_display_pointer(VamtDisplay *d, unsigned x, unsigned y,
-                          uint8_t buttons);
+/* The ME's KVM platform ops: their opaque is the VamtState */
+void vamt_kvm_viewing(void *opaque, bool viewing);
+void vamt_kvm_key(void *opaque, uint16_t usage, bool down);
+void vamt_kvm_pointer(void *opaque, unsigned x, unsigned y,
+                      uint8_t buttons);
+bool vamt_vnc_response(void *opaque, const char *password,
+                       const uint8_t *challenge, uint8_t *response);
 
 /*
  * The user-consent code (IPS_OptInService.StartOptIn) on the ME's own
