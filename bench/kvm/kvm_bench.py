@@ -11,6 +11,8 @@ encoding both serve), measures in the same run:
                   full-screen update
   blinking box    an 8x16 box the guest redraws every 100 ms (a cursor):
                   bytes and CPU per change
+  scrolling       a terminal scrolling up a 16-pixel line 50 times a
+                  second (kvmguest scroll): bytes and CPU per line
   animation       updates a second while the guest redraws the whole
                   screen as fast as it can
   idle            CPU in 3 s of a still screen with a viewer waiting,
@@ -270,6 +272,18 @@ def main(argv):
         rows.append(("blinking box (40 changes): updates", name, updates))
         rows.append(("blinking box: CPU ms per change", name,
                      cpu * 1000 / 40))
+
+    scroll = "kvmguest scroll 150"
+    r = both(lambda v: while_guest(m, v, scroll, b"KVMGUEST scrolled"))
+    for name, (nbytes, updates, cpu) in r.items():
+        rows.append(("scrolling terminal (150 lines): bytes/line", name,
+                     nbytes / 150))
+        rows.append(("scrolling terminal: bytes/update", name,
+                     nbytes / max(updates, 1)))
+        rows.append(("scrolling terminal: updates", name, updates))
+        rows.append(("scrolling terminal: CPU ms per line", name,
+                     cpu * 1000 / 150))
+    m.run("kvmguest mode 800 600", "KVMGUEST mode")
 
     anim = "kvmguest animate 4"
     r = both(lambda v: while_guest(m, v, anim, b"KVMGUEST frames"))

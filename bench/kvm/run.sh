@@ -4,7 +4,8 @@
 # KVM figures: the ME's RFB server (KVMR, kvm=on) beside QEMU's own VNC
 # server (-vnc) on the same VM, the same guest drawing the same changes,
 # measured in the same run by the same client (bench/kvm/kvm_bench.py:
-# bytes and CPU per full frame and per small change, updates a second
+# bytes and CPU per full frame, per small change and per line of a
+# scrolling terminal, updates a second
 # under a full-screen animation, idle CPU, the guest's work rate with and
 # without a viewer).  Figures, not a test: nothing about timing is
 # asserted; the exit status is non-zero only if the benchmark could not

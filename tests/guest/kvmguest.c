@@ -11,6 +11,8 @@
  *   kvmguest mode W H              32 bpp mode W x H, draw the test pattern
  *   kvmguest box X Y W H RRGGBB    fill a rectangle of the current mode
  *   kvmguest animate SECONDS       redraw the whole screen, count frames
+ *   kvmguest scroll LINES          a terminal: LINES lines of text-like
+ *                                  cells, each scrolling the screen up
  *   kvmguest work SECONDS          integer work only, count iterations
  *   kvmguest input SECONDS         print key, abs and rel events
  *
@@ -624,6 +626,56 @@ static int cmd_input(const char *secs)
     return 0;
 }
 
+/*
+ * A terminal as fbcon draws one: black, 8x16 cells of grey "glyphs";
+ * each new line at the bottom scrolls everything up by a row of cells,
+ * 50 lines a second
+ */
+static int cmd_scroll(const char *count)
+{
+    long lines = parse_num(count, 10);
+    struct fb fb;
+    int rc, y;
+
+    if (lines < 0) {
+        return fail("scroll: LINES", EINVAL);
+    }
+    rc = fb_current(&fb);
+    if (rc < 0) {
+        return fail("scroll: no 32 bpp mode set (kvmguest mode first)", -rc);
+    }
+    for (y = 0; y < fb.height; y++) {
+        memset(fb_line(&fb, y), 0, fb.width * 4);
+    }
+    for (long n = 0; n < lines; n++) {
+        int rows = fb.height - fb.height % 16;
+        int cells = 20 + (n * 37) % 60;
+
+        for (y = 0; y + 16 < rows; y++) {
+            memcpy(fb_line(&fb, y), fb_line(&fb, y + 16), fb.width * 4);
+        }
+        for (y = rows - 16; y < rows; y++) {
+            uint32_t *line = fb_line(&fb, y);
+
+            memset(line, 0, fb.width * 4);
+            for (int c = 0; c < cells && c * 8 + 8 <= fb.width; c++) {
+                /* a glyph's strokes: a few pixels of each cell row */
+                unsigned bits = ((c * 131 + n * 17 + y * 7) * 2654435761u) >>
+                                24;
+
+                for (int b = 1; b < 7; b++) {
+                    if (bits & (1u << b) && y % 16 > 2 && y % 16 < 13) {
+                        line[c * 8 + b] = 0xaaaaaa;
+                    }
+                }
+            }
+        }
+        usleep(20000);
+    }
+    printf("KVMGUEST scrolled %ld\n", lines);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
@@ -636,12 +688,15 @@ int main(int argc, char **argv)
         return cmd_box(argv + 2);
     } else if (!strcmp(cmd, "animate") && argc == 3) {
         return cmd_animate(argv[2]);
+    } else if (!strcmp(cmd, "scroll") && argc == 3) {
+        return cmd_scroll(argv[2]);
     } else if (!strcmp(cmd, "work") && argc == 3) {
         return cmd_work(argv[2]);
     } else if (!strcmp(cmd, "input") && argc == 3) {
         return cmd_input(argv[2]);
     }
     fprintf(stderr, "usage: kvmguest mode W H | box X Y W H RRGGBB |"
-            " animate SECONDS | work SECONDS | input SECONDS\n");
+            " animate SECONDS | scroll LINES | work SECONDS |"
+            " input SECONDS\n");
     return 2;
 }
