@@ -340,11 +340,6 @@ bool vamt_display_served(const VamtDisplay *d)
     return d->con != NULL;
 }
 
-bool vamt_display_watching(const VamtDisplay *d)
-{
-    return d->listening;
-}
-
 /* ---- the consent code, for the person at the machine ---- */
 
 static const GraphicHwOps consent_console_ops;

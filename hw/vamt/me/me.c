@@ -322,7 +322,7 @@ const VamtService *vamt_me_service(VamtMe *me, uint16_t port)
         /* only RFB's password guards 5900: KVM, the port and one set */
         return vamt_amt_provisioning_state(me->amt) ==
                VAMT_PROVISIONING_POST &&
-               vamt_redir_vnc_listening(me->redir) ? &me->vnc_service : NULL;
+               vamt_redir_vnc_enabled(me->redir) ? &me->vnc_service : NULL;
     default:
         return NULL;
     }

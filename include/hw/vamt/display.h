@@ -38,8 +38,7 @@ bool vamt_vnc_response(void *opaque, const char *password,
 void vamt_display_show_consent(DeviceState *dev, QemuConsole **con,
                                bool shown, uint32_t code);
 
-/* For query-vamt: a graphic console is shown, someone is looking */
+/* For query-vamt: a graphic console is shown over KVM */
 bool vamt_display_served(const VamtDisplay *d);
-bool vamt_display_watching(const VamtDisplay *d);
 
 #endif

@@ -424,9 +424,10 @@ static int64_t amt_now_ms(VamtAmt *amt)
     return amt->ops->me_clock_ms(amt->opaque);
 }
 
+/* Show the code (again: a new one), or hide it if it is shown */
 static void amt_show_consent(VamtAmt *amt, bool show)
 {
-    if (show == amt->consent_shown && !show) {
+    if (!show && !amt->consent_shown) {
         return;
     }
     amt->consent_shown = show;

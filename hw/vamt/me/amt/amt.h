@@ -198,7 +198,8 @@ typedef struct VamtAmtState {
     /* redirection, KVM, consent */
     uint16_t redirection_state;     /* 32768..32771 */
     bool redirection_listener;
-    uint8_t kvm_state;              /* CIM_KVMRedirectionSAP EnabledState */
+    /* unused: EnabledState comes from kvm_requested and the session */
+    uint8_t kvm_state;
     uint8_t kvm_requested;
     bool kvm_port_5900;
     /* IPS_KVMRedirectionSettingData.RFBPassword: port 5900's, "" none */

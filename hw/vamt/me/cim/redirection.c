@@ -174,9 +174,6 @@ static uint32_t kvm_sap_request_state(VamtCimCall *call)
                          AUDIT_KVM_ENABLED : AUDIT_KVM_DISABLED, call->user);
     }
     s->kvm_requested = state;
-    s->kvm_state = state == CIM_REQUESTED_STATE_ENABLED ?
-                   CIM_ENABLED_STATE_ENABLED_BUT_OFFLINE :
-                   CIM_ENABLED_STATE_DISABLED;
     return CIM_OK;
 }
 
@@ -221,22 +218,22 @@ static VamtCimStatus kvm_settings_put(VamtAmt *amt, const char *user,
     bool port = s->kvm_port_5900;
     uint64_t timeout = s->kvm_session_timeout;
     g_autofree char *password = vamt_xml_child_text(in, "RFBPassword");
+    bool new_password = password && password[0];
     VamtCimStatus st = cim_put_bool(in, "Is5900PortEnabled", &port);
 
     /* minutes, at most 255 as on AMT */
     st = st ?: cim_put_uint(in, "SessionTimeout", UINT8_MAX, &timeout);
-    if (st == VAMT_CIM_OK && password && password[0] &&
+    if (st == VAMT_CIM_OK && new_password &&
         !vamt_amt_rfb_password_is_valid(password)) {
         st = VAMT_CIM_INVALID;
     }
-    if (st == VAMT_CIM_OK && port && !s->rfb_password[0] &&
-        !(password && password[0])) {
+    if (st == VAMT_CIM_OK && port && !s->rfb_password[0] && !new_password) {
         st = VAMT_CIM_INVALID;
     }
     if (st != VAMT_CIM_OK) {
         return st;
     }
-    if (password && password[0] && strcmp(password, s->rfb_password)) {
+    if (new_password && strcmp(password, s->rfb_password)) {
         g_strlcpy(s->rfb_password, password, sizeof(s->rfb_password));
         vamt_audit_event(amt, AUDIT_KVM_PASSWORD_CHANGED, user);
     }

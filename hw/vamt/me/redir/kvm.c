@@ -183,7 +183,7 @@ static const char *kvm_vnc_admit(void *opaque, bool authenticated)
     VamtRedir *redir = c->redir;
     VamtAmt *amt = redir->amt;
 
-    if (!redir_vnc_enabled(redir)) {
+    if (!vamt_redir_vnc_enabled(redir)) {
         return "KVM is disabled";
     }
     if (redir->active[VAMT_REDIR_KVM] && redir->active[VAMT_REDIR_KVM] != c) {
@@ -235,10 +235,6 @@ void redir_kvm_message(RedirConn *c, const uint8_t *msg, size_t len)
     uint8_t reply[KVM_START_LEN] = { KVM_START_REPLY };
     VamtAmt *amt = c->redir->amt;
 
-    if (c->kvm->rfb) {
-        redir_close(c);
-        return;
-    }
     /*
      * User consent: the code must have been given over WS-Man
      * (IPS_OptInService).  The in-session consent screen is not served

@@ -219,6 +219,5 @@ typedef struct RedirSessionType {
 
 /* Authenticated: the session of c->type begins (@user for the audit) */
 void redir_begin_session(RedirConn *c, const char *user);
-bool redir_vnc_enabled(VamtRedir *redir);
 
 #endif

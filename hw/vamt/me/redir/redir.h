@@ -74,7 +74,7 @@ extern const VamtServiceClass vamt_redir_service_class;
 /* Port 5900: standard RFB with the RFB password, for VNC viewers */
 extern const VamtServiceClass vamt_redir_vnc_service_class;
 /* KVM, port 5900 and an RFB password are all enabled */
-bool vamt_redir_vnc_listening(VamtRedir *redir);
+bool vamt_redir_vnc_enabled(VamtRedir *redir);
 
 /* Allow plain user/password authentication (auth type 1; default on) */
 void vamt_redir_set_plain_auth(VamtRedir *redir, bool allowed);

@@ -188,32 +188,6 @@ static uint32_t convert(const RfbFormat *f, uint32_t xrgb)
     return v;
 }
 
-static void put_pixel(GByteArray *out, const RfbFormat *f, uint32_t v)
-{
-    uint8_t b[4];
-
-    switch (f->bytes) {
-    case 1:
-        b[0] = v;
-        break;
-    case 2:
-        if (f->big_endian) {
-            vamt_put_be16(b, v);
-        } else {
-            vamt_put_le16(b, v);
-        }
-        break;
-    default:
-        if (f->big_endian) {
-            vamt_put_be32(b, v);
-        } else {
-            vamt_put_le32(b, v);
-        }
-        break;
-    }
-    g_byte_array_append(out, b, f->bytes);
-}
-
 /* @n pixels at once: one allocation, no per-pixel append */
 static void put_pixels(GByteArray *out, const RfbFormat *f,
                        const uint32_t *px, unsigned n)
@@ -248,6 +222,11 @@ static void put_pixels(GByteArray *out, const RfbFormat *f,
         }
         break;
     }
+}
+
+static void put_pixel(GByteArray *out, const RfbFormat *f, uint32_t v)
+{
+    put_pixels(out, f, &v, 1);
 }
 
 /* ---- encoding ---- */
@@ -382,9 +361,7 @@ static void encode_amt_tile(VamtRfb *rfb, GByteArray *out, unsigned w,
     } else if (sub <= 16) {
         unsigned bits = packed_bits(pal->count), acc = 0, filled = 0;
 
-        for (unsigned i = 0; i < pal->count; i++) {
-            put_pixel(out, f, pal->colour[i]);
-        }
+        put_pixels(out, f, pal->colour, pal->count);
         for (unsigned i = 0; i < n; i++) {
             acc = acc << bits | palette_index(pal, rfb->tile[i], false);
             filled += bits;
@@ -398,8 +375,8 @@ static void encode_amt_tile(VamtRfb *rfb, GByteArray *out, unsigned w,
     } else {
         bool with_palette = sub != RLE_PLAIN;
 
-        for (unsigned i = 0; with_palette && i < pal->count; i++) {
-            put_pixel(out, f, pal->colour[i]);
+        if (with_palette) {
+            put_pixels(out, f, pal->colour, pal->count);
         }
         for (unsigned i = 0; i < n;) {
             unsigned run = 1;

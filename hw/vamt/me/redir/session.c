@@ -187,18 +187,12 @@ bool vamt_redir_type_enabled(VamtRedir *redir, VamtRedirType type)
     }
 }
 
-/* Port 5900: KVM enabled, the port enabled and a password to check */
-bool redir_vnc_enabled(VamtRedir *redir)
+bool vamt_redir_vnc_enabled(VamtRedir *redir)
 {
     const VamtAmtState *s = vamt_amt_state(redir->amt);
 
     return vamt_redir_type_enabled(redir, VAMT_REDIR_KVM) &&
            s->kvm_port_5900 && s->rfb_password[0];
-}
-
-bool vamt_redir_vnc_listening(VamtRedir *redir)
-{
-    return redir_vnc_enabled(redir);
 }
 
 bool vamt_redir_active(VamtRedir *redir, VamtRedirType type)
@@ -236,7 +230,7 @@ void vamt_redir_settings_changed(VamtRedir *redir)
     for (GList *e = redir->conns; e; e = e->next) {
         RedirConn *c = e->data;
 
-        if (c->vnc && (!redir_vnc_enabled(redir) ||
+        if (c->vnc && (!vamt_redir_vnc_enabled(redir) ||
                        (c->state == REDIR_ST_SESSION &&
                         strcmp(redir->vnc_password, s->rfb_password)))) {
             redir_close(c);
@@ -783,11 +777,14 @@ static void redir_message(RedirConn *c, const uint8_t *msg, size_t len)
     redir_types[c->type].message(c, msg, len);
 }
 
-/* The session type reads its input unframed now (KVM's RFB) */
+/*
+ * The session type reads its input unframed now (KVM's RFB); a 5900
+ * connection does from its first byte
+ */
 static bool redir_streaming(const RedirConn *c)
 {
-    return c->state == REDIR_ST_SESSION && redir_types[c->type].streaming &&
-           redir_types[c->type].streaming(c);
+    return (c->state == REDIR_ST_SESSION || c->vnc) &&
+           redir_types[c->type].streaming && redir_types[c->type].streaming(c);
 }
 
 static void redir_input(void *conn, const uint8_t *data, size_t len)
@@ -807,7 +804,7 @@ static void redir_input(void *conn, const uint8_t *data, size_t len)
     if (c->holding) {
         redir_release_hold(c);
     }
-    if (redir_streaming(c) || c->vnc) {
+    if (redir_streaming(c)) {
         redir_types[c->type].stream_input(c, data, len);
         return;
     }
