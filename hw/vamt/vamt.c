@@ -237,6 +237,7 @@ static void vamt_update_listeners(void *opaque)
                          &s->redir_listener);
     vamt_update_listener(s, VAMT_PORT_VNC, &s->vnc_address,
                          &s->vnc_listener);
+    vamt_nic_services_changed(s);
 }
 
 /*
@@ -397,6 +398,7 @@ static const VamtPlatformOps vamt_platform_ops = {
     .power_request = vamt_power_request,
     .set_boot_target = vamt_boot_set_target,
     .inventory = vamt_inventory,
+    .nic_status = vamt_nic_status,
     .sol_to_guest = vamt_sol_to_guest,
     .ider_media_changed = vamt_ider_media_changed_cb,
     .ider_read_done = vamt_ider_read_done_cb,
@@ -703,7 +705,8 @@ static void vamt_realize(PCIDevice *pd, Error **errp)
     pci_set_word(pd->wmask + VAMT_PM_CAP_OFFSET + PCI_PM_CTRL,
                  PCI_PM_CTRL_STATE_MASK);
 
-    if (!vamt_me_realize(s, errp) || !vamt_functions_realize(s, errp)) {
+    if (!vamt_me_realize(s, errp) || !vamt_functions_realize(s, errp) ||
+        !vamt_nic_realize(s, errp)) {
         vamt_exit(pd);
     }
 }
@@ -712,6 +715,7 @@ static void vamt_exit(PCIDevice *pd)
 {
     VamtState *s = VAMT(pd);
 
+    vamt_nic_cleanup(s);
     g_clear_pointer(&s->guest_timer, timer_free);
     g_clear_pointer(&s->watchdog_event_timer, timer_free);
     g_clear_pointer(&s->me_timer, timer_free);
@@ -849,6 +853,7 @@ VamtInfo *vamt_query(VamtState *s)
             info->kvm->input_events = kvm->input_events;
         }
     }
+    info->nic = vamt_nic_query(s);
     return info;
 }
 
@@ -996,6 +1001,9 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_UINT32("fwsts5", VamtState, fwsts[4], 0),
     DEFINE_PROP_UINT32("fwsts6", VamtState, fwsts[5], 0),
     DEFINE_PROP_STRING("listen", VamtState, listen),
+    DEFINE_PROP_STRING("netdev", VamtState, netdev_id),
+    DEFINE_PROP_STRING("nic-address", VamtState, nic_address),
+    DEFINE_PROP_STRING("nic-gateway", VamtState, nic_gateway),
     DEFINE_PROP_ON_OFF_AUTO("rmcp", VamtState, rmcp_mode, ON_OFF_AUTO_AUTO),
     DEFINE_PROP_UINT16("rmcp-port", VamtState, rmcp_port, 623),
     DEFINE_PROP_STRING("admin-secret", VamtState, admin_secret),

@@ -16,6 +16,8 @@ from pathlib import Path
 # (file, anchor line, line to insert after it)
 HOOKS = [
     ("hw/meson.build", "subdir('uefi')", "subdir('vamt')"),
+    # the ME's endpoint on the guest's NIC, after hw/ (it uses hw/vamt/me)
+    ("net/meson.build", "subdir('can')", "subdir('vamt')"),
     # libxml2 the way QEMU wires an optional library: a dependency and a
     # host Kconfig symbol that the device depends on
     ("meson.build", "libcbor = not_found",

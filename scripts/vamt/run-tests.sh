@@ -40,6 +40,8 @@ mkdir -p "$logs"
 passed=0
 failed=0
 skipped=0
+# every failing line again at the end: CI may show only the last lines
+failures=()
 
 # Print and count the ok / not ok lines of $logs/SUITE.log, the output of
 # a command that ended with status RC.  A command that fails without
@@ -56,7 +58,13 @@ report_tap() {
     if [ "$rc" != 0 ] && [ "$notok" = 0 ]; then
         notok=1
         echo "[$suite] not ok - $suite exited with status $rc"
+        failures+=("[$suite] not ok - $suite exited with status $rc")
     fi
+    # with the diagnostics that follow each, a few lines at most
+    while IFS= read -r line; do
+        failures+=("[$suite] $line")
+    done < <(awk '/^not ok / { print; n = 4; next }
+                  n > 0 && /^#/ { print; n--; next } { n = 0 }' "$log")
     if [ "$notok" != 0 ] || [ "$rc" != 0 ]; then
         echo "# $suite failed; last lines of $log:"
         tail -n 30 "$log" | sed 's/^/#   /'
@@ -113,6 +121,7 @@ if ninja -C "$unit_build" > "$logs/unit-build.log" 2>&1; then
 else
     tail -n 40 "$logs/unit-build.log"
     failed=$((failed + 1))
+    failures+=("[unit] the unit tests did not build")
 fi
 
 # libFuzzer smoke runs of the core (clang only; gcc has no libFuzzer)
@@ -230,6 +239,10 @@ run_tap meshcmd "$VAMT_REPO/tests/guest/run-meshcmd-test.sh"
 run_tap libvirt "$VAMT_REPO/tests/libvirt/run-libvirt-test.sh"
 finish_tap watchdog
 
+if [ "${#failures[@]}" != 0 ]; then
+    echo "# failed (logs in $logs):"
+    printf '#   %s\n' "${failures[@]}"
+fi
 [ "$skipped" = 0 ] || echo "# $skipped skipped (not counted as passed)"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

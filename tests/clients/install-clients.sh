@@ -19,6 +19,10 @@ if ! command -v npm > /dev/null || ! command -v node > /dev/null; then
     exit 1
 fi
 
+# one installer at a time (tests run in parallel)
+mkdir -p "$dest" || exit 1
+exec 8> "$dest/install-clients.lock"
+flock 8
 want=$(cat "$here/package.json" "$here/package-lock.json" | sha256sum | cut -d' ' -f1)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
    [ -f "$dest/node_modules/meshcentral/amt/amt.js" ] &&

@@ -15,6 +15,9 @@ set -euo pipefail
 here=$VAMT_REPO/tests/guest
 "$here/build-guest.sh"
 "$VAMT_REPO/tests/clients/install-clients.sh"
+# one builder at a time (tests run in parallel)
+exec 8> "$VAMT_GUEST/build-meshcmd-guest.lock"
+flock 8
 pkg=$VAMT_CACHE/node/node_modules/meshcentral
 out=$VAMT_GUEST/initrd-meshcmd.gz
 

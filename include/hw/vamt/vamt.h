@@ -14,6 +14,7 @@
 #include "hw/vamt/ider.h"
 #include "hw/vamt/kt.h"
 #include "hw/vamt/listener.h"
+#include "hw/vamt/nic.h"
 #include "hw/vamt/nvram-file.h"
 #include "hw/vamt/rmcp-socket.h"
 #include "hw/vamt/machine.h"
@@ -61,6 +62,7 @@ struct VamtState {
     QEMUBH *listeners_bh;       /* open/close ports after a change */
     VamtRmcpSocket *rmcp;       /* presence pings on the listen= host */
     VamtEgress *egress;         /* alert-egress=host: alerts go out */
+    struct FilterVamtState *nic_filter; /* netdev=: the ME on the NIC */
     QEMUTimer *me_timer;        /* ops->me_timer_mod (alert delivery) */
     /* VAMT_ALERT rate limit: tokens of a bucket of 10 a second */
     int64_t alert_tokens_ms;
@@ -96,6 +98,9 @@ struct VamtState {
     bool has_kvm;               /* kvm=on: the primary display over KVM */
     uint16_t rfb_port;          /* the host port of AMT's 5900 */
     bool redir_plain_auth;      /* redirection-plain-auth */
+    char *netdev_id;            /* netdev=: the NIC the ME shares */
+    char *nic_address;          /* nic-address=A.B.C.D/PREFIX, or NULL */
+    char *nic_gateway;          /* nic-gateway=A.B.C.D, or NULL */
 };
 
 VamtInfo *vamt_query(VamtState *s);

@@ -98,6 +98,15 @@ typedef struct VamtWebEvent {
     int auth;
 } VamtWebEvent;
 
+/* The ME's endpoint on the host's NIC, as AMT_EthernetPortSettings shows */
+typedef struct VamtNicStatus {
+    uint32_t address;               /* IPv4, host byte order; 0: none */
+    uint32_t netmask;
+    uint32_t gateway;
+    bool dhcp;                      /* learned by DHCP (or not yet known) */
+    bool link_up;
+} VamtNicStatus;
+
 typedef struct VamtPlatformOps {
     /* ---- clocks: two, because the ME outlives the VM's run state ---- */
     /*
@@ -136,6 +145,8 @@ typedef struct VamtPlatformOps {
     bool (*set_boot_target)(void *opaque, VamtBootTarget target);
     /* The inventory; valid for the life of the opaque. */
     const VamtInventory *(*inventory)(void *opaque);
+    /* Optional: false when the ME has no endpoint on the host's NIC */
+    bool (*nic_status)(void *opaque, VamtNicStatus *status);
     /*
      * Optional: show the 6-digit user-consent code (0..999999) to the
      * person at the machine (IPS_OptInService.StartOptIn), or, @shown

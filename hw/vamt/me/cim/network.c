@@ -12,12 +12,28 @@
 
 /* Network */
 
+static void put_ipv4(VamtCimInstance *inst, const char *name, uint32_t a)
+{
+    vamt_cim_printf(inst, name, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
+                    (a >> 8) & 0xff, a & 0xff);
+}
+
+/*
+ * What the ME's endpoint on the NIC knows (netdev=); without one the ME
+ * has no address of its own to report, and says its port is DHCP.
+ */
 static const VamtCimClass ethernet_class;
 static void ethernet_list(VamtAmt *amt, GPtrArray *out)
 {
     const uint8_t *mac = vamt_amt_host_mac(amt);
     VamtCimInstance *inst = vamt_cim_new(&ethernet_class);
     static const unsigned link_policy[] = { 1, 14, 16 };
+    const VamtPlatformOps *ops = vamt_amt_ops(amt);
+    VamtNicStatus nic = { .dhcp = true, .link_up = true };
+
+    if (ops->nic_status) {
+        ops->nic_status(vamt_amt_opaque(amt), &nic);
+    }
 
     vamt_cim_str(inst, "InstanceID",
                  "Intel(r) AMT Ethernet Port Settings 0");
@@ -25,7 +41,7 @@ static void ethernet_list(VamtAmt *amt, GPtrArray *out)
                  "Intel(r) AMT Ethernet Port Settings");
     vamt_cim_printf(inst, "MACAddress", "%02x-%02x-%02x-%02x-%02x-%02x",
                     mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-    vamt_cim_bool(inst, "LinkIsUp", true);
+    vamt_cim_bool(inst, "LinkIsUp", nic.link_up);
     for (unsigned i = 0; i < G_N_ELEMENTS(link_policy); i++) {
         vamt_cim_uint(inst, "LinkPolicy", link_policy[i]);
     }
@@ -33,7 +49,14 @@ static void ethernet_list(VamtAmt *amt, GPtrArray *out)
     vamt_cim_bool(inst, "SharedStaticIp", false);
     vamt_cim_bool(inst, "SharedDynamicIP", true);
     vamt_cim_bool(inst, "IpSyncEnabled", true);
-    vamt_cim_bool(inst, "DHCPEnabled", true);
+    vamt_cim_bool(inst, "DHCPEnabled", nic.dhcp);
+    if (nic.address) {
+        put_ipv4(inst, "IPAddress", nic.address);
+        put_ipv4(inst, "SubnetMask", nic.netmask);
+        if (nic.gateway) {
+            put_ipv4(inst, "DefaultGateway", nic.gateway);
+        }
+    }
     vamt_cim_uint(inst, "PhysicalConnectionType", 0);
     vamt_cim_uint(inst, "ConsoleTcpMaxRetransmissions", 5);
     g_ptr_array_add(out, inst);

@@ -1,0 +1,176 @@
+/*
+ * vAMT: the ME's endpoint on the guest's NIC (netdev=), device side
+ *
+ * netdev=<id> puts a filter-vamt on that netdev (net/vamt/filter-vamt.c):
+ * consoles then reach the ME at the guest's own IPv4 address, on the
+ * same ports and with the same services as on listen=.  nic-address= and
+ * nic-gateway= fix the address instead of learning it.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/cutils.h"
+#include "net/filter-vamt.h"
+#include "hw/vamt/vamt.h"
+#include "hw/vamt/nic.h"
+#include "me.h"
+#include "platform-ops.h"
+#include "trace/trace-hw_vamt.h"
+
+static const VamtService *vamt_nic_service(void *opaque, uint16_t port)
+{
+    VamtState *s = opaque;
+
+    return s->me ? vamt_me_service(s->me, port) : NULL;
+}
+
+/* The netdev went, and our filter with it */
+static void vamt_nic_gone(void *opaque)
+{
+    VamtState *s = opaque;
+
+    s->nic_filter = NULL;
+}
+
+static bool vamt_parse_ipv4(const char *text, uint32_t *address)
+{
+    struct in_addr in;
+
+    if (inet_pton(AF_INET, text, &in) != 1) {
+        return false;
+    }
+    *address = ntohl(in.s_addr);
+    return true;
+}
+
+/* "A.B.C.D/PREFIX" (the prefix defaults to 24) */
+static bool vamt_parse_cidr(const char *text, uint32_t *address,
+                            uint32_t *netmask, Error **errp)
+{
+    g_auto(GStrv) parts = g_strsplit(text, "/", 2);
+    uint64_t prefix = 24;
+
+    if (!vamt_parse_ipv4(parts[0], address) || !*address ||
+        (parts[1] && (qemu_strtou64(parts[1], NULL, 10, &prefix) ||
+                      prefix < 1 || prefix > 32))) {
+        error_setg(errp, "nic-address '%s' is not an IPv4 address "
+                   "A.B.C.D[/PREFIX]", text);
+        return false;
+    }
+    *netmask = prefix == 32 ? 0xffffffff : ~(0xffffffffu >> prefix);
+    return true;
+}
+
+bool vamt_nic_realize(VamtState *s, Error **errp)
+{
+    uint32_t address = 0, netmask = 0, gateway = 0;
+    Error *err = NULL;
+
+    if (!s->netdev_id) {
+        if (s->nic_address || s->nic_gateway) {
+            error_setg(errp, "nic-address and nic-gateway need netdev=");
+            return false;
+        }
+        return true;
+    }
+    if (s->nic_address &&
+        !vamt_parse_cidr(s->nic_address, &address, &netmask, errp)) {
+        return false;
+    }
+    if (s->nic_gateway && !vamt_parse_ipv4(s->nic_gateway, &gateway)) {
+        error_setg(errp, "nic-gateway '%s' is not an IPv4 address",
+                   s->nic_gateway);
+        return false;
+    }
+    if (s->nic_gateway && !s->nic_address) {
+        error_setg(errp, "nic-gateway needs nic-address");
+        return false;
+    }
+    s->nic_filter = filter_vamt_new(OBJECT(s), s->netdev_id, vamt_nic_service,
+                                    vamt_nic_gone, s, &err);
+    if (!s->nic_filter) {
+        error_propagate_prepend(errp, err, "netdev=%s: the ME cannot share "
+                                "this netdev's NIC: ", s->netdev_id);
+        return false;
+    }
+    if (address) {
+        filter_vamt_set_static(s->nic_filter, address, netmask, gateway);
+    }
+    trace_vamt_nic_attached(s->netdev_id, s->nic_address ?: "learned");
+    return true;
+}
+
+void vamt_nic_cleanup(VamtState *s)
+{
+    FilterVamtState *filter = s->nic_filter;
+
+    if (filter) {
+        s->nic_filter = NULL;
+        object_unparent(OBJECT(filter));
+    }
+}
+
+void vamt_nic_services_changed(VamtState *s)
+{
+    if (s->nic_filter) {
+        filter_vamt_services_changed(s->nic_filter);
+    }
+}
+
+static char *vamt_ipv4_str(uint32_t a)
+{
+    return a ? g_strdup_printf("%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
+                               (a >> 8) & 0xff, a & 0xff)
+             : g_strdup("");
+}
+
+VamtNicInfo *vamt_nic_query(VamtState *s)
+{
+    VamtNicInfo *info;
+    VamtNetInfo net;
+    uint8_t mac[6];
+
+    if (!s->nic_filter) {
+        return NULL;
+    }
+    filter_vamt_get_info(s->nic_filter, &net);
+    info = g_new0(VamtNicInfo, 1);
+    info->netdev = g_strdup(filter_vamt_netdev(s->nic_filter));
+    info->mac = filter_vamt_mac(s->nic_filter, mac)
+                ? g_strdup_printf("%02x:%02x:%02x:%02x:%02x:%02x", mac[0],
+                                  mac[1], mac[2], mac[3], mac[4], mac[5])
+                : g_strdup("");
+    info->address = vamt_ipv4_str(net.address);
+    info->netmask = vamt_ipv4_str(net.address ? net.netmask : 0);
+    info->gateway = vamt_ipv4_str(net.address ? net.gateway : 0);
+    /* the QAPI enum follows the endpoint's order */
+    QEMU_BUILD_BUG_ON((int)VAMT_NIC_ADDRESS_SOURCE_TRAFFIC !=
+                      VAMT_NET_ADDRESS_TRAFFIC);
+    info->source = (VamtNicAddressSource)net.source;
+    info->connections = net.connections;
+    info->half_open = net.half_open;
+    info->frames_taken = net.frames_taken;
+    info->frames_sent = net.frames_sent;
+    info->frames_refused = net.frames_refused;
+    info->resets_sent = net.resets_sent;
+    return info;
+}
+
+bool vamt_nic_status(void *opaque, VamtNicStatus *status)
+{
+    VamtState *s = opaque;
+    VamtNetInfo net;
+
+    if (!s->nic_filter) {
+        return false;
+    }
+    filter_vamt_get_info(s->nic_filter, &net);
+    status->address = net.address;
+    status->netmask = net.netmask;
+    status->gateway = net.gateway;
+    status->dhcp = net.source != VAMT_NET_ADDRESS_STATIC;
+    status->link_up = true;
+    return true;
+}

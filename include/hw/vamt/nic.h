@@ -1,0 +1,24 @@
+/*
+ * vAMT: the ME's endpoint on the guest's NIC (netdev=), device side
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_VAMT_NIC_H
+#define HW_VAMT_NIC_H
+
+#include "qapi/qapi-types-vamt.h"
+
+typedef struct VamtState VamtState;
+typedef struct VamtNicStatus VamtNicStatus;
+
+/* netdev=, nic-address=, nic-gateway=: the filter on the netdev */
+bool vamt_nic_realize(VamtState *s, Error **errp);
+void vamt_nic_cleanup(VamtState *s);
+/* Ports opened or closed: sessions on a closed one end */
+void vamt_nic_services_changed(VamtState *s);
+VamtNicInfo *vamt_nic_query(VamtState *s);
+/* The platform op for AMT_EthernetPortSettings */
+bool vamt_nic_status(void *opaque, VamtNicStatus *status);
+
+#endif

@@ -1,0 +1,328 @@
+/*
+ * vAMT: the ME's endpoint on the guest's NIC, as a NetFilter
+ *
+ * The vamt device puts this filter at the head of its netdev's filters
+ * (queue=all) and the endpoint (net/vamt/net.c) decides which frames are
+ * the ME's.  Three rules of QEMU's net layer shape it:
+ *  - a backend stops reading once a frame waits for a NIC that cannot
+ *    take it, so while the guest cannot receive (VM stopped or off, RX
+ *    not enabled) every frame toward it is consumed here, as a NIC in S5
+ *    drops them, or the ME would go deaf;
+ *  - frames the ME sends go straight to the backend with
+ *    qemu_receive_packet(), which works while the VM is stopped, and are
+ *    sent only once the endpoint has returned: a backend such as slirp
+ *    may answer from within that call, back through this filter;
+ *  - a netdev with a virtio header (tap with virtio-net) carries one on
+ *    every frame: stripped on the way in, a blank one put on the way out.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/iov.h"
+#include "qemu/timer.h"
+#include "qom/object_interfaces.h"
+#include "net/net.h"
+#include "net/filter-vamt.h"
+#include "system/runstate.h"
+#include "standard-headers/linux/virtio_net.h"
+#include "trace/trace-hw_vamt.h"
+
+/* Largest frame the ME reads: Ethernet's, with room for a VLAN tag */
+#define FILTER_VAMT_MAX_FRAME   (1518 + 4)
+
+struct FilterVamtState {
+    NetFilterState parent_obj;
+
+    VamtNet *net;
+    QEMUTimer *timer;
+    VMChangeStateEntry *vmstate;
+    GQueue output;                  /* GByteArray frames to send */
+    unsigned depth;                 /* calls into the endpoint under way */
+    uint8_t mac[6];
+    bool have_mac;
+
+    FilterVamtServiceFn *service;
+    void (*gone)(void *opaque);
+    void *opaque;
+};
+
+static void filter_vamt_flush(FilterVamtState *s);
+
+/*
+ * Every call into the endpoint from outside its own events: what it
+ * sends waits until it has returned (see filter_vamt_flush).
+ */
+#define FILTER_VAMT_CALL(s, call) do {  \
+        (s)->depth++;                   \
+        call;                           \
+        (s)->depth--;                   \
+        filter_vamt_flush(s);           \
+    } while (0)
+
+static void filter_vamt_flush(FilterVamtState *s)
+{
+    NetFilterState *nf = NETFILTER(s);
+    GByteArray *frame;
+
+    while (!s->depth && (frame = g_queue_pop_head(&s->output))) {
+        /* the backend may call back into the filter: no frame is lost */
+        s->depth++;
+        trace_vamt_nic_send(frame->len);
+        if (nf->netdev) {
+            qemu_receive_packet(nf->netdev, frame->data, frame->len);
+        }
+        s->depth--;
+        g_byte_array_free(frame, TRUE);
+    }
+}
+
+static void filter_vamt_send(void *opaque, const uint8_t *frame, size_t len)
+{
+    FilterVamtState *s = opaque;
+    NetFilterState *nf = NETFILTER(s);
+    int hdr_len = nf->netdev ? qemu_get_vnet_hdr_len(nf->netdev) : 0;
+    GByteArray *out = g_byte_array_sized_new(hdr_len + len);
+
+    /* a blank virtio header: no offloads, the checksums are complete */
+    g_byte_array_set_size(out, hdr_len);
+    memset(out->data, 0, hdr_len);
+    g_byte_array_append(out, frame, len);
+    g_queue_push_tail(&s->output, out);
+}
+
+static int64_t filter_vamt_now(void *opaque)
+{
+    return qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
+}
+
+static void filter_vamt_set_timer(void *opaque, int64_t deadline)
+{
+    FilterVamtState *s = opaque;
+
+    if (deadline < 0) {
+        timer_del(s->timer);
+    } else {
+        timer_mod(s->timer, deadline);
+    }
+}
+
+static const VamtService *filter_vamt_service(void *opaque, uint16_t port)
+{
+    FilterVamtState *s = opaque;
+
+    return s->service ? s->service(s->opaque, port) : NULL;
+}
+
+static const VamtNetOps filter_vamt_ops = {
+    .send = filter_vamt_send,
+    .now = filter_vamt_now,
+    .set_timer = filter_vamt_set_timer,
+    .service = filter_vamt_service,
+};
+
+static void filter_vamt_timer(void *opaque)
+{
+    FilterVamtState *s = opaque;
+
+    FILTER_VAMT_CALL(s, vamt_net_tick(s->net));
+}
+
+/* The NIC is realized after the netdev, and its MAC may change */
+static NICState *filter_vamt_nic(FilterVamtState *s)
+{
+    NetFilterState *nf = NETFILTER(s);
+
+    if (!nf->netdev || !nf->netdev->peer ||
+        nf->netdev->peer->info->type != NET_CLIENT_DRIVER_NIC) {
+        return NULL;
+    }
+    return qemu_get_nic(nf->netdev->peer);
+}
+
+static void filter_vamt_update_mac(FilterVamtState *s)
+{
+    NICState *nic = filter_vamt_nic(s);
+
+    if (nic && (!s->have_mac || memcmp(s->mac, nic->conf->macaddr.a, 6))) {
+        memcpy(s->mac, nic->conf->macaddr.a, 6);
+        s->have_mac = true;
+        vamt_net_set_mac(s->net, s->mac);
+    }
+}
+
+static ssize_t filter_vamt_receive_iov(NetFilterState *nf,
+                                       NetClientState *sender,
+                                       unsigned flags,
+                                       const struct iovec *iov, int iovcnt,
+                                       NetPacketSent *sent_cb)
+{
+    FilterVamtState *s = FILTER_VAMT(nf);
+    size_t size = iov_size(iov, iovcnt);
+    int hdr_len = qemu_get_vnet_hdr_len(nf->netdev);
+    uint8_t buf[FILTER_VAMT_MAX_FRAME + sizeof(struct virtio_net_hdr_v1)];
+    size_t len = iov_to_buf(iov, iovcnt, 0, buf,
+                            MIN(size, hdr_len + FILTER_VAMT_MAX_FRAME));
+    bool to_guest = sender == nf->netdev;
+    unsigned net_flags = 0;
+    bool taken = false;
+
+    filter_vamt_update_mac(s);
+    if (len < (size_t)hdr_len) {
+        return to_guest && !runstate_is_running() ? size : 0;
+    }
+    if (hdr_len) {
+        struct virtio_net_hdr hdr;
+
+        memcpy(&hdr, buf, sizeof(hdr));
+        if (hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+            net_flags |= VAMT_NET_CSUM_TRUSTED;
+        }
+    }
+    s->depth++;
+    if (to_guest) {
+        NetClientState *nic = nf->netdev->peer;
+        bool deaf = !runstate_is_running() || !nic ||
+                    !qemu_can_receive_packet(nic);
+
+        if (deaf) {
+            net_flags |= VAMT_NET_GUEST_DEAF;
+        }
+        /* a frame too big to be the ME's is the guest's */
+        taken = size <= hdr_len + FILTER_VAMT_MAX_FRAME &&
+                vamt_net_from_network(s->net, buf + hdr_len, len - hdr_len,
+                                      net_flags);
+        /* a NIC that cannot receive drops what it is sent */
+        taken |= deaf;
+    } else if (size <= hdr_len + FILTER_VAMT_MAX_FRAME) {
+        vamt_net_from_guest(s->net, buf + hdr_len, len - hdr_len);
+    }
+    s->depth--;
+    filter_vamt_flush(s);
+    if (taken) {
+        trace_vamt_nic_taken(size);
+    }
+    return taken ? size : 0;
+}
+
+static void filter_vamt_vm_state(void *opaque, bool running, RunState state)
+{
+    FilterVamtState *s = opaque;
+
+    FILTER_VAMT_CALL(s, vamt_net_set_guest_running(s->net, running));
+}
+
+static void filter_vamt_setup(NetFilterState *nf, Error **errp)
+{
+    FilterVamtState *s = FILTER_VAMT(nf);
+
+    if (!s->service) {
+        error_setg(errp, "filter-vamt is made by -device vamt,netdev=...");
+        return;
+    }
+    s->net = vamt_net_new(&filter_vamt_ops, s);
+    s->timer = timer_new_ms(QEMU_CLOCK_REALTIME, filter_vamt_timer, s);
+    s->vmstate = qemu_add_vm_change_state_handler(filter_vamt_vm_state, s);
+    FILTER_VAMT_CALL(s, vamt_net_set_guest_running(s->net,
+                                                   runstate_is_running()));
+    FILTER_VAMT_CALL(s, filter_vamt_update_mac(s));
+}
+
+static void filter_vamt_cleanup(NetFilterState *nf)
+{
+    FilterVamtState *s = FILTER_VAMT(nf);
+    GByteArray *frame;
+
+    if (s->gone) {
+        s->gone(s->opaque);
+    }
+    if (s->vmstate) {
+        qemu_del_vm_change_state_handler(s->vmstate);
+    }
+    g_clear_pointer(&s->timer, timer_free);
+    g_clear_pointer(&s->net, vamt_net_free);
+    while ((frame = g_queue_pop_head(&s->output))) {
+        g_byte_array_free(frame, TRUE);
+    }
+}
+
+FilterVamtState *filter_vamt_new(Object *parent, const char *netdev_id,
+                                 FilterVamtServiceFn *service,
+                                 void (*gone)(void *opaque), void *opaque,
+                                 Error **errp)
+{
+    FilterVamtState *s;
+    Object *obj = object_new(TYPE_FILTER_VAMT);
+
+    s = FILTER_VAMT(obj);
+    s->service = service;
+    s->gone = gone;
+    s->opaque = opaque;
+    if (!object_property_set_str(obj, "netdev", netdev_id, errp) ||
+        !object_property_set_str(obj, "queue", "all", errp) ||
+        !object_property_set_str(obj, "position", "head", errp)) {
+        object_unref(obj);
+        return NULL;
+    }
+    object_property_add_child(parent, "net-filter", obj);
+    object_unref(obj);
+    if (!user_creatable_complete(USER_CREATABLE(obj), errp)) {
+        s->gone = NULL;
+        object_unparent(obj);
+        return NULL;
+    }
+    return s;
+}
+
+void filter_vamt_set_static(FilterVamtState *s, uint32_t address,
+                            uint32_t netmask, uint32_t gateway)
+{
+    FILTER_VAMT_CALL(s, vamt_net_set_static(s->net, address, netmask,
+                                            gateway));
+}
+
+void filter_vamt_services_changed(FilterVamtState *s)
+{
+    FILTER_VAMT_CALL(s, vamt_net_services_changed(s->net));
+}
+
+void filter_vamt_get_info(FilterVamtState *s, VamtNetInfo *info)
+{
+    vamt_net_get_info(s->net, info);
+}
+
+bool filter_vamt_mac(FilterVamtState *s, uint8_t mac[6])
+{
+    FILTER_VAMT_CALL(s, filter_vamt_update_mac(s));
+    memcpy(mac, s->mac, 6);
+    return s->have_mac;
+}
+
+const char *filter_vamt_netdev(FilterVamtState *s)
+{
+    return NETFILTER(s)->netdev_id;
+}
+
+static void filter_vamt_class_init(ObjectClass *oc, void *data)
+{
+    NetFilterClass *nfc = NETFILTER_CLASS(oc);
+
+    nfc->setup = filter_vamt_setup;
+    nfc->cleanup = filter_vamt_cleanup;
+    nfc->receive_iov = filter_vamt_receive_iov;
+}
+
+static const TypeInfo filter_vamt_info = {
+    .name = TYPE_FILTER_VAMT,
+    .parent = TYPE_NETFILTER,
+    .class_init = filter_vamt_class_init,
+    .instance_size = sizeof(FilterVamtState),
+};
+
+static void filter_vamt_register_types(void)
+{
+    type_register_static(&filter_vamt_info);
+}
+
+type_init(filter_vamt_register_types);

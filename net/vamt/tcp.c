@@ -1,0 +1,1058 @@
+/*
+ * vAMT NIC endpoint: TCP, as a passive server for the ME's services
+ *
+ * Each connection a console opens to the ME's address is one byte-stream
+ * connection of an ME service (me/base/conn.h), the same a host socket
+ * feeds.  What it implements, and why so little:
+ *  - the three-way handshake; a service is opened only once it completes,
+ *    so a flood of SYNs costs a bounded list of half-open entries;
+ *  - MSS (ours from Ethernet's MTU, the peer's from its SYN); window
+ *    scaling and SACK are not offered, so both stay off (RFC 7323: an
+ *    option only one side sends is off);
+ *  - retransmission on a time-out estimated from round trips (RFC 6298)
+ *    with exponential backoff and a retry limit, and fast retransmit on
+ *    three duplicate ACKs; no congestion window beyond the peer's
+ *    window: the ME's answers are small and its peers few;
+ *  - a small queue for out-of-order segments, zero-window probes;
+ *  - FIN in both directions, TIME_WAIT, RST for segments no connection
+ *    owns, and RFC 5961's challenge ACK for a RST or SYN that is in the
+ *    window but not exact, so blind resets cannot end a session.
+ * Connections are capped; at the cap, a connection that is closing or
+ * has not authenticated makes room for a new one.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <string.h>
+
+#include "wire.h"
+
+#define SEQ_LT(a, b)        ((int32_t)((a) - (b)) < 0)
+#define SEQ_LEQ(a, b)       ((int32_t)((a) - (b)) <= 0)
+#define SEQ_GT(a, b)        ((int32_t)((a) - (b)) > 0)
+#define SEQ_GEQ(a, b)       ((int32_t)((a) - (b)) >= 0)
+
+/* Our MSS: Ethernet's MTU less the IPv4 and TCP headers */
+#define TCP_OUR_MSS         (VAMT_NET_MTU - IP_HLEN - TCP_HLEN)
+/* The peer's when its SYN names none (RFC 9293) */
+#define TCP_DEFAULT_MSS     536
+/* What we receive at once (no window scaling) */
+#define TCP_WINDOW          65535
+/* Stop taking a peer's data while this much of our output is queued */
+#define TCP_OUTPUT_HIGH     (256 * 1024)
+/* Bytes in flight at most, whatever window the peer offers */
+#define TCP_MAX_IN_FLIGHT   (64 * 1024)
+/* Out-of-order data kept per connection */
+#define TCP_OOO_MAX_BYTES   (64 * 1024)
+#define TCP_OOO_MAX_SEGMENTS 16
+
+/* RFC 6298: an initial RTO of 1 s, at least 200 ms (as Linux), 60 s max */
+#define TCP_RTO_INITIAL_MS  1000
+#define TCP_RTO_MIN_MS      200
+#define TCP_RTO_MAX_MS      60000
+/* Retries of the SYN-ACK, and of data, before the connection is given up */
+#define TCP_SYNACK_RETRIES  5
+#define TCP_DATA_RETRIES    8
+#define TCP_TIME_WAIT_MS    30000
+#define TCP_FIN_WAIT_2_MS   60000
+#define TCP_MAX_TIME_WAIT   64
+
+typedef enum TcpState {
+    TCP_SYN_RCVD,
+    TCP_ESTABLISHED,
+    TCP_CLOSE_WAIT,
+    TCP_FIN_WAIT_1,
+    TCP_FIN_WAIT_2,
+    TCP_CLOSING,
+    TCP_LAST_ACK,
+    TCP_TIME_WAIT,
+} TcpState;
+
+typedef struct TcpSegment {
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint8_t flags;
+    uint16_t window;
+    uint16_t mss;                   /* 0: no MSS option */
+    const uint8_t *data;
+    size_t len;
+} TcpSegment;
+
+typedef struct TcpOoo {
+    uint32_t seq;
+    size_t len;
+    bool fin;
+    uint8_t data[];
+} TcpOoo;
+
+typedef struct TcpConn {
+    VamtTcp *tcp;
+    TcpState state;
+    uint8_t peer_mac[ETH_ALEN];     /* replies go where the SYN came from */
+    uint32_t peer_ip;
+    uint16_t peer_port, local_port;
+    uint64_t serial;                /* age, for eviction */
+
+    uint32_t snd_una, snd_nxt, snd_max;
+    uint32_t snd_wnd;               /* the peer's window */
+    uint16_t mss;
+    GByteArray *output;             /* from snd_una on: unacked, unsent */
+    bool fin_sent;
+    uint32_t fin_seq;
+
+    uint32_t rcv_nxt;
+    bool advertised_zero;
+    GList *ooo;                     /* TcpOoo, by sequence */
+    size_t ooo_bytes;
+
+    int64_t rto;
+    unsigned retries;
+    int64_t rtx_at;                 /* retransmission or probe; -1 */
+    int64_t state_until;            /* SYN_RCVD, FIN_WAIT_2, TIME_WAIT */
+    bool rtt_timing;
+    uint32_t rtt_seq;
+    int64_t rtt_start;
+    int64_t srtt, rttvar;           /* 0 before the first sample */
+    unsigned dupacks;
+    bool ack_now;
+
+    const VamtService *service;
+    VamtConn conn;
+    bool service_closed;            /* no more output; FIN after it */
+    bool woken;
+} TcpConn;
+
+struct VamtTcp {
+    VamtNet *net;
+    GList *conns;
+    uint64_t next_serial;
+    bool woken;
+};
+
+static int64_t now(VamtTcp *tcp)
+{
+    return vamt_net_now(tcp->net);
+}
+
+static const VamtService *service_at(VamtTcp *tcp, uint16_t port)
+{
+    void *opaque;
+    const VamtNetOps *ops = vamt_net_ops(tcp->net, &opaque);
+
+    return ops->service(opaque, port);
+}
+
+bool vamt_tcp_port_is_me(VamtTcp *tcp, uint16_t port)
+{
+    GList *l;
+
+    if (port >= 16992 && port <= 16995) {
+        return true;
+    }
+    if (service_at(tcp, port)) {
+        return true;
+    }
+    /* a session that outlives its port's service until it is reset */
+    for (l = tcp->conns; l; l = l->next) {
+        if (((TcpConn *)l->data)->local_port == port) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+static void send_segment(VamtTcp *tcp, const uint8_t *mac, uint32_t dst,
+                         uint16_t sport, uint16_t dport, uint32_t seq,
+                         uint32_t ack, uint8_t flags, uint16_t window,
+                         const uint8_t *data, size_t len, bool with_mss)
+{
+    size_t hlen = TCP_HLEN + (with_mss ? 4 : 0);
+    g_autofree uint8_t *seg = g_malloc0(hlen + len);
+    uint32_t src = vamt_net_address(tcp->net);
+    uint32_t sum;
+
+    vamt_put_be16(seg, sport);
+    vamt_put_be16(seg + 2, dport);
+    vamt_put_be32(seg + 4, seq);
+    vamt_put_be32(seg + 8, ack);
+    seg[12] = (hlen / 4) << 4;
+    seg[13] = flags;
+    vamt_put_be16(seg + 14, window);
+    if (with_mss) {
+        seg[20] = 2;
+        seg[21] = 4;
+        vamt_put_be16(seg + 22, TCP_OUR_MSS);
+    }
+    if (len) {
+        memcpy(seg + hlen, data, len);
+    }
+    sum = vamt_net_pseudo_sum(src, dst, IP_PROTO_TCP, hlen + len);
+    vamt_put_be16(seg + 16, vamt_net_fold(vamt_net_sum(sum, seg, hlen + len)));
+    if (flags & TCP_RST) {
+        vamt_net_count_reset(tcp->net);
+    }
+    vamt_net_send_ip(tcp->net, mac, dst, IP_PROTO_TCP, seg, hlen + len);
+}
+
+static uint16_t receive_window(TcpConn *c)
+{
+    return c->output->len >= TCP_OUTPUT_HIGH ? 0 : TCP_WINDOW;
+}
+
+static void send_conn(TcpConn *c, uint32_t seq, uint8_t flags,
+                      const uint8_t *data, size_t len)
+{
+    uint16_t window = receive_window(c);
+
+    c->advertised_zero = !window;
+    send_segment(c->tcp, c->peer_mac, c->peer_ip, c->local_port,
+                 c->peer_port, seq, c->rcv_nxt, flags | TCP_ACK, window,
+                 data, len, flags & TCP_SYN);
+    c->ack_now = false;
+}
+
+/* RST in answer to @seg, which no connection takes (RFC 9293 3.10.7.1) */
+static void send_reset_for(VamtTcp *tcp, const VamtIpPacket *ip,
+                           const TcpSegment *seg)
+{
+    uint32_t seg_len = seg->len + !!(seg->flags & TCP_SYN) +
+                       !!(seg->flags & TCP_FIN);
+
+    if (seg->flags & TCP_RST) {
+        return;
+    }
+    if (seg->flags & TCP_ACK) {
+        send_segment(tcp, ip->eth + ETH_ALEN, ip->src, seg->dport,
+                     seg->sport, seg->ack, 0, TCP_RST, 0, NULL, 0, false);
+    } else {
+        send_segment(tcp, ip->eth + ETH_ALEN, ip->src, seg->dport,
+                     seg->sport, 0, seg->seq + seg_len, TCP_RST | TCP_ACK, 0,
+                     NULL, 0, false);
+    }
+}
+
+static void arm_rtx(TcpConn *c)
+{
+    c->rtx_at = now(c->tcp) + c->rto;
+}
+
+/* Send what the window allows, then a FIN once the service closed */
+static void output(TcpConn *c)
+{
+    bool sent = false;
+
+    if (c->state == TCP_SYN_RCVD || c->state == TCP_TIME_WAIT) {
+        if (c->ack_now) {
+            send_conn(c, c->snd_nxt, 0, NULL, 0);
+        }
+        return;
+    }
+    for (;;) {
+        uint32_t offset = c->snd_nxt - c->snd_una;
+        uint32_t window = MIN(c->snd_wnd, TCP_MAX_IN_FLIGHT);
+        uint32_t in_flight = c->snd_nxt - c->snd_una;
+        size_t len;
+
+        if (offset >= c->output->len || in_flight >= window) {
+            break;
+        }
+        len = MIN(MIN(c->output->len - offset, c->mss), window - in_flight);
+        send_conn(c, c->snd_nxt, TCP_PSH, c->output->data + offset, len);
+        if (!c->rtt_timing) {
+            c->rtt_timing = true;
+            c->rtt_seq = c->snd_nxt;
+            c->rtt_start = now(c->tcp);
+        }
+        c->snd_nxt += len;
+        sent = true;
+    }
+    if (c->service_closed && !c->fin_sent &&
+        c->snd_nxt - c->snd_una == c->output->len &&
+        (c->snd_wnd || c->output->len == 0)) {
+        c->fin_seq = c->snd_nxt;
+        send_conn(c, c->snd_nxt, TCP_FIN, NULL, 0);
+        c->snd_nxt++;
+        c->fin_sent = true;
+        sent = true;
+        if (c->state == TCP_ESTABLISHED) {
+            c->state = TCP_FIN_WAIT_1;
+        } else if (c->state == TCP_CLOSE_WAIT) {
+            c->state = TCP_LAST_ACK;
+        }
+    }
+    if (SEQ_GT(c->snd_nxt, c->snd_max)) {
+        c->snd_max = c->snd_nxt;
+    }
+    if (c->ack_now) {
+        send_conn(c, c->snd_nxt, 0, NULL, 0);
+    }
+    if (sent && c->rtx_at < 0) {
+        arm_rtx(c);
+    }
+    /* a closed window with data waiting: probe it */
+    if (!c->snd_wnd && c->snd_nxt - c->snd_una < c->output->len &&
+        c->snd_una == c->snd_nxt && c->rtx_at < 0) {
+        arm_rtx(c);
+    }
+}
+
+/* ---- connections --------------------------------------------------------- */
+
+static void conn_write(void *opaque, const uint8_t *data, size_t len)
+{
+    TcpConn *c = opaque;
+
+    if (!c->service_closed) {
+        g_byte_array_append(c->output, data, len);
+    }
+}
+
+static void conn_close(void *opaque)
+{
+    ((TcpConn *)opaque)->service_closed = true;
+}
+
+static size_t conn_pending(void *opaque)
+{
+    TcpConn *c = opaque;
+
+    return c->output->len;
+}
+
+static void conn_wake(void *opaque)
+{
+    TcpConn *c = opaque;
+
+    c->woken = true;
+    c->tcp->woken = true;
+    vamt_net_kick(c->tcp->net);
+}
+
+static const VamtStreamOps conn_ops = {
+    .write = conn_write,
+    .close = conn_close,
+    .pending = conn_pending,
+    .wake = conn_wake,
+};
+
+static void free_ooo(TcpConn *c)
+{
+    g_list_free_full(c->ooo, g_free);
+    c->ooo = NULL;
+    c->ooo_bytes = 0;
+}
+
+static void conn_free(TcpConn *c)
+{
+    c->tcp->conns = g_list_remove(c->tcp->conns, c);
+    vamt_conn_free(&c->conn);
+    free_ooo(c);
+    g_byte_array_free(c->output, TRUE);
+    g_free(c);
+}
+
+/* End it now, telling the peer with a RST */
+static void conn_abort(TcpConn *c)
+{
+    send_conn(c, c->snd_nxt, TCP_RST, NULL, 0);
+    conn_free(c);
+}
+
+/* The service is done with the connection: free it, keep the TCB */
+static void reap_service(TcpConn *c)
+{
+    if (c->conn.impl && !c->service_closed && vamt_conn_closed(&c->conn)) {
+        c->service_closed = true;
+    }
+    if (c->conn.impl && c->service_closed) {
+        vamt_conn_free(&c->conn);
+    }
+}
+
+static bool counts_as_connection(const TcpConn *c)
+{
+    return c->state != TCP_SYN_RCVD && c->state != TCP_TIME_WAIT;
+}
+
+void vamt_tcp_count(VamtTcp *tcp, unsigned *established, unsigned *half_open)
+{
+    GList *l;
+
+    *established = 0;
+    *half_open = 0;
+    for (l = tcp->conns; l; l = l->next) {
+        TcpConn *c = l->data;
+
+        if (c->state == TCP_SYN_RCVD) {
+            ++*half_open;
+        } else if (counts_as_connection(c)) {
+            ++*established;
+        }
+    }
+}
+
+static unsigned count_state(VamtTcp *tcp, TcpState state)
+{
+    unsigned n = 0;
+    GList *l;
+
+    for (l = tcp->conns; l; l = l->next) {
+        n += ((TcpConn *)l->data)->state == state;
+    }
+    return n;
+}
+
+/*
+ * The oldest connection that may make room: one whose service is done,
+ * else one that never authenticated.  NULL if all are in use.
+ */
+static TcpConn *eviction_candidate(VamtTcp *tcp)
+{
+    TcpConn *closing = NULL, *unauthenticated = NULL;
+    GList *l;
+
+    for (l = tcp->conns; l; l = l->next) {
+        TcpConn *c = l->data;
+
+        if (!counts_as_connection(c)) {
+            continue;
+        }
+        if (!c->conn.impl) {
+            if (!closing || c->serial < closing->serial) {
+                closing = c;
+            }
+        } else if (!vamt_conn_authenticated(&c->conn) &&
+                   (!unauthenticated ||
+                    c->serial < unauthenticated->serial)) {
+            unauthenticated = c;
+        }
+    }
+    return closing ? closing : unauthenticated;
+}
+
+static TcpConn *oldest_in_state(VamtTcp *tcp, TcpState state)
+{
+    TcpConn *oldest = NULL;
+    GList *l;
+
+    for (l = tcp->conns; l; l = l->next) {
+        TcpConn *c = l->data;
+
+        if (c->state == state && (!oldest || c->serial < oldest->serial)) {
+            oldest = c;
+        }
+    }
+    return oldest;
+}
+
+static TcpConn *lookup(VamtTcp *tcp, uint32_t peer_ip, uint16_t peer_port,
+                       uint16_t local_port)
+{
+    GList *l;
+
+    for (l = tcp->conns; l; l = l->next) {
+        TcpConn *c = l->data;
+
+        if (c->peer_ip == peer_ip && c->peer_port == peer_port &&
+            c->local_port == local_port) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* A SYN for a port with a service: a half-open connection and SYN-ACK */
+static void passive_open(VamtTcp *tcp, const VamtIpPacket *ip,
+                         const TcpSegment *seg, const VamtService *service)
+{
+    TcpConn *c;
+
+    if (count_state(tcp, TCP_SYN_RCVD) >= VAMT_NET_MAX_HALF_OPEN) {
+        conn_free(oldest_in_state(tcp, TCP_SYN_RCVD));
+    }
+    c = g_new0(TcpConn, 1);
+    c->tcp = tcp;
+    c->state = TCP_SYN_RCVD;
+    memcpy(c->peer_mac, ip->eth + ETH_ALEN, ETH_ALEN);
+    c->peer_ip = ip->src;
+    c->peer_port = seg->sport;
+    c->local_port = seg->dport;
+    c->serial = tcp->next_serial++;
+    c->snd_una = g_random_int();
+    c->snd_nxt = c->snd_una + 1;
+    c->snd_max = c->snd_nxt;
+    c->snd_wnd = seg->window;
+    c->mss = seg->mss ? MIN(MAX(seg->mss, 64), TCP_OUR_MSS) : TCP_DEFAULT_MSS;
+    c->output = g_byte_array_new();
+    c->rcv_nxt = seg->seq + 1;
+    c->rto = TCP_RTO_INITIAL_MS;
+    c->rtx_at = -1;
+    c->state_until = -1;
+    c->service = service;
+    tcp->conns = g_list_prepend(tcp->conns, c);
+    c->rtt_start = now(tcp);
+    send_conn(c, c->snd_una, TCP_SYN, NULL, 0);
+    arm_rtx(c);
+}
+
+static void sample_rtt(TcpConn *c);
+
+/* The handshake's last ACK: the service gets its connection */
+static bool establish(TcpConn *c)
+{
+    VamtTcp *tcp = c->tcp;
+    unsigned established, half_open;
+    char peer[sizeof("255.255.255.255")];
+
+    vamt_tcp_count(tcp, &established, &half_open);
+    if (established >= VAMT_NET_MAX_CONNECTIONS) {
+        TcpConn *victim = eviction_candidate(tcp);
+
+        if (!victim) {
+            conn_abort(c);
+            return false;
+        }
+        conn_abort(victim);
+    }
+    c->state = TCP_ESTABLISHED;
+    c->snd_una = c->snd_nxt;
+    c->rtx_at = -1;
+    c->rto = TCP_RTO_INITIAL_MS;
+    /* the handshake's round trip, unless the SYN-ACK was sent again */
+    if (!c->retries) {
+        sample_rtt(c);
+    }
+    c->retries = 0;
+    g_snprintf(peer, sizeof(peer), "%u.%u.%u.%u", c->peer_ip >> 24,
+               (c->peer_ip >> 16) & 0xff, (c->peer_ip >> 8) & 0xff,
+               c->peer_ip & 0xff);
+    c->conn = vamt_conn_open(c->service, &conn_ops, c, peer);
+    return true;
+}
+
+/* ---- input ------------------------------------------------------------- */
+
+static bool parse_segment(const VamtIpPacket *ip, bool csum_trusted,
+                          TcpSegment *seg)
+{
+    const uint8_t *p = ip->payload;
+    size_t hlen, i;
+
+    if (ip->payload_len < TCP_HLEN) {
+        return false;
+    }
+    hlen = (p[12] >> 4) * 4;
+    if (hlen < TCP_HLEN || hlen > ip->payload_len) {
+        return false;
+    }
+    if (!csum_trusted &&
+        vamt_net_fold(vamt_net_sum(vamt_net_pseudo_sum(ip->src, ip->dst,
+                                                       IP_PROTO_TCP,
+                                                       ip->payload_len),
+                                   p, ip->payload_len))) {
+        return false;
+    }
+    memset(seg, 0, sizeof(*seg));
+    seg->sport = vamt_be16(p);
+    seg->dport = vamt_be16(p + 2);
+    seg->seq = vamt_be32(p + 4);
+    seg->ack = vamt_be32(p + 8);
+    seg->flags = p[13];
+    seg->window = vamt_be16(p + 14);
+    seg->data = p + hlen;
+    seg->len = ip->payload_len - hlen;
+    /* options: only MSS matters, and only on a SYN */
+    for (i = TCP_HLEN; i < hlen;) {
+        uint8_t kind = p[i];
+
+        if (kind == 0) {
+            break;
+        }
+        if (kind == 1) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= hlen || p[i + 1] < 2 || i + p[i + 1] > hlen) {
+            break;
+        }
+        if (kind == 2 && p[i + 1] == 4) {
+            seg->mss = vamt_be16(p + i + 2);
+        }
+        i += p[i + 1];
+    }
+    return true;
+}
+
+static void sample_rtt(TcpConn *c)
+{
+    int64_t rtt = now(c->tcp) - c->rtt_start;
+
+    c->rtt_timing = false;
+    if (rtt < 0) {
+        return;
+    }
+    if (!c->srtt) {
+        c->srtt = MAX(rtt, 1);
+        c->rttvar = rtt / 2;
+    } else {
+        int64_t delta = rtt > c->srtt ? rtt - c->srtt : c->srtt - rtt;
+
+        c->rttvar = (3 * c->rttvar + delta) / 4;
+        c->srtt = (7 * c->srtt + rtt) / 8;
+    }
+    c->rto = MIN(MAX(c->srtt + MAX(4 * c->rttvar, 10), TCP_RTO_MIN_MS),
+                 TCP_RTO_MAX_MS);
+}
+
+/* The peer took what lies before @ack */
+static void take_ack(TcpConn *c, const TcpSegment *seg)
+{
+    uint32_t acked = seg->ack - c->snd_una;
+    uint32_t data_acked = MIN(acked, c->output->len);
+    bool window_grew = seg->window > c->snd_wnd;
+
+    if (SEQ_GT(seg->ack, c->snd_una)) {
+        g_byte_array_remove_range(c->output, 0, data_acked);
+        c->snd_una = seg->ack;
+        if (SEQ_LT(c->snd_nxt, c->snd_una)) {
+            c->snd_nxt = c->snd_una;
+        }
+        if (c->rtt_timing && SEQ_GT(seg->ack, c->rtt_seq)) {
+            sample_rtt(c);
+        }
+        c->retries = 0;
+        c->dupacks = 0;
+        c->rtx_at = -1;
+        if (c->snd_una != c->snd_max) {
+            arm_rtx(c);
+        }
+    } else if (seg->ack == c->snd_una && c->snd_una != c->snd_max &&
+               !seg->len && !window_grew && seg->window &&
+               ++c->dupacks == 3) {
+        /* fast retransmit: the peer has a hole at snd_una */
+        size_t len = MIN(c->output->len, c->mss);
+
+        c->rtt_timing = false;
+        if (len) {
+            send_conn(c, c->snd_una, TCP_PSH, c->output->data, len);
+        }
+    }
+    if (!seg->window && seg->ack == c->snd_una) {
+        c->retries = 0;             /* a live peer answering our probes */
+    }
+    c->snd_wnd = seg->window;
+    if (c->fin_sent && SEQ_GT(c->snd_una, c->fin_seq)) {
+        switch (c->state) {
+        case TCP_FIN_WAIT_1:
+            c->state = TCP_FIN_WAIT_2;
+            c->state_until = now(c->tcp) + TCP_FIN_WAIT_2_MS;
+            break;
+        case TCP_CLOSING:
+            c->state = TCP_TIME_WAIT;
+            c->state_until = now(c->tcp) + TCP_TIME_WAIT_MS;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* Hand in-order data to the service; queue what lies ahead */
+static bool take_data(TcpConn *c, uint32_t seq, const uint8_t *data,
+                      size_t len, bool fin)
+{
+    if (SEQ_LT(seq, c->rcv_nxt)) {
+        uint32_t skip = c->rcv_nxt - seq;
+
+        if (skip > len) {
+            return false;           /* all old (a FIN we had too) */
+        }
+        data += skip;
+        len -= skip;
+        seq = c->rcv_nxt;
+    }
+    if (seq != c->rcv_nxt) {
+        TcpOoo *o;
+        GList *l;
+
+        if (c->ooo_bytes + len > TCP_OOO_MAX_BYTES ||
+            g_list_length(c->ooo) >= TCP_OOO_MAX_SEGMENTS) {
+            return false;
+        }
+        for (l = c->ooo; l; l = l->next) {
+            if (((TcpOoo *)l->data)->seq == seq) {
+                return false;       /* have it */
+            }
+        }
+        o = g_malloc(sizeof(*o) + len);
+        o->seq = seq;
+        o->len = len;
+        o->fin = fin;
+        memcpy(o->data, data, len);
+        c->ooo = g_list_append(c->ooo, o);
+        c->ooo_bytes += len;
+        return false;
+    }
+    if (len) {
+        c->rcv_nxt += len;
+        if (c->conn.impl && !c->service_closed) {
+            vamt_conn_input(&c->conn, data, len);
+        }
+    }
+    if (fin) {
+        c->rcv_nxt++;
+        if (c->conn.impl && !c->service_closed) {
+            vamt_conn_eof(&c->conn);
+        }
+        switch (c->state) {
+        case TCP_ESTABLISHED:
+            c->state = TCP_CLOSE_WAIT;
+            break;
+        case TCP_FIN_WAIT_1:
+            c->state = TCP_CLOSING;
+            break;
+        case TCP_FIN_WAIT_2:
+            c->state = TCP_TIME_WAIT;
+            c->state_until = now(c->tcp) + TCP_TIME_WAIT_MS;
+            break;
+        default:
+            break;
+        }
+    }
+    return true;
+}
+
+/* Data that was waiting for the gap before it */
+static void drain_ooo(TcpConn *c)
+{
+    bool progress = true;
+
+    while (progress && c->ooo) {
+        GList *l;
+
+        progress = false;
+        for (l = c->ooo; l; l = l->next) {
+            TcpOoo *o = l->data;
+
+            if (SEQ_LEQ(o->seq, c->rcv_nxt)) {
+                c->ooo = g_list_delete_link(c->ooo, l);
+                c->ooo_bytes -= o->len;
+                take_data(c, o->seq, o->data, o->len, o->fin);
+                g_free(o);
+                progress = true;
+                break;
+            }
+        }
+    }
+}
+
+static bool in_window(TcpConn *c, const TcpSegment *seg)
+{
+    uint32_t wnd = MAX(receive_window(c), 1);
+    uint32_t seg_len = seg->len + !!(seg->flags & TCP_FIN);
+
+    if (!seg_len) {
+        return SEQ_GEQ(seg->seq, c->rcv_nxt) &&
+               SEQ_LT(seg->seq, c->rcv_nxt + wnd);
+    }
+    return (SEQ_GEQ(seg->seq, c->rcv_nxt) &&
+            SEQ_LT(seg->seq, c->rcv_nxt + wnd)) ||
+           (SEQ_GEQ(seg->seq + seg_len - 1, c->rcv_nxt) &&
+            SEQ_LT(seg->seq + seg_len - 1, c->rcv_nxt + wnd));
+}
+
+/* A segment for an existing connection; false once it is freed */
+static bool conn_input(TcpConn *c, const TcpSegment *seg)
+{
+    bool fin = seg->flags & TCP_FIN;
+
+    if (c->state == TCP_SYN_RCVD) {
+        if (seg->flags & TCP_RST) {
+            if (seg->seq == c->rcv_nxt) {
+                conn_free(c);
+                return false;
+            }
+            return true;
+        }
+        if (seg->flags & TCP_SYN) {
+            if (seg->seq + 1 == c->rcv_nxt) {
+                /* our SYN-ACK was lost: again */
+                send_conn(c, c->snd_una, TCP_SYN, NULL, 0);
+            }
+            return true;
+        }
+        if (!(seg->flags & TCP_ACK)) {
+            return true;
+        }
+        if (seg->ack != c->snd_nxt) {
+            send_segment(c->tcp, c->peer_mac, c->peer_ip, c->local_port,
+                         c->peer_port, seg->ack, 0, TCP_RST, 0, NULL, 0,
+                         false);
+            return true;
+        }
+        if (!establish(c)) {
+            return false;
+        }
+        c->snd_wnd = seg->window;
+    }
+
+    if (!in_window(c, seg)) {
+        /* old or beyond the window: say where we are (not to a RST) */
+        if (!(seg->flags & TCP_RST)) {
+            c->ack_now = true;
+        }
+        return true;
+    }
+    if (seg->flags & TCP_RST) {
+        if (seg->seq == c->rcv_nxt) {
+            conn_free(c);
+            return false;
+        }
+        c->ack_now = true;          /* RFC 5961 challenge ACK */
+        return true;
+    }
+    if (seg->flags & TCP_SYN) {
+        c->ack_now = true;          /* RFC 5961 challenge ACK */
+        return true;
+    }
+    if (!(seg->flags & TCP_ACK)) {
+        return true;
+    }
+    if (SEQ_GT(seg->ack, c->snd_max)) {
+        c->ack_now = true;          /* acks what we never sent */
+        return true;
+    }
+    if (SEQ_GEQ(seg->ack, c->snd_una)) {
+        take_ack(c, seg);
+    }
+    if (c->state == TCP_LAST_ACK && c->fin_sent &&
+        SEQ_GT(c->snd_una, c->fin_seq)) {
+        conn_free(c);
+        return false;
+    }
+    if (c->state == TCP_TIME_WAIT) {
+        if (fin) {
+            c->ack_now = true;
+            c->state_until = now(c->tcp) + TCP_TIME_WAIT_MS;
+        }
+        return true;
+    }
+    if (seg->len || fin) {
+        bool in_order = take_data(c, seg->seq, seg->data, seg->len, fin);
+
+        if (in_order) {
+            drain_ooo(c);
+        }
+        c->ack_now = true;
+    }
+    return true;
+}
+
+static void after_input(TcpConn *c)
+{
+    reap_service(c);
+    output(c);
+}
+
+bool vamt_tcp_input(VamtTcp *tcp, const VamtIpPacket *ip, bool csum_trusted)
+{
+    TcpSegment seg;
+    TcpConn *c;
+
+    if (!parse_segment(ip, csum_trusted, &seg)) {
+        return false;
+    }
+    c = lookup(tcp, ip->src, seg.sport, seg.dport);
+    if (c && c->state == TCP_TIME_WAIT && (seg.flags & TCP_SYN) &&
+        !(seg.flags & TCP_ACK) && SEQ_GT(seg.seq, c->rcv_nxt)) {
+        /* a new connection on the same ports (RFC 9293 3.10.7.4) */
+        conn_free(c);
+        c = NULL;
+    }
+    if (c) {
+        if (conn_input(c, &seg)) {
+            after_input(c);
+        }
+        return true;
+    }
+    if ((seg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
+        const VamtService *service = service_at(tcp, seg.dport);
+
+        if (service) {
+            passive_open(tcp, ip, &seg, service);
+            return true;
+        }
+    }
+    send_reset_for(tcp, ip, &seg);
+    return true;
+}
+
+/* ---- time ---------------------------------------------------------------- */
+
+static int64_t conn_deadline(TcpConn *c)
+{
+    int64_t d = c->rtx_at;
+
+    if (c->state_until >= 0 && (d < 0 || c->state_until < d)) {
+        d = c->state_until;
+    }
+    if (c->conn.impl) {
+        int64_t s = vamt_conn_deadline(&c->conn);
+
+        if (s >= 0 && (d < 0 || s < d)) {
+            d = s;
+        }
+    }
+    return d;
+}
+
+int64_t vamt_tcp_deadline(VamtTcp *tcp)
+{
+    int64_t d = tcp->woken ? now(tcp) : -1;
+    GList *l;
+
+    for (l = tcp->conns; l; l = l->next) {
+        int64_t c = conn_deadline(l->data);
+
+        if (c >= 0 && (d < 0 || c < d)) {
+            d = c;
+        }
+    }
+    return d;
+}
+
+/* The retransmission timer fired: resend, probe, or give up */
+static bool retransmit(TcpConn *c)
+{
+    unsigned limit = c->state == TCP_SYN_RCVD ? TCP_SYNACK_RETRIES
+                                               : TCP_DATA_RETRIES;
+
+    c->rtx_at = -1;
+    if (!c->snd_wnd && c->snd_una == c->snd_max &&
+        c->output->len && c->state != TCP_SYN_RCVD) {
+        /* zero-window probe: an old sequence number makes the peer ACK */
+        if (++c->retries > 2 * TCP_DATA_RETRIES) {
+            conn_abort(c);
+            return false;
+        }
+        send_conn(c, c->snd_una - 1, 0, NULL, 0);
+        c->rto = MIN(c->rto * 2, TCP_RTO_MAX_MS);
+        arm_rtx(c);
+        return true;
+    }
+    if (c->snd_una == c->snd_max) {
+        return true;
+    }
+    if (++c->retries > limit) {
+        if (c->state == TCP_SYN_RCVD) {
+            conn_free(c);
+        } else {
+            conn_abort(c);
+        }
+        return false;
+    }
+    c->rto = MIN(c->rto * 2, TCP_RTO_MAX_MS);
+    c->rtt_timing = false;          /* Karn: no sample from a resend */
+    if (c->state == TCP_SYN_RCVD) {
+        send_conn(c, c->snd_una, TCP_SYN, NULL, 0);
+        arm_rtx(c);
+        return true;
+    }
+    /* go back to the first unacknowledged byte */
+    c->snd_nxt = c->snd_una;
+    if (c->fin_sent && SEQ_LEQ(c->snd_nxt, c->fin_seq)) {
+        c->fin_sent = false;
+    }
+    if (!c->snd_wnd) {
+        c->snd_wnd = 1;             /* the peer must see one byte again */
+    }
+    output(c);
+    if (c->rtx_at < 0) {
+        arm_rtx(c);
+    }
+    return true;
+}
+
+static bool conn_tick(TcpConn *c, int64_t t)
+{
+    if (c->state_until >= 0 && t >= c->state_until) {
+        if (c->state == TCP_TIME_WAIT || c->state == TCP_FIN_WAIT_2) {
+            conn_free(c);
+            return false;
+        }
+        c->state_until = -1;
+    }
+    if (c->rtx_at >= 0 && t >= c->rtx_at && !retransmit(c)) {
+        return false;
+    }
+    if (c->conn.impl) {
+        int64_t s = vamt_conn_deadline(&c->conn);
+
+        if (c->woken || (s >= 0 && t >= s)) {
+            vamt_conn_tick(&c->conn);
+        }
+    }
+    c->woken = false;
+    after_input(c);
+    /* a window reopened by the service taking our output */
+    if (c->advertised_zero && receive_window(c)) {
+        send_conn(c, c->snd_nxt, 0, NULL, 0);
+    }
+    return true;
+}
+
+void vamt_tcp_tick(VamtTcp *tcp)
+{
+    int64_t t = now(tcp);
+    GList *l, *next;
+
+    tcp->woken = false;
+    for (l = tcp->conns; l; l = next) {
+        next = l->next;
+        conn_tick(l->data, t);
+    }
+    /* TIME_WAIT is kept for a bounded number of old connections */
+    while (count_state(tcp, TCP_TIME_WAIT) > TCP_MAX_TIME_WAIT) {
+        conn_free(oldest_in_state(tcp, TCP_TIME_WAIT));
+    }
+}
+
+void vamt_tcp_services_changed(VamtTcp *tcp)
+{
+    GList *l, *next;
+
+    for (l = tcp->conns; l; l = next) {
+        TcpConn *c = l->data;
+
+        next = l->next;
+        if (c->state != TCP_TIME_WAIT &&
+            service_at(tcp, c->local_port) != c->service) {
+            conn_abort(c);
+        }
+    }
+}
+
+void vamt_tcp_address_changed(VamtTcp *tcp)
+{
+    while (tcp->conns) {
+        conn_free(tcp->conns->data);
+    }
+}
+
+VamtTcp *vamt_tcp_new(VamtNet *net)
+{
+    VamtTcp *tcp = g_new0(VamtTcp, 1);
+
+    tcp->net = net;
+    return tcp;
+}
+
+void vamt_tcp_free(VamtTcp *tcp)
+{
+    if (tcp) {
+        vamt_tcp_address_changed(tcp);
+        g_free(tcp);
+    }
+}
