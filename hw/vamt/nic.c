@@ -12,6 +12,8 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/cutils.h"
+#include "qemu/error-report.h"
+#include "migration/vmstate.h"
 #include "net/filter-vamt.h"
 #include "hw/vamt/vamt.h"
 #include "hw/vamt/nic.h"
@@ -174,3 +176,60 @@ bool vamt_nic_status(void *opaque, VamtNicStatus *status)
     status->link_up = true;
     return true;
 }
+
+/*
+ * The address goes with the VM: on the destination the guest does not
+ * ask DHCP again, and a VM that is off says nothing that would teach it.
+ * Connections do not migrate (consoles reconnect), as on listen=.
+ */
+static bool vamt_nic_needed(void *opaque)
+{
+    return ((VamtState *)opaque)->nic_filter;
+}
+
+static int vamt_nic_pre_save(void *opaque)
+{
+    VamtState *s = opaque;
+    VamtNetInfo net;
+
+    filter_vamt_get_info(s->nic_filter, &net);
+    s->nic_mig_source = net.source;
+    s->nic_mig_address = net.address;
+    s->nic_mig_netmask = net.netmask;
+    s->nic_mig_gateway = net.gateway;
+    return 0;
+}
+
+static int vamt_nic_post_load(void *opaque, int version_id)
+{
+    VamtState *s = opaque;
+
+    if (!s->nic_filter) {
+        error_report("vamt: the migrated ME shared a NIC; give this one "
+                     "netdev= too");
+        return -EINVAL;
+    }
+    if (!filter_vamt_restore(s->nic_filter, s->nic_mig_source,
+                             s->nic_mig_address, s->nic_mig_netmask,
+                             s->nic_mig_gateway)) {
+        error_report("vamt: the migrated NIC address is not valid");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+const VMStateDescription vmstate_vamt_nic = {
+    .name = "vamt/nic",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = vamt_nic_needed,
+    .pre_save = vamt_nic_pre_save,
+    .post_load = vamt_nic_post_load,
+    .fields = (const VMStateField[]) {
+        VMSTATE_UINT8(nic_mig_source, VamtState),
+        VMSTATE_UINT32(nic_mig_address, VamtState),
+        VMSTATE_UINT32(nic_mig_netmask, VamtState),
+        VMSTATE_UINT32(nic_mig_gateway, VamtState),
+        VMSTATE_END_OF_LIST()
+    },
+};

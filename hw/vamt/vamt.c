@@ -989,6 +989,10 @@ static const VMStateDescription vmstate_vamt = {
                                      me_blob_len),
         VMSTATE_END_OF_LIST()
     },
+    .subsections = (const VMStateDescription * const []) {
+        &vmstate_vamt_nic,
+        NULL
+    },
 };
 
 static const Property vamt_properties[] = {

@@ -30,6 +30,9 @@ void filter_vamt_set_static(FilterVamtState *s, uint32_t address,
                             uint32_t netmask, uint32_t gateway);
 void filter_vamt_services_changed(FilterVamtState *s);
 void filter_vamt_get_info(FilterVamtState *s, VamtNetInfo *info);
+bool filter_vamt_restore(FilterVamtState *s, VamtNetAddressSource source,
+                         uint32_t address, uint32_t netmask,
+                         uint32_t gateway);
 /* The NIC's MAC; false while no NIC is attached to the netdev */
 bool filter_vamt_mac(FilterVamtState *s, uint8_t mac[6]);
 const char *filter_vamt_netdev(FilterVamtState *s);

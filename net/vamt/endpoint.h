@@ -115,6 +115,13 @@ void vamt_net_tick(VamtNet *net);
 void vamt_net_services_changed(VamtNet *net);
 
 void vamt_net_get_info(VamtNet *net, VamtNetInfo *info);
+/*
+ * What a migrated ME knew (vamt_net_get_info's address, its source): kept
+ * unless this endpoint knows better (a static address).  False if the
+ * values cannot be valid.
+ */
+bool vamt_net_restore(VamtNet *net, VamtNetAddressSource source,
+                      uint32_t address, uint32_t netmask, uint32_t gateway);
 const char *vamt_net_address_source_name(VamtNetAddressSource source);
 
 #endif

@@ -287,6 +287,17 @@ void filter_vamt_services_changed(FilterVamtState *s)
     FILTER_VAMT_CALL(s, vamt_net_services_changed(s->net));
 }
 
+bool filter_vamt_restore(FilterVamtState *s, VamtNetAddressSource source,
+                         uint32_t address, uint32_t netmask,
+                         uint32_t gateway)
+{
+    bool ok;
+
+    FILTER_VAMT_CALL(s, ok = vamt_net_restore(s->net, source, address,
+                                              netmask, gateway));
+    return ok;
+}
+
 void filter_vamt_get_info(FilterVamtState *s, VamtNetInfo *info)
 {
     vamt_net_get_info(s->net, info);

@@ -564,6 +564,20 @@ void vamt_net_services_changed(VamtNet *net)
     update_timer(net);
 }
 
+bool vamt_net_restore(VamtNet *net, VamtNetAddressSource source,
+                      uint32_t address, uint32_t netmask, uint32_t gateway)
+{
+    if (source > VAMT_NET_ADDRESS_TRAFFIC ||
+        (source == VAMT_NET_ADDRESS_NONE) != !address) {
+        return false;
+    }
+    if (address) {
+        learn(net, source, address, netmask, gateway);
+        update_timer(net);
+    }
+    return true;
+}
+
 void vamt_net_get_info(VamtNet *net, VamtNetInfo *info)
 {
     *info = net->info;

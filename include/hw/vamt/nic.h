@@ -18,6 +18,8 @@ void vamt_nic_cleanup(VamtState *s);
 /* Ports opened or closed: sessions on a closed one end */
 void vamt_nic_services_changed(VamtState *s);
 VamtNicInfo *vamt_nic_query(VamtState *s);
+/* Migration: the address the endpoint learned goes along */
+extern const VMStateDescription vmstate_vamt_nic;
 /* The platform op for AMT_EthernetPortSettings */
 bool vamt_nic_status(void *opaque, VamtNicStatus *status);
 

@@ -79,6 +79,9 @@ struct VamtState {
     uint32_t bus_blob_len;
     uint8_t *me_blob;
     uint32_t me_blob_len;
+    /* the NIC endpoint's address (vamt/nic subsection) */
+    uint8_t nic_mig_source;
+    uint32_t nic_mig_address, nic_mig_netmask, nic_mig_gateway;
 
     /* properties */
     uint16_t device_id;
