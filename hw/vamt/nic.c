@@ -65,6 +65,30 @@ static bool vamt_parse_cidr(const char *text, uint32_t *address,
     return true;
 }
 
+/*
+ * A console's static address (AMT_EthernetPortSettings, in NVRAM), unless
+ * nic-address= fixes one
+ */
+static void vamt_nic_apply_settings(VamtState *s)
+{
+    const VamtAmtState *st = vamt_amt_state(vamt_me_amt(s->me));
+
+    if (s->nic_address) {
+        return;
+    }
+    if (st->nic_static_address != s->nic_applied_address ||
+        st->nic_static_netmask != s->nic_applied_netmask ||
+        st->nic_static_gateway != s->nic_applied_gateway) {
+        s->nic_applied_address = st->nic_static_address;
+        s->nic_applied_netmask = st->nic_static_netmask;
+        s->nic_applied_gateway = st->nic_static_gateway;
+        trace_vamt_nic_static(st->nic_static_address);
+        filter_vamt_set_static(s->nic_filter, st->nic_static_address,
+                               st->nic_static_netmask,
+                               st->nic_static_gateway);
+    }
+}
+
 bool vamt_nic_realize(VamtState *s, Error **errp)
 {
     uint32_t address = 0, netmask = 0, gateway = 0;
@@ -99,6 +123,8 @@ bool vamt_nic_realize(VamtState *s, Error **errp)
     }
     if (address) {
         filter_vamt_set_static(s->nic_filter, address, netmask, gateway);
+    } else {
+        vamt_nic_apply_settings(s);
     }
     trace_vamt_nic_attached(s->netdev_id, s->nic_address ?: "learned");
     return true;
@@ -114,9 +140,10 @@ void vamt_nic_cleanup(VamtState *s)
     }
 }
 
-void vamt_nic_services_changed(VamtState *s)
+void vamt_nic_update(VamtState *s)
 {
     if (s->nic_filter) {
+        vamt_nic_apply_settings(s);
         filter_vamt_services_changed(s->nic_filter);
     }
 }
@@ -209,6 +236,7 @@ static int vamt_nic_post_load(void *opaque, int version_id)
                      "netdev= too");
         return -EINVAL;
     }
+    vamt_nic_apply_settings(s);
     if (!filter_vamt_restore(s->nic_filter, s->nic_mig_source,
                              s->nic_mig_address, s->nic_mig_netmask,
                              s->nic_mig_gateway)) {

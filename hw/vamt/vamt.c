@@ -237,7 +237,7 @@ static void vamt_update_listeners(void *opaque)
                          &s->redir_listener);
     vamt_update_listener(s, VAMT_PORT_VNC, &s->vnc_address,
                          &s->vnc_listener);
-    vamt_nic_services_changed(s);
+    vamt_nic_update(s);
 }
 
 /*

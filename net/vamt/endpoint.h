@@ -81,6 +81,8 @@ enum {
 /* Established connections, and half-open ones, at most */
 #define VAMT_NET_MAX_CONNECTIONS    32
 #define VAMT_NET_MAX_HALF_OPEN      32
+/* Established connections of one peer address (as listen= has it) */
+#define VAMT_NET_MAX_PER_PEER       8
 
 VamtNet *vamt_net_new(const VamtNetOps *ops, void *opaque);
 void vamt_net_free(VamtNet *net);

@@ -31,6 +31,7 @@ struct VamtNet {
     int64_t timer;                  /* what set_timer was last told */
     int64_t unknown_since;          /* running guest, no address: -1 */
     bool dhcp_asked;                /* the ME's DHCP runs until it knows */
+    int64_t last_seen;              /* the guest last used the address */
     VamtTcp *tcp;
     VamtDhcp *dhcp;
 };
@@ -152,6 +153,12 @@ static void set_address(VamtNet *net, VamtNetAddressSource source,
 {
     bool moved = address != net->info.address;
 
+    if (moved) {
+        /* connections to the old address have nowhere to go */
+        vamt_tcp_address_changed(net->tcp);
+        net->last_seen = net->ops->now(net->opaque);
+    }
+
     net->info.source = address ? source : VAMT_NET_ADDRESS_NONE;
     net->info.address = address;
     net->info.dhcp = source == VAMT_NET_ADDRESS_DHCP_SNOOP ||
@@ -162,10 +169,6 @@ static void set_address(VamtNet *net, VamtNetAddressSource source,
     if (gateway || !address) {
         net->info.gateway = gateway;
     }
-    if (moved) {
-        /* connections to the old address have nowhere to go */
-        vamt_tcp_address_changed(net->tcp);
-    }
     update_dhcp(net);
     if (moved && address && (source == VAMT_NET_ADDRESS_ME_DHCP ||
                              source == VAMT_NET_ADDRESS_STATIC)) {
@@ -173,15 +176,35 @@ static void set_address(VamtNet *net, VamtNetAddressSource source,
     }
 }
 
+/*
+ * An address the guest's own ARP or packets show replaces one they
+ * showed before only once the old one has been silent this long: a guest
+ * with two addresses, or one that forwards, must not move the ME to and
+ * fro under its consoles.
+ */
+#define ADDRESS_STALE_MS    60000
+
 /* A weaker source only fills in an unknown or equally weak address */
 static void learn(VamtNet *net, VamtNetAddressSource source,
                   uint32_t address, uint32_t netmask, uint32_t gateway)
 {
+    bool observed = source == VAMT_NET_ADDRESS_ARP ||
+                    source == VAMT_NET_ADDRESS_TRAFFIC;
+
     if (!address || address == 0xffffffff || (address >> 24) == 127 ||
         (address >> 28) == 0xe) {
         return;
     }
+    if (observed && address == net->info.address) {
+        net->last_seen = net->ops->now(net->opaque);
+    }
     if (!source_may_replace(net->info.source, source)) {
+        return;
+    }
+    if (observed && net->info.address && address != net->info.address &&
+        (net->info.source == VAMT_NET_ADDRESS_ARP ||
+         net->info.source == VAMT_NET_ADDRESS_TRAFFIC) &&
+        net->ops->now(net->opaque) - net->last_seen < ADDRESS_STALE_MS) {
         return;
     }
     if (address == net->info.address && source == net->info.source &&
@@ -447,6 +470,20 @@ static bool tcp_dst_port(const VamtIpPacket *ip, uint16_t *port)
     return true;
 }
 
+/*
+ * RFC 1122 4.2.3.10: a segment from a broadcast or multicast address
+ * (or MAC) is answered by nobody, or the ME would amplify it
+ */
+static bool is_unicast_source(VamtNet *net, const uint8_t *frame,
+                              uint32_t src)
+{
+    uint32_t mask = net->info.netmask;
+
+    return !(frame[ETH_ALEN] & 1) && src && src != 0xffffffff &&
+           (src >> 28) != 0xe &&
+           !(mask && mask != 0xffffffff && (src | mask) == 0xffffffff);
+}
+
 static bool is_unicast_to_us(VamtNet *net, const uint8_t *frame)
 {
     return !memcmp(frame, net->mac, ETH_ALEN);
@@ -500,7 +537,7 @@ static bool from_network(VamtNet *net, const uint8_t *frame, size_t len,
     }
     if (ip.proto == IP_PROTO_TCP && tcp_dst_port(&ip, &port) &&
         vamt_tcp_port_is_me(net->tcp, port)) {
-        if (ip.fragment) {
+        if (ip.fragment || !is_unicast_source(net, frame, ip.src)) {
             /* the ME reassembles nothing: refused, and seen by nobody */
             net->info.frames_refused++;
             return true;

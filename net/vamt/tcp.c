@@ -97,7 +97,7 @@ typedef struct TcpConn {
     uint32_t snd_wnd;               /* the peer's window */
     uint16_t mss;
     GByteArray *output;             /* from snd_una on: unacked, unsent */
-    bool fin_sent;
+    bool fin_assigned;              /* our FIN has its sequence number */
     uint32_t fin_seq;
 
     uint32_t rcv_nxt;
@@ -268,19 +268,21 @@ static void output(TcpConn *c)
         c->snd_nxt += len;
         sent = true;
     }
-    if (c->service_closed && !c->fin_sent &&
-        c->snd_nxt - c->snd_una == c->output->len &&
-        (c->snd_wnd || c->output->len == 0)) {
+    if (c->service_closed && !c->fin_assigned &&
+        c->snd_nxt - c->snd_una == c->output->len) {
+        /* the FIN follows the last byte, once, whatever is resent */
+        c->fin_assigned = true;
         c->fin_seq = c->snd_nxt;
-        send_conn(c, c->snd_nxt, TCP_FIN, NULL, 0);
-        c->snd_nxt++;
-        c->fin_sent = true;
-        sent = true;
         if (c->state == TCP_ESTABLISHED) {
             c->state = TCP_FIN_WAIT_1;
         } else if (c->state == TCP_CLOSE_WAIT) {
             c->state = TCP_LAST_ACK;
         }
+    }
+    if (c->fin_assigned && c->snd_nxt == c->fin_seq) {
+        send_conn(c, c->snd_nxt, TCP_FIN, NULL, 0);
+        c->snd_nxt++;
+        sent = true;
     }
     if (SEQ_GT(c->snd_nxt, c->snd_max)) {
         c->snd_max = c->snd_nxt;
@@ -404,11 +406,26 @@ static unsigned count_state(VamtTcp *tcp, TcpState state)
     return n;
 }
 
+/* Connections from @peer_ip (the handshake done) */
+static unsigned count_peer(VamtTcp *tcp, uint32_t peer_ip)
+{
+    unsigned n = 0;
+    GList *l;
+
+    for (l = tcp->conns; l; l = l->next) {
+        TcpConn *c = l->data;
+
+        n += counts_as_connection(c) && c->peer_ip == peer_ip;
+    }
+    return n;
+}
+
 /*
- * The oldest connection that may make room: one whose service is done,
- * else one that never authenticated.  NULL if all are in use.
+ * The oldest connection (of @peer_ip, unless 0) that may make room: one
+ * whose service is done, else one that never authenticated.  NULL if all
+ * are in use.
  */
-static TcpConn *eviction_candidate(VamtTcp *tcp)
+static TcpConn *eviction_candidate(VamtTcp *tcp, uint32_t peer_ip)
 {
     TcpConn *closing = NULL, *unauthenticated = NULL;
     GList *l;
@@ -416,7 +433,7 @@ static TcpConn *eviction_candidate(VamtTcp *tcp)
     for (l = tcp->conns; l; l = l->next) {
         TcpConn *c = l->data;
 
-        if (!counts_as_connection(c)) {
+        if (!counts_as_connection(c) || (peer_ip && c->peer_ip != peer_ip)) {
             continue;
         }
         if (!c->conn.impl) {
@@ -506,9 +523,18 @@ static bool establish(TcpConn *c)
     unsigned established, half_open;
     char peer[sizeof("255.255.255.255")];
 
+    if (count_peer(tcp, c->peer_ip) >= VAMT_NET_MAX_PER_PEER) {
+        TcpConn *victim = eviction_candidate(tcp, c->peer_ip);
+
+        if (!victim) {
+            conn_abort(c);
+            return false;
+        }
+        conn_abort(victim);
+    }
     vamt_tcp_count(tcp, &established, &half_open);
     if (established >= VAMT_NET_MAX_CONNECTIONS) {
-        TcpConn *victim = eviction_candidate(tcp);
+        TcpConn *victim = eviction_candidate(tcp, 0);
 
         if (!victim) {
             conn_abort(c);
@@ -643,7 +669,7 @@ static void take_ack(TcpConn *c, const TcpSegment *seg)
         c->retries = 0;             /* a live peer answering our probes */
     }
     c->snd_wnd = seg->window;
-    if (c->fin_sent && SEQ_GT(c->snd_una, c->fin_seq)) {
+    if (c->fin_assigned && SEQ_GT(c->snd_una, c->fin_seq)) {
         switch (c->state) {
         case TCP_FIN_WAIT_1:
             c->state = TCP_FIN_WAIT_2;
@@ -827,7 +853,7 @@ static bool conn_input(TcpConn *c, const TcpSegment *seg)
     if (SEQ_GEQ(seg->ack, c->snd_una)) {
         take_ack(c, seg);
     }
-    if (c->state == TCP_LAST_ACK && c->fin_sent &&
+    if (c->state == TCP_LAST_ACK && c->fin_assigned &&
         SEQ_GT(c->snd_una, c->fin_seq)) {
         conn_free(c);
         return false;
@@ -840,7 +866,23 @@ static bool conn_input(TcpConn *c, const TcpSegment *seg)
         return true;
     }
     if (seg->len || fin) {
-        bool in_order = take_data(c, seg->seq, seg->data, seg->len, fin);
+        /* only what fits in the window we offered; the rest comes again */
+        uint32_t room = receive_window(c);
+        size_t len = seg->len;
+        bool in_order;
+
+        if (SEQ_GEQ(seg->seq, c->rcv_nxt)) {
+            uint32_t ahead = seg->seq - c->rcv_nxt;
+
+            len = ahead >= room ? 0 : MIN(len, room - ahead);
+        } else {
+            len = MIN(len, (c->rcv_nxt - seg->seq) + room);
+        }
+        if (len < seg->len) {
+            fin = false;
+        }
+        in_order = (len || fin) &&
+                   take_data(c, seg->seq, seg->data, len, fin);
 
         if (in_order) {
             drain_ooo(c);
@@ -962,9 +1004,6 @@ static bool retransmit(TcpConn *c)
     }
     /* go back to the first unacknowledged byte */
     c->snd_nxt = c->snd_una;
-    if (c->fin_sent && SEQ_LEQ(c->snd_nxt, c->fin_seq)) {
-        c->fin_sent = false;
-    }
     if (!c->snd_wnd) {
         c->snd_wnd = 1;             /* the peer must see one byte again */
     }
@@ -1034,7 +1073,21 @@ void vamt_tcp_services_changed(VamtTcp *tcp)
     }
 }
 
+/* Before the address changes: the peers hear it from the old one */
 void vamt_tcp_address_changed(VamtTcp *tcp)
+{
+    while (tcp->conns) {
+        TcpConn *c = tcp->conns->data;
+
+        if (c->state == TCP_TIME_WAIT) {
+            conn_free(c);
+        } else {
+            conn_abort(c);
+        }
+    }
+}
+
+static void forget_all(VamtTcp *tcp)
 {
     while (tcp->conns) {
         conn_free(tcp->conns->data);
@@ -1052,7 +1105,7 @@ VamtTcp *vamt_tcp_new(VamtNet *net)
 void vamt_tcp_free(VamtTcp *tcp)
 {
     if (tcp) {
-        vamt_tcp_address_changed(tcp);
+        forget_all(tcp);
         g_free(tcp);
     }
 }

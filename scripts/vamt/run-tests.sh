@@ -169,7 +169,7 @@ if command -v clang > /dev/null; then
         rm -rf "$corpus-fuzz-rmcp" && mkdir -p "$corpus-fuzz-rmcp" &&
             printf '\x0c\x06\x00\x00\x06\x00\x00\x11\xbe\x80\x01\x00\x00%.0s' 1 2 \
                 > "$corpus-fuzz-rmcp/meshcentral-ping" || return 1
-        # two lanes for two cores, at most 6 x 12 s each
+        # two lanes for two cores, at most 7 x 12 s each
         {
             fuzz_pass 1 fuzz-mei-bus $seconds -max_len=4096
             fuzz_pass 3 fuzz-http-auth $seconds -max_len=16384 \
@@ -189,6 +189,11 @@ if command -v clang > /dev/null; then
         fuzz_pass 4 fuzz-wsman-auth $seconds -max_len=16384 \
             "$corpus-fuzz-wsman-auth"
         fuzz_pass 6 fuzz-nvram $seconds -max_len=16384 "$corpus-fuzz-nvram"
+        # the NIC endpoint: frames both ways, clock steps (net-seeds.py)
+        rm -rf "$corpus-fuzz-net" &&
+            python3 "$VAMT_REPO/tests/fuzz/net-seeds.py" \
+                "$corpus-fuzz-net" || return 1
+        fuzz_pass 13 fuzz-net $seconds -max_len=8192 "$corpus-fuzz-net"
         rm -rf "$corpus-fuzz-redir" &&
             python3 "$VAMT_REPO/tests/fuzz/redir-seeds.py" \
                 "$corpus-fuzz-redir" || return 1
@@ -205,7 +210,7 @@ if command -v clang > /dev/null; then
         fuzz_pass 11 fuzz-alert-response $seconds -max_len=4096 \
             "$corpus-fuzz-alert-response"
         wait
-        for t in 1 2 3 4 5 6 7 8 9 10 11 12; do
+        for t in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
             cat "$fuzz_build/fuzz-pass-$t.tap" || return 1
         done
         ! grep -q '^not ok ' "$fuzz_build"/fuzz-pass-*.tap

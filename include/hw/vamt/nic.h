@@ -15,8 +15,11 @@ typedef struct VamtNicStatus VamtNicStatus;
 /* netdev=, nic-address=, nic-gateway=: the filter on the netdev */
 bool vamt_nic_realize(VamtState *s, Error **errp);
 void vamt_nic_cleanup(VamtState *s);
-/* Ports opened or closed: sessions on a closed one end */
-void vamt_nic_services_changed(VamtState *s);
+/*
+ * The ME's settings changed: a console's static address applies, and
+ * sessions on a port that closed end
+ */
+void vamt_nic_update(VamtState *s);
 VamtNicInfo *vamt_nic_query(VamtState *s);
 /* Migration: the address the endpoint learned goes along */
 extern const VMStateDescription vmstate_vamt_nic;

@@ -63,6 +63,8 @@ struct VamtState {
     VamtRmcpSocket *rmcp;       /* presence pings on the listen= host */
     VamtEgress *egress;         /* alert-egress=host: alerts go out */
     struct FilterVamtState *nic_filter; /* netdev=: the ME on the NIC */
+    /* the console's static address the filter has (AMT state) */
+    uint32_t nic_applied_address, nic_applied_netmask, nic_applied_gateway;
     QEMUTimer *me_timer;        /* ops->me_timer_mod (alert delivery) */
     /* VAMT_ALERT rate limit: tokens of a bucket of 10 a second */
     int64_t alert_tokens_ms;

@@ -23,7 +23,7 @@
  * Older blobs still load (as not provisioned, with a new password, no
  * watchdogs, no host FQDN, no subscriptions).
  */
-#define AMT_STATE_VERSION   8
+#define AMT_STATE_VERSION   9
 
 struct VamtAmt {
     const VamtFirmware *fw;
@@ -268,6 +268,12 @@ bool vamt_amt_password_is_strong(const char *password)
         special |= g_ascii_ispunct(*p);
     }
     return digit && lower && upper && special;
+}
+
+bool vamt_amt_netmask_is_valid(uint32_t netmask)
+{
+    /* ones, then zeros, and at least one of each */
+    return netmask && netmask != 0xffffffff && !(~netmask & (~netmask + 1));
 }
 
 bool vamt_amt_rfb_password_is_valid(const char *password)
@@ -1004,6 +1010,11 @@ void vamt_amt_save(VamtAmt *amt, GByteArray *out)
     blob_put_str(out, s->host_os_fqdn);
     vamt_subscriptions_save(s->subscriptions, out);
     blob_put_str(out, s->rfb_password);
+    blob_put_u32(out, s->nic_static_address);
+    blob_put_u32(out, s->nic_static_netmask);
+    blob_put_u32(out, s->nic_static_gateway);
+    blob_put_u32(out, s->nic_static_dns[0]);
+    blob_put_u32(out, s->nic_static_dns[1]);
 }
 
 static void get_event(BlobReader *r, VamtEventRecord *e)
@@ -1148,6 +1159,18 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
     }
     if (version >= 8) {
         blob_get_str(&r, s->rfb_password, sizeof(s->rfb_password));
+    }
+    if (version >= 9) {
+        s->nic_static_address = blob_get_u32(&r);
+        s->nic_static_netmask = blob_get_u32(&r);
+        s->nic_static_gateway = blob_get_u32(&r);
+        s->nic_static_dns[0] = blob_get_u32(&r);
+        s->nic_static_dns[1] = blob_get_u32(&r);
+    }
+    /* a static address needs its netmask */
+    if (s->nic_static_address && !vamt_amt_netmask_is_valid(
+            s->nic_static_netmask)) {
+        return false;
     }
     /* port 5900 needs a password a viewer can be given */
     if (s->rfb_password[0] &&

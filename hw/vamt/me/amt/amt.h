@@ -213,6 +213,15 @@ typedef struct VamtAmtState {
     uint8_t opt_in_failures;
     uint16_t user_initiated_state;  /* AMT_UserInitiatedConnectionService */
 
+    /*
+     * AMT_EthernetPortSettings with DHCPEnabled false: the address the
+     * ME's endpoint on the NIC uses (host byte order); 0 for DHCP
+     */
+    uint32_t nic_static_address;
+    uint32_t nic_static_netmask;
+    uint32_t nic_static_gateway;
+    uint32_t nic_static_dns[2];
+
     VamtBootSettings boot;
     int64_t clock_offset_s;         /* SetHighAccuracyTimeSynch */
     uint32_t last_ta0;              /* GetLowAccuracyTimeSynch's answer */
@@ -283,6 +292,8 @@ void vamt_amt_set_admin_password(VamtAmt *amt, const char *password);
 bool vamt_amt_password_is_strong(const char *password);
 /* 8 printable characters with upper and lower case, a digit and a symbol */
 bool vamt_amt_rfb_password_is_valid(const char *password);
+/* An IPv4 netmask AMT_EthernetPortSettings accepts (host byte order) */
+bool vamt_amt_netmask_is_valid(uint32_t netmask);
 /*
  * What can be told from a console's MD5(@name:realm:password) @ha1_hex:
  * is the password empty or the user name itself?

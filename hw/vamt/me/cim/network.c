@@ -18,9 +18,25 @@ static void put_ipv4(VamtCimInstance *inst, const char *name, uint32_t a)
                     (a >> 8) & 0xff, a & 0xff);
 }
 
+/* "A.B.C.D" to host byte order; false unless exactly that */
+static bool parse_ipv4(const char *text, uint32_t *address)
+{
+    unsigned a, b, c, d;
+    char end;
+
+    if (sscanf(text, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &end) != 4 ||
+        a > 255 || b > 255 || c > 255 || d > 255) {
+        return false;
+    }
+    *address = a << 24 | b << 16 | c << 8 | d;
+    return true;
+}
+
 /*
  * What the ME's endpoint on the NIC knows (netdev=); without one the ME
- * has no address of its own to report, and says its port is DHCP.
+ * has no address of its own to report, and says its port is DHCP.  A
+ * static address set by a console is reported as set, with its DNS
+ * servers.
  */
 static const VamtCimClass ethernet_class;
 static void ethernet_list(VamtAmt *amt, GPtrArray *out)
@@ -30,6 +46,7 @@ static void ethernet_list(VamtAmt *amt, GPtrArray *out)
     static const unsigned link_policy[] = { 1, 14, 16 };
     const VamtPlatformOps *ops = vamt_amt_ops(amt);
     VamtNicStatus nic = { .dhcp = true, .link_up = true };
+    const VamtAmtState *amt_state = vamt_amt_state(amt);
 
     if (ops->nic_status) {
         ops->nic_status(vamt_amt_opaque(amt), &nic);
@@ -50,6 +67,14 @@ static void ethernet_list(VamtAmt *amt, GPtrArray *out)
     vamt_cim_bool(inst, "SharedDynamicIP", true);
     vamt_cim_bool(inst, "IpSyncEnabled", true);
     vamt_cim_bool(inst, "DHCPEnabled", nic.dhcp);
+    if (!nic.dhcp && amt_state->nic_static_address) {
+        for (unsigned i = 0; i < 2; i++) {
+            if (amt_state->nic_static_dns[i]) {
+                put_ipv4(inst, i ? "SecondaryDNS" : "PrimaryDNS",
+                         amt_state->nic_static_dns[i]);
+            }
+        }
+    }
     if (nic.address) {
         put_ipv4(inst, "IPAddress", nic.address);
         put_ipv4(inst, "SubnetMask", nic.netmask);
@@ -62,9 +87,63 @@ static void ethernet_list(VamtAmt *amt, GPtrArray *out)
     g_ptr_array_add(out, inst);
 }
 
+/* One address of a Put: absent leaves @dst, "" or invalid fails */
+static VamtCimStatus put_ipv4_setting(xmlNode *in, const char *name,
+                                      uint32_t *dst)
+{
+    char text[16] = "";
+    VamtCimStatus st = cim_put_string(in, name, text, sizeof(text));
+
+    if (st != VAMT_CIM_OK || !text[0]) {
+        return st;
+    }
+    return parse_ipv4(text, dst) ? VAMT_CIM_OK : VAMT_CIM_INVALID;
+}
+
+/*
+ * MeshCommander's network settings: DHCPEnabled false with IPAddress,
+ * SubnetMask, DefaultGateway and DNS servers gives the ME a static
+ * address on the NIC (a device's nic-address= still wins); true goes back
+ * to DHCP.  Kept in NVRAM.
+ */
+static VamtCimStatus ethernet_put(VamtAmt *amt, const char *user,
+                                  const VamtCimInstance *target, xmlNode *in)
+{
+    VamtAmtState *s = vamt_amt_state(amt);
+    bool dhcp = !s->nic_static_address;
+    uint32_t address = s->nic_static_address;
+    uint32_t netmask = s->nic_static_netmask;
+    uint32_t gateway = s->nic_static_gateway;
+    uint32_t dns[2] = { s->nic_static_dns[0], s->nic_static_dns[1] };
+    VamtCimStatus st = cim_put_bool(in, "DHCPEnabled", &dhcp);
+
+    st = st ?: put_ipv4_setting(in, "IPAddress", &address);
+    st = st ?: put_ipv4_setting(in, "SubnetMask", &netmask);
+    st = st ?: put_ipv4_setting(in, "DefaultGateway", &gateway);
+    st = st ?: put_ipv4_setting(in, "PrimaryDNS", &dns[0]);
+    st = st ?: put_ipv4_setting(in, "SecondaryDNS", &dns[1]);
+    if (st != VAMT_CIM_OK) {
+        return st;
+    }
+    if (dhcp) {
+        address = netmask = gateway = dns[0] = dns[1] = 0;
+    } else if (!address || (address >> 24) == 127 ||
+               (address >> 28) >= 0xe ||
+               !vamt_amt_netmask_is_valid(netmask) ||
+               (gateway && (gateway & netmask) != (address & netmask))) {
+        return VAMT_CIM_INVALID;
+    }
+    s->nic_static_address = address;
+    s->nic_static_netmask = netmask;
+    s->nic_static_gateway = gateway;
+    s->nic_static_dns[0] = dns[0];
+    s->nic_static_dns[1] = dns[1];
+    return VAMT_CIM_OK;
+}
+
 static const VamtCimClass ethernet_class = {
     .name = "AMT_EthernetPortSettings", .ns_prefix = VAMT_NS_AMT,
-    .keys = cim_keys_instance_id, .list = ethernet_list,
+    .keys = cim_keys_instance_id, .list = ethernet_list, .put = ethernet_put,
 };
 
 
