@@ -11,8 +11,11 @@
 #               demo mode), libata, ata_generic, sr_mod and isofs for the
 #               IDE-R CD, ahci for a local CD to compare it with,
 #               usbcore, the xHCI and UHCI hosts, usbhid and hid-generic
-#               for the KVM tests' usb-tablet, our /init, a static
-#               meiclient and a static kvmguest
+#               for the KVM tests' usb-tablet, the NIC drivers of QEMU's
+#               e1000, e1000e, rtl8139 and virtio-net-pci (with mii,
+#               failover and the virtio modules, none built into Debian's
+#               kernel) and udhcpc's script for vamt.net=dhcp, our
+#               /init, a static meiclient and a static kvmguest
 #
 # The kernel .deb is only downloaded and unpacked, never installed.
 # Re-running is cheap: the kernel is cached by version, the initramfs is
@@ -23,6 +26,10 @@ set -euo pipefail
 here=$VAMT_REPO/tests/guest
 "$VAMT_REPO/scripts/vamt/install-deps.sh"
 mkdir -p "$VAMT_GUEST"
+# One builder at a time: the suite starts tests in the background, and
+# two that find the image out of date must not both write it.
+exec 8> "$VAMT_GUEST/build-guest.lock"
+flock 8
 
 # linux-image-amd64 depends on the current ABI's package, e.g.
 # linux-image-6.1.0-56-amd64; older ABIs vanish from the mirror.
@@ -43,6 +50,16 @@ modules="kernel/drivers/misc/mei/mei.ko kernel/drivers/misc/mei/mei-me.ko
          kernel/fs/isofs/isofs.ko
          kernel/drivers/ata/libahci.ko kernel/drivers/ata/ahci.ko
          kernel/drivers/net/ethernet/intel/e1000/e1000.ko
+         kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko
+         kernel/drivers/net/mii.ko
+         kernel/drivers/net/ethernet/realtek/8139cp.ko
+         kernel/drivers/net/ethernet/realtek/8139too.ko
+         kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko
+         kernel/drivers/virtio/virtio_pci_modern_dev.ko
+         kernel/drivers/virtio/virtio_pci_legacy_dev.ko
+         kernel/drivers/virtio/virtio_pci.ko
+         kernel/net/core/failover.ko kernel/drivers/net/net_failover.ko
+         kernel/drivers/net/virtio_net.ko
          kernel/drivers/usb/common/usb-common.ko kernel/drivers/usb/core/usbcore.ko
          kernel/drivers/usb/host/xhci-hcd.ko kernel/drivers/usb/host/xhci-pci.ko
          kernel/drivers/usb/host/uhci-hcd.ko
@@ -117,6 +134,33 @@ echo "VAMT-GUEST: POWERBUTTON uptime=$(cut -d' ' -f1 /proc/uptime)s" \
 poweroff -f
 ACPI
 chmod 755 "$stage/etc/acpi/PWRF/00000080"
+# busybox udhcpc's script (Debian's busybox-static has none): configure
+# the interface with the lease, its router and DNS server.  Also where
+# udhcpc looks for it when run without -s.
+mkdir -p "$stage/usr/share/udhcpc"
+cat > "$stage/etc/udhcpc.script" <<'DHCP'
+#!/bin/sh
+case $1 in
+deconfig)
+    ifconfig "$interface" 0.0.0.0 up
+    ;;
+bound|renew)
+    ifconfig "$interface" "$ip" netmask "${subnet:-255.255.255.0}" up
+    while route del default 2>/dev/null; do :; done
+    for r in $router; do
+        route add default gw "$r" dev "$interface"
+        break
+    done
+    : > /etc/resolv.conf
+    for d in $dns; do
+        echo "nameserver $d" >> /etc/resolv.conf
+    done
+    ;;
+esac
+exit 0
+DHCP
+chmod 755 "$stage/etc/udhcpc.script"
+ln -s /etc/udhcpc.script "$stage/usr/share/udhcpc/default.script"
 # reproducible archive: fixed times, sorted names, no owner
 find "$stage" -exec touch -h -d @0 {} +
 (cd "$stage" && find . | LC_ALL=C sort |
