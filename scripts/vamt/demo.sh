@@ -14,6 +14,9 @@ mkdir -p "$demo"
 demo_password=${VAMT_DEMO_PASSWORD:-P@ssw0rd}
 demo_port=${VAMT_DEMO_PORT:-16992}
 demo_address=${VAMT_DEMO_ADDRESS:-127.0.0.1}
+# the host port libslirp forwards to the guest's own 16992 (and +2 to
+# 16994), where the ME answers on the guest's NIC (netdev=)
+demo_nic_port=${VAMT_DEMO_NIC_PORT:-26992}
 
 "$VAMT_REPO/scripts/vamt/build.sh"
 # the test guest with MeshCentral's MeshCmd in it (npm's meshcentral)
@@ -33,15 +36,16 @@ chmod 600 "$demo/admin-password"
     -machine q35 -accel tcg -m 512 -nodefaults -display none \
     -action shutdown=pause \
     -uuid 6a1e7d5c-8b2f-4c3e-9d4a-5b6c7d8e9f01 \
-    -nic user,model=e1000,mac=52:54:00:5a:4d:01 \
+    -netdev "user,id=n0,hostfwd=tcp:$demo_address:$demo_nic_port-:16992,hostfwd=tcp:$demo_address:$((demo_nic_port + 2))-:16994" \
+    -device e1000,netdev=n0,mac=52:54:00:5a:4d:01 \
     -chardev file,id=serial0,path="$demo/serial.log" \
     -serial chardev:serial0 \
     -qmp unix:"$demo/qmp.sock",server=on,wait=off \
     -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd-meshcmd.gz" \
-    -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo vamt.sol=echo vamt.meshcmd=info' \
+    -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo vamt.net=dhcp vamt.sol=echo vamt.meshcmd=info' \
     -object secret,id=amtpw,file="$demo/admin-password" \
     -device VGA -device qemu-xhci -device usb-tablet \
-    -device vamt,addr=16.0,kt=on,ider=on,kvm=on,listen=$demo_address:$demo_port,admin-secret=amtpw
+    -device vamt,addr=16.0,kt=on,ider=on,kvm=on,listen=$demo_address:$demo_port,netdev=n0,admin-secret=amtpw
 
 echo "vamt: demo VM started (pid $(cat "$demo/qemu.pid")), waiting for the guest..."
 for _ in $(seq 180); do
@@ -62,11 +66,20 @@ echo
 echo "=== A console's view: amttool info over the ME's web service ==="
 AMT_PASSWORD=$demo_password timeout 30 amttool "$demo_address:$demo_port" info ||
     echo "amttool failed"
+echo
+echo "=== The same through the VM's own NIC (the guest's IP, port 16992) ==="
+AMT_PASSWORD=$demo_password timeout 30 amttool "$demo_address:$demo_nic_port" info |
+    head -n 4 || echo "amttool failed"
 cat <<EOF2
 
 === Consoles ===
 The ME's web service (WS-Management and amttool's SOAP) listens on
 $demo_address:$demo_port; user admin, password $demo_password (demo only).
+The ME also owns the guest's IP address on its NIC, as AMT on a PC does:
+user networking forwards $demo_address:$demo_nic_port to the guest's 16992
+and $demo_address:$((demo_nic_port + 2)) to its 16994, where the ME answers
+(every console below works with that address and port too, e.g.
+  AMT_PASSWORD='$demo_password' amttool $demo_address:$demo_nic_port info).
   amttool:      AMT_PASSWORD='$demo_password' amttool $demo_address:$demo_port info
                 echo y | AMT_PASSWORD='$demo_password' amttool $demo_address:$demo_port powerdown
                 (then powerup, reset; QMP query-status shows the VM follow)
@@ -96,7 +109,6 @@ KVM (kvm=on, the VM's VGA):  same port: MeshCommander's (and MeshCentral's) "Rem
                              Desktop settings, then
                              vnccapture -H $demo_address -p 5900 -P 'RFB-PASSWORD' -o screen.png
                              or any VNC viewer on $demo_address::5900
-Not served yet: TLS (16993/16995),
-                the ME's own address on the guest NIC (use listen= on the host)
+Not served yet: TLS (16993/16995), CIRA
 Stop the demo VM:            $VAMT_REPO/scripts/vamt/qmp.py $demo/qmp.sock quit
 EOF2
