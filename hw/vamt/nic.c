@@ -17,6 +17,7 @@
 #include "net/filter-vamt.h"
 #include "hw/vamt/vamt.h"
 #include "hw/vamt/nic.h"
+#include "ipv4.h"
 #include "me.h"
 #include "platform-ops.h"
 #include "trace/trace-hw_vamt.h"
@@ -36,17 +37,6 @@ static void vamt_nic_gone(void *opaque)
     s->nic_filter = NULL;
 }
 
-static bool vamt_parse_ipv4(const char *text, uint32_t *address)
-{
-    struct in_addr in;
-
-    if (inet_pton(AF_INET, text, &in) != 1) {
-        return false;
-    }
-    *address = ntohl(in.s_addr);
-    return true;
-}
-
 /* "A.B.C.D/PREFIX" (the prefix defaults to 24) */
 static bool vamt_parse_cidr(const char *text, uint32_t *address,
                             uint32_t *netmask, Error **errp)
@@ -54,7 +44,7 @@ static bool vamt_parse_cidr(const char *text, uint32_t *address,
     g_auto(GStrv) parts = g_strsplit(text, "/", 2);
     uint64_t prefix = 24;
 
-    if (!vamt_parse_ipv4(parts[0], address) || !*address ||
+    if (!vamt_ipv4_parse(parts[0], address) || !*address ||
         (parts[1] && (qemu_strtou64(parts[1], NULL, 10, &prefix) ||
                       prefix < 1 || prefix > 32))) {
         error_setg(errp, "nic-address '%s' is not an IPv4 address "
@@ -105,7 +95,7 @@ bool vamt_nic_realize(VamtState *s, Error **errp)
         !vamt_parse_cidr(s->nic_address, &address, &netmask, errp)) {
         return false;
     }
-    if (s->nic_gateway && !vamt_parse_ipv4(s->nic_gateway, &gateway)) {
+    if (s->nic_gateway && !vamt_ipv4_parse(s->nic_gateway, &gateway)) {
         error_setg(errp, "nic-gateway '%s' is not an IPv4 address",
                    s->nic_gateway);
         return false;
@@ -148,11 +138,15 @@ void vamt_nic_update(VamtState *s)
     }
 }
 
+/* "" for an address not known */
 static char *vamt_ipv4_str(uint32_t a)
 {
-    return a ? g_strdup_printf("%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
-                               (a >> 8) & 0xff, a & 0xff)
-             : g_strdup("");
+    char text[VAMT_IPV4_STRLEN] = "";
+
+    if (a) {
+        vamt_ipv4_format(a, text);
+    }
+    return g_strdup(text);
 }
 
 VamtNicInfo *vamt_nic_query(VamtState *s)

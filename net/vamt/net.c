@@ -124,6 +124,24 @@ static void update_dhcp(VamtNet *net)
 static void send_frame(VamtNet *net, const uint8_t *dst_mac, uint16_t type,
                        const uint8_t *payload, size_t len);
 
+/* An ARP packet from the ME's MAC and address */
+static void send_arp(VamtNet *net, uint16_t op, const uint8_t *dst_mac,
+                     const uint8_t *target_mac, uint32_t target_ip)
+{
+    uint8_t arp[ARP_LEN];
+
+    vamt_put_be16(arp, 1);
+    vamt_put_be16(arp + 2, ETH_TYPE_IPV4);
+    arp[4] = ETH_ALEN;
+    arp[5] = 4;
+    vamt_put_be16(arp + 6, op);
+    memcpy(arp + 8, net->mac, ETH_ALEN);
+    vamt_put_be32(arp + 14, net->info.address);
+    memcpy(arp + 18, target_mac, ETH_ALEN);
+    vamt_put_be32(arp + 24, target_ip);
+    send_frame(net, dst_mac, ETH_TYPE_ARP, arp, ARP_LEN);
+}
+
 /*
  * A gratuitous ARP for an address the ME took itself, as a NIC that
  * comes up does: peers that asked for it before (a console's SYN
@@ -131,21 +149,12 @@ static void send_frame(VamtNet *net, const uint8_t *dst_mac, uint16_t type,
  */
 static void announce(VamtNet *net)
 {
-    uint8_t arp[ARP_LEN];
+    static const uint8_t unknown_mac[ETH_ALEN];
 
-    if (!net->have_mac) {
-        return;
+    if (net->have_mac) {
+        send_arp(net, ARP_OP_REQUEST, broadcast_mac, unknown_mac,
+                 net->info.address);
     }
-    vamt_put_be16(arp, 1);
-    vamt_put_be16(arp + 2, ETH_TYPE_IPV4);
-    arp[4] = ETH_ALEN;
-    arp[5] = 4;
-    vamt_put_be16(arp + 6, ARP_OP_REQUEST);
-    memcpy(arp + 8, net->mac, ETH_ALEN);
-    vamt_put_be32(arp + 14, net->info.address);
-    memset(arp + 18, 0, ETH_ALEN);
-    vamt_put_be32(arp + 24, net->info.address);
-    send_frame(net, broadcast_mac, ETH_TYPE_ARP, arp, ARP_LEN);
 }
 
 static void set_address(VamtNet *net, VamtNetAddressSource source,
@@ -158,7 +167,6 @@ static void set_address(VamtNet *net, VamtNetAddressSource source,
         vamt_tcp_address_changed(net->tcp);
         net->last_seen = net->ops->now(net->opaque);
     }
-
     net->info.source = address ? source : VAMT_NET_ADDRESS_NONE;
     net->info.address = address;
     net->info.dhcp = source == VAMT_NET_ADDRESS_DHCP_SNOOP ||
@@ -413,7 +421,6 @@ static bool arp_from_network(VamtNet *net, const uint8_t *frame, size_t len,
                              bool guest_deaf)
 {
     const uint8_t *a = frame + ETH_HLEN;
-    uint8_t reply[ARP_LEN];
 
     if (len < ETH_HLEN + ARP_LEN || vamt_be16(a) != 1 ||
         vamt_be16(a + 2) != ETH_TYPE_IPV4 || a[4] != ETH_ALEN || a[5] != 4) {
@@ -424,16 +431,8 @@ static bool arp_from_network(VamtNet *net, const uint8_t *frame, size_t len,
         vamt_be32(a + 24) != net->info.address) {
         return false;
     }
-    vamt_put_be16(reply, 1);
-    vamt_put_be16(reply + 2, ETH_TYPE_IPV4);
-    reply[4] = ETH_ALEN;
-    reply[5] = 4;
-    vamt_put_be16(reply + 6, ARP_OP_REPLY);
-    memcpy(reply + 8, net->mac, ETH_ALEN);
-    vamt_put_be32(reply + 14, net->info.address);
-    memcpy(reply + 18, a + 8, ETH_ALEN + 4);
     net->info.frames_taken++;
-    send_frame(net, a + 8, ETH_TYPE_ARP, reply, ARP_LEN);
+    send_arp(net, ARP_OP_REPLY, a + 8, a + 8, vamt_be32(a + 14));
     return true;
 }
 

@@ -25,6 +25,7 @@
 
 #include <string.h>
 
+#include "ipv4.h"
 #include "wire.h"
 
 #define SEQ_LT(a, b)        ((int32_t)((a) - (b)) < 0)
@@ -521,7 +522,7 @@ static bool establish(TcpConn *c)
 {
     VamtTcp *tcp = c->tcp;
     unsigned established, half_open;
-    char peer[sizeof("255.255.255.255")];
+    char peer[VAMT_IPV4_STRLEN];
 
     if (count_peer(tcp, c->peer_ip) >= VAMT_NET_MAX_PER_PEER) {
         TcpConn *victim = eviction_candidate(tcp, c->peer_ip);
@@ -551,9 +552,7 @@ static bool establish(TcpConn *c)
         sample_rtt(c);
     }
     c->retries = 0;
-    g_snprintf(peer, sizeof(peer), "%u.%u.%u.%u", c->peer_ip >> 24,
-               (c->peer_ip >> 16) & 0xff, (c->peer_ip >> 8) & 0xff,
-               c->peer_ip & 0xff);
+    vamt_ipv4_format(c->peer_ip, peer);
     c->conn = vamt_conn_open(c->service, &conn_ops, c, peer);
     return true;
 }

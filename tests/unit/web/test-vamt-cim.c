@@ -655,6 +655,78 @@ static void test_meshcommander_classes(void)
     env_free(e);
 }
 
+/*
+ * MeshCommander's IPv4 settings: a static address is kept (in the state
+ * NVRAM saves) and shown; a bad netmask or a gateway off the subnet is
+ * refused; DHCPEnabled true goes back to DHCP
+ */
+static void test_ethernet_static(void)
+{
+    static const char port[] =
+        "<r:AMT_EthernetPortSettings xmlns:r=\"" AMT
+        "AMT_EthernetPortSettings\"><r:InstanceID>Intel(r) AMT Ethernet "
+        "Port Settings 0</r:InstanceID>";
+    Env *e = env_new(VAMT_POWER_ON);
+    g_autofree char *static_body = g_strconcat(port,
+        "<r:DHCPEnabled>false</r:DHCPEnabled>"
+        "<r:IPAddress>192.168.7.20</r:IPAddress>"
+        "<r:SubnetMask>255.255.255.0</r:SubnetMask>"
+        "<r:DefaultGateway>192.168.7.1</r:DefaultGateway>"
+        "<r:PrimaryDNS>192.168.7.2</r:PrimaryDNS>"
+        "</r:AMT_EthernetPortSettings>", NULL);
+    g_autofree char *bad_mask = g_strconcat(port,
+        "<r:DHCPEnabled>false</r:DHCPEnabled>"
+        "<r:IPAddress>192.168.7.21</r:IPAddress>"
+        "<r:SubnetMask>255.0.255.0</r:SubnetMask>"
+        "</r:AMT_EthernetPortSettings>", NULL);
+    g_autofree char *off_subnet = g_strconcat(port,
+        "<r:DHCPEnabled>false</r:DHCPEnabled>"
+        "<r:IPAddress>192.168.7.21</r:IPAddress>"
+        "<r:SubnetMask>255.255.255.0</r:SubnetMask>"
+        "<r:DefaultGateway>10.0.0.1</r:DefaultGateway>"
+        "</r:AMT_EthernetPortSettings>", NULL);
+    g_autofree char *bad_text = g_strconcat(port,
+        "<r:DHCPEnabled>false</r:DHCPEnabled>"
+        "<r:IPAddress>192.168.7.300</r:IPAddress>"
+        "<r:SubnetMask>255.255.255.0</r:SubnetMask>"
+        "</r:AMT_EthernetPortSettings>", NULL);
+    g_autofree char *dhcp_body = g_strconcat(port,
+        "<r:DHCPEnabled>true</r:DHCPEnabled>"
+        "</r:AMT_EthernetPortSettings>", NULL);
+    g_autoptr(Reply) put = wsman(e, NS_XFER "/Put",
+                                 AMT "AMT_EthernetPortSettings", NULL,
+                                 static_body);
+    g_autoptr(Reply) mask = wsman(e, NS_XFER "/Put",
+                                  AMT "AMT_EthernetPortSettings", NULL,
+                                  bad_mask);
+    g_autoptr(Reply) gateway = wsman(e, NS_XFER "/Put",
+                                     AMT "AMT_EthernetPortSettings", NULL,
+                                     off_subnet);
+    g_autoptr(Reply) text = wsman(e, NS_XFER "/Put",
+                                  AMT "AMT_EthernetPortSettings", NULL,
+                                  bad_text);
+    g_autoptr(Reply) saved = NULL, dhcp = NULL;
+    const VamtAmtState *st = vamt_amt_state(e->amt);
+
+    assert_ok(put, NS_XFER "/PutResponse");
+    assert_fault(mask, 400, "e:InvalidParameter");
+    assert_fault(gateway, 400, "e:InvalidParameter");
+    assert_fault(text, 400, "e:InvalidParameter");
+    g_assert_cmphex(st->nic_static_address, ==, 0xc0a80714);
+    g_assert_cmphex(st->nic_static_netmask, ==, 0xffffff00);
+    g_assert_cmphex(st->nic_static_gateway, ==, 0xc0a80701);
+    g_assert_cmphex(st->nic_static_dns[0], ==, 0xc0a80702);
+    saved = get(e, AMT "AMT_EthernetPortSettings", NULL);
+    /* without an endpoint on the NIC the fake platform reports DHCP */
+    assert_ok(saved, NS_XFER "/GetResponse");
+    dhcp = wsman(e, NS_XFER "/Put", AMT "AMT_EthernetPortSettings", NULL,
+                 dhcp_body);
+    assert_ok(dhcp, NS_XFER "/PutResponse");
+    g_assert_cmphex(st->nic_static_address, ==, 0);
+    g_assert_cmphex(st->nic_static_dns[0], ==, 0);
+    env_free(e);
+}
+
 static void test_message_log(void)
 {
     Env *e = env_new(VAMT_POWER_ON);
@@ -929,6 +1001,7 @@ int main(int argc, char **argv)
     g_test_add_func("/wsman/class/meshcommander-classes",
                     test_meshcommander_classes);
     g_test_add_func("/wsman/class/message-log", test_message_log);
+    g_test_add_func("/wsman/class/ethernet-static", test_ethernet_static);
     g_test_add_func("/wsman/class/opt-in", test_opt_in);
     g_test_add_func("/wsman/class/time-sync", test_time_sync);
     return g_test_run();

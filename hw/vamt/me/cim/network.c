@@ -8,28 +8,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ipv4.h"
 #include "provider.h"
 
 /* Network */
 
 static void put_ipv4(VamtCimInstance *inst, const char *name, uint32_t a)
 {
-    vamt_cim_printf(inst, name, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
-                    (a >> 8) & 0xff, a & 0xff);
-}
+    char text[VAMT_IPV4_STRLEN];
 
-/* "A.B.C.D" to host byte order; false unless exactly that */
-static bool parse_ipv4(const char *text, uint32_t *address)
-{
-    unsigned a, b, c, d;
-    char end;
-
-    if (sscanf(text, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &end) != 4 ||
-        a > 255 || b > 255 || c > 255 || d > 255) {
-        return false;
-    }
-    *address = a << 24 | b << 16 | c << 8 | d;
-    return true;
+    vamt_ipv4_format(a, text);
+    vamt_cim_str(inst, name, text);
 }
 
 /*
@@ -97,7 +86,7 @@ static VamtCimStatus put_ipv4_setting(xmlNode *in, const char *name,
     if (st != VAMT_CIM_OK || !text[0]) {
         return st;
     }
-    return parse_ipv4(text, dst) ? VAMT_CIM_OK : VAMT_CIM_INVALID;
+    return vamt_ipv4_parse(text, dst) ? VAMT_CIM_OK : VAMT_CIM_INVALID;
 }
 
 /*
