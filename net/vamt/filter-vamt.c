@@ -29,8 +29,14 @@
 #include "standard-headers/linux/virtio_net.h"
 #include "trace/trace-hw_vamt.h"
 
-/* Largest frame the ME reads: Ethernet's, with room for a VLAN tag */
-#define FILTER_VAMT_MAX_FRAME   (1518 + 4)
+/*
+ * Largest frame the ME reads: an IPv4 packet's 64 KiB in Ethernet with a
+ * VLAN tag.  A tap with a virtio header hands over TCP segmentation
+ * offload frames that large (the ME's window invites them).
+ */
+#define FILTER_VAMT_MAX_FRAME   (14 + 4 + 65535)
+#define FILTER_VAMT_BUF_SIZE    (FILTER_VAMT_MAX_FRAME + \
+                                 sizeof(struct virtio_net_hdr_v1_hash))
 
 struct FilterVamtState {
     NetFilterState parent_obj;
@@ -39,6 +45,7 @@ struct FilterVamtState {
     QEMUTimer *timer;
     VMChangeStateEntry *vmstate;
     GQueue output;                  /* GByteArray frames to send */
+    uint8_t *buf;                   /* a frame read, FILTER_VAMT_BUF_SIZE */
     unsigned depth;                 /* calls into the endpoint under way */
     uint8_t mac[6];
     bool have_mac;
@@ -161,9 +168,11 @@ static ssize_t filter_vamt_receive_iov(NetFilterState *nf,
     FilterVamtState *s = FILTER_VAMT(nf);
     size_t size = iov_size(iov, iovcnt);
     int hdr_len = qemu_get_vnet_hdr_len(nf->netdev);
-    uint8_t buf[FILTER_VAMT_MAX_FRAME + sizeof(struct virtio_net_hdr_v1)];
+    /* one buffer: a call from within filter_vamt_flush comes after use */
+    uint8_t *buf = s->buf;
     size_t len = iov_to_buf(iov, iovcnt, 0, buf,
-                            MIN(size, hdr_len + FILTER_VAMT_MAX_FRAME));
+                            MIN(size, MIN(hdr_len + FILTER_VAMT_MAX_FRAME,
+                                          FILTER_VAMT_BUF_SIZE)));
     bool to_guest = sender == nf->netdev;
     unsigned net_flags = 0;
     bool taken = false;
@@ -190,12 +199,12 @@ static ssize_t filter_vamt_receive_iov(NetFilterState *nf,
             net_flags |= VAMT_NET_GUEST_DEAF;
         }
         /* a frame too big to be the ME's is the guest's */
-        taken = size <= hdr_len + FILTER_VAMT_MAX_FRAME &&
+        taken = size == len &&
                 vamt_net_from_network(s->net, buf + hdr_len, len - hdr_len,
                                       net_flags);
         /* a NIC that cannot receive drops what it is sent */
         taken |= deaf;
-    } else if (size <= hdr_len + FILTER_VAMT_MAX_FRAME) {
+    } else if (size == len) {
         vamt_net_from_guest(s->net, buf + hdr_len, len - hdr_len);
     }
     s->depth--;
@@ -222,6 +231,7 @@ static void filter_vamt_setup(NetFilterState *nf, Error **errp)
         return;
     }
     s->net = vamt_net_new(&filter_vamt_ops, s);
+    s->buf = g_malloc(FILTER_VAMT_BUF_SIZE);
     s->timer = timer_new_ms(QEMU_CLOCK_REALTIME, filter_vamt_timer, s);
     s->vmstate = qemu_add_vm_change_state_handler(filter_vamt_vm_state, s);
     FILTER_VAMT_CALL(s, vamt_net_set_guest_running(s->net,
@@ -242,6 +252,7 @@ static void filter_vamt_cleanup(NetFilterState *nf)
     }
     g_clear_pointer(&s->timer, timer_free);
     g_clear_pointer(&s->net, vamt_net_free);
+    g_clear_pointer(&s->buf, g_free);
     while ((frame = g_queue_pop_head(&s->output))) {
         g_byte_array_free(frame, TRUE);
     }

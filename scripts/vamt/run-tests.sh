@@ -27,6 +27,11 @@
 #             password, power off/on, user consent, the port switched off
 #   clients   real consoles, unmodified, against a running VM: MeshCentral's
 #             AMT stack and network scanner, wsman-messages, amttool, wsl
+#   nic       the ME on the guest's NIC (netdev=): amttool, wsl and the
+#             MeshCommander sequence through libslirp's hostfwd to the
+#             guest's IP, the VM running, stopped, off and never started,
+#             e1000/e1000e/rtl8139/virtio-net, tap with a virtio header,
+#             the guest's own port 80, refusals
 #   meshcmd   MeshCentral's agent binary running MeshCmd inside the guest:
 #             AMT information, host-based activation, MicroLMS, Agent
 #             Presence, deactivation, checked over WS-Man and QMP
@@ -240,6 +245,7 @@ run_tap kvmguest "$VAMT_REPO/tests/redir/run-kvm-guest-smoke.sh"
 run_tap mckvm "$VAMT_REPO/tests/redir/run-meshcommander-kvm.sh"
 run_tap kvmvnc "$VAMT_REPO/tests/redir/run-kvm-vnc-test.sh"
 run_tap clients "$VAMT_REPO/tests/clients/run-client-tests.sh"
+run_tap nic "$VAMT_REPO/tests/net/run-nic-test.sh"
 run_tap meshcmd "$VAMT_REPO/tests/guest/run-meshcmd-test.sh"
 run_tap libvirt "$VAMT_REPO/tests/libvirt/run-libvirt-test.sh"
 finish_tap watchdog
