@@ -45,6 +45,7 @@ HOOKS = [
     ("docs/specs/index.rst", "   rocker", "   vamt-heci"),
     ("docs/specs/index.rst", "   vamt-heci", "   vamt-wsman"),
     ("docs/specs/index.rst", "   vamt-wsman", "   vamt-redirection"),
+    ("docs/specs/index.rst", "   vamt-redirection", "   vamt-nic"),
     ("docs/devel/index-internals.rst", "   uefi-vars", "   vamt"),
 ]
 
