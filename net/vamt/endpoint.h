@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "conn.h"
+#include "defense.h"
 
 typedef struct VamtNet VamtNet;
 
@@ -68,6 +69,8 @@ typedef struct VamtNetInfo {
     uint64_t frames_sent;           /* frames the ME put on the wire */
     uint64_t frames_refused;        /* bad checksums, fragments, ... */
     uint64_t resets_sent;
+    uint64_t defense_dropped;       /* the guest's frames System Defense
+                                       dropped, both ways */
 } VamtNetInfo;
 
 /* Flags of vamt_net_from_network() */
@@ -105,8 +108,18 @@ void vamt_net_set_guest_running(VamtNet *net, bool running);
  */
 bool vamt_net_from_network(VamtNet *net, const uint8_t *frame, size_t len,
                            unsigned flags);
-/* A frame the guest sends: the endpoint learns the guest's address */
-void vamt_net_from_guest(VamtNet *net, const uint8_t *frame, size_t len);
+/*
+ * A frame the guest sends: the endpoint learns the guest's address.
+ * True if System Defense drops it (it must not reach the network).
+ */
+bool vamt_net_from_guest(VamtNet *net, const uint8_t *frame, size_t len);
+
+/*
+ * System Defense: the policy in force on the guest's traffic (copied;
+ * NULL for none), its counters
+ */
+void vamt_net_set_defense(VamtNet *net, const VamtDefensePolicy *policy);
+const VamtDefense *vamt_net_defense(VamtNet *net);
 
 /* Timers: retransmission, TIME_WAIT, the services' time-outs, DHCP */
 void vamt_net_tick(VamtNet *net);

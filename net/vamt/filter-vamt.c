@@ -205,7 +205,8 @@ static ssize_t filter_vamt_receive_iov(NetFilterState *nf,
         /* a NIC that cannot receive drops what it is sent */
         taken |= deaf;
     } else if (size == len) {
-        vamt_net_from_guest(s->net, buf + hdr_len, len - hdr_len);
+        /* System Defense may drop what the guest sends */
+        taken = vamt_net_from_guest(s->net, buf + hdr_len, len - hdr_len);
     }
     s->depth--;
     filter_vamt_flush(s);

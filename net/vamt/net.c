@@ -34,6 +34,7 @@ struct VamtNet {
     int64_t last_seen;              /* the guest last used the address */
     VamtTcp *tcp;
     VamtDhcp *dhcp;
+    VamtDefense *defense;
 };
 
 static const uint8_t broadcast_mac[ETH_ALEN] = {
@@ -233,6 +234,7 @@ VamtNet *vamt_net_new(const VamtNetOps *ops, void *opaque)
     net->unknown_since = -1;
     net->tcp = vamt_tcp_new(net);
     net->dhcp = vamt_dhcp_new(net);
+    net->defense = vamt_defense_new();
     return net;
 }
 
@@ -241,6 +243,7 @@ void vamt_net_free(VamtNet *net)
     if (net) {
         vamt_tcp_free(net->tcp);
         vamt_dhcp_free(net->dhcp);
+        vamt_defense_free(net->defense);
         g_free(net);
     }
 }
@@ -554,22 +557,43 @@ static bool from_network(VamtNet *net, const uint8_t *frame, size_t len,
     return false;
 }
 
+/* The guest's traffic, not the ME's, through System Defense */
+static bool defense_drops(VamtNet *net, VamtDefenseDirection direction,
+                          const uint8_t *frame, size_t len)
+{
+    if (!vamt_defense_drops(net->defense, direction, frame, len,
+                            net->ops->now(net->opaque))) {
+        return false;
+    }
+    net->info.defense_dropped++;
+    return true;
+}
+
 bool vamt_net_from_network(VamtNet *net, const uint8_t *frame, size_t len,
                            unsigned flags)
 {
     bool taken = from_network(net, frame, len, flags);
 
+    if (!taken && !(flags & VAMT_NET_GUEST_DEAF)) {
+        taken = defense_drops(net, VAMT_DEFENSE_RX, frame, len);
+    }
+
     update_timer(net);
     return taken;
 }
 
-void vamt_net_from_guest(VamtNet *net, const uint8_t *frame, size_t len)
+bool vamt_net_from_guest(VamtNet *net, const uint8_t *frame, size_t len)
 {
     VamtIpPacket ip;
 
-    if (!net->have_mac || len < ETH_HLEN ||
-        memcmp(frame + ETH_ALEN, net->mac, ETH_ALEN)) {
-        return;
+    if (!net->have_mac || len < ETH_HLEN) {
+        return false;
+    }
+    if (defense_drops(net, VAMT_DEFENSE_TX, frame, len)) {
+        return true;
+    }
+    if (memcmp(frame + ETH_ALEN, net->mac, ETH_ALEN)) {
+        return false;
     }
     if (vamt_be16(frame + 12) == ETH_TYPE_ARP && len >= ETH_HLEN + ARP_LEN) {
         const uint8_t *a = frame + ETH_HLEN;
@@ -582,6 +606,17 @@ void vamt_net_from_guest(VamtNet *net, const uint8_t *frame, size_t len)
         learn(net, VAMT_NET_ADDRESS_TRAFFIC, ip.src, 0, 0);
     }
     update_timer(net);
+    return false;
+}
+
+void vamt_net_set_defense(VamtNet *net, const VamtDefensePolicy *policy)
+{
+    vamt_defense_set_policy(net->defense, policy);
+}
+
+const VamtDefense *vamt_net_defense(VamtNet *net)
+{
+    return net->defense;
 }
 
 void vamt_net_tick(VamtNet *net)
