@@ -299,6 +299,34 @@ wsman_put() {
         "<p:$class xmlns:p=\"$schema/$class\">$properties</p:$class>"
 }
 
+# wsman_create CLASS PROPERTIES: Create an instance of CLASS with the XML
+# PROPERTIES (<p:Name>value</p:Name>...); prints the reply
+wsman_create() {
+    local schema
+
+    schema=$(wsman_schema "$1")
+    wsman_send http://schemas.xmlsoap.org/ws/2004/09/transfer/Create \
+        "$1" "" "<p:$1 xmlns:p=\"$schema/$1\">$2</p:$1>"
+}
+
+# wsman_delete CLASS SELECTORS: Delete the instance SELECTORS name
+wsman_delete() {
+    wsman_send http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete \
+        "$1" "$2" ""
+}
+
+# wsman_enum CLASS: Enumerate then Pull (up to 50 items); prints the Pull
+wsman_enum() {
+    local ctx
+
+    ctx=$(wsman_send http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate \
+              "$1" "" '<n:Enumerate xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration"/>' |
+          grep -oE 'EnumerationContext>[^<]*<' | head -n 1 |
+          sed 's/^EnumerationContext>//; s/<$//')
+    wsman_send http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull "$1" "" \
+        "<n:Pull xmlns:n=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\"><n:EnumerationContext>$ctx</n:EnumerationContext><n:MaxElements>50</n:MaxElements></n:Pull>"
+}
+
 # wsman_power STATE: CIM_PowerManagementService.RequestPowerStateChange
 # (2 on, 8 off, 10 cycle, 12 graceful off...); prints the ReturnValue
 wsman_power() {

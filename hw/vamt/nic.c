@@ -55,20 +55,88 @@ static bool vamt_parse_cidr(const char *text, uint32_t *address,
     return true;
 }
 
+/* The policy bound to the wired port (cim/defense.c), for the endpoint */
+static void vamt_nic_apply_defense(VamtState *s, const VamtAmtState *st)
+{
+    VamtDefenseFilter filters[VAMT_SD_MAX_POLICY_FILTERS];
+    VamtDefensePolicy policy = { .filters = filters };
+    const VamtSdPolicy *bound = NULL;
+
+    /* compared whole below: the padding too */
+    memset(filters, 0, sizeof(filters));
+    for (unsigned i = 0; st->sd_bound && i < VAMT_SD_MAX_POLICIES; i++) {
+        if (st->sd_policies[i].handle == st->sd_bound) {
+            bound = &st->sd_policies[i];
+        }
+    }
+    for (unsigned i = 0; bound && i < bound->n_filters; i++) {
+        for (unsigned j = 0; j < VAMT_SD_MAX_FILTERS; j++) {
+            const VamtSdFilter *f = &st->sd_filters[j];
+            VamtDefenseFilter *d = &filters[policy.n_filters];
+
+            if (!f->handle || f->handle != bound->filters[i]) {
+                continue;
+            }
+            d->handle = f->handle;
+            d->direction = f->direction ? VAMT_DEFENSE_RX : VAMT_DEFENSE_TX;
+            d->profile = (VamtDefenseProfile)f->profile;
+            d->rate_pps = f->profile_data;
+            d->ip = f->ip;
+            d->ethertype = f->ethertype;
+            d->has_src = f->has & VAMT_SD_HAS_SRC;
+            d->has_dst = f->has & VAMT_SD_HAS_DST;
+            d->has_proto = f->has & VAMT_SD_HAS_PROTO;
+            d->has_sport = f->has & VAMT_SD_HAS_SPORT;
+            d->has_dport = f->has & VAMT_SD_HAS_DPORT;
+            d->src_lo = f->src_lo;
+            d->src_hi = f->src_hi;
+            d->dst_lo = f->dst_lo;
+            d->dst_hi = f->dst_hi;
+            d->proto = f->proto;
+            d->sport_lo = f->sport_lo;
+            d->sport_hi = f->sport_hi;
+            d->dport_lo = f->dport_lo;
+            d->dport_hi = f->dport_hi;
+            policy.n_filters++;
+        }
+    }
+    for (unsigned dir = 0; bound && dir < 2; dir++) {
+        policy.default_drop[dir] = bound->default_drop[dir];
+        policy.default_count[dir] = bound->default_count[dir];
+    }
+    /* a new policy restarts the counters: only when it is new */
+    policy.filters = s->nic_defense_filters;
+    if (s->nic_defense_bound == (bound ? st->sd_bound : 0) &&
+        (!bound ||
+         (s->nic_defense_applied.n_filters == policy.n_filters &&
+          !memcmp(s->nic_defense_applied.default_drop, policy.default_drop,
+                  sizeof(policy.default_drop)) &&
+          !memcmp(s->nic_defense_applied.default_count,
+                  policy.default_count, sizeof(policy.default_count)) &&
+          !memcmp(s->nic_defense_filters, filters, sizeof(filters))))) {
+        return;
+    }
+    s->nic_defense_bound = bound ? st->sd_bound : 0;
+    memcpy(s->nic_defense_filters, filters, sizeof(filters));
+    s->nic_defense_applied = policy;
+    trace_vamt_nic_defense(s->nic_defense_bound, policy.n_filters);
+    filter_vamt_set_defense(s->nic_filter, bound ? &policy : NULL);
+}
+
 /*
  * A console's static address (AMT_EthernetPortSettings, in NVRAM), unless
- * nic-address= fixes one
+ * nic-address= fixes one; its System Defense policy
  */
 static void vamt_nic_apply_settings(VamtState *s)
 {
     const VamtAmtState *st = vamt_amt_state(vamt_me_amt(s->me));
 
-    if (s->nic_address) {
-        return;
-    }
-    if (st->nic_static_address != s->nic_applied_address ||
+    vamt_nic_apply_defense(s, st);
+
+    if (!s->nic_address &&
+        (st->nic_static_address != s->nic_applied_address ||
         st->nic_static_netmask != s->nic_applied_netmask ||
-        st->nic_static_gateway != s->nic_applied_gateway) {
+        st->nic_static_gateway != s->nic_applied_gateway)) {
         s->nic_applied_address = st->nic_static_address;
         s->nic_applied_netmask = st->nic_static_netmask;
         s->nic_applied_gateway = st->nic_static_gateway;
@@ -178,6 +246,7 @@ VamtNicInfo *vamt_nic_query(VamtState *s)
     info->frames_sent = net.frames_sent;
     info->frames_refused = net.frames_refused;
     info->resets_sent = net.resets_sent;
+    info->defense_dropped = net.defense_dropped;
     return info;
 }
 
@@ -255,3 +324,12 @@ const VMStateDescription vmstate_vamt_nic = {
         VMSTATE_END_OF_LIST()
     },
 };
+
+bool vamt_nic_filter_matched(void *opaque, uint32_t handle,
+                             uint64_t *packets)
+{
+    VamtState *s = opaque;
+
+    return s->nic_filter &&
+           filter_vamt_defense_matched(s->nic_filter, handle, packets);
+}

@@ -399,6 +399,7 @@ static const VamtPlatformOps vamt_platform_ops = {
     .set_boot_target = vamt_boot_set_target,
     .inventory = vamt_inventory,
     .nic_status = vamt_nic_status,
+    .nic_filter_matched = vamt_nic_filter_matched,
     .sol_to_guest = vamt_sol_to_guest,
     .ider_media_changed = vamt_ider_media_changed_cb,
     .ider_read_done = vamt_ider_read_done_cb,
@@ -567,6 +568,9 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
         vamt_me_set_admin_password(s->me, password);
     }
     vamt_redir_set_plain_auth(vamt_me_redir(s->me), s->redir_plain_auth);
+    /* settings a console changes apply here: ports, the NIC endpoint's */
+    s->listeners_bh = qemu_bh_new_guarded(vamt_update_listeners, s,
+                                          &DEVICE(s)->mem_reentrancy_guard);
     if (s->listen) {
         s->listener = vamt_listener_new(s->listen,
                                         vamt_me_service(s->me,
@@ -586,15 +590,14 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
                 return false;
             }
         }
-        s->listeners_bh = qemu_bh_new_guarded(vamt_update_listeners, s,
-                                              &DEVICE(s)->mem_reentrancy_guard);
         /* before the guest runs, so a console can connect at once */
         vamt_update_listeners(s);
-        if (shutdown_action != SHUTDOWN_ACTION_PAUSE &&
-            !vamt_power_off_stops(s)) {
-            warn_report("vamt: without -action shutdown=pause a guest "
-                        "power-off ends QEMU, and the ME with it");
-        }
+    }
+    if ((s->listen || s->netdev_id) &&
+        shutdown_action != SHUTDOWN_ACTION_PAUSE &&
+        !vamt_power_off_stops(s)) {
+        warn_report("vamt: without -action shutdown=pause a guest "
+                    "power-off ends QEMU, and the ME with it");
     }
     return vamt_rmcp_realize(s, errp);
 }

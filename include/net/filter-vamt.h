@@ -30,6 +30,10 @@ void filter_vamt_set_static(FilterVamtState *s, uint32_t address,
                             uint32_t netmask, uint32_t gateway);
 void filter_vamt_services_changed(FilterVamtState *s);
 void filter_vamt_get_info(FilterVamtState *s, VamtNetInfo *info);
+void filter_vamt_set_defense(FilterVamtState *s,
+                             const VamtDefensePolicy *policy);
+bool filter_vamt_defense_matched(FilterVamtState *s, uint32_t handle,
+                                 uint64_t *packets);
 bool filter_vamt_restore(FilterVamtState *s, VamtNetAddressSource source,
                          uint32_t address, uint32_t netmask,
                          uint32_t gateway);

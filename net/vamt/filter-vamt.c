@@ -5,9 +5,12 @@
  * (queue=all) and the endpoint (net/vamt/net.c) decides which frames are
  * the ME's.  Three rules of QEMU's net layer shape it:
  *  - a backend stops reading once a frame waits for a NIC that cannot
- *    take it, so while the guest cannot receive (VM stopped or off, RX
- *    not enabled) every frame toward it is consumed here, as a NIC in S5
- *    drops them, or the ME would go deaf;
+ *    take it, and the ME would go deaf with it.  So while the VM is
+ *    stopped or off every frame toward the guest is consumed here, as a
+ *    NIC in S5 drops them; while it runs and its NIC cannot take a frame
+ *    (e1000 holds RX for a second after each RCTL write, a full ring),
+ *    the frames wait in a bounded queue of ours and go on in order when
+ *    it can, as QEMU's own queue would have kept them;
  *  - frames the ME sends go straight to the backend with
  *    qemu_receive_packet(), which works while the VM is stopped, and are
  *    sent only once the endpoint has returned: a backend such as slirp
@@ -46,6 +49,10 @@ struct FilterVamtState {
     VMChangeStateEntry *vmstate;
     GQueue output;                  /* GByteArray frames to send */
     uint8_t *buf;                   /* a frame read, FILTER_VAMT_BUF_SIZE */
+    GQueue held;                    /* FilterVamtHeld, for a busy NIC */
+    size_t held_bytes;
+    QEMUTimer *held_timer;
+    int64_t busy_since;             /* the NIC could not receive; -1 */
     unsigned depth;                 /* calls into the endpoint under way */
     uint8_t mac[6];
     bool have_mac;
@@ -56,6 +63,24 @@ struct FilterVamtState {
 };
 
 static void filter_vamt_flush(FilterVamtState *s);
+
+/* A frame toward the guest, waiting for its NIC */
+typedef struct FilterVamtHeld {
+    unsigned flags;
+    size_t len;
+    uint8_t data[];
+} FilterVamtHeld;
+
+/* What a NIC ring would hold; beyond it the oldest frames are dropped */
+#define FILTER_VAMT_HELD_MAX_BYTES  (1024 * 1024)
+#define FILTER_VAMT_HELD_MAX_FRAMES 512
+#define FILTER_VAMT_HELD_RETRY_MS   5
+/* A NIC that cannot receive this long is deaf: the ME answers for it */
+#define FILTER_VAMT_DEAF_AFTER_MS   1000
+
+static void filter_vamt_hold(FilterVamtState *s, unsigned flags,
+                             const struct iovec *iov, int iovcnt,
+                             size_t size);
 
 /*
  * Every call into the endpoint from outside its own events: what it
@@ -192,18 +217,29 @@ static ssize_t filter_vamt_receive_iov(NetFilterState *nf,
     s->depth++;
     if (to_guest) {
         NetClientState *nic = nf->netdev->peer;
-        bool deaf = !runstate_is_running() || !nic ||
-                    !qemu_can_receive_packet(nic);
+        bool off = !runstate_is_running() || !nic;
+        bool busy = !off && !qemu_can_receive_packet(nic);
+        int64_t now = qemu_clock_get_ms(QEMU_CLOCK_REALTIME);
 
-        if (deaf) {
+        if (!busy) {
+            s->busy_since = -1;
+        } else if (s->busy_since < 0) {
+            s->busy_since = now;
+        }
+        if (off || (busy && now - s->busy_since >= FILTER_VAMT_DEAF_AFTER_MS)) {
             net_flags |= VAMT_NET_GUEST_DEAF;
         }
         /* a frame too big to be the ME's is the guest's */
         taken = size == len &&
                 vamt_net_from_network(s->net, buf + hdr_len, len - hdr_len,
                                       net_flags);
-        /* a NIC that cannot receive drops what it is sent */
-        taken |= deaf;
+        if (!taken && off) {
+            /* a NIC in S5 drops what it is sent */
+            taken = true;
+        } else if (!taken && (busy || !g_queue_is_empty(&s->held))) {
+            filter_vamt_hold(s, flags, iov, iovcnt, size);
+            taken = true;
+        }
     } else if (size == len) {
         /* System Defense may drop what the guest sends */
         taken = vamt_net_from_guest(s->net, buf + hdr_len, len - hdr_len);
@@ -214,6 +250,66 @@ static ssize_t filter_vamt_receive_iov(NetFilterState *nf,
         trace_vamt_nic_taken(size);
     }
     return taken ? size : 0;
+}
+
+static void filter_vamt_drop_held(FilterVamtState *s)
+{
+    FilterVamtHeld *h;
+
+    while ((h = g_queue_pop_head(&s->held))) {
+        g_free(h);
+    }
+    s->held_bytes = 0;
+}
+
+static void filter_vamt_hold(FilterVamtState *s, unsigned flags,
+                             const struct iovec *iov, int iovcnt,
+                             size_t size)
+{
+    FilterVamtHeld *h = g_malloc(sizeof(*h) + size);
+
+    h->flags = flags;
+    h->len = size;
+    iov_to_buf(iov, iovcnt, 0, h->data, size);
+    g_queue_push_tail(&s->held, h);
+    s->held_bytes += size;
+    while (s->held_bytes > FILTER_VAMT_HELD_MAX_BYTES ||
+           g_queue_get_length(&s->held) > FILTER_VAMT_HELD_MAX_FRAMES) {
+        FilterVamtHeld *old = g_queue_pop_head(&s->held);
+
+        s->held_bytes -= old->len;
+        g_free(old);
+    }
+    if (!timer_pending(s->held_timer)) {
+        timer_mod(s->held_timer, qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
+                  FILTER_VAMT_HELD_RETRY_MS);
+    }
+}
+
+/* The held frames go on to the guest, in order, while its NIC takes them */
+static void filter_vamt_held_timer(void *opaque)
+{
+    FilterVamtState *s = opaque;
+    NetFilterState *nf = NETFILTER(s);
+    NetClientState *nic = nf->netdev ? nf->netdev->peer : NULL;
+    FilterVamtHeld *h;
+
+    if (!runstate_is_running() || !nic) {
+        filter_vamt_drop_held(s);
+        return;
+    }
+    while (qemu_can_receive_packet(nic) &&
+           (h = g_queue_pop_head(&s->held))) {
+        struct iovec iov = { .iov_base = h->data, .iov_len = h->len };
+
+        s->held_bytes -= h->len;
+        qemu_netfilter_pass_to_next(nf->netdev, h->flags, &iov, 1, nf);
+        g_free(h);
+    }
+    if (!g_queue_is_empty(&s->held)) {
+        timer_mod(s->held_timer, qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
+                  FILTER_VAMT_HELD_RETRY_MS);
+    }
 }
 
 static void filter_vamt_vm_state(void *opaque, bool running, RunState state)
@@ -233,6 +329,9 @@ static void filter_vamt_setup(NetFilterState *nf, Error **errp)
     }
     s->net = vamt_net_new(&filter_vamt_ops, s);
     s->buf = g_malloc(FILTER_VAMT_BUF_SIZE);
+    s->busy_since = -1;
+    s->held_timer = timer_new_ms(QEMU_CLOCK_REALTIME, filter_vamt_held_timer,
+                                 s);
     s->timer = timer_new_ms(QEMU_CLOCK_REALTIME, filter_vamt_timer, s);
     s->vmstate = qemu_add_vm_change_state_handler(filter_vamt_vm_state, s);
     FILTER_VAMT_CALL(s, vamt_net_set_guest_running(s->net,
@@ -254,6 +353,8 @@ static void filter_vamt_cleanup(NetFilterState *nf)
     g_clear_pointer(&s->timer, timer_free);
     g_clear_pointer(&s->net, vamt_net_free);
     g_clear_pointer(&s->buf, g_free);
+    g_clear_pointer(&s->held_timer, timer_free);
+    filter_vamt_drop_held(s);
     while ((frame = g_queue_pop_head(&s->output))) {
         g_byte_array_free(frame, TRUE);
     }
@@ -308,6 +409,18 @@ bool filter_vamt_restore(FilterVamtState *s, VamtNetAddressSource source,
     FILTER_VAMT_CALL(s, ok = vamt_net_restore(s->net, source, address,
                                               netmask, gateway));
     return ok;
+}
+
+void filter_vamt_set_defense(FilterVamtState *s,
+                             const VamtDefensePolicy *policy)
+{
+    vamt_net_set_defense(s->net, policy);
+}
+
+bool filter_vamt_defense_matched(FilterVamtState *s, uint32_t handle,
+                                 uint64_t *packets)
+{
+    return vamt_defense_matched(vamt_net_defense(s->net), handle, packets);
 }
 
 void filter_vamt_get_info(FilterVamtState *s, VamtNetInfo *info)

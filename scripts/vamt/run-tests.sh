@@ -32,6 +32,10 @@
 #             guest's IP, the VM running, stopped, off and never started,
 #             e1000/e1000e/rtl8139/virtio-net, tap with a virtio header,
 #             the guest's own port 80, refusals
+#   lan       two VMs on one bridge (taps in a network namespace), each
+#             answering as its own ME at its own address; a raw Ethernet
+#             peer on -netdev dgram flooding garbage and SYNs; a guest
+#             flooding its own NIC: the ME answers, QEMU lives
 #   meshcmd   MeshCentral's agent binary running MeshCmd inside the guest:
 #             AMT information, host-based activation, MicroLMS, Agent
 #             Presence, deactivation, checked over WS-Man and QMP
@@ -246,6 +250,7 @@ run_tap mckvm "$VAMT_REPO/tests/redir/run-meshcommander-kvm.sh"
 run_tap kvmvnc "$VAMT_REPO/tests/redir/run-kvm-vnc-test.sh"
 run_tap clients "$VAMT_REPO/tests/clients/run-client-tests.sh"
 run_tap nic "$VAMT_REPO/tests/net/run-nic-test.sh"
+run_tap lan "$VAMT_REPO/tests/net/run-lan-test.sh"
 run_tap meshcmd "$VAMT_REPO/tests/guest/run-meshcmd-test.sh"
 run_tap libvirt "$VAMT_REPO/tests/libvirt/run-libvirt-test.sh"
 finish_tap watchdog

@@ -10,7 +10,7 @@
  *   netflood IFACE COUNT [SEED]
  *
  * Sends COUNT frames on IFACE through an AF_PACKET socket and prints
- * "NETFLOOD sent N frames B bytes errors E" when done.
+ * "NETFLOOD sent N frames B bytes errors E in S s" when done.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static uint64_t rng_state;
@@ -260,6 +261,7 @@ int main(int argc, char **argv)
     struct sockaddr_ll sll = { 0 };
     struct ifreq ifr = { 0 };
     unsigned long count, sent = 0, errors = 0, bytes = 0;
+    struct timespec t0, t1;
     int fd;
 
     if (argc < 3) {
@@ -294,6 +296,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     while (sent < count) {
         size_t len;
 
@@ -336,8 +339,10 @@ int main(int argc, char **argv)
         }
         sent++;
     }
-    printf("NETFLOOD sent %lu frames %lu bytes errors %lu\n", sent, bytes,
-           errors);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("NETFLOOD sent %lu frames %lu bytes errors %lu in %.2f s\n", sent,
+           bytes, errors,
+           (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
     close(fd);
     return 0;
 }

@@ -11,6 +11,8 @@
 #            forwarded ports, the guest's page on 80 at the same time;
 #            16993 (no TLS yet) reset, never the guest; 5900 (KVM's port
 #            not enabled) the guest's; 16992 never the guest's
+#   defense  System Defense as MeshCommander sets it up over WS-Man: the
+#            guest's port 80 dropped, the ME exempt, the counters, undone
 #   stopped  the same VM paused (QMP stop), then powered off by amttool
 #            (S5) and on again: the ME answers all along, the guest boots;
 #            then the MeshCommander scenario (tests/clients/meshcommander.js)
@@ -328,6 +330,43 @@ check "main: 5900 with KVM's port not enabled passes to the guest (its web serve
     grep -qx "$marker" <<< "$rfb"
 check "main: the guest's web server on 16992 is never reached (16992 is the ME's: amttool, not the page)" \
     eval '! fetch "http://127.0.0.1:$port/" | grep -qx "$marker"'
+
+# ------------------------------------------------------- System Defense ---
+# What MeshCommander's System Defense page sends: an IP filter dropping
+# what comes to the guest's TCP port 80, a policy of it, bound to the
+# wired port; the guest's page is cut off, the ME still answers, the
+# filter counts; unbound, the page is back
+sd_id() {          # sd_id: the InstanceID of a CreateResponse on stdin
+    grep -oE 'Name="InstanceID">[^<]*<' | head -n 1 |
+        sed 's/^Name="InstanceID">//; s/<$//'
+}
+sd_keys='<p:InstanceID>0</p:InstanceID><p:CreationClassName>0</p:CreationClassName><p:SystemName>0</p:SystemName><p:SystemCreationClassName>0</p:SystemCreationClassName>'
+sd_filter=$(wsman_create AMT_IPHeadersFilter "$sd_keys<p:Name>web</p:Name><p:HdrIPVersion>4</p:HdrIPVersion><p:HdrProtocolID>6</p:HdrProtocolID><p:HdrDestPortStart>80</p:HdrDestPortStart><p:HdrDestPortEnd>80</p:HdrDestPortEnd><p:FilterProfile>1</p:FilterProfile><p:FilterDirection>1</p:FilterDirection><p:ActionEventOnMatch>false</p:ActionEventOnMatch>" | sd_id)
+sd_policy=$(wsman_create AMT_SystemDefensePolicy "<p:InstanceID>0</p:InstanceID><p:PolicyName>no-web</p:PolicyName><p:PolicyPrecedence>0</p:PolicyPrecedence><p:TxDefaultCount>false</p:TxDefaultCount><p:TxDefaultDrop>false</p:TxDefaultDrop><p:TxDefaultMatchEvent>false</p:TxDefaultMatchEvent><p:RxDefaultCount>false</p:RxDefaultCount><p:RxDefaultDrop>false</p:RxDefaultDrop><p:RxDefaultMatchEvent>false</p:RxDefaultMatchEvent><p:FilterCreationHandles>$sd_filter</p:FilterCreationHandles>" | sd_id)
+echo "# System Defense: filter $sd_filter, policy $sd_policy"
+sd_epr() {         # sd_epr CLASS-URI SELECTOR VALUE: an EPR's inner XML
+    echo "<Address xmlns=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\">http://schemas.xmlsoap.org/ws/2004/08/addressing</Address><ReferenceParameters xmlns=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\"><ResourceURI xmlns=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\">$1</ResourceURI><SelectorSet xmlns=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"><Selector Name=\"$2\">$3</Selector></SelectorSet></ReferenceParameters>"
+}
+sd_bind=$(wsman_create AMT_NetworkPortSystemDefensePolicy "<p:Antecedent>$(sd_epr http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_EthernetPort DeviceID 'Intel(r) AMT Ethernet Port 0')</p:Antecedent><p:Dependent>$(sd_epr http://intel.com/wbem/wscim/1/amt-schema/1/AMT_SystemDefensePolicy InstanceID "$sd_policy")</p:Dependent>")
+check "defense: a filter (guest TCP port 80, incoming, drop), a policy of it, bound to the wired port over WS-Man" \
+    eval '[ -n "$sd_filter" ] && [ -n "$sd_policy" ] && grep -q CreateResponse <<< "$sd_bind"'
+check "defense: the guest's page on port 80 no longer answers through its hostfwd" \
+    eval '! fetch "http://127.0.0.1:$http_port/" 4 | grep -qx "$marker"'
+check "defense: the ME's own traffic is exempt: amttool info still answers" \
+    amttool_info_ok "127.0.0.1:$port" S0
+sd_stats=$(wsman_enum AMT_ActiveFilterStatistics)
+sd_count=$(xml_value ReadCount <<< "$sd_stats")
+echo "# AMT_ActiveFilterStatistics ReadCount: $sd_count"
+check "defense: AMT_ActiveFilterStatistics counts the dropped packets (ReadCount $sd_count > 0) and names the filter" \
+    eval '[ "${sd_count:-0}" -gt 0 ] && grep -q ">web<" <<< "$sd_stats"'
+check "defense: query-vamt's nic counts the frames System Defense dropped" \
+    eval '[ "$(nic_num defense-dropped)" -gt 0 ]'
+sd_unbind=$(wsman_delete AMT_NetworkPortSystemDefensePolicy "")
+check "defense: unbinding the policy (Delete) gives the guest its page on port 80 back" \
+    eval 'grep -q DeleteResponse <<< "$sd_unbind" && got_page "http://127.0.0.1:$http_port/"'
+check "defense: the policy and the filter are deleted again" \
+    eval 'wsman_delete AMT_SystemDefensePolicy "$(wsman_sel InstanceID "$sd_policy")" | grep -q DeleteResponse &&
+          wsman_delete AMT_IPHeadersFilter "$(wsman_sel InstanceID "$sd_filter")" | grep -q DeleteResponse'
 
 # ------------------------------------------------------- stopped, off, on ---
 qmp stop > /dev/null

@@ -25,5 +25,7 @@ VamtNicInfo *vamt_nic_query(VamtState *s);
 extern const VMStateDescription vmstate_vamt_nic;
 /* The platform op for AMT_EthernetPortSettings */
 bool vamt_nic_status(void *opaque, VamtNicStatus *status);
+bool vamt_nic_filter_matched(void *opaque, uint32_t handle,
+                             uint64_t *packets);
 
 #endif

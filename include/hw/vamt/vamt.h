@@ -18,6 +18,7 @@
 #include "hw/vamt/nvram-file.h"
 #include "hw/vamt/rmcp-socket.h"
 #include "hw/vamt/machine.h"
+#include "defense.h"
 #include "me.h"
 #include "mei-wire.h"
 
@@ -65,6 +66,10 @@ struct VamtState {
     struct FilterVamtState *nic_filter; /* netdev=: the ME on the NIC */
     /* the console's static address the filter has (AMT state) */
     uint32_t nic_applied_address, nic_applied_netmask, nic_applied_gateway;
+    /* the System Defense policy the filter enforces (AMT state) */
+    uint32_t nic_defense_bound;
+    VamtDefensePolicy nic_defense_applied;
+    VamtDefenseFilter nic_defense_filters[VAMT_SD_MAX_POLICY_FILTERS];
     QEMUTimer *me_timer;        /* ops->me_timer_mod (alert delivery) */
     /* VAMT_ALERT rate limit: tokens of a bucket of 10 a second */
     int64_t alert_tokens_ms;

@@ -111,14 +111,20 @@ static void test_provisioning_state(void)
                      VAMT_CONTROL_MODE_CCM);
 
     /* a saved state claiming an impossible combination does not load */
+    /* per filter: 4+4+1+4+2+1+16+1+8; per policy: 4+4+4+1+4*8+1+4; +8 */
+    const size_t system_defense_len =
+        VAMT_SD_MAX_FILTERS * 41 +
+        VAMT_SD_MAX_POLICIES * (18 + 4 * VAMT_SD_MAX_POLICY_FILTERS) + 8;
     /*
      * the control mode, before the local system account's password, one
      * byte for each (unused) agent watchdog, the (empty) host FQDN, one
      * byte for each (unused) subscription, the (empty) RFB password and
-     * the NIC's static address, netmask, gateway and two DNS servers
+     * the NIC's static address, netmask, gateway and two DNS servers, and
+     * System Defense's (empty) filters and policies
      */
     blob->data[blob->len - 1 - (4 + VAMT_AMT_LSA_PASSWORD_LEN) -
-               VAMT_AGENT_MAX - 4 - VAMT_SUBSCRIPTION_MAX - 4 - 5 * 4] =
+               VAMT_AGENT_MAX - 4 - VAMT_SUBSCRIPTION_MAX - 4 - 5 * 4 -
+               system_defense_len] =
         VAMT_CONTROL_MODE_NONE;
     g_assert_false(vamt_amt_load(other, blob->data, blob->len));
     g_assert_cmpuint(vamt_amt_control_mode(other), ==,

@@ -23,7 +23,7 @@
  * Older blobs still load (as not provisioned, with a new password, no
  * watchdogs, no host FQDN, no subscriptions).
  */
-#define AMT_STATE_VERSION   9
+#define AMT_STATE_VERSION   10
 
 struct VamtAmt {
     const VamtFirmware *fw;
@@ -939,6 +939,100 @@ static void get_boot(BlobReader *r, VamtBootSettings *b)
     b->boot_source = blob_get_u8(r);
 }
 
+static void put_system_defense(GByteArray *out, const VamtAmtState *s)
+{
+    for (unsigned i = 0; i < VAMT_SD_MAX_FILTERS; i++) {
+        const VamtSdFilter *f = &s->sd_filters[i];
+
+        blob_put_u32(out, f->handle);
+        blob_put_str(out, f->name);
+        blob_put_u8(out, f->ip | f->direction << 1 | f->profile << 2);
+        blob_put_u32(out, f->profile_data);
+        blob_put_u16(out, f->ethertype);
+        blob_put_u8(out, f->has);
+        blob_put_u32(out, f->src_lo);
+        blob_put_u32(out, f->src_hi);
+        blob_put_u32(out, f->dst_lo);
+        blob_put_u32(out, f->dst_hi);
+        blob_put_u8(out, f->proto);
+        blob_put_u16(out, f->sport_lo);
+        blob_put_u16(out, f->sport_hi);
+        blob_put_u16(out, f->dport_lo);
+        blob_put_u16(out, f->dport_hi);
+    }
+    for (unsigned i = 0; i < VAMT_SD_MAX_POLICIES; i++) {
+        const VamtSdPolicy *p = &s->sd_policies[i];
+
+        blob_put_u32(out, p->handle);
+        blob_put_str(out, p->name);
+        blob_put_u32(out, p->precedence);
+        blob_put_u8(out, p->n_filters);
+        for (unsigned j = 0; j < VAMT_SD_MAX_POLICY_FILTERS; j++) {
+            blob_put_u32(out, p->filters[j]);
+        }
+        blob_put_u8(out, p->default_drop[0] | p->default_drop[1] << 1 |
+                    p->default_count[0] << 2 | p->default_count[1] << 3);
+        blob_put_u32(out, p->timeout_min);
+    }
+    blob_put_u32(out, s->sd_bound);
+    blob_put_u32(out, s->sd_next_handle);
+}
+
+/* What put_system_defense wrote, checked: false if it cannot be */
+static bool get_system_defense(BlobReader *r, VamtAmtState *s)
+{
+    for (unsigned i = 0; i < VAMT_SD_MAX_FILTERS; i++) {
+        VamtSdFilter *f = &s->sd_filters[i];
+        uint8_t bits;
+
+        f->handle = blob_get_u32(r);
+        blob_get_str(r, f->name, sizeof(f->name));
+        bits = blob_get_u8(r);
+        f->ip = bits & 1;
+        f->direction = (bits >> 1) & 1;
+        f->profile = bits >> 2;
+        f->profile_data = blob_get_u32(r);
+        f->ethertype = blob_get_u16(r);
+        f->has = blob_get_u8(r);
+        f->src_lo = blob_get_u32(r);
+        f->src_hi = blob_get_u32(r);
+        f->dst_lo = blob_get_u32(r);
+        f->dst_hi = blob_get_u32(r);
+        f->proto = blob_get_u8(r);
+        f->sport_lo = blob_get_u16(r);
+        f->sport_hi = blob_get_u16(r);
+        f->dport_lo = blob_get_u16(r);
+        f->dport_hi = blob_get_u16(r);
+        if (f->profile > 4) {
+            return false;
+        }
+    }
+    for (unsigned i = 0; i < VAMT_SD_MAX_POLICIES; i++) {
+        VamtSdPolicy *p = &s->sd_policies[i];
+        uint8_t bits;
+
+        p->handle = blob_get_u32(r);
+        blob_get_str(r, p->name, sizeof(p->name));
+        p->precedence = blob_get_u32(r);
+        p->n_filters = blob_get_u8(r);
+        for (unsigned j = 0; j < VAMT_SD_MAX_POLICY_FILTERS; j++) {
+            p->filters[j] = blob_get_u32(r);
+        }
+        bits = blob_get_u8(r);
+        p->default_drop[0] = bits & 1;
+        p->default_drop[1] = bits & 2;
+        p->default_count[0] = bits & 4;
+        p->default_count[1] = bits & 8;
+        p->timeout_min = blob_get_u32(r);
+        if (p->n_filters > VAMT_SD_MAX_POLICY_FILTERS) {
+            return false;
+        }
+    }
+    s->sd_bound = blob_get_u32(r);
+    s->sd_next_handle = blob_get_u32(r);
+    return true;
+}
+
 void vamt_amt_save(VamtAmt *amt, GByteArray *out)
 {
     const VamtAmtState *s = &amt->state;
@@ -1015,6 +1109,7 @@ void vamt_amt_save(VamtAmt *amt, GByteArray *out)
     blob_put_u32(out, s->nic_static_gateway);
     blob_put_u32(out, s->nic_static_dns[0]);
     blob_put_u32(out, s->nic_static_dns[1]);
+    put_system_defense(out, s);
 }
 
 static void get_event(BlobReader *r, VamtEventRecord *e)
@@ -1166,6 +1261,9 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
         s->nic_static_gateway = blob_get_u32(&r);
         s->nic_static_dns[0] = blob_get_u32(&r);
         s->nic_static_dns[1] = blob_get_u32(&r);
+    }
+    if (version >= 10 && !get_system_defense(&r, s)) {
+        return false;
     }
     /* a static address needs its netmask */
     if (s->nic_static_address && !vamt_amt_netmask_is_valid(

@@ -173,6 +173,49 @@ typedef struct VamtAlarm {
     bool delete_on_completion;
 } VamtAlarm;
 
+/*
+ * System Defense (cim/defense.c): AMT_Hdr8021Filter and AMT_IPHeadersFilter
+ * (IPv4) filters, AMT_SystemDefensePolicy policies of them, the one bound
+ * to the wired port.  Handle 0: an unused slot.
+ */
+#define VAMT_SD_MAX_FILTERS         16
+#define VAMT_SD_MAX_POLICIES        4
+#define VAMT_SD_MAX_POLICY_FILTERS  8
+#define VAMT_SD_NAME_LEN            16
+
+enum {
+    VAMT_SD_HAS_SRC     = 1 << 0,
+    VAMT_SD_HAS_DST     = 1 << 1,
+    VAMT_SD_HAS_PROTO   = 1 << 2,
+    VAMT_SD_HAS_SPORT   = 1 << 3,
+    VAMT_SD_HAS_DPORT   = 1 << 4,
+};
+
+typedef struct VamtSdFilter {
+    uint32_t handle;
+    char name[VAMT_SD_NAME_LEN + 1];
+    bool ip;                        /* AMT_IPHeadersFilter, else 802.1 */
+    uint8_t direction;              /* FilterDirection: 0 Tx, 1 Rx */
+    uint8_t profile;                /* FilterProfile 0..4 */
+    uint32_t profile_data;          /* rate limit: packets a second */
+    uint16_t ethertype;             /* HdrProtocolID8021 */
+    uint8_t has;                    /* VAMT_SD_HAS_* */
+    uint32_t src_lo, src_hi, dst_lo, dst_hi;
+    uint8_t proto;
+    uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
+} VamtSdFilter;
+
+typedef struct VamtSdPolicy {
+    uint32_t handle;
+    char name[VAMT_SD_NAME_LEN + 1];
+    uint32_t precedence;
+    uint32_t filters[VAMT_SD_MAX_POLICY_FILTERS];
+    uint8_t n_filters;
+    bool default_drop[2];           /* by FilterDirection */
+    bool default_count[2];
+    uint32_t timeout_min;           /* 0: no time-out */
+} VamtSdPolicy;
+
 typedef struct VamtAmtState {
     /* VAMT_PROVISIONING_* and VAMT_CONTROL_MODE_* (firmware.h) */
     uint8_t provisioning_state;
@@ -221,6 +264,11 @@ typedef struct VamtAmtState {
     uint32_t nic_static_netmask;
     uint32_t nic_static_gateway;
     uint32_t nic_static_dns[2];
+
+    VamtSdFilter sd_filters[VAMT_SD_MAX_FILTERS];
+    VamtSdPolicy sd_policies[VAMT_SD_MAX_POLICIES];
+    uint32_t sd_bound;              /* the wired port's policy; 0 none */
+    uint32_t sd_next_handle;
 
     VamtBootSettings boot;
     int64_t clock_offset_s;         /* SetHighAccuracyTimeSynch */

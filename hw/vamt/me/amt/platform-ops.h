@@ -148,6 +148,12 @@ typedef struct VamtPlatformOps {
     /* Optional: false when the ME has no endpoint on the host's NIC */
     bool (*nic_status)(void *opaque, VamtNicStatus *status);
     /*
+     * Optional: packets System Defense filter @handle (VamtSdFilter) of
+     * the bound policy matched on the NIC; false if it is not enforced
+     */
+    bool (*nic_filter_matched)(void *opaque, uint32_t handle,
+                               uint64_t *packets);
+    /*
      * Optional: show the 6-digit user-consent code (0..999999) to the
      * person at the machine (IPS_OptInService.StartOptIn), or, @shown
      * false, hide it again.

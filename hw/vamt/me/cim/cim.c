@@ -132,6 +132,9 @@ void vamt_cim_selector_free(gpointer selector)
 
     g_free(s->name);
     g_free(s->value);
+    if (s->epr) {
+        vamt_cim_epr_free(s->epr);
+    }
     g_free(s);
 }
 
@@ -169,6 +172,17 @@ void vamt_cim_epr_add(VamtCimEpr *epr, const char *name, const char *value)
 
     s->name = g_strdup(name);
     s->value = g_strdup(value);
+    g_ptr_array_add(epr->selectors, s);
+}
+
+void vamt_cim_epr_add_epr(VamtCimEpr *epr, const char *name,
+                          VamtCimEpr *value)
+{
+    VamtCimSelector *s = g_new0(VamtCimSelector, 1);
+
+    s->name = g_strdup(name);
+    s->value = g_strdup("");
+    s->epr = value;
     g_ptr_array_add(epr->selectors, s);
 }
 
@@ -224,7 +238,13 @@ void vamt_cim_write_epr_body(GString *out, const VamtCimEpr *epr)
         g_string_append(out, "<c:Selector Name=\"");
         vamt_xml_escape(out, s->name);
         g_string_append(out, "\">");
-        vamt_xml_escape(out, s->value);
+        if (s->epr) {
+            g_string_append(out, "<b:EndpointReference>");
+            vamt_cim_write_epr_body(out, s->epr);
+            g_string_append(out, "</b:EndpointReference>");
+        } else {
+            vamt_xml_escape(out, s->value);
+        }
         g_string_append(out, "</c:Selector>");
     }
     g_string_append(out, "</c:SelectorSet></b:ReferenceParameters>");
@@ -394,6 +414,7 @@ static const VamtCimClass *const *const areas[] = {
     vamt_cim_redirection_classes,
     vamt_cim_time_classes,
     vamt_cim_network_classes,
+    vamt_cim_defense_classes,
     vamt_cim_users_classes,
     vamt_cim_logs_classes,
     vamt_cim_inventory_classes,

@@ -21,16 +21,19 @@
 
 typedef struct VamtCimClass VamtCimClass;
 
+typedef struct VamtCimEpr VamtCimEpr;
+
 typedef struct VamtCimSelector {
     char *name;
     char *value;
+    VamtCimEpr *epr;            /* an association's reference, or NULL */
 } VamtCimSelector;
 
 /* A reference to an instance: resource URI plus its key selectors */
-typedef struct VamtCimEpr {
+struct VamtCimEpr {
     char *resource_uri;
     GPtrArray *selectors;       /* VamtCimSelector */
-} VamtCimEpr;
+};
 
 typedef enum VamtCimKind {
     VAMT_CIM_VALUE,             /* text (escaped on output) */
@@ -139,6 +142,9 @@ char *vamt_cim_resource_uri(const VamtCimInstance *inst);
 VamtCimEpr *vamt_cim_epr_new(const char *resource_uri);
 void vamt_cim_epr_free(VamtCimEpr *epr);
 void vamt_cim_epr_add(VamtCimEpr *epr, const char *name, const char *value);
+/* A selector whose value is a reference (takes ownership of @value) */
+void vamt_cim_epr_add_epr(VamtCimEpr *epr, const char *name,
+                          VamtCimEpr *value);
 /* The EPR of @inst: its class's resource URI and key values */
 VamtCimEpr *vamt_cim_epr_of(const VamtCimClass *cls,
                             const VamtCimInstance *inst);

@@ -70,6 +70,7 @@ extern const VamtCimClass *const vamt_cim_boot_classes[];
 extern const VamtCimClass *const vamt_cim_redirection_classes[];
 extern const VamtCimClass *const vamt_cim_time_classes[];
 extern const VamtCimClass *const vamt_cim_network_classes[];
+extern const VamtCimClass *const vamt_cim_defense_classes[];
 extern const VamtCimClass *const vamt_cim_users_classes[];
 extern const VamtCimClass *const vamt_cim_logs_classes[];
 extern const VamtCimClass *const vamt_cim_inventory_classes[];
