@@ -17,7 +17,9 @@
 #            (S5) and on again: the ME answers all along, the guest boots;
 #            then the MeshCommander scenario (tests/clients/meshcommander.js)
 #   prelaunch  a VM started with -S and never run: the ME's own DHCP
-#            (source me-dhcp) with the NIC's MAC, and amttool answers
+#            (source me-dhcp) with the NIC's MAC, and amttool answers; a
+#            console's static address and a System Defense policy on it,
+#            migrated: the destination's ME has both and answers
 #   models   e1000e, rtl8139, virtio-net-pci (no vnet header on -netdev
 #            user), in parallel: guest DHCP and amttool info; e1000e's VM
 #            with kvm=on: 16994 reset, 5900 the guest's until a console
@@ -420,7 +422,34 @@ echo "# query-vamt nic: $(nic_json)"
 check "prelaunch: amttool info through the forwarded 16992 answers (AMT $amt_version); the VM never ran" \
     eval 'amttool_info_ok "127.0.0.1:$pre_port" && state_is prelaunch && [ ! -s "$serial" ]'
 echo "# prelaunch: amttool's power state: $(powerstate "127.0.0.1:$pre_port")"
+
+# Migration: a console's static address and a bound System Defense
+# policy go with the VM; the destination's ME answers at once
+main_port=$port
+port=$pre_port
+wsman_put AMT_EthernetPortSettings "$(wsman_sel InstanceID "Intel(r) AMT Ethernet Port Settings 0")" \
+    "<p:InstanceID>Intel(r) AMT Ethernet Port Settings 0</p:InstanceID><p:DHCPEnabled>false</p:DHCPEnabled><p:IPAddress>10.0.2.15</p:IPAddress><p:SubnetMask>255.255.255.0</p:SubnetMask><p:DefaultGateway>10.0.2.2</p:DefaultGateway>" > /dev/null
+mig_filter=$(wsman_create AMT_Hdr8021Filter "$sd_keys<p:Name>arp-out</p:Name><p:HdrProtocolID8021>2054</p:HdrProtocolID8021><p:FilterProfile>0</p:FilterProfile><p:FilterDirection>0</p:FilterDirection><p:ActionEventOnMatch>false</p:ActionEventOnMatch>" | sd_id)
+mig_policy=$(wsman_create AMT_SystemDefensePolicy "<p:InstanceID>0</p:InstanceID><p:PolicyName>moves</p:PolicyName><p:PolicyPrecedence>0</p:PolicyPrecedence><p:TxDefaultCount>false</p:TxDefaultCount><p:TxDefaultDrop>false</p:TxDefaultDrop><p:TxDefaultMatchEvent>false</p:TxDefaultMatchEvent><p:RxDefaultCount>false</p:RxDefaultCount><p:RxDefaultDrop>false</p:RxDefaultDrop><p:RxDefaultMatchEvent>false</p:RxDefaultMatchEvent><p:FilterCreationHandles>$mig_filter</p:FilterCreationHandles>" | sd_id)
+wsman_create AMT_NetworkPortSystemDefensePolicy "<p:Antecedent>$(sd_epr http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_EthernetPort DeviceID 'Intel(r) AMT Ethernet Port 0')</p:Antecedent><p:Dependent>$(sd_epr http://intel.com/wbem/wscim/1/amt-schema/1/AMT_SystemDefensePolicy InstanceID "$mig_policy")</p:Dependent>" > /dev/null
+check "migrate: before, the console's static address is the ME's (source static)" \
+    wait_for 10 eval '[ "$(nic source)" = static ]'
+qmp migrate "{\"uri\": \"exec:cat > $work/nic-migration\"}" > /dev/null
+wait_for 30 eval 'qmp query-migrate | grep -q "\"completed\""'
 quit_vm prelaunch
+mig_port=$(free_port)
+start_vm migrated -m 128 -incoming "exec:cat $work/nic-migration" \
+    -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$mig_port-:16992" \
+    -device e1000,netdev=n0,mac=52:54:00:4e:49:50 \
+    -device "vamt,addr=16.0,fw-version=$fw_version,admin-secret=amtpw,netdev=n0"
+check "migrate: the destination's ME has the static address (10.0.2.15, source static) and answers amttool" \
+    eval 'wait_for 30 eval "[ \"\$(nic source)\" = static ] && [ \"\$(nic address)\" = 10.0.2.15 ]" &&
+          amttool_info_ok "127.0.0.1:$mig_port"'
+port=$mig_port
+check "migrate: the System Defense policy is still bound to the wired port" \
+    eval 'wsman_enum AMT_NetworkPortSystemDefensePolicy | grep -qF "$mig_policy"'
+port=$main_port
+quit_vm migrated
 
 # ---------------------------------------------------------------- models ---
 # e1000e's VM also has KVM (kvm=on, a VGA) and the guest's httpd on 5900
