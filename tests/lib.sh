@@ -114,6 +114,16 @@ need_guest() {
     tap_bail "build the test guest"
 }
 
+# need_clients: the pinned console stacks (tests/clients/install-clients.sh,
+# log in $logs/install-clients.log); bail out of the test if that fails
+need_clients() {
+    mkdir -p "$logs"
+    "$VAMT_REPO/tests/clients/install-clients.sh" \
+        > "$logs/install-clients.log" 2>&1 && return
+    tail -n 20 "$logs/install-clients.log" | sed 's/^/# /'
+    tap_bail "install the pinned client stacks (npm ci)"
+}
+
 # ---- polling -----------------------------------------------------------------
 
 # wait_for SECONDS COMMAND...: run COMMAND every 0.2 s until it succeeds,
@@ -143,6 +153,42 @@ print(s.getsockname()[1])'
 # port_open PORT: something accepts TCP connections on 127.0.0.1:PORT
 port_open() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# ---- several VMs at once, by name (tests/net/) ------------------------------
+
+# vm NAME: the VM the helpers (qmp, has, boots, vm_status) talk about:
+# its QMP socket and serial log in $work
+vm() {
+    vm_name=$1
+    qmp_sock=$work/$1.qmp
+    serial=$work/$1.serial
+}
+
+# start_vm NAME QEMU-OPTIONS...: a QEMU in the background (${netns_exec[@]}
+# before it, if set), QMP in $work (the options give its serial port),
+# stdout and stderr in $logs/qemu-NAME.log, its pid in pids[NAME]; then
+# vm NAME
+netns_exec=()
+declare -A pids=()
+start_vm() {
+    local name=$1
+    shift
+    "${netns_exec[@]}" "$QEMU_BIN" "${qemu_fw[@]}" -M q35 -accel tcg \
+        -nodefaults -display none -action shutdown=pause \
+        -qmp "unix:$work/$name.qmp,server=on,wait=off" \
+        -object "secret,id=amtpw,data=$password" "$@" \
+        > "$logs/qemu-$name.log" 2>&1 &
+    pids[$name]=$!
+    vm "$name"
+}
+
+# quit_vm NAME: QMP quit, wait for that QEMU to end
+quit_vm() {
+    vm "$1"
+    qmp quit > /dev/null
+    wait "${pids[$1]}" 2> /dev/null
+    unset "pids[$1]"
 }
 
 scratch_vm_cleanup() {

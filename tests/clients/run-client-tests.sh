@@ -19,10 +19,7 @@ set -uo pipefail
 here=$VAMT_REPO/tests/clients
 logs=$logs/clients
 need_guest
-if ! "$here/install-clients.sh" > "$logs/install-clients.log" 2>&1; then
-    tail -n 20 "$logs/install-clients.log" | sed 's/^/# /'
-    tap_bail "install the pinned client stacks (npm ci)"
-fi
+need_clients
 
 # Non-default machine values, so every check sees the device's answers
 # about this VM rather than defaults

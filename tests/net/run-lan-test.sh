@@ -95,33 +95,6 @@ for old in $(ip netns list 2> /dev/null | sed -n 's/^\(vamt-lan-[0-9]*\).*/\1/p'
     kill -0 "${old#vamt-lan-}" 2> /dev/null || ip netns del "$old" 2> /dev/null
 done
 
-# vm NAME: the VM the helpers (qmp, has, vm_status, nic) talk about
-vm() {
-    vm_name=$1
-    qmp_sock=$work/$1.qmp
-    serial=$work/$1.serial
-}
-# start_vm NAME QEMU-OPTIONS...: a QEMU in the background ($netns_exec
-# before it, if set), serial and QMP in $work, stdout and stderr in
-# $logs/qemu-NAME.log, its pid in pids[NAME]; then vm NAME
-netns_exec=()
-start_vm() {
-    local name=$1
-    shift
-    "${netns_exec[@]}" "$QEMU_BIN" "${qemu_fw[@]}" -M q35 -accel tcg \
-        -nodefaults -display none -action shutdown=pause \
-        -qmp "unix:$work/$name.qmp,server=on,wait=off" \
-        -object "secret,id=amtpw,data=$password" "$@" \
-        > "$logs/qemu-$name.log" 2>&1 &
-    pids[$name]=$!
-    vm "$name"
-}
-quit_vm() {
-    vm "$1"
-    qmp quit > /dev/null
-    wait "${pids[$1]}" 2> /dev/null
-    unset "pids[$1]"
-}
 alive() {
     kill -0 "${pids[$vm_name]}" 2> /dev/null
 }

@@ -42,10 +42,7 @@ set -uo pipefail
 logs=$logs/nic
 mkdir -p "$logs"
 need_guest
-if ! "$VAMT_REPO/tests/clients/install-clients.sh" > "$logs/install-clients.log" 2>&1; then
-    tail -n 20 "$logs/install-clients.log" | sed 's/^/# /'
-    tap_bail "install the pinned client stacks (npm ci)"
-fi
+need_clients
 
 # as tests/clients/run-client-tests.sh: values meshcommander.js checks
 vm_uuid=3f2504e0-4f89-41d3-9a0c-0305e82c3301
@@ -74,37 +71,6 @@ cleanup() {
 scratch_vm vamt-nic cleanup
 rm -f "$logs"/qemu-*.log
 
-# vm NAME: the VM later helpers (qmp, has, boots, vm_status) talk about
-vm() {
-    vm_name=$1
-    qmp_sock=$work/$1.qmp
-    serial=$work/$1.serial
-}
-
-# start_vm NAME QEMU-OPTIONS...: a QEMU in the background ($netns_exec
-# before it, if set), serial and QMP in $work, stdout and stderr in
-# $logs/qemu-NAME.log, its pid in pids[NAME]; then vm NAME
-netns_exec=()
-start_vm() {
-    local name=$1
-    shift
-    "${netns_exec[@]}" "$QEMU_BIN" "${qemu_fw[@]}" -M q35 -accel tcg \
-        -nodefaults -display none -action shutdown=pause \
-        -serial "file:$work/$name.serial" \
-        -qmp "unix:$work/$name.qmp,server=on,wait=off" \
-        -object "secret,id=amtpw,data=$password" "$@" \
-        > "$logs/qemu-$name.log" 2>&1 &
-    pids[$name]=$!
-    vm "$name"
-}
-
-# quit_vm NAME: QMP quit, wait for that QEMU to end
-quit_vm() {
-    vm "$1"
-    qmp quit > /dev/null
-    wait "${pids[$1]}" 2> /dev/null
-    unset "pids[$1]"
-}
 
 # the guest image, a copy of our own: other checkouts' test runs rebuild
 # the shared one in $VAMT_GUEST with their tests/guest/init
@@ -218,12 +184,12 @@ main_fwd="$main_fwd,hostfwd=tcp:127.0.0.1:$tls_port-:16993,hostfwd=tcp:127.0.0.1
 t0=$SECONDS
 
 # the VM that never runs first: it costs nothing while the main VM boots
-start_vm prelaunch -S -m 128 \
+start_vm prelaunch -serial "file:$work/prelaunch.serial" -S -m 128 \
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$pre_port-:16992" \
     -device e1000,netdev=n0,mac=52:54:00:4e:49:50 \
     -device "vamt,addr=16.0,fw-version=$fw_version,admin-secret=amtpw,netdev=n0"
 
-start_vm main -m "$mem_mb" -smp "$cpu_sockets,sockets=$cpu_sockets,cores=1,threads=1" \
+start_vm main -serial "file:$work/main.serial" -m "$mem_mb" -smp "$cpu_sockets,sockets=$cpu_sockets,cores=1,threads=1" \
     "${guest_kernel[@]}" -uuid "$vm_uuid" -device VGA \
     -append "$guest_cmdline vamt.net=dhcp vamt.httpd=80,16992,16993,5900" \
     -netdev "user,id=n0,$main_fwd" -device "e1000,netdev=n0,mac=$main_mac" \
@@ -438,7 +404,7 @@ qmp migrate "{\"uri\": \"exec:cat > $work/nic-migration\"}" > /dev/null
 wait_for 30 eval 'qmp query-migrate | grep -q "\"completed\""'
 quit_vm prelaunch
 mig_port=$(free_port)
-start_vm migrated -m 128 -incoming "exec:cat $work/nic-migration" \
+start_vm migrated -serial "file:$work/migrated.serial" -m 128 -incoming "exec:cat $work/nic-migration" \
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$mig_port-:16992" \
     -device e1000,netdev=n0,mac=52:54:00:4e:49:50 \
     -device "vamt,addr=16.0,fw-version=$fw_version,admin-secret=amtpw,netdev=n0"
@@ -467,7 +433,7 @@ for model in e1000e rtl8139 virtio-net-pci; do
     else
         extra=(-append "$guest_cmdline vamt.net=dhcp")
     fi
-    start_vm "$model" -m 256 "${guest_kernel[@]}" "${extra[@]}" \
+    start_vm "$model" -serial "file:$work/$model.serial" -m 256 "${guest_kernel[@]}" "${extra[@]}" \
         -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:${model_port[$model]}-:16992$fwd" \
         -device "$model,netdev=n0" \
         -device "vamt,addr=16.0,fw-version=$fw_version,admin-secret=amtpw,netdev=n0$dev"
@@ -522,7 +488,7 @@ tap_ip=10.77.0.1
 tap_guest=10.77.0.15
 if ip netns add "$ns" 2> "$logs/netns.err" && ip netns exec "$ns" ip link set lo up; then
     netns_exec=(ip netns exec "$ns")
-    start_vm tap -m 256 "${guest_kernel[@]}" \
+    start_vm tap -serial "file:$work/tap.serial" -m 256 "${guest_kernel[@]}" \
         -append "$guest_cmdline vamt.net=$tap_guest vamt.httpd=80,16993" \
         -netdev tap,id=t0,ifname=vamtt0,script=no,downscript=no,vnet_hdr=on \
         -device virtio-net-pci,netdev=t0,mac=52:54:00:4e:49:51 \
@@ -574,7 +540,7 @@ if ip netns add "$ns" 2> "$logs/netns.err" && ip netns exec "$ns" ip link set lo
     quit_vm tap
 
     # nic-address= and nic-gateway=: the ME's address given, no guest ever
-    start_vm tap-static -S -m 128 \
+    start_vm tap-static -serial "file:$work/tap-static.serial" -S -m 128 \
         -netdev tap,id=t0,ifname=vamtt1,script=no,downscript=no \
         -device e1000,netdev=t0,mac=52:54:00:4e:49:52 \
         -device "vamt,addr=16.0,fw-version=$fw_version,admin-secret=amtpw,netdev=t0,nic-address=10.78.0.16/24,nic-gateway=10.78.0.1"

@@ -15,10 +15,7 @@ here=$VAMT_REPO/tests/redir
 logs=$logs/redir
 mkdir -p "$logs"
 need_guest
-if ! "$VAMT_REPO/tests/clients/install-clients.sh" > "$logs/install-clients.log" 2>&1; then
-    tail -n 20 "$logs/install-clients.log" | sed 's/^/# /'
-    tap_bail "install the pinned client stacks (npm ci)"
-fi
+need_clients
 
 password='P@ssw0rd'
 
