@@ -222,79 +222,6 @@ bool vamt_amt_set_provisioning(VamtAmt *amt, uint8_t state, uint8_t mode)
     return true;
 }
 
-bool vamt_amt_name_is_valid(const char *name)
-{
-    for (const char *p = name; *p; p++) {
-        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '.') {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool vamt_amt_realm_is_valid(const char *realm)
-{
-    static const char prefix[] = "Digest:";
-    size_t len = strlen(prefix);
-
-    if (strncmp(realm, prefix, len) ||
-        strlen(realm + len) != VAMT_AMT_REALM_HEX_DIGITS) {
-        return false;
-    }
-    for (const char *p = realm + len; *p; p++) {
-        if (!g_ascii_isxdigit(*p)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool vamt_amt_password_is_strong(const char *password)
-{
-    size_t len = password ? strlen(password) : 0;
-    bool digit = false, lower = false, upper = false, special = false;
-
-    if (len < VAMT_AMT_PASSWORD_MIN || len > VAMT_AMT_PASSWORD_MAX) {
-        return false;
-    }
-    for (const char *p = password; *p; p++) {
-        /* printable ASCII only: consoles and MEBx type nothing else */
-        if (*p < 0x20 || *p > 0x7e) {
-            return false;
-        }
-        digit |= g_ascii_isdigit(*p);
-        lower |= g_ascii_islower(*p);
-        upper |= g_ascii_isupper(*p);
-        special |= g_ascii_ispunct(*p);
-    }
-    return digit && lower && upper && special;
-}
-
-bool vamt_amt_netmask_is_valid(uint32_t netmask)
-{
-    /* ones, then zeros, and at least one of each */
-    return netmask && netmask != 0xffffffff && !(~netmask & (~netmask + 1));
-}
-
-bool vamt_amt_rfb_password_is_valid(const char *password)
-{
-    bool upper = false, lower = false, digit = false, symbol = false;
-
-    if (strlen(password) != VAMT_RFB_PASSWORD_LEN) {
-        return false;
-    }
-    for (const char *p = password; *p; p++) {
-        if (!g_ascii_isprint(*p) || *p == ' ') {
-            return false;
-        }
-        upper |= g_ascii_isupper(*p);
-        lower |= g_ascii_islower(*p);
-        digit |= g_ascii_isdigit(*p);
-        symbol |= g_ascii_ispunct(*p);
-    }
-    return upper && lower && digit && symbol;
-}
-
 bool vamt_amt_ha1_is_weak(VamtAmt *amt, const char *name,
                           const char *ha1_hex)
 {
@@ -939,100 +866,6 @@ static void get_boot(BlobReader *r, VamtBootSettings *b)
     b->boot_source = blob_get_u8(r);
 }
 
-static void put_system_defense(GByteArray *out, const VamtAmtState *s)
-{
-    for (unsigned i = 0; i < VAMT_SD_MAX_FILTERS; i++) {
-        const VamtSdFilter *f = &s->sd_filters[i];
-
-        blob_put_u32(out, f->handle);
-        blob_put_str(out, f->name);
-        blob_put_u8(out, f->ip | f->direction << 1 | f->profile << 2);
-        blob_put_u32(out, f->profile_data);
-        blob_put_u16(out, f->ethertype);
-        blob_put_u8(out, f->has);
-        blob_put_u32(out, f->src_lo);
-        blob_put_u32(out, f->src_hi);
-        blob_put_u32(out, f->dst_lo);
-        blob_put_u32(out, f->dst_hi);
-        blob_put_u8(out, f->proto);
-        blob_put_u16(out, f->sport_lo);
-        blob_put_u16(out, f->sport_hi);
-        blob_put_u16(out, f->dport_lo);
-        blob_put_u16(out, f->dport_hi);
-    }
-    for (unsigned i = 0; i < VAMT_SD_MAX_POLICIES; i++) {
-        const VamtSdPolicy *p = &s->sd_policies[i];
-
-        blob_put_u32(out, p->handle);
-        blob_put_str(out, p->name);
-        blob_put_u32(out, p->precedence);
-        blob_put_u8(out, p->n_filters);
-        for (unsigned j = 0; j < VAMT_SD_MAX_POLICY_FILTERS; j++) {
-            blob_put_u32(out, p->filters[j]);
-        }
-        blob_put_u8(out, p->default_drop[0] | p->default_drop[1] << 1 |
-                    p->default_count[0] << 2 | p->default_count[1] << 3);
-        blob_put_u32(out, p->timeout_min);
-    }
-    blob_put_u32(out, s->sd_bound);
-    blob_put_u32(out, s->sd_next_handle);
-}
-
-/* What put_system_defense wrote, checked: false if it cannot be */
-static bool get_system_defense(BlobReader *r, VamtAmtState *s)
-{
-    for (unsigned i = 0; i < VAMT_SD_MAX_FILTERS; i++) {
-        VamtSdFilter *f = &s->sd_filters[i];
-        uint8_t bits;
-
-        f->handle = blob_get_u32(r);
-        blob_get_str(r, f->name, sizeof(f->name));
-        bits = blob_get_u8(r);
-        f->ip = bits & 1;
-        f->direction = (bits >> 1) & 1;
-        f->profile = bits >> 2;
-        f->profile_data = blob_get_u32(r);
-        f->ethertype = blob_get_u16(r);
-        f->has = blob_get_u8(r);
-        f->src_lo = blob_get_u32(r);
-        f->src_hi = blob_get_u32(r);
-        f->dst_lo = blob_get_u32(r);
-        f->dst_hi = blob_get_u32(r);
-        f->proto = blob_get_u8(r);
-        f->sport_lo = blob_get_u16(r);
-        f->sport_hi = blob_get_u16(r);
-        f->dport_lo = blob_get_u16(r);
-        f->dport_hi = blob_get_u16(r);
-        if (f->profile > 4) {
-            return false;
-        }
-    }
-    for (unsigned i = 0; i < VAMT_SD_MAX_POLICIES; i++) {
-        VamtSdPolicy *p = &s->sd_policies[i];
-        uint8_t bits;
-
-        p->handle = blob_get_u32(r);
-        blob_get_str(r, p->name, sizeof(p->name));
-        p->precedence = blob_get_u32(r);
-        p->n_filters = blob_get_u8(r);
-        for (unsigned j = 0; j < VAMT_SD_MAX_POLICY_FILTERS; j++) {
-            p->filters[j] = blob_get_u32(r);
-        }
-        bits = blob_get_u8(r);
-        p->default_drop[0] = bits & 1;
-        p->default_drop[1] = bits & 2;
-        p->default_count[0] = bits & 4;
-        p->default_count[1] = bits & 8;
-        p->timeout_min = blob_get_u32(r);
-        if (p->n_filters > VAMT_SD_MAX_POLICY_FILTERS) {
-            return false;
-        }
-    }
-    s->sd_bound = blob_get_u32(r);
-    s->sd_next_handle = blob_get_u32(r);
-    return true;
-}
-
 void vamt_amt_save(VamtAmt *amt, GByteArray *out)
 {
     const VamtAmtState *s = &amt->state;
@@ -1109,7 +942,7 @@ void vamt_amt_save(VamtAmt *amt, GByteArray *out)
     blob_put_u32(out, s->nic_static_gateway);
     blob_put_u32(out, s->nic_static_dns[0]);
     blob_put_u32(out, s->nic_static_dns[1]);
-    put_system_defense(out, s);
+    vamt_sd_state_save(out, s);
 }
 
 static void get_event(BlobReader *r, VamtEventRecord *e)
@@ -1262,7 +1095,7 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
         s->nic_static_dns[0] = blob_get_u32(&r);
         s->nic_static_dns[1] = blob_get_u32(&r);
     }
-    if (version >= 10 && !get_system_defense(&r, s)) {
+    if (version >= 10 && !vamt_sd_state_load(&r, s)) {
         return false;
     }
     /* a static address needs its netmask */

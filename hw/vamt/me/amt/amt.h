@@ -340,6 +340,11 @@ void vamt_amt_set_admin_password(VamtAmt *amt, const char *password);
 bool vamt_amt_password_is_strong(const char *password);
 /* 8 printable characters with upper and lower case, a digit and a symbol */
 bool vamt_amt_rfb_password_is_valid(const char *password);
+/* amt/system-defense.c: its part of the saved state (v10 on) */
+struct BlobReader;
+void vamt_sd_state_save(GByteArray *out, const VamtAmtState *s);
+/* What vamt_sd_state_save wrote, checked: false if it cannot be */
+bool vamt_sd_state_load(struct BlobReader *r, VamtAmtState *s);
 /* An IPv4 netmask AMT_EthernetPortSettings accepts (host byte order) */
 bool vamt_amt_netmask_is_valid(uint32_t netmask);
 /*
