@@ -160,6 +160,29 @@ void vamt_test_agent_expired(void *opaque, const uint8_t *id,
     p->agent_expiries++;
 }
 
+bool vamt_test_nic_status(void *opaque, VamtNicStatus *status)
+{
+    VamtTestPlatform *p = opaque;
+
+    if (!p->has_nic) {
+        return false;
+    }
+    *status = (VamtNicStatus) {
+        .address = 0x0a00020f, .netmask = 0xffffff00, .gateway = 0x0a000202,
+        .dhcp = true, .link_up = true,
+    };
+    return true;
+}
+
+bool vamt_test_nic_filter_matched(void *opaque, uint32_t handle,
+                                  uint64_t *packets)
+{
+    VamtTestPlatform *p = opaque;
+
+    *packets = p->nic_filter_packets;
+    return p->has_nic;
+}
+
 const VamtPlatformOps vamt_test_platform_ops = {
     VAMT_TEST_PLATFORM_OPS,
 };

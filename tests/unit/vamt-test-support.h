@@ -52,6 +52,8 @@ typedef struct VamtTestPlatform {
     unsigned changes;           /* state_changed() calls */
     unsigned agent_expiries;    /* agent_expired() calls */
     uint8_t expired_agent[16];  /* the last one's id */
+    bool has_nic;               /* an endpoint on the NIC (netdev=) */
+    uint64_t nic_filter_packets;    /* what each System Defense filter saw */
 } VamtTestPlatform;
 
 /* Powered @power, at NOW_UTC and 1000 ms, with a Q35 guest's inventory */
@@ -73,6 +75,10 @@ bool vamt_test_vnc_response(void *opaque, const char *password,
 void vamt_test_state_changed(void *opaque);
 void vamt_test_agent_expired(void *opaque, const uint8_t *id,
                              uint16_t timeout_s);
+/* The NIC endpoint, when has_nic: 10.0.2.15/24 by DHCP */
+bool vamt_test_nic_status(void *opaque, VamtNicStatus *status);
+bool vamt_test_nic_filter_matched(void *opaque, uint32_t handle,
+                                  uint64_t *packets);
 
 /* The initializers of those, for a test's own table with more entries */
 #define VAMT_TEST_PLATFORM_OPS \
@@ -86,7 +92,9 @@ void vamt_test_agent_expired(void *opaque, const uint8_t *id,
     .random = vamt_test_random, \
     .show_consent_code = vamt_test_show_consent_code, \
     .vnc_response = vamt_test_vnc_response, \
-    .agent_expired = vamt_test_agent_expired
+    .agent_expired = vamt_test_agent_expired, \
+    .nic_status = vamt_test_nic_status, \
+    .nic_filter_matched = vamt_test_nic_filter_matched
 
 /* All of them but state_changed (no NVRAM: no save after each request) */
 extern const VamtPlatformOps vamt_test_platform_ops;

@@ -786,6 +786,7 @@ static void test_system_defense(void)
     g_autoptr(Reply) policies = NULL, in_use = NULL, bound_policy = NULL;
     g_autoptr(Reply) unbound = NULL, policy_deleted = NULL;
     g_autoptr(Reply) filter_deleted = NULL, ips = NULL;
+    g_autoptr(Reply) refused_bind = NULL, stats = NULL;
     const VamtAmtState *st = vamt_amt_state(e->amt);
 
     assert_ok(eth_created, NS_XFER "/CreateResponse");
@@ -832,9 +833,24 @@ static void test_system_defense(void)
         "<SelectorSet xmlns=\"" NS_WSMAN "\"><Selector Name=\"InstanceID\">",
         policy_id, "</Selector></SelectorSet></ReferenceParameters>"
         "</r:Dependent></r:AMT_NetworkPortSystemDefensePolicy>", NULL);
+    /* no endpoint on the NIC (no netdev=): nothing would enforce it */
+    refused_bind = wsman(e, NS_XFER "/Create",
+                         AMT "AMT_NetworkPortSystemDefensePolicy", NULL,
+                         bind);
+    g_assert_cmpint(refused_bind->status, !=, 200);
+    g_assert_cmpuint(st->sd_bound, ==, 0);
+    e->fake.has_nic = true;
+    e->fake.nic_filter_packets = 5;
     bound = wsman(e, NS_XFER "/Create",
                   AMT "AMT_NetworkPortSystemDefensePolicy", NULL, bind);
     assert_ok(bound, NS_XFER "/CreateResponse");
+    stats = enumerate_all(e, AMT "AMT_ActiveFilterStatistics", NULL);
+    /* one per filter, its Name where MeshCommander looks for it */
+    g_assert_cmpint(xp_count(stats, "//wsen:Items/ *"), ==, 2);
+    assert_xp(stats, "// *[local-name()='ReadCount']", "5");
+    g_assert_cmpint(xp_count(stats, "// *[local-name()='Dependent']//"
+                             "wsman:Selector[@Name='Dependent']//"
+                             "wsman:Selector[@Name='Name']"), ==, 2);
     g_assert_cmpuint(st->sd_bound, !=, 0);
     bindings = enumerate_all(e, AMT "AMT_NetworkPortSystemDefensePolicy",
                              NULL);

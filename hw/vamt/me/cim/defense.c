@@ -583,7 +583,20 @@ static void binding_list(VamtAmt *amt, GPtrArray *out)
     g_ptr_array_add(out, inst);
 }
 
-/* Binding a policy to the wired port enables it there (one at a time) */
+/* Does the ME have the wired port it would enforce a policy on? */
+static bool has_wired_port(VamtAmt *amt)
+{
+    const VamtPlatformOps *ops = vamt_amt_ops(amt);
+    VamtNicStatus nic;
+
+    return ops->nic_status && ops->nic_status(vamt_amt_opaque(amt), &nic);
+}
+
+/*
+ * Binding a policy to the wired port enables it there (one at a time);
+ * without an endpoint on the NIC (no netdev=) nothing would enforce it,
+ * so it is refused
+ */
 static VamtCimStatus binding_create(VamtAmt *amt, xmlNode *in,
                                     VamtCimEpr *created)
 {
@@ -599,6 +612,9 @@ static VamtCimStatus binding_create(VamtAmt *amt, xmlNode *in,
         !policy_handle(vamt_cim_selector(dependent, "InstanceID"),
                        &handle) || !find_policy(s, handle)) {
         return VAMT_CIM_INVALID;
+    }
+    if (!has_wired_port(amt)) {
+        return VAMT_CIM_UNABLE;
     }
     s->sd_bound = handle;
     return VAMT_CIM_OK;
