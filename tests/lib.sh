@@ -183,6 +183,22 @@ start_vm() {
     vm "$name"
 }
 
+# start_vm_cleanup: for scratch_vm: end every QEMU start_vm started, keep
+# their serial logs ($logs/NAME-serial.log, without CRs), delete the
+# network namespace $ns if the test made one
+ns=
+start_vm_cleanup() {
+    local name
+    for name in "${!pids[@]}"; do
+        kill "${pids[$name]}" 2> /dev/null
+        wait "${pids[$name]}" 2> /dev/null
+    done
+    for name in "$work"/*.serial; do
+        [ -f "$name" ] && tr -d '\r' < "$name" > "$logs/$(basename "$name" .serial)-serial.log"
+    done
+    [ -n "$ns" ] && ip netns del "$ns" 2> /dev/null
+}
+
 # quit_vm NAME: QMP quit, wait for that QEMU to end
 quit_vm() {
     vm "$1"

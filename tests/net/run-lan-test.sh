@@ -75,20 +75,7 @@ shown() {
     [ "$tap_failures" = "$before" ] || tail -n 12 <<< "$text" | sed 's/^/#   /'
 }
 
-declare -A pids=()
-ns=
-cleanup() {
-    local name
-    for name in "${!pids[@]}"; do
-        kill "${pids[$name]}" 2> /dev/null
-        wait "${pids[$name]}" 2> /dev/null
-    done
-    for name in "$work"/*.serial; do
-        [ -f "$name" ] && tr -d '\r' < "$name" > "$logs/$(basename "$name" .serial)-serial.log"
-    done
-    [ -n "$ns" ] && ip netns del "$ns" 2> /dev/null
-}
-scratch_vm vamt-lan cleanup
+scratch_vm vamt-lan start_vm_cleanup
 trap 'exit 130' INT TERM HUP
 # namespaces a killed run of this test left behind
 for old in $(ip netns list 2> /dev/null | sed -n 's/^\(vamt-lan-[0-9]*\).*/\1/p'); do

@@ -55,20 +55,7 @@ marker=vamt-guest-httpd-7d41        # tests/guest/init's page (vamt.httpd)
 guest_ip=10.0.2.15                  # slirp's first DHCP address
 main_mac=52:54:00:4e:49:43
 
-declare -A pids=()
-ns=
-cleanup() {
-    local name
-    for name in "${!pids[@]}"; do
-        kill "${pids[$name]}" 2> /dev/null
-        wait "${pids[$name]}" 2> /dev/null
-    done
-    for name in "$work"/*.serial; do
-        [ -f "$name" ] && tr -d '\r' < "$name" > "$logs/$(basename "$name" .serial)-serial.log"
-    done
-    [ -n "$ns" ] && ip netns del "$ns" 2> /dev/null
-}
-scratch_vm vamt-nic cleanup
+scratch_vm vamt-nic start_vm_cleanup
 rm -f "$logs"/qemu-*.log
 
 
