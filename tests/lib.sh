@@ -295,6 +295,11 @@ boots() {
 
 # ---- WS-Management -----------------------------------------------------------
 
+# xml_value NAME: the text of the first element NAME (any prefix) on stdin
+xml_value() {
+    grep -oE "<([A-Za-z0-9]+:)?$1>[^<]*<" | head -n 1 | sed 's/^[^>]*>//; s/<$//'
+}
+
 # wsman_sel NAME VALUE: one selector for wsman_call's SELECTORS
 wsman_sel() {
     echo "<wsman:Selector Name=\"$1\">$2</wsman:Selector>"
@@ -317,18 +322,23 @@ wsman_schema() {
     esac
 }
 
+# Where wsman_send sends: $wsman_host:$port, curl run through $wsman_via
+# (a command prefix: ip netns exec NS), by default 127.0.0.1 from here
+wsman_host=127.0.0.1
+wsman_via=()
+
 # wsman_send ACTION CLASS SELECTORS BODY: one WS-Man request with curl
-# --digest as admin:$password to 127.0.0.1:$port; prints the reply
+# --digest as admin:$password to $wsman_host:$port; prints the reply
 wsman_send() {
     local action=$1 class=$2 selectors=$3 body=$4
     local schema
     local anon=http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous
 
     schema=$(wsman_schema "$class")
-    curl -s --max-time 30 --digest -u "admin:$password" \
+    "${wsman_via[@]}" curl -s --max-time 30 --digest -u "admin:$password" \
         -H 'Content-Type: application/soap+xml;charset=utf-8' \
-        --data-binary @- "http://127.0.0.1:$port/wsman" <<EOF
-<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:wsman="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Header><wsa:Action s:mustUnderstand="true">$action</wsa:Action><wsa:To s:mustUnderstand="true">http://127.0.0.1:$port/wsman</wsa:To><wsman:ResourceURI s:mustUnderstand="true">$schema/$class</wsman:ResourceURI><wsa:MessageID s:mustUnderstand="true">uuid:$(cat /proc/sys/kernel/random/uuid)</wsa:MessageID><wsa:ReplyTo><wsa:Address>$anon</wsa:Address></wsa:ReplyTo><wsman:SelectorSet>$selectors</wsman:SelectorSet></s:Header><s:Body>$body</s:Body></s:Envelope>
+        --data-binary @- "http://$wsman_host:$port/wsman" <<EOF
+<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:wsman="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Header><wsa:Action s:mustUnderstand="true">$action</wsa:Action><wsa:To s:mustUnderstand="true">http://$wsman_host:$port/wsman</wsa:To><wsman:ResourceURI s:mustUnderstand="true">$schema/$class</wsman:ResourceURI><wsa:MessageID s:mustUnderstand="true">uuid:$(cat /proc/sys/kernel/random/uuid)</wsa:MessageID><wsa:ReplyTo><wsa:Address>$anon</wsa:Address></wsa:ReplyTo><wsman:SelectorSet>$selectors</wsman:SelectorSet></s:Header><s:Body>$body</s:Body></s:Envelope>
 EOF
 }
 

@@ -37,6 +37,65 @@ static void vamt_nic_gone(void *opaque)
     s->nic_filter = NULL;
 }
 
+/* The ME's connections out from the NIC, reported as the host's are */
+static void vamt_nic_client_connected(void *opaque, uint64_t id)
+{
+    VamtState *s = opaque;
+
+    vamt_me_outbound_connected(s->me, id);
+}
+
+static void vamt_nic_client_input(void *opaque, uint64_t id,
+                                  const uint8_t *data, size_t len)
+{
+    VamtState *s = opaque;
+
+    vamt_me_outbound_input(s->me, id, data, len);
+}
+
+static void vamt_nic_client_closed(void *opaque, uint64_t id)
+{
+    VamtState *s = opaque;
+
+    vamt_me_outbound_closed(s->me, id);
+}
+
+static const FilterVamtHooks vamt_nic_hooks = {
+    .service = vamt_nic_service,
+    .gone = vamt_nic_gone,
+    .client_connected = vamt_nic_client_connected,
+    .client_input = vamt_nic_client_input,
+    .client_closed = vamt_nic_client_closed,
+};
+
+bool vamt_nic_connect(VamtState *s, uint64_t id, const char *host,
+                      uint16_t port)
+{
+    uint32_t address;
+
+    /* no DNS client on the NIC yet: a name cannot be reached from it */
+    if (!s->nic_filter || !vamt_ipv4_parse(host, &address)) {
+        trace_vamt_nic_client_refused(id, host);
+        return false;
+    }
+    return filter_vamt_connect(s->nic_filter, id, address, port);
+}
+
+void vamt_nic_client_write(VamtState *s, uint64_t id, const uint8_t *data,
+                           size_t len)
+{
+    if (s->nic_filter) {
+        filter_vamt_client_write(s->nic_filter, id, data, len);
+    }
+}
+
+void vamt_nic_client_close(VamtState *s, uint64_t id)
+{
+    if (s->nic_filter) {
+        filter_vamt_client_close(s->nic_filter, id);
+    }
+}
+
 /* "A.B.C.D/PREFIX" (the prefix defaults to 24) */
 static bool vamt_parse_cidr(const char *text, uint32_t *address,
                             uint32_t *netmask, Error **errp)
@@ -172,8 +231,8 @@ bool vamt_nic_realize(VamtState *s, Error **errp)
         error_setg(errp, "nic-gateway needs nic-address");
         return false;
     }
-    s->nic_filter = filter_vamt_new(OBJECT(s), s->netdev_id, vamt_nic_service,
-                                    vamt_nic_gone, s, &err);
+    s->nic_filter = filter_vamt_new(OBJECT(s), s->netdev_id, &vamt_nic_hooks,
+                                    s, &err);
     if (!s->nic_filter) {
         error_propagate_prepend(errp, err, "netdev=%s: the ME cannot share "
                                 "this netdev's NIC: ", s->netdev_id);
@@ -242,6 +301,7 @@ VamtNicInfo *vamt_nic_query(VamtState *s)
     info->source = (VamtNicAddressSource)net.source;
     info->connections = net.connections;
     info->half_open = net.half_open;
+    info->outbound = net.outbound;
     info->frames_taken = net.frames_taken;
     info->frames_sent = net.frames_sent;
     info->frames_refused = net.frames_refused;

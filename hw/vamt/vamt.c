@@ -292,6 +292,9 @@ static bool vamt_outbound_open(void *opaque, uint64_t id, const char *host,
 {
     VamtState *s = opaque;
 
+    if (s->alert_egress == VAMT_ALERT_EGRESS_NIC) {
+        return vamt_nic_connect(s, id, host, port);
+    }
     return s->egress && vamt_egress_open(s->egress, id, host, port);
 }
 
@@ -300,7 +303,9 @@ static void vamt_outbound_write(void *opaque, uint64_t id,
 {
     VamtState *s = opaque;
 
-    if (s->egress) {
+    if (s->alert_egress == VAMT_ALERT_EGRESS_NIC) {
+        vamt_nic_client_write(s, id, data, len);
+    } else if (s->egress) {
         vamt_egress_write(s->egress, id, data, len);
     }
 }
@@ -309,7 +314,9 @@ static void vamt_outbound_close(void *opaque, uint64_t id)
 {
     VamtState *s = opaque;
 
-    if (s->egress) {
+    if (s->alert_egress == VAMT_ALERT_EGRESS_NIC) {
+        vamt_nic_client_close(s, id);
+    } else if (s->egress) {
         vamt_egress_close(s->egress, id);
     }
 }
@@ -547,8 +554,13 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
     s->watchdog_event_timer = timer_new_ms(QEMU_CLOCK_REALTIME,
                                            vamt_watchdog_event_timer, s);
     s->me_timer = timer_new_ms(QEMU_CLOCK_REALTIME, vamt_me_timer_cb, s);
-    s->fw.outbound = s->alert_egress == VAMT_ALERT_EGRESS_HOST;
-    if (s->fw.outbound) {
+    if (s->alert_egress == VAMT_ALERT_EGRESS_NIC && !s->netdev_id) {
+        error_setg(errp, "alert-egress=nic needs netdev=: the ME connects "
+                   "out from the guest's NIC");
+        return false;
+    }
+    s->fw.outbound = s->alert_egress != VAMT_ALERT_EGRESS_NONE;
+    if (s->alert_egress == VAMT_ALERT_EGRESS_HOST) {
         s->egress = vamt_egress_new(&vamt_egress_ops, s);
     }
     s->me = vamt_me_new(&s->fw, &vamt_platform_ops, s);
@@ -1044,8 +1056,10 @@ static void vamt_class_init(ObjectClass *klass, void *data)
                                    vamt_set_alert_egress);
     object_class_property_set_description(klass, "alert-egress",
         "where the alerts consoles subscribe to (WS-Eventing) may leave: "
-        "'none' (default: Subscribe is refused) or 'host' (QEMU connects "
-        "to each subscriber's http:// URL)");
+        "'none' (default: Subscribe is refused), 'host' (QEMU connects "
+        "to each subscriber's http:// URL) or 'nic' (the ME connects from "
+        "the guest's address on netdev=, as AMT does; IPv4 addresses "
+        "only)");
     object_class_property_add(klass, "listen-port", "int",
                               vamt_get_listen_port, NULL, NULL, NULL);
     object_class_property_set_description(klass, "listen-port",

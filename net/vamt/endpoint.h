@@ -10,7 +10,8 @@
  * learns the guest's address (DHCP, ARP, the guest's own packets, or a
  * static setting) and runs a small TCP server whose connections are the
  * ME's byte-stream connections (me/base/conn.h), the same ones a host
- * socket feeds.
+ * socket feeds; the ME's own connections out (alerts) are TCP clients
+ * from the same address.
  *
  * Frames, time and timers go through VamtNetOps (libslirp's shape): no
  * QEMU header here, so the endpoint is tested with frames in and out.
@@ -45,6 +46,16 @@ typedef struct VamtNetOps {
      * are the ME's only while a service answers (5900).
      */
     const VamtService *(*service)(void *opaque, uint16_t port);
+    /*
+     * The ME's own connections out (vamt_net_connect), as the host's
+     * egress reports them (platform-ops.h outbound_*): connected, the
+     * peer's bytes, then closed once (refused, failed, reset or ended by
+     * the peer).  Never called from inside vamt_net_connect().
+     */
+    void (*client_connected)(void *opaque, uint64_t id);
+    void (*client_input)(void *opaque, uint64_t id, const uint8_t *data,
+                         size_t len);
+    void (*client_closed)(void *opaque, uint64_t id);
 } VamtNetOps;
 
 /* Where the endpoint got the guest's address from */
@@ -65,6 +76,7 @@ typedef struct VamtNetInfo {
     bool dhcp;                      /* the address comes from DHCP */
     unsigned connections;           /* established, for the ME's services */
     unsigned half_open;
+    unsigned outbound;              /* the ME's own connections out */
     uint64_t frames_taken;          /* frames the ME took from the wire */
     uint64_t frames_sent;           /* frames the ME put on the wire */
     uint64_t frames_refused;        /* bad checksums, fragments, ... */
@@ -86,6 +98,16 @@ enum {
 #define VAMT_NET_MAX_HALF_OPEN      32
 /* Established connections of one peer address (as listen= has it) */
 #define VAMT_NET_MAX_PER_PEER       8
+/* The ME's own connections out at once */
+#define VAMT_NET_MAX_OUTBOUND       8
+/*
+ * The local ports the ME's own connections use: above Linux's default
+ * ephemeral range (32768-60999), so a guest's connection and the ME's
+ * do not share a port; the ME takes only segments of its exact
+ * addresses and ports.
+ */
+#define VAMT_NET_CLIENT_PORT_FIRST  61000
+#define VAMT_NET_CLIENT_PORT_LAST   65535
 
 VamtNet *vamt_net_new(const VamtNetOps *ops, void *opaque);
 void vamt_net_free(VamtNet *net);
@@ -128,6 +150,20 @@ void vamt_net_tick(VamtNet *net);
  * whose service went away are reset.
  */
 void vamt_net_services_changed(VamtNet *net);
+
+/*
+ * The ME's own TCP connection @id to @address:@port (host byte order),
+ * from the guest's address and MAC, through the gateway ARP finds
+ * (VamtNetOps.client_*).  False if it cannot even start: no address of
+ * the ME's yet, no route, too many.
+ */
+bool vamt_net_connect(VamtNet *net, uint64_t id, uint32_t address,
+                      uint16_t port);
+/* Bytes for the peer of @id; they go as its window allows */
+void vamt_net_client_write(VamtNet *net, uint64_t id, const uint8_t *data,
+                           size_t len);
+/* The ME is done with @id: what was written goes, then FIN; no reports */
+void vamt_net_client_close(VamtNet *net, uint64_t id);
 
 void vamt_net_get_info(VamtNet *net, VamtNetInfo *info);
 /*

@@ -57,8 +57,7 @@ struct FilterVamtState {
     uint8_t mac[6];
     bool have_mac;
 
-    FilterVamtServiceFn *service;
-    void (*gone)(void *opaque);
+    const FilterVamtHooks *hooks;
     void *opaque;
 };
 
@@ -144,7 +143,37 @@ static const VamtService *filter_vamt_service(void *opaque, uint16_t port)
 {
     FilterVamtState *s = opaque;
 
-    return s->service ? s->service(s->opaque, port) : NULL;
+    return s->hooks ? s->hooks->service(s->opaque, port) : NULL;
+}
+
+static void filter_vamt_client_connected(void *opaque, uint64_t id)
+{
+    FilterVamtState *s = opaque;
+
+    trace_vamt_nic_client_connected(id);
+    if (s->hooks) {
+        s->hooks->client_connected(s->opaque, id);
+    }
+}
+
+static void filter_vamt_client_input(void *opaque, uint64_t id,
+                                     const uint8_t *data, size_t len)
+{
+    FilterVamtState *s = opaque;
+
+    if (s->hooks) {
+        s->hooks->client_input(s->opaque, id, data, len);
+    }
+}
+
+static void filter_vamt_client_closed(void *opaque, uint64_t id)
+{
+    FilterVamtState *s = opaque;
+
+    trace_vamt_nic_client_closed(id);
+    if (s->hooks) {
+        s->hooks->client_closed(s->opaque, id);
+    }
 }
 
 static const VamtNetOps filter_vamt_ops = {
@@ -152,6 +181,9 @@ static const VamtNetOps filter_vamt_ops = {
     .now = filter_vamt_now,
     .set_timer = filter_vamt_set_timer,
     .service = filter_vamt_service,
+    .client_connected = filter_vamt_client_connected,
+    .client_input = filter_vamt_client_input,
+    .client_closed = filter_vamt_client_closed,
 };
 
 static void filter_vamt_timer(void *opaque)
@@ -323,7 +355,7 @@ static void filter_vamt_setup(NetFilterState *nf, Error **errp)
 {
     FilterVamtState *s = FILTER_VAMT(nf);
 
-    if (!s->service) {
+    if (!s->hooks) {
         error_setg(errp, "filter-vamt is made by -device vamt,netdev=...");
         return;
     }
@@ -344,8 +376,8 @@ static void filter_vamt_cleanup(NetFilterState *nf)
     FilterVamtState *s = FILTER_VAMT(nf);
     GByteArray *frame;
 
-    if (s->gone) {
-        s->gone(s->opaque);
+    if (s->hooks) {
+        s->hooks->gone(s->opaque);
     }
     if (s->vmstate) {
         qemu_del_vm_change_state_handler(s->vmstate);
@@ -361,16 +393,14 @@ static void filter_vamt_cleanup(NetFilterState *nf)
 }
 
 FilterVamtState *filter_vamt_new(Object *parent, const char *netdev_id,
-                                 FilterVamtServiceFn *service,
-                                 void (*gone)(void *opaque), void *opaque,
+                                 const FilterVamtHooks *hooks, void *opaque,
                                  Error **errp)
 {
     FilterVamtState *s;
     Object *obj = object_new(TYPE_FILTER_VAMT);
 
     s = FILTER_VAMT(obj);
-    s->service = service;
-    s->gone = gone;
+    s->hooks = hooks;
     s->opaque = opaque;
     if (!object_property_set_str(obj, "netdev", netdev_id, errp) ||
         !object_property_set_str(obj, "queue", "all", errp) ||
@@ -381,7 +411,7 @@ FilterVamtState *filter_vamt_new(Object *parent, const char *netdev_id,
     object_property_add_child(parent, "net-filter", obj);
     object_unref(obj);
     if (!user_creatable_complete(USER_CREATABLE(obj), errp)) {
-        s->gone = NULL;
+        s->hooks = NULL;
         object_unparent(obj);
         return NULL;
     }
@@ -426,6 +456,27 @@ bool filter_vamt_defense_matched(FilterVamtState *s, uint32_t handle,
 void filter_vamt_get_info(FilterVamtState *s, VamtNetInfo *info)
 {
     vamt_net_get_info(s->net, info);
+}
+
+bool filter_vamt_connect(FilterVamtState *s, uint64_t id, uint32_t address,
+                         uint16_t port)
+{
+    bool ok;
+
+    FILTER_VAMT_CALL(s, ok = vamt_net_connect(s->net, id, address, port));
+    trace_vamt_nic_client_open(id, address, port, ok);
+    return ok;
+}
+
+void filter_vamt_client_write(FilterVamtState *s, uint64_t id,
+                              const uint8_t *data, size_t len)
+{
+    FILTER_VAMT_CALL(s, vamt_net_client_write(s->net, id, data, len));
+}
+
+void filter_vamt_client_close(FilterVamtState *s, uint64_t id)
+{
+    FILTER_VAMT_CALL(s, vamt_net_client_close(s->net, id));
 }
 
 bool filter_vamt_mac(FilterVamtState *s, uint8_t mac[6])

@@ -20,6 +20,23 @@
 
 #include "wire.h"
 
+/*
+ * The next hops the ME's own connections out go to (the gateway, or a
+ * peer on the link): few, so a small table, learned from ARP only.
+ */
+#define NET_ARP_ENTRIES     8
+#define NET_ARP_TTL_MS      (5 * 60 * 1000)
+/* A request for the same address at most this often */
+#define NET_ARP_ASK_MS      1000
+
+typedef struct NetArpEntry {
+    uint32_t ip;                    /* 0: free */
+    uint8_t mac[ETH_ALEN];
+    bool known;
+    int64_t expires;                /* known: until; else since asked */
+    int64_t asked;
+} NetArpEntry;
+
 struct VamtNet {
     const VamtNetOps *ops;
     void *opaque;
@@ -35,6 +52,7 @@ struct VamtNet {
     VamtTcp *tcp;
     VamtDhcp *dhcp;
     VamtDefense *defense;
+    NetArpEntry arp[NET_ARP_ENTRIES];   /* next hops of the ME's own */
 };
 
 static const uint8_t broadcast_mac[ETH_ALEN] = {
@@ -166,6 +184,7 @@ static void set_address(VamtNet *net, VamtNetAddressSource source,
     if (moved) {
         /* connections to the old address have nowhere to go */
         vamt_tcp_address_changed(net->tcp);
+        memset(net->arp, 0, sizeof(net->arp));
         net->last_seen = net->ops->now(net->opaque);
     }
     net->info.source = address ? source : VAMT_NET_ADDRESS_NONE;
@@ -381,6 +400,92 @@ void vamt_net_lease_changed(VamtNet *net)
     }
 }
 
+/* ---- next hops of the ME's own connections ------------------------------- */
+
+bool vamt_net_next_hop(VamtNet *net, uint32_t dst, uint32_t *hop)
+{
+    uint32_t mask = net->info.netmask;
+
+    if (!net->info.address || !dst || dst == 0xffffffff ||
+        (dst >> 28) == 0xe || (dst >> 24) == 127 ||
+        dst == net->info.address) {
+        return false;
+    }
+    if (mask && (dst & mask) == (net->info.address & mask)) {
+        *hop = dst;
+        /* the link's broadcast address is no peer */
+        return mask == 0xffffffff || (dst | mask) != 0xffffffff;
+    }
+    *hop = net->info.gateway;
+    return *hop != 0;
+}
+
+static NetArpEntry *arp_entry(VamtNet *net, uint32_t ip, bool create)
+{
+    NetArpEntry *e, *victim = &net->arp[0];
+    int64_t t = net->ops->now(net->opaque);
+
+    for (e = net->arp; e < net->arp + NET_ARP_ENTRIES; e++) {
+        if (e->ip && e->known && t >= e->expires) {
+            e->ip = 0;
+        }
+        if (e->ip == ip) {
+            return e;
+        }
+        if (!e->ip || (victim->ip && e->asked < victim->asked)) {
+            victim = e;
+        }
+    }
+    if (!create) {
+        return NULL;
+    }
+    memset(victim, 0, sizeof(*victim));
+    victim->ip = ip;
+    victim->asked = INT64_MIN;
+    return victim;
+}
+
+bool vamt_net_resolve(VamtNet *net, uint32_t hop, uint8_t *mac)
+{
+    static const uint8_t unknown_mac[ETH_ALEN];
+    NetArpEntry *e = arp_entry(net, hop, true);
+    int64_t t = net->ops->now(net->opaque);
+
+    if (e->known) {
+        memcpy(mac, e->mac, ETH_ALEN);
+        return true;
+    }
+    if (net->have_mac && net->info.address &&
+        (e->asked == INT64_MIN || t - e->asked >= NET_ARP_ASK_MS)) {
+        e->asked = t;
+        send_arp(net, ARP_OP_REQUEST, broadcast_mac, unknown_mac, hop);
+    }
+    return false;
+}
+
+/*
+ * Any ARP packet on the wire tells its sender's MAC: an address the ME
+ * asked for (or knows) is learned, and connections waiting for it go on.
+ * The guest sees the packet too.
+ */
+static void arp_learn(VamtNet *net, const uint8_t *a)
+{
+    uint32_t sender = vamt_be32(a + 14);
+    NetArpEntry *e = sender ? arp_entry(net, sender, false) : NULL;
+    bool was_known;
+
+    if (!e || (a[8] & 1)) {
+        return;
+    }
+    was_known = e->known;
+    memcpy(e->mac, a + 8, ETH_ALEN);
+    e->known = true;
+    e->expires = net->ops->now(net->opaque) + NET_ARP_TTL_MS;
+    if (!was_known) {
+        vamt_tcp_hop_resolved(net->tcp, sender);
+    }
+}
+
 /* ---- parsing ----------------------------------------------------------- */
 
 /*
@@ -429,6 +534,7 @@ static bool arp_from_network(VamtNet *net, const uint8_t *frame, size_t len,
         vamt_be16(a + 2) != ETH_TYPE_IPV4 || a[4] != ETH_ALEN || a[5] != 4) {
         return false;
     }
+    arp_learn(net, a);
     if (!guest_deaf || !net->info.address ||
         vamt_be16(a + 6) != ARP_OP_REQUEST ||
         vamt_be32(a + 24) != net->info.address) {
@@ -462,14 +568,14 @@ static bool icmp_from_network(VamtNet *net, const VamtIpPacket *ip)
     return true;
 }
 
-/* The TCP destination port of a first fragment or whole packet */
-static bool tcp_dst_port(const VamtIpPacket *ip, uint16_t *port)
+/* Is this TCP segment (a first fragment or whole packet) the ME's? */
+static bool tcp_is_me(VamtNet *net, const VamtIpPacket *ip)
 {
     if (ip->proto != IP_PROTO_TCP || ip->payload_len < 4) {
         return false;
     }
-    *port = vamt_be16(ip->payload + 2);
-    return true;
+    return vamt_tcp_takes(net->tcp, ip->src, vamt_be16(ip->payload),
+                          vamt_be16(ip->payload + 2));
 }
 
 /*
@@ -496,7 +602,6 @@ static bool from_network(VamtNet *net, const uint8_t *frame, size_t len,
 {
     bool deaf = flags & VAMT_NET_GUEST_DEAF;
     VamtIpPacket ip;
-    uint16_t port;
 
     if (!net->have_mac || len < ETH_HLEN) {
         return false;
@@ -537,8 +642,7 @@ static bool from_network(VamtNet *net, const uint8_t *frame, size_t len,
         !is_unicast_to_us(net, frame)) {
         return false;
     }
-    if (ip.proto == IP_PROTO_TCP && tcp_dst_port(&ip, &port) &&
-        vamt_tcp_port_is_me(net->tcp, port)) {
+    if (tcp_is_me(net, &ip)) {
         if (ip.fragment || !is_unicast_source(net, frame, ip.src)) {
             /* the ME reassembles nothing: refused, and seen by nobody */
             net->info.frames_refused++;
@@ -649,8 +753,29 @@ bool vamt_net_restore(VamtNet *net, VamtNetAddressSource source,
     return true;
 }
 
+bool vamt_net_connect(VamtNet *net, uint64_t id, uint32_t address,
+                      uint16_t port)
+{
+    bool ok = vamt_tcp_connect(net->tcp, id, address, port);
+
+    update_timer(net);
+    return ok;
+}
+
+void vamt_net_client_write(VamtNet *net, uint64_t id, const uint8_t *data,
+                           size_t len)
+{
+    vamt_tcp_client_write(net->tcp, id, data, len);
+}
+
+void vamt_net_client_close(VamtNet *net, uint64_t id)
+{
+    vamt_tcp_client_close(net->tcp, id);
+}
+
 void vamt_net_get_info(VamtNet *net, VamtNetInfo *info)
 {
     *info = net->info;
-    vamt_tcp_count(net->tcp, &info->connections, &info->half_open);
+    vamt_tcp_count(net->tcp, &info->connections, &info->half_open,
+                   &info->outbound);
 }

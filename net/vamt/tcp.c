@@ -1,9 +1,11 @@
 /*
- * vAMT NIC endpoint: TCP, as a passive server for the ME's services
+ * vAMT NIC endpoint: TCP, a server for the ME's services, and its client
  *
  * Each connection a console opens to the ME's address is one byte-stream
  * connection of an ME service (me/base/conn.h), the same a host socket
- * feeds.  What it implements, and why so little:
+ * feeds.  The ME's own connections out (alerts, later CIRA) are active
+ * opens from the same address, reported as the host's egress reports
+ * them.  What it implements, and why so little:
  *  - the three-way handshake; a service is opened only once it completes,
  *    so a flood of SYNs costs a bounded list of half-open entries;
  *  - MSS (ours from Ethernet's MTU, the peer's from its SYN); window
@@ -26,116 +28,14 @@
 #include <string.h>
 
 #include "ipv4.h"
-#include "wire.h"
+#include "tcp-int.h"
 
-#define SEQ_LT(a, b)        ((int32_t)((a) - (b)) < 0)
-#define SEQ_LEQ(a, b)       ((int32_t)((a) - (b)) <= 0)
-#define SEQ_GT(a, b)        ((int32_t)((a) - (b)) > 0)
-#define SEQ_GEQ(a, b)       ((int32_t)((a) - (b)) >= 0)
-
-/* Our MSS: Ethernet's MTU less the IPv4 and TCP headers */
-#define TCP_OUR_MSS         (VAMT_NET_MTU - IP_HLEN - TCP_HLEN)
-/* The peer's when its SYN names none (RFC 9293) */
-#define TCP_DEFAULT_MSS     536
-/* What we receive at once (no window scaling) */
-#define TCP_WINDOW          65535
-/* Stop taking a peer's data while this much of our output is queued */
-#define TCP_OUTPUT_HIGH     (256 * 1024)
-/* Bytes in flight at most, whatever window the peer offers */
-#define TCP_MAX_IN_FLIGHT   (64 * 1024)
-/* Out-of-order data kept per connection */
-#define TCP_OOO_MAX_BYTES   (64 * 1024)
-#define TCP_OOO_MAX_SEGMENTS 16
-
-/* RFC 6298: an initial RTO of 1 s, at least 200 ms (as Linux), 60 s max */
-#define TCP_RTO_INITIAL_MS  1000
-#define TCP_RTO_MIN_MS      200
-#define TCP_RTO_MAX_MS      60000
-/* Retries of the SYN-ACK, and of data, before the connection is given up */
-#define TCP_SYNACK_RETRIES  5
-#define TCP_DATA_RETRIES    8
-#define TCP_TIME_WAIT_MS    30000
-#define TCP_FIN_WAIT_2_MS   60000
-#define TCP_MAX_TIME_WAIT   64
-
-typedef enum TcpState {
-    TCP_SYN_RCVD,
-    TCP_ESTABLISHED,
-    TCP_CLOSE_WAIT,
-    TCP_FIN_WAIT_1,
-    TCP_FIN_WAIT_2,
-    TCP_CLOSING,
-    TCP_LAST_ACK,
-    TCP_TIME_WAIT,
-} TcpState;
-
-typedef struct TcpSegment {
-    uint16_t sport, dport;
-    uint32_t seq, ack;
-    uint8_t flags;
-    uint16_t window;
-    uint16_t mss;                   /* 0: no MSS option */
-    const uint8_t *data;
-    size_t len;
-} TcpSegment;
-
-typedef struct TcpOoo {
-    uint32_t seq;
-    size_t len;
-    bool fin;
-    uint8_t data[];
-} TcpOoo;
-
-typedef struct TcpConn {
-    VamtTcp *tcp;
-    TcpState state;
-    uint8_t peer_mac[ETH_ALEN];     /* replies go where the SYN came from */
-    uint32_t peer_ip;
-    uint16_t peer_port, local_port;
-    uint64_t serial;                /* age, for eviction */
-
-    uint32_t snd_una, snd_nxt, snd_max;
-    uint32_t snd_wnd;               /* the peer's window */
-    uint16_t mss;
-    GByteArray *output;             /* from snd_una on: unacked, unsent */
-    bool fin_assigned;              /* our FIN has its sequence number */
-    uint32_t fin_seq;
-
-    uint32_t rcv_nxt;
-    bool advertised_zero;
-    GList *ooo;                     /* TcpOoo, by sequence */
-    size_t ooo_bytes;
-
-    int64_t rto;
-    unsigned retries;
-    int64_t rtx_at;                 /* retransmission or probe; -1 */
-    int64_t state_until;            /* SYN_RCVD, FIN_WAIT_2, TIME_WAIT */
-    bool rtt_timing;
-    uint32_t rtt_seq;
-    int64_t rtt_start;
-    int64_t srtt, rttvar;           /* 0 before the first sample */
-    unsigned dupacks;
-    bool ack_now;
-
-    const VamtService *service;
-    VamtConn conn;
-    bool service_closed;            /* no more output; FIN after it */
-    bool woken;
-} TcpConn;
-
-struct VamtTcp {
-    VamtNet *net;
-    GList *conns;
-    uint64_t next_serial;
-    bool woken;
-};
-
-static int64_t now(VamtTcp *tcp)
+int64_t tcp_now(VamtTcp *tcp)
 {
     return vamt_net_now(tcp->net);
 }
 
-static const VamtService *service_at(VamtTcp *tcp, uint16_t port)
+const VamtService *tcp_service_at(VamtTcp *tcp, uint16_t port)
 {
     void *opaque;
     const VamtNetOps *ops = vamt_net_ops(tcp->net, &opaque);
@@ -143,28 +43,25 @@ static const VamtService *service_at(VamtTcp *tcp, uint16_t port)
     return ops->service(opaque, port);
 }
 
-bool vamt_tcp_port_is_me(VamtTcp *tcp, uint16_t port)
+bool vamt_tcp_takes(VamtTcp *tcp, uint32_t src, uint16_t sport,
+                    uint16_t dport)
 {
-    GList *l;
-
-    if (port >= 16992 && port <= 16995) {
+    if (dport >= 16992 && dport <= 16995) {
         return true;
     }
-    if (service_at(tcp, port)) {
+    if (tcp_service_at(tcp, dport)) {
         return true;
     }
-    /* a session that outlives its port's service until it is reset */
-    for (l = tcp->conns; l; l = l->next) {
-        if (((TcpConn *)l->data)->local_port == port) {
-            return true;
-        }
-    }
-    return false;
+    /*
+     * the ME's own connections, and a session that outlives its port's
+     * service until it is reset
+     */
+    return tcp_lookup(tcp, src, sport, dport) != NULL;
 }
 
 /* ---- sending ----------------------------------------------------------- */
 
-static void send_segment(VamtTcp *tcp, const uint8_t *mac, uint32_t dst,
+void tcp_send_segment(VamtTcp *tcp, const uint8_t *mac, uint32_t dst,
                          uint16_t sport, uint16_t dport, uint32_t seq,
                          uint32_t ack, uint8_t flags, uint16_t window,
                          const uint8_t *data, size_t len, bool with_mss)
@@ -202,15 +99,18 @@ static uint16_t receive_window(TcpConn *c)
     return c->output->len >= TCP_OUTPUT_HIGH ? 0 : TCP_WINDOW;
 }
 
-static void send_conn(TcpConn *c, uint32_t seq, uint8_t flags,
+void tcp_send_conn(TcpConn *c, uint32_t seq, uint8_t flags,
                       const uint8_t *data, size_t len)
 {
     uint16_t window = receive_window(c);
 
     c->advertised_zero = !window;
-    send_segment(c->tcp, c->peer_mac, c->peer_ip, c->local_port,
-                 c->peer_port, seq, c->rcv_nxt, flags | TCP_ACK, window,
-                 data, len, flags & TCP_SYN);
+    if (c->state != TCP_SYN_SENT) {
+        flags |= TCP_ACK;           /* all but our first SYN */
+    }
+    tcp_send_segment(c->tcp, c->peer_mac, c->peer_ip, c->local_port,
+                 c->peer_port, seq, flags & TCP_ACK ? c->rcv_nxt : 0, flags,
+                 window, data, len, flags & TCP_SYN);
     c->ack_now = false;
 }
 
@@ -225,18 +125,18 @@ static void send_reset_for(VamtTcp *tcp, const VamtIpPacket *ip,
         return;
     }
     if (seg->flags & TCP_ACK) {
-        send_segment(tcp, ip->eth + ETH_ALEN, ip->src, seg->dport,
+        tcp_send_segment(tcp, ip->eth + ETH_ALEN, ip->src, seg->dport,
                      seg->sport, seg->ack, 0, TCP_RST, 0, NULL, 0, false);
     } else {
-        send_segment(tcp, ip->eth + ETH_ALEN, ip->src, seg->dport,
+        tcp_send_segment(tcp, ip->eth + ETH_ALEN, ip->src, seg->dport,
                      seg->sport, 0, seg->seq + seg_len, TCP_RST | TCP_ACK, 0,
                      NULL, 0, false);
     }
 }
 
-static void arm_rtx(TcpConn *c)
+void tcp_arm_rtx(TcpConn *c)
 {
-    c->rtx_at = now(c->tcp) + c->rto;
+    c->rtx_at = tcp_now(c->tcp) + c->rto;
 }
 
 /* Send what the window allows, then a FIN once the service closed */
@@ -244,9 +144,12 @@ static void output(TcpConn *c)
 {
     bool sent = false;
 
+    if (c->state == TCP_SYN_SENT) {
+        return;                     /* retransmit() sends the SYN */
+    }
     if (c->state == TCP_SYN_RCVD || c->state == TCP_TIME_WAIT) {
         if (c->ack_now) {
-            send_conn(c, c->snd_nxt, 0, NULL, 0);
+            tcp_send_conn(c, c->snd_nxt, 0, NULL, 0);
         }
         return;
     }
@@ -260,11 +163,11 @@ static void output(TcpConn *c)
             break;
         }
         len = MIN(MIN(c->output->len - offset, c->mss), window - in_flight);
-        send_conn(c, c->snd_nxt, TCP_PSH, c->output->data + offset, len);
+        tcp_send_conn(c, c->snd_nxt, TCP_PSH, c->output->data + offset, len);
         if (!c->rtt_timing) {
             c->rtt_timing = true;
             c->rtt_seq = c->snd_nxt;
-            c->rtt_start = now(c->tcp);
+            c->rtt_start = tcp_now(c->tcp);
         }
         c->snd_nxt += len;
         sent = true;
@@ -281,7 +184,7 @@ static void output(TcpConn *c)
         }
     }
     if (c->fin_assigned && c->snd_nxt == c->fin_seq) {
-        send_conn(c, c->snd_nxt, TCP_FIN, NULL, 0);
+        tcp_send_conn(c, c->snd_nxt, TCP_FIN, NULL, 0);
         c->snd_nxt++;
         sent = true;
     }
@@ -289,15 +192,15 @@ static void output(TcpConn *c)
         c->snd_max = c->snd_nxt;
     }
     if (c->ack_now) {
-        send_conn(c, c->snd_nxt, 0, NULL, 0);
+        tcp_send_conn(c, c->snd_nxt, 0, NULL, 0);
     }
     if (sent && c->rtx_at < 0) {
-        arm_rtx(c);
+        tcp_arm_rtx(c);
     }
     /* a closed window with data waiting: probe it */
     if (!c->snd_wnd && c->snd_nxt - c->snd_una < c->output->len &&
         c->snd_una == c->snd_nxt && c->rtx_at < 0) {
-        arm_rtx(c);
+        tcp_arm_rtx(c);
     }
 }
 
@@ -347,9 +250,23 @@ static void free_ooo(TcpConn *c)
     c->ooo_bytes = 0;
 }
 
-static void conn_free(TcpConn *c)
+/* The ME's own connection has ended for the ME: say so, once */
+void tcp_report_closed(TcpConn *c)
+{
+    void *opaque;
+    const VamtNetOps *ops = vamt_net_ops(c->tcp->net, &opaque);
+
+    if (c->active && !c->client_reported) {
+        c->client_reported = true;
+        c->service_closed = true;
+        ops->client_closed(opaque, c->client_id);
+    }
+}
+
+void tcp_conn_free(TcpConn *c)
 {
     c->tcp->conns = g_list_remove(c->tcp->conns, c);
+    tcp_report_closed(c);
     vamt_conn_free(&c->conn);
     free_ooo(c);
     g_byte_array_free(c->output, TRUE);
@@ -359,8 +276,8 @@ static void conn_free(TcpConn *c)
 /* End it now, telling the peer with a RST */
 static void conn_abort(TcpConn *c)
 {
-    send_conn(c, c->snd_nxt, TCP_RST, NULL, 0);
-    conn_free(c);
+    tcp_send_conn(c, c->snd_nxt, TCP_RST, NULL, 0);
+    tcp_conn_free(c);
 }
 
 /* The service is done with the connection: free it, keep the TCB */
@@ -374,21 +291,27 @@ static void reap_service(TcpConn *c)
     }
 }
 
+/* A console's connection (the ME's own are counted apart) */
 static bool counts_as_connection(const TcpConn *c)
 {
-    return c->state != TCP_SYN_RCVD && c->state != TCP_TIME_WAIT;
+    return !c->active && c->state != TCP_SYN_RCVD &&
+           c->state != TCP_TIME_WAIT;
 }
 
-void vamt_tcp_count(VamtTcp *tcp, unsigned *established, unsigned *half_open)
+void vamt_tcp_count(VamtTcp *tcp, unsigned *established, unsigned *half_open,
+                    unsigned *outbound)
 {
     GList *l;
 
     *established = 0;
     *half_open = 0;
+    *outbound = 0;
     for (l = tcp->conns; l; l = l->next) {
         TcpConn *c = l->data;
 
-        if (c->state == TCP_SYN_RCVD) {
+        if (c->active) {
+            *outbound += c->state != TCP_TIME_WAIT;
+        } else if (c->state == TCP_SYN_RCVD) {
             ++*half_open;
         } else if (counts_as_connection(c)) {
             ++*established;
@@ -465,7 +388,7 @@ static TcpConn *oldest_in_state(VamtTcp *tcp, TcpState state)
     return oldest;
 }
 
-static TcpConn *lookup(VamtTcp *tcp, uint32_t peer_ip, uint16_t peer_port,
+TcpConn *tcp_lookup(VamtTcp *tcp, uint32_t peer_ip, uint16_t peer_port,
                        uint16_t local_port)
 {
     GList *l;
@@ -488,7 +411,7 @@ static void passive_open(VamtTcp *tcp, const VamtIpPacket *ip,
     TcpConn *c;
 
     if (count_state(tcp, TCP_SYN_RCVD) >= VAMT_NET_MAX_HALF_OPEN) {
-        conn_free(oldest_in_state(tcp, TCP_SYN_RCVD));
+        tcp_conn_free(oldest_in_state(tcp, TCP_SYN_RCVD));
     }
     c = g_new0(TcpConn, 1);
     c->tcp = tcp;
@@ -510,18 +433,16 @@ static void passive_open(VamtTcp *tcp, const VamtIpPacket *ip,
     c->state_until = -1;
     c->service = service;
     tcp->conns = g_list_prepend(tcp->conns, c);
-    c->rtt_start = now(tcp);
-    send_conn(c, c->snd_una, TCP_SYN, NULL, 0);
-    arm_rtx(c);
+    c->rtt_start = tcp_now(tcp);
+    tcp_send_conn(c, c->snd_una, TCP_SYN, NULL, 0);
+    tcp_arm_rtx(c);
 }
-
-static void sample_rtt(TcpConn *c);
 
 /* The handshake's last ACK: the service gets its connection */
 static bool establish(TcpConn *c)
 {
     VamtTcp *tcp = c->tcp;
-    unsigned established, half_open;
+    unsigned established, half_open, outbound;
     char peer[VAMT_IPV4_STRLEN];
 
     if (count_peer(tcp, c->peer_ip) >= VAMT_NET_MAX_PER_PEER) {
@@ -533,7 +454,7 @@ static bool establish(TcpConn *c)
         }
         conn_abort(victim);
     }
-    vamt_tcp_count(tcp, &established, &half_open);
+    vamt_tcp_count(tcp, &established, &half_open, &outbound);
     if (established >= VAMT_NET_MAX_CONNECTIONS) {
         TcpConn *victim = eviction_candidate(tcp, 0);
 
@@ -549,7 +470,7 @@ static bool establish(TcpConn *c)
     c->rto = TCP_RTO_INITIAL_MS;
     /* the handshake's round trip, unless the SYN-ACK was sent again */
     if (!c->retries) {
-        sample_rtt(c);
+        tcp_sample_rtt(c);
     }
     c->retries = 0;
     vamt_ipv4_format(c->peer_ip, peer);
@@ -610,9 +531,9 @@ static bool parse_segment(const VamtIpPacket *ip, bool csum_trusted,
     return true;
 }
 
-static void sample_rtt(TcpConn *c)
+void tcp_sample_rtt(TcpConn *c)
 {
-    int64_t rtt = now(c->tcp) - c->rtt_start;
+    int64_t rtt = tcp_now(c->tcp) - c->rtt_start;
 
     c->rtt_timing = false;
     if (rtt < 0) {
@@ -645,13 +566,13 @@ static void take_ack(TcpConn *c, const TcpSegment *seg)
             c->snd_nxt = c->snd_una;
         }
         if (c->rtt_timing && SEQ_GT(seg->ack, c->rtt_seq)) {
-            sample_rtt(c);
+            tcp_sample_rtt(c);
         }
         c->retries = 0;
         c->dupacks = 0;
         c->rtx_at = -1;
         if (c->snd_una != c->snd_max) {
-            arm_rtx(c);
+            tcp_arm_rtx(c);
         }
     } else if (seg->ack == c->snd_una && c->snd_una != c->snd_max &&
                !seg->len && !window_grew && seg->window &&
@@ -661,7 +582,7 @@ static void take_ack(TcpConn *c, const TcpSegment *seg)
 
         c->rtt_timing = false;
         if (len) {
-            send_conn(c, c->snd_una, TCP_PSH, c->output->data, len);
+            tcp_send_conn(c, c->snd_una, TCP_PSH, c->output->data, len);
         }
     }
     if (!seg->window && seg->ack == c->snd_una) {
@@ -672,11 +593,11 @@ static void take_ack(TcpConn *c, const TcpSegment *seg)
         switch (c->state) {
         case TCP_FIN_WAIT_1:
             c->state = TCP_FIN_WAIT_2;
-            c->state_until = now(c->tcp) + TCP_FIN_WAIT_2_MS;
+            c->state_until = tcp_now(c->tcp) + TCP_FIN_WAIT_2_MS;
             break;
         case TCP_CLOSING:
             c->state = TCP_TIME_WAIT;
-            c->state_until = now(c->tcp) + TCP_TIME_WAIT_MS;
+            c->state_until = tcp_now(c->tcp) + TCP_TIME_WAIT_MS;
             break;
         default:
             break;
@@ -722,12 +643,19 @@ static bool take_data(TcpConn *c, uint32_t seq, const uint8_t *data,
     }
     if (len) {
         c->rcv_nxt += len;
-        if (c->conn.impl && !c->service_closed) {
+        if (c->active && !c->client_reported) {
+            void *opaque;
+            const VamtNetOps *ops = vamt_net_ops(c->tcp->net, &opaque);
+
+            ops->client_input(opaque, c->client_id, data, len);
+        } else if (c->conn.impl && !c->service_closed) {
             vamt_conn_input(&c->conn, data, len);
         }
     }
     if (fin) {
         c->rcv_nxt++;
+        /* the outbound interface has no half-close: the peer ended it */
+        tcp_report_closed(c);
         if (c->conn.impl && !c->service_closed) {
             vamt_conn_eof(&c->conn);
         }
@@ -740,7 +668,7 @@ static bool take_data(TcpConn *c, uint32_t seq, const uint8_t *data,
             break;
         case TCP_FIN_WAIT_2:
             c->state = TCP_TIME_WAIT;
-            c->state_until = now(c->tcp) + TCP_TIME_WAIT_MS;
+            c->state_until = tcp_now(c->tcp) + TCP_TIME_WAIT_MS;
             break;
         default:
             break;
@@ -793,10 +721,13 @@ static bool conn_input(TcpConn *c, const TcpSegment *seg)
 {
     bool fin = seg->flags & TCP_FIN;
 
+    if (c->state == TCP_SYN_SENT) {
+        return tcp_syn_sent_input(c, seg);
+    }
     if (c->state == TCP_SYN_RCVD) {
         if (seg->flags & TCP_RST) {
             if (seg->seq == c->rcv_nxt) {
-                conn_free(c);
+                tcp_conn_free(c);
                 return false;
             }
             return true;
@@ -804,7 +735,7 @@ static bool conn_input(TcpConn *c, const TcpSegment *seg)
         if (seg->flags & TCP_SYN) {
             if (seg->seq + 1 == c->rcv_nxt) {
                 /* our SYN-ACK was lost: again */
-                send_conn(c, c->snd_una, TCP_SYN, NULL, 0);
+                tcp_send_conn(c, c->snd_una, TCP_SYN, NULL, 0);
             }
             return true;
         }
@@ -812,7 +743,7 @@ static bool conn_input(TcpConn *c, const TcpSegment *seg)
             return true;
         }
         if (seg->ack != c->snd_nxt) {
-            send_segment(c->tcp, c->peer_mac, c->peer_ip, c->local_port,
+            tcp_send_segment(c->tcp, c->peer_mac, c->peer_ip, c->local_port,
                          c->peer_port, seg->ack, 0, TCP_RST, 0, NULL, 0,
                          false);
             return true;
@@ -832,7 +763,7 @@ static bool conn_input(TcpConn *c, const TcpSegment *seg)
     }
     if (seg->flags & TCP_RST) {
         if (seg->seq == c->rcv_nxt) {
-            conn_free(c);
+            tcp_conn_free(c);
             return false;
         }
         c->ack_now = true;          /* RFC 5961 challenge ACK */
@@ -854,13 +785,13 @@ static bool conn_input(TcpConn *c, const TcpSegment *seg)
     }
     if (c->state == TCP_LAST_ACK && c->fin_assigned &&
         SEQ_GT(c->snd_una, c->fin_seq)) {
-        conn_free(c);
+        tcp_conn_free(c);
         return false;
     }
     if (c->state == TCP_TIME_WAIT) {
         if (fin) {
             c->ack_now = true;
-            c->state_until = now(c->tcp) + TCP_TIME_WAIT_MS;
+            c->state_until = tcp_now(c->tcp) + TCP_TIME_WAIT_MS;
         }
         return true;
     }
@@ -905,11 +836,11 @@ bool vamt_tcp_input(VamtTcp *tcp, const VamtIpPacket *ip, bool csum_trusted)
     if (!parse_segment(ip, csum_trusted, &seg)) {
         return false;
     }
-    c = lookup(tcp, ip->src, seg.sport, seg.dport);
+    c = tcp_lookup(tcp, ip->src, seg.sport, seg.dport);
     if (c && c->state == TCP_TIME_WAIT && (seg.flags & TCP_SYN) &&
         !(seg.flags & TCP_ACK) && SEQ_GT(seg.seq, c->rcv_nxt)) {
         /* a new connection on the same ports (RFC 9293 3.10.7.4) */
-        conn_free(c);
+        tcp_conn_free(c);
         c = NULL;
     }
     if (c) {
@@ -919,7 +850,7 @@ bool vamt_tcp_input(VamtTcp *tcp, const VamtIpPacket *ip, bool csum_trusted)
         return true;
     }
     if ((seg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
-        const VamtService *service = service_at(tcp, seg.dport);
+        const VamtService *service = tcp_service_at(tcp, seg.dport);
 
         if (service) {
             passive_open(tcp, ip, &seg, service);
@@ -951,7 +882,7 @@ static int64_t conn_deadline(TcpConn *c)
 
 int64_t vamt_tcp_deadline(VamtTcp *tcp)
 {
-    int64_t d = tcp->woken ? now(tcp) : -1;
+    int64_t d = tcp->woken ? tcp_now(tcp) : -1;
     GList *l;
 
     for (l = tcp->conns; l; l = l->next) {
@@ -970,6 +901,9 @@ static bool retransmit(TcpConn *c)
     unsigned limit = c->state == TCP_SYN_RCVD ? TCP_SYNACK_RETRIES
                                                : TCP_DATA_RETRIES;
 
+    if (c->state == TCP_SYN_SENT) {
+        return tcp_retransmit_syn(c);
+    }
     c->rtx_at = -1;
     if (!c->snd_wnd && c->snd_una == c->snd_max &&
         c->output->len && c->state != TCP_SYN_RCVD) {
@@ -978,9 +912,9 @@ static bool retransmit(TcpConn *c)
             conn_abort(c);
             return false;
         }
-        send_conn(c, c->snd_una - 1, 0, NULL, 0);
+        tcp_send_conn(c, c->snd_una - 1, 0, NULL, 0);
         c->rto = MIN(c->rto * 2, TCP_RTO_MAX_MS);
-        arm_rtx(c);
+        tcp_arm_rtx(c);
         return true;
     }
     if (c->snd_una == c->snd_max) {
@@ -988,7 +922,7 @@ static bool retransmit(TcpConn *c)
     }
     if (++c->retries > limit) {
         if (c->state == TCP_SYN_RCVD) {
-            conn_free(c);
+            tcp_conn_free(c);
         } else {
             conn_abort(c);
         }
@@ -997,8 +931,8 @@ static bool retransmit(TcpConn *c)
     c->rto = MIN(c->rto * 2, TCP_RTO_MAX_MS);
     c->rtt_timing = false;          /* Karn: no sample from a resend */
     if (c->state == TCP_SYN_RCVD) {
-        send_conn(c, c->snd_una, TCP_SYN, NULL, 0);
-        arm_rtx(c);
+        tcp_send_conn(c, c->snd_una, TCP_SYN, NULL, 0);
+        tcp_arm_rtx(c);
         return true;
     }
     /* go back to the first unacknowledged byte */
@@ -1008,7 +942,7 @@ static bool retransmit(TcpConn *c)
     }
     output(c);
     if (c->rtx_at < 0) {
-        arm_rtx(c);
+        tcp_arm_rtx(c);
     }
     return true;
 }
@@ -1017,7 +951,7 @@ static bool conn_tick(TcpConn *c, int64_t t)
 {
     if (c->state_until >= 0 && t >= c->state_until) {
         if (c->state == TCP_TIME_WAIT || c->state == TCP_FIN_WAIT_2) {
-            conn_free(c);
+            tcp_conn_free(c);
             return false;
         }
         c->state_until = -1;
@@ -1036,14 +970,14 @@ static bool conn_tick(TcpConn *c, int64_t t)
     after_input(c);
     /* a window reopened by the service taking our output */
     if (c->advertised_zero && receive_window(c)) {
-        send_conn(c, c->snd_nxt, 0, NULL, 0);
+        tcp_send_conn(c, c->snd_nxt, 0, NULL, 0);
     }
     return true;
 }
 
 void vamt_tcp_tick(VamtTcp *tcp)
 {
-    int64_t t = now(tcp);
+    int64_t t = tcp_now(tcp);
     GList *l, *next;
 
     tcp->woken = false;
@@ -1053,7 +987,7 @@ void vamt_tcp_tick(VamtTcp *tcp)
     }
     /* TIME_WAIT is kept for a bounded number of old connections */
     while (count_state(tcp, TCP_TIME_WAIT) > TCP_MAX_TIME_WAIT) {
-        conn_free(oldest_in_state(tcp, TCP_TIME_WAIT));
+        tcp_conn_free(oldest_in_state(tcp, TCP_TIME_WAIT));
     }
 }
 
@@ -1065,8 +999,8 @@ void vamt_tcp_services_changed(VamtTcp *tcp)
         TcpConn *c = l->data;
 
         next = l->next;
-        if (c->state != TCP_TIME_WAIT &&
-            service_at(tcp, c->local_port) != c->service) {
+        if (!c->active && c->state != TCP_TIME_WAIT &&
+            tcp_service_at(tcp, c->local_port) != c->service) {
             conn_abort(c);
         }
     }
@@ -1079,7 +1013,7 @@ void vamt_tcp_address_changed(VamtTcp *tcp)
         TcpConn *c = tcp->conns->data;
 
         if (c->state == TCP_TIME_WAIT) {
-            conn_free(c);
+            tcp_conn_free(c);
         } else {
             conn_abort(c);
         }
@@ -1089,7 +1023,10 @@ void vamt_tcp_address_changed(VamtTcp *tcp)
 static void forget_all(VamtTcp *tcp)
 {
     while (tcp->conns) {
-        conn_free(tcp->conns->data);
+        TcpConn *c = tcp->conns->data;
+
+        c->client_reported = true;  /* the endpoint goes: nobody to tell */
+        tcp_conn_free(c);
     }
 }
 

@@ -73,6 +73,13 @@ void vamt_net_send_ip(VamtNet *net, const uint8_t *dst_mac, uint32_t dst,
 void vamt_net_count_reset(VamtNet *net);
 /* Something changed outside input: run the timers now */
 void vamt_net_kick(VamtNet *net);
+/*
+ * Where a packet to @dst goes first: @dst on the link, else the
+ * gateway; false if nowhere (no address yet, no gateway, not unicast)
+ */
+bool vamt_net_next_hop(VamtNet *net, uint32_t dst, uint32_t *hop);
+/* @hop's MAC if ARP told it; else ask (at most once a second), false */
+bool vamt_net_resolve(VamtNet *net, uint32_t hop, uint8_t *mac);
 
 /* One's-complement sum of @len bytes, folded into @sum (RFC 1071) */
 static inline uint32_t vamt_net_sum(uint32_t sum, const uint8_t *p,
@@ -111,13 +118,26 @@ VamtTcp *vamt_tcp_new(VamtNet *net);
 void vamt_tcp_free(VamtTcp *tcp);
 /* A TCP segment to the ME's address; true if it is the ME's */
 bool vamt_tcp_input(VamtTcp *tcp, const VamtIpPacket *ip, bool csum_trusted);
-/* Is @port one the ME takes at its address? */
-bool vamt_tcp_port_is_me(VamtTcp *tcp, uint16_t port);
+/*
+ * Is a segment from @src:@sport to @dport at the ME's address the ME's?
+ * Its ports, and its own connections' exact addresses and ports.
+ */
+bool vamt_tcp_takes(VamtTcp *tcp, uint32_t src, uint16_t sport,
+                    uint16_t dport);
+/* The ME's own connections out (vamt_net_connect) */
+bool vamt_tcp_connect(VamtTcp *tcp, uint64_t id, uint32_t dst,
+                      uint16_t port);
+void vamt_tcp_client_write(VamtTcp *tcp, uint64_t id, const uint8_t *data,
+                           size_t len);
+void vamt_tcp_client_close(VamtTcp *tcp, uint64_t id);
+/* ARP told the MAC of @hop: connections waiting for it go on */
+void vamt_tcp_hop_resolved(VamtTcp *tcp, uint32_t hop);
 void vamt_tcp_tick(VamtTcp *tcp);
 int64_t vamt_tcp_deadline(VamtTcp *tcp);
 void vamt_tcp_services_changed(VamtTcp *tcp);
 void vamt_tcp_address_changed(VamtTcp *tcp);
-void vamt_tcp_count(VamtTcp *tcp, unsigned *established, unsigned *half_open);
+void vamt_tcp_count(VamtTcp *tcp, unsigned *established, unsigned *half_open,
+                    unsigned *outbound);
 
 /* dhcp.c: the ME's own lease, and what the guest's DHCP says */
 typedef struct VamtDhcp VamtDhcp;

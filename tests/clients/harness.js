@@ -31,6 +31,10 @@ function vmUnderTest() {
         qmpSocket: env('VAMT_QMP'),
         serialLog: env('VAMT_SERIAL'),
         nodeModules: env('VAMT_NODE_MODULES'),
+        // where the ME reaches this machine's alert listener: itself
+        // (alert-egress=host), or libslirp's gateway, which leads to the
+        // host's loopback (alert-egress=nic on -netdev user)
+        alertHost: process.env.VAMT_ALERT_HOST || '127.0.0.1',
     };
 }
 

@@ -474,7 +474,7 @@ async function eventSubscriptions() {
         });
     });
     await new Promise((resolve) => listener.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${listener.address().port}/amtevents.ashx`;
+    const url = `http://${vm.alertHost}:${listener.address().port}/amtevents.ashx`;
 
     // New Subscription: Push, filter "All", Digest credentials
     const filters = await enumerate('CIM_FilterCollection');

@@ -1,9 +1,10 @@
 /*
  * libFuzzer target: the ME's endpoint on the guest NIC (net/vamt), fed
  * frames from the network and from the guest, with time passing, the
- * guest stopping and starting and services coming and going.  An echo
- * service answers on 16992 (and 5900 while it is on); the ME has a
- * static address, so every TCP path is reachable.
+ * guest stopping and starting, services coming and going and the ME's
+ * own connections out opening, writing and closing.  An echo service
+ * answers on 16992 (and 5900 while it is on); the ME has a static
+ * address, so every TCP path is reachable.
  *
  * Input: records of a 2-byte length (big-endian), a flags byte and a
  * direction byte, then, for frames, that many bytes:
@@ -11,11 +12,14 @@
  *             2  the clock moves on by length ms,
  *             3  a control change (length's bits, see control()).
  * The flags patch a frame the way a fuzzer could not guess: checksums,
- * the ME's address, the sequence numbers the ME expects, its DHCP xid.
+ * the ME's address, the sequence numbers the ME expects, its DHCP xid,
+ * the ME's port (16992, or the newest connection out's).
  *
  * Checked after every step: each frame the ME sends is well formed
  * (checksums, lengths, from the NIC's MAC), a RST never gets a RST back,
- * the caps hold; at the end every service connection was freed.
+ * the caps hold, a connection out is reported as the egress contract
+ * says (never from inside connect, nothing after closed, closed once);
+ * at the end every service connection was freed.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -37,7 +41,7 @@ enum {
     FLAG_ADDR = 0x08,           /* to the NIC's MAC and the ME's address */
     FLAG_SEQ = 0x10,            /* ack what the ME sent, at what it acked */
     FLAG_XID = 0x20,            /* the ME's last DHCP xid */
-    FLAG_PORTS = 0x40,          /* 45000 -> 16992 */
+    FLAG_PORTS = 0x40,          /* 45000 -> 16992, 80 -> a client's */
     FLAG_TWICE = 0x80,          /* the frame is duplicated */
 };
 
@@ -50,7 +54,12 @@ enum {
     CTL_STATIC = 0x20,          /* the static address goes or comes back */
     CTL_REPLY = 0x40,           /* the service answers 3000 bytes */
     CTL_EOF_CLOSE = 0x80,       /* the service closes at eof */
+    CTL_CONNECT = 0x100,        /* the ME connects to 192.168.1.1:80 */
+    CTL_CLIENT_WRITE = 0x200,   /* ... writes to its newest one */
+    CTL_CLIENT_CLOSE = 0x400,   /* ... closes it */
 };
+
+#define CLIENT_IDS      32
 
 #define GUEST_IP        WIRE_IP(192, 168, 1, 50)
 #define MAX_RECORDS     256
@@ -66,6 +75,11 @@ typedef struct Fuzz {
     /* what the ME last said in TCP, and in DHCP */
     uint32_t me_seq_end, me_ack, me_xid;
     bool me_rst;                /* a RST went out */
+    /* the ME's connections out: what it was told of each */
+    uint64_t next_client;
+    uint16_t client_port;       /* the newest one's SYN came from */
+    bool in_connect;
+    uint8_t client_state[CLIENT_IDS];   /* 0 opening, 1 up, 2 done */
 } Fuzz;
 
 static void op_send(void *opaque, const uint8_t *frame, size_t len)
@@ -82,6 +96,9 @@ static void op_send(void *opaque, const uint8_t *frame, size_t len)
         f->me_seq_end = w.seq + wire_seg_len(&w);
         f->me_ack = w.ack;
         f->me_rst |= !!(w.tcp_flags & WIRE_RST);
+        if (w.tcp_flags == WIRE_SYN) {
+            f->client_port = w.sport;
+        }
     }
     if (w.dhcp) {
         f->me_xid = w.dhcp_xid;
@@ -111,11 +128,41 @@ static const VamtService *op_service(void *opaque, uint16_t port)
     return NULL;
 }
 
+static uint8_t *client_state(Fuzz *f, uint64_t id)
+{
+    g_assert(id >= 1 && id <= f->next_client && id <= CLIENT_IDS);
+    g_assert(!f->in_connect);
+    g_assert(f->client_state[id - 1] != 2);
+    return &f->client_state[id - 1];
+}
+
+static void op_client_connected(void *opaque, uint64_t id)
+{
+    uint8_t *state = client_state(opaque, id);
+
+    g_assert(*state == 0);
+    *state = 1;
+}
+
+static void op_client_input(void *opaque, uint64_t id, const uint8_t *data,
+                            size_t len)
+{
+    g_assert(*client_state(opaque, id) == 1 && len);
+}
+
+static void op_client_closed(void *opaque, uint64_t id)
+{
+    *client_state(opaque, id) = 2;
+}
+
 static const VamtNetOps fuzz_ops = {
     .send = op_send,
     .now = op_now,
     .set_timer = op_set_timer,
     .service = op_service,
+    .client_connected = op_client_connected,
+    .client_input = op_client_input,
+    .client_closed = op_client_closed,
 };
 
 static void check_caps(Fuzz *f)
@@ -125,6 +172,7 @@ static void check_caps(Fuzz *f)
     vamt_net_get_info(f->net, &info);
     g_assert(info.half_open <= VAMT_NET_MAX_HALF_OPEN);
     g_assert(info.connections <= VAMT_NET_MAX_CONNECTIONS);
+    g_assert(info.outbound <= VAMT_NET_MAX_OUTBOUND);
     g_assert(f->web.conns->len <= VAMT_NET_MAX_CONNECTIONS);
 }
 
@@ -184,6 +232,23 @@ static void control(Fuzz *f, uint16_t bits)
     }
     f->web.reply_size = bits & CTL_REPLY ? 3000 : 0;
     f->web.close_on_eof = bits & CTL_EOF_CLOSE;
+    if ((bits & CTL_CONNECT) && f->next_client < CLIENT_IDS) {
+        f->in_connect = true;
+        if (vamt_net_connect(f->net, f->next_client + 1,
+                             WIRE_IP(192, 168, 1, 1), 80)) {
+            f->next_client++;
+        }
+        f->in_connect = false;
+    }
+    if (f->next_client && (bits & CTL_CLIENT_WRITE)) {
+        vamt_net_client_write(f->net, f->next_client,
+                              (const uint8_t *)"POST / HTTP/1.1\r\n", 17);
+    }
+    if (f->next_client && (bits & CTL_CLIENT_CLOSE)) {
+        vamt_net_client_close(f->net, f->next_client);
+        /* closed by the ME: nothing more may be reported */
+        f->client_state[f->next_client - 1] = 2;
+    }
     run_due(f);
 }
 
@@ -215,7 +280,9 @@ static bool patch(Fuzz *f, uint8_t *frame, size_t len, uint8_t flags)
         return false;
     }
     if (ip[9] == WIRE_IP_TCP) {
-        if (flags & FLAG_PORTS) {
+        if ((flags & FLAG_PORTS) && vamt_be16(l4) == 80) {
+            vamt_put_be16(l4 + 2, f->client_port);
+        } else if (flags & FLAG_PORTS) {
             vamt_put_be16(l4, 45000);
             vamt_put_be16(l4 + 2, 16992);
         }

@@ -17,6 +17,7 @@ DEAF, TRUSTED, FIX, ADDR, SEQ, XID, PORTS, TWICE = \
     1, 2, 4, 8, 16, 32, 64, 128
 NET, GUEST, TIME, CONTROL = 0, 1, 2, 3
 CTL_GUEST, CTL_VNC, CTL_STATIC = 0x01, 0x02, 0x20
+CTL_CONNECT, CTL_CLIENT_WRITE, CTL_CLIENT_CLOSE = 0x100, 0x200, 0x400
 FIN, SYN, RST, PSH, ACK = 1, 2, 4, 8, 16
 
 NIC = bytes.fromhex('525400123456')
@@ -47,11 +48,19 @@ def ipv4(src, dst, proto, payload, eth_src=CONSOLE, eth_dst=NIC):
     return eth_dst + eth_src + b'\x08\x00' + hdr + payload
 
 
-def tcp(flags, data=b'', window=65535, dport=16992, mss=True):
+def tcp(flags, data=b'', window=65535, dport=16992, mss=True, sport=45000,
+        src='192.168.1.10'):
     opts = b'\x02\x04\x05\xb4' if flags & SYN and mss else b''
-    hdr = struct.pack('>HHIIBBHHH', 45000, dport, 1000, 0,
+    hdr = struct.pack('>HHIIBBHHH', sport, dport, 1000, 0,
                       (20 + len(opts)) // 4 << 4, flags, window, 0, 0)
-    return ipv4('192.168.1.10', '192.168.1.50', 6, hdr + opts + data)
+    return ipv4(src, '192.168.1.50', 6, hdr + opts + data,
+                ROUTER if sport == 80 else CONSOLE)
+
+
+def server_seg(flags, data=b''):
+    """The router's web server, answering the ME's connection out"""
+    return frame(FIX | ADDR | PORTS | SEQ,
+                 tcp(flags, data, sport=80, src='192.168.1.1'))
 
 
 def seg(flags, data=b'', window=65535, extra=0):
@@ -85,6 +94,16 @@ def dhcp(kind, yiaddr, chaddr=NIC):
 handshake = frame(FIX | ADDR | PORTS, tcp(SYN)) + seg(ACK)
 request = b'GET /index.htm HTTP/1.1\r\nHost: 192.168.1.50:16992\r\n\r\n'
 seeds = {
+    # the ME's own connection out: ARP for the router, the handshake,
+    # a request and its answer, the server's FIN; then one refused, and
+    # one the ME closes while it opens
+    'client': control(CTL_CONNECT) +
+    frame(FIX, arp(2, ROUTER, '192.168.1.1', '192.168.1.50', NIC)) +
+    server_seg(SYN | ACK) + control(CTL_CLIENT_WRITE) + time(10) +
+    server_seg(ACK | PSH, b'HTTP/1.1 200 OK\r\n\r\n') +
+    server_seg(FIN | ACK) + time(100) + server_seg(ACK) +
+    control(CTL_CONNECT) + server_seg(RST | ACK) +
+    control(CTL_CONNECT) + control(CTL_CLIENT_CLOSE) + time(65535),
     # a whole session: handshake, request, echo acknowledged, QUIT, FINs
     'session': handshake + seg(ACK | PSH, request) + time(200) + seg(ACK) +
     seg(ACK | PSH, b'QUIT') + seg(ACK) + seg(FIN | ACK) + time(40000),

@@ -67,19 +67,23 @@ meshcmd_test() {
     # Agent Presence: heartbeats while MeshCmd runs, none after.  MeshCmd's
     # own LMS sometimes never opens its first channel on a loaded host
     # (a MicroLMS flaw seen in session 6): a run that has not asserted
-    # presence within 60 s is started once more, and the log says so.
-    for try in 1 2; do
+    # presence within 60 s, or has given up, is started again, at most
+    # three times; the log says so and shows how far it got.  --debug 1
+    # has MeshCmd print each heartbeat's outcome.
+    for try in 1 2 3; do
+        mark "MESHCMD presence try $try uptime=$(cut -d' ' -f1 /proc/uptime)"
         "$mc_bin" AmtPresence --agent "$agent" --user admin \
-            --pass "$password" > /tmp/mc.presence 2>&1 < /dev/null &
+            --pass "$password" --debug 1 > /tmp/mc.presence 2>&1 < /dev/null &
         lms=$!
         i=0
-        while [ $i -lt 120 ] &&
+        while [ $i -lt 120 ] && kill -0 "$lms" 2> /dev/null &&
               ! grep -q "Asserting presence" /tmp/mc.presence; do
             sleep 0.5
             i=$((i + 1))
         done
         grep -q "Asserting presence" /tmp/mc.presence && break
-        mark "MESHCMD presence try $try stuck, starting it again"
+        tr -d '\r' < /tmp/mc.presence | sed "s/^/MESHCMD presence try $try: /"
+        mark "MESHCMD presence try $try stuck or ended, starting it again"
         kill "$lms"
         wait "$lms" 2> /dev/null
     done

@@ -67,9 +67,6 @@ done_step() {
 query() {
     qmp query-vamt | python3 -c 'import json, sys; print(json.load(sys.stdin)["return"][0][sys.argv[1]])' "$1"
 }
-xml_value() {           # xml_value NAME: <...:NAME>value</...:NAME> on stdin
-    sed -n "s/.*<[A-Za-z0-9]*:$1>\\([^<]*\\)<.*/\\1/p" | head -n 1
-}
 
 wait_for 180 done_step info-pre
 check "MeshCmd AmtInfo on a new machine: pre-provisioning; QMP agrees" \
@@ -145,15 +142,25 @@ agent_state() {
 agent_expired_event() {
     grep '"event": "VAMT_WATCHDOG"' "$events" | grep -F "\"agent\": \"$agent_id\""
 }
-wait_for 210 has '^VAMT-GUEST: MESHCMD presence running '
+# what the guest said of MeshCmd's presence runs, for a failed check
+presence_log() {
+    echo "state=$(agent_state) expiry event: $(agent_expired_event)"
+    grep 'MESHCMD presence' "$serial" | tr -d '\r'
+}
+wait_for 300 has '^VAMT-GUEST: MESHCMD presence running '
 sleep $((2 * agent_timeout))
 check "MeshCmd AmtPresence heart-beats: the watchdog runs (2), no expiry for $((2 * agent_timeout)) s" \
-    eval '[ "$(agent_state)" = 2 ] && [ -z "$(agent_expired_event)" ]'
+    eval '{ [ "$(agent_state)" = 2 ] && [ -z "$(agent_expired_event)" ]; } ||
+          { presence_log; false; }'
 wait_for 90 has '^VAMT-GUEST: MESHCMD presence stopped '
 wait_for $((agent_timeout + 30)) eval '[ -n "$(agent_expired_event)" ]'
 echo "# $(agent_expired_event)"
+grep 'MESHCMD presence' "$serial" | tr -d '\r' | sed 's/^/# /'
+check "MeshCmd's own log: its heartbeats (AssertPresence) succeeded, at least twice" \
+    eval '[ "$(grep -c "MESHCMD presence: Successful assert" "$serial")" -ge 2 ]'
 check "MeshCmd stopped: VAMT_WATCHDOG with the agent's DeviceID and timeout; WS-Man shows it expired (3)" \
-    eval 'agent_expired_event | grep -q "\"timeout\": $agent_timeout" && [ "$(agent_state)" = 3 ]'
+    eval '{ agent_expired_event | grep -q "\"timeout\": $agent_timeout" &&
+            [ "$(agent_state)" = 3 ]; } || { presence_log; false; }'
 
 wait_for 150 done_step deactivate
 check "MeshCmd AmtDeactivate: Success; QMP and AmtInfo show pre-provisioning again" \

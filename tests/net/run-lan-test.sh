@@ -160,7 +160,7 @@ declare -A lan_tap=([a]=tap0 [b]=tap1)
 netns_exec=(ip netns exec "$ns")
 for v in a b; do
     me=
-    [ -n "$have_nic" ] && me=",netdev=n0,nic-address=${lan_ip[$v]}/24,nic-gateway=$lan.1"
+    [ -n "$have_nic" ] && me=",netdev=n0,nic-address=${lan_ip[$v]}/24,nic-gateway=$lan.1,alert-egress=nic"
     start_vm "$v" -m 256 -serial "file:$work/$v.serial" \
         "${guest_kernel[@]}" -initrd "$VAMT_GUEST/initrd.gz" \
         -append "$guest_cmdline vamt.mode=demo vamt.net=${lan_ip[$v]} vamt.httpd=80,16992" \
@@ -234,6 +234,63 @@ done
 me_check "lan: the two MEs are told apart: amttool at $lan.11 and $lan.12 gives different versions" \
     eval '[ "$(amttool_run $lan.11 info | sed -n "s/^AMT version: *//p")" != \
             "$(amttool_run $lan.12 info | sed -n "s/^AMT version: *//p")" ]'
+
+# alerts out of the NIC: a console subscribes a listener on the bridge's
+# host address (Linux's own TCP and ARP the peer) over WS-Man at a's
+# address; an Agent Presence watchdog that expires raises iAMT0005, which
+# the ME POSTs from a's own address and MAC (alert-egress=nic)
+# alert_from LOG ADDRESS: the sink got iAMT0005 on /events from ADDRESS
+alert_from() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+lines = [json.loads(line) for line in open(sys.argv[1])]
+sys.exit(not any(r['peer'] == sys.argv[2] and r['path'] == '/events' and
+                 'iAMT0005' in r['body'] and 61000 <= r['port'] <= 65535
+                 for r in lines))
+PY
+}
+alerts_delivered() {
+    qmp query-vamt | python3 -c 'import json, sys
+print(json.load(sys.stdin)["return"][0]["alerts"]["delivered"])'
+}
+if [ -n "$have_nic" ]; then
+    vm a
+    sink_port=$(free_port)
+    sink_log=$logs/alert-sink.log
+    : > "$sink_log"
+    nsx python3 "$here/alert-sink.py" "$lan.1" "$sink_port" "$sink_log" \
+        > "$logs/alert-sink.out" 2>&1 &
+    sink_pid=$!
+    wait_for 10 grep -q listening "$logs/alert-sink.out"
+    wsman_via=(ip netns exec "$ns")
+    wsman_host=$lan.11
+    port=16992
+    subscribed=$(wsman_send http://schemas.xmlsoap.org/ws/2004/08/eventing/Subscribe \
+        CIM_FilterCollection "$(wsman_sel InstanceID 'Intel(r) AMT:All')" \
+        "<e:Subscribe xmlns:e=\"http://schemas.xmlsoap.org/ws/2004/08/eventing\"><e:Delivery Mode=\"http://schemas.xmlsoap.org/ws/2004/08/eventing/DeliveryModes/Push\"><e:NotifyTo><wsa:Address>http://$lan.1:$sink_port/events</wsa:Address></e:NotifyTo></e:Delivery></e:Subscribe>")
+    agent_id=ESIzRFVmd4iZqru8zd7v8A==
+    agent_sel=$(wsman_sel DeviceID "$agent_id")
+    created=$(wsman_create AMT_AgentPresenceWatchdog \
+        "<p:DeviceID>$agent_id</p:DeviceID><p:TimeoutInterval>2</p:TimeoutInterval><p:GracePeriod>0</p:GracePeriod>")
+    action=$(wsman_call AMT_AgentPresenceWatchdog AddAction "$agent_sel" \
+        '<p:OldState>4</p:OldState><p:NewState>8</p:NewState><p:EventOnTransition>true</p:EventOnTransition>')
+    registered=$(wsman_call AMT_AgentPresenceWatchdog RegisterAgent "$agent_sel" "")
+    wsman_via=()
+    wsman_host=127.0.0.1
+    check "lan a: over WS-Man at $lan.11 a console subscribes http://$lan.1:$sink_port/events and registers an agent that never heart-beats" \
+        eval 'grep -q SubscribeResponse <<< "$subscribed" && grep -q "$agent_id" <<< "$created" &&
+              [ "$(xml_value ReturnValue <<< "$action")" = 0 ] &&
+              [ "$(xml_value ReturnValue <<< "$registered")" = 0 ]'
+    wait_for 30 grep -q iAMT0005 "$sink_log"
+    sed 's/"body": "\(.\{160\}\).*/"body": "\1..."}/; s/^/# alert-sink: /' "$sink_log"
+    check "lan a: the expiry's alert (iAMT0005) reaches the listener on the bridge from $lan.11, the ME's connection out of the NIC (a port of 61000-65535)" \
+        alert_from "$sink_log" "$lan.11"
+    check "lan a: query-vamt counts it delivered; the bridge's ARP entry for $lan.11 is the NIC's MAC" \
+        eval 'wait_for 10 eval "[ \"\$(alerts_delivered)\" -ge 1 ]" &&
+              [ "$(neigh_mac $lan.11)" = "${lan_mac[a]}" ]'
+    kill "$sink_pid" 2> /dev/null
+    wait "$sink_pid" 2> /dev/null
+fi
 
 # stopped: the guests cannot answer, their MEs do (ARP too: the cache is
 # flushed first); the guests' port 80 is nobody's

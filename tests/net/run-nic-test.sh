@@ -15,7 +15,9 @@
 #            guest's port 80 dropped, the ME exempt, the counters, undone
 #   stopped  the same VM paused (QMP stop), then powered off by amttool
 #            (S5) and on again: the ME answers all along, the guest boots;
-#            then the MeshCommander scenario (tests/clients/meshcommander.js)
+#            then the MeshCommander scenario (tests/clients/meshcommander.js),
+#            its alert listener reached from the ME's own TCP out of the
+#            NIC (alert-egress=nic, to 10.0.2.2: the host's loopback)
 #   prelaunch  a VM started with -S and never run: the ME's own DHCP
 #            (source me-dhcp) with the NIC's MAC, and amttool answers; a
 #            console's static address and a System Defense policy on it,
@@ -147,11 +149,6 @@ got_page() {
     fetch "$1" | grep -qx "$marker"
 }
 
-# xml_value NAME: the text of the first element NAME (any prefix) on stdin
-xml_value() {
-    grep -oE "<([A-Za-z0-9]+:)?$1>[^<]*<" | head -n 1 | sed 's/^[^>]*>//; s/<$//'
-}
-
 # big_get: a WS-Man Get of AMT_GeneralSettings of 4 KB (whitespace in its
 # body), more than one TCP segment as consoles' larger requests are; the
 # HostName in the answer
@@ -180,7 +177,7 @@ start_vm main -serial "file:$work/main.serial" -m "$mem_mb" -smp "$cpu_sockets,s
     "${guest_kernel[@]}" -uuid "$vm_uuid" -device VGA \
     -append "$guest_cmdline vamt.net=dhcp vamt.httpd=80,16992,16993,5900" \
     -netdev "user,id=n0,$main_fwd" -device "e1000,netdev=n0,mac=$main_mac" \
-    -device "vamt,addr=16.0,fw-version=$fw_version,admin-secret=amtpw,netdev=n0,alert-egress=host"
+    -device "vamt,addr=16.0,fw-version=$fw_version,admin-secret=amtpw,netdev=n0,alert-egress=nic"
 
 # up: the guest's boot is over and its httpd runs, or QEMU has ended
 up_or_gone() {
@@ -356,6 +353,7 @@ mc_log=$logs/meshcommander.log
 VAMT_PORT=$port VAMT_PASSWORD=$password VAMT_UUID=$vm_uuid \
 VAMT_FW_VERSION=$fw_version VAMT_MEM_MB=$mem_mb VAMT_CPU_SOCKETS=$cpu_sockets \
 VAMT_QMP=$qmp_sock VAMT_SERIAL=$serial VAMT_NODE_MODULES=$VAMT_CACHE/node/node_modules \
+VAMT_ALERT_HOST=10.0.2.2 \
     timeout 200 node "$VAMT_REPO/tests/clients/meshcommander.js" > "$mc_log" 2>&1
 tap_merge "main: meshcommander" "$mc_log" $?
 wait_for 60 guest_settled

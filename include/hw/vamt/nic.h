@@ -21,6 +21,16 @@ void vamt_nic_cleanup(VamtState *s);
  */
 void vamt_nic_update(VamtState *s);
 VamtNicInfo *vamt_nic_query(VamtState *s);
+/*
+ * alert-egress=nic: the ME's connection @id out to @host (an IPv4
+ * address) from the guest's address on the NIC; reported through
+ * vamt_me_outbound_*() as the host's egress reports its connections
+ */
+bool vamt_nic_connect(VamtState *s, uint64_t id, const char *host,
+                      uint16_t port);
+void vamt_nic_client_write(VamtState *s, uint64_t id, const uint8_t *data,
+                           size_t len);
+void vamt_nic_client_close(VamtState *s, uint64_t id);
 /* Migration: the address the endpoint learned goes along */
 extern const VMStateDescription vmstate_vamt_nic;
 /* The platform op for AMT_EthernetPortSettings */

@@ -81,15 +81,62 @@ static const VamtService *op_service(void *opaque, uint16_t port)
     return NULL;
 }
 
+static ClientRecord *client_of(TestNet *t, uint64_t id)
+{
+    g_assert_cmpuint(id, <, TEST_CLIENTS);
+    g_assert_false(t->in_connect);
+    /* nothing is reported after closed */
+    g_assert_cmpuint(t->client[id].closed, ==, 0);
+    return &t->client[id];
+}
+
+static void op_client_connected(void *opaque, uint64_t id)
+{
+    ClientRecord *r = client_of(opaque, id);
+
+    g_assert_cmpuint(r->connected, ==, 0);
+    r->connected++;
+}
+
+static void op_client_input(void *opaque, uint64_t id, const uint8_t *data,
+                            size_t len)
+{
+    TestNet *t = opaque;
+    ClientRecord *r = client_of(t, id);
+
+    g_assert_cmpuint(r->connected, ==, 1);
+    g_byte_array_append(r->input, data, len);
+    if (r->close_on_input) {
+        vamt_net_client_close(t->net, id);
+    }
+}
+
+static void op_client_closed(void *opaque, uint64_t id)
+{
+    client_of(opaque, id)->closed++;
+}
+
 const VamtNetOps net_test_ops = {
     .send = op_send,
     .now = op_now,
     .set_timer = op_set_timer,
     .service = op_service,
+    .client_connected = op_client_connected,
+    .client_input = op_client_input,
+    .client_closed = op_client_closed,
 };
 
-/* A running guest's NIC; the ME at GUEST_IP if @with_address */
-TestNet *net_new(bool with_address)
+bool client_connect(TestNet *t, uint64_t id, uint32_t dst, uint16_t port)
+{
+    bool ok;
+
+    t->in_connect = true;
+    ok = vamt_net_connect(t->net, id, dst, port);
+    t->in_connect = false;
+    return ok;
+}
+
+TestNet *net_alloc(void)
 {
     TestNet *t = g_new0(TestNet, 1);
 
@@ -99,6 +146,17 @@ TestNet *net_new(bool with_address)
     echo_service_init(&t->web, WEB_PORT, &t->now);
     echo_service_init(&t->vnc, VNC_PORT, &t->now);
     t->web_on = true;
+    for (unsigned i = 0; i < TEST_CLIENTS; i++) {
+        t->client[i].input = g_byte_array_new();
+    }
+    return t;
+}
+
+/* A running guest's NIC; the ME at GUEST_IP if @with_address */
+TestNet *net_new(bool with_address)
+{
+    TestNet *t = net_alloc();
+
     t->net = vamt_net_new(&net_test_ops, t);
     /* as filter-vamt.c does: the run state first, then the NIC's MAC */
     vamt_net_set_guest_running(t->net, true);
@@ -117,6 +175,9 @@ void net_free(TestNet *t)
     /* the endpoint freed every connection it opened */
     echo_service_destroy(&t->web);
     echo_service_destroy(&t->vnc);
+    for (unsigned i = 0; i < TEST_CLIENTS; i++) {
+        g_byte_array_free(t->client[i].input, TRUE);
+    }
     g_ptr_array_free(t->sent, TRUE);
     sent_frame_free(t->cur);
     g_free(t);

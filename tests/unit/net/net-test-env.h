@@ -34,6 +34,14 @@ typedef struct SentFrame {
     int64_t at;                 /* the ME's clock when it was sent */
 } SentFrame;
 
+/* What the ME heard of its own connection out number i (id i) */
+#define TEST_CLIENTS    12
+typedef struct ClientRecord {
+    unsigned connected, closed;
+    GByteArray *input;
+    bool close_on_input;        /* the ME closes it from inside its report */
+} ClientRecord;
+
 typedef struct TestNet {
     VamtNet *net;
     int64_t now;
@@ -45,6 +53,8 @@ typedef struct TestNet {
     EchoService web;            /* 16992 */
     EchoService vnc;            /* 5900 */
     bool web_on, vnc_on;
+    ClientRecord client[TEST_CLIENTS];
+    bool in_connect;            /* reports must not come from inside it */
 } TestNet;
 
 typedef struct Peer {
@@ -66,6 +76,8 @@ typedef struct Peer {
 } Peer;
 
 void sent_frame_free(SentFrame *s);
+/* The fake platform, no endpoint yet (t->net is the caller's to make) */
+TestNet *net_alloc(void);
 /* The endpoint on the fake platform; with the guest's static address */
 TestNet *net_new(bool with_address);
 void net_free(TestNet *t);
@@ -105,5 +117,7 @@ void assert_untouched(TestNet *t);
 /* The fake platform TestNet gives the endpoint */
 extern const VamtNetOps net_test_ops;
 GByteArray *syn_to(uint32_t dst, const uint8_t *dst_mac, uint16_t dport);
+/* vamt_net_connect(), checking that it reports nothing from inside */
+bool client_connect(TestNet *t, uint64_t id, uint32_t dst, uint16_t port);
 
 #endif

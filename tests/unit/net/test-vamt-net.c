@@ -527,7 +527,7 @@ static void test_me_dhcp_retries(void)
 /* No DHCP of the ME's while it has an address */
 static void test_me_dhcp_quiet(void)
 {
-    TestNet *t = g_new0(TestNet, 1);
+    TestNet *t = net_alloc();
     WireFrame f;
 
     /*
@@ -535,11 +535,7 @@ static void test_me_dhcp_quiet(void)
      * is not yet running, the NIC's MAC, then the static address
      * (filter-vamt.c, then hw/vamt/nic.c), all before the clock moves.
      */
-    t->now = 1000000;
-    t->timer = -1;
-    t->sent = g_ptr_array_new_with_free_func((GDestroyNotify)sent_frame_free);
-    echo_service_init(&t->web, WEB_PORT, &t->now);
-    echo_service_init(&t->vnc, VNC_PORT, &t->now);
+    t->web_on = false;
     t->net = vamt_net_new(&net_test_ops, t);
     vamt_net_set_guest_running(t->net, false);
     vamt_net_set_mac(t->net, nic_mac);
