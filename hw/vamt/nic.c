@@ -37,35 +37,13 @@ static void vamt_nic_gone(void *opaque)
     s->nic_filter = NULL;
 }
 
-/* The ME's connections out from the NIC, reported as the host's are */
-static void vamt_nic_client_connected(void *opaque, uint64_t id)
-{
-    VamtState *s = opaque;
-
-    vamt_me_outbound_connected(s->me, id);
-}
-
-static void vamt_nic_client_input(void *opaque, uint64_t id,
-                                  const uint8_t *data, size_t len)
-{
-    VamtState *s = opaque;
-
-    vamt_me_outbound_input(s->me, id, data, len);
-}
-
-static void vamt_nic_client_closed(void *opaque, uint64_t id)
-{
-    VamtState *s = opaque;
-
-    vamt_me_outbound_closed(s->me, id);
-}
-
+/* The ME's connections out from the NIC are reported as the host's are */
 static const FilterVamtHooks vamt_nic_hooks = {
     .service = vamt_nic_service,
     .gone = vamt_nic_gone,
-    .client_connected = vamt_nic_client_connected,
-    .client_input = vamt_nic_client_input,
-    .client_closed = vamt_nic_client_closed,
+    .client_connected = vamt_outbound_connected,
+    .client_input = vamt_outbound_input,
+    .client_closed = vamt_outbound_closed,
 };
 
 bool vamt_nic_connect(VamtState *s, uint64_t id, const char *host,
@@ -114,17 +92,21 @@ static bool vamt_parse_cidr(const char *text, uint32_t *address,
     return true;
 }
 
-/* The policy bound to the wired port (cim/defense.c), for the endpoint */
+/*
+ * The policy in force on the wired port (cim/defense.c: the bound one,
+ * else the default), for the endpoint
+ */
 static void vamt_nic_apply_defense(VamtState *s, const VamtAmtState *st)
 {
     VamtDefenseFilter filters[VAMT_SD_MAX_POLICY_FILTERS];
     VamtDefensePolicy policy = { .filters = filters };
     const VamtSdPolicy *bound = NULL;
+    uint32_t in_force = vamt_sd_in_force(st);
 
     /* compared whole below: the padding too */
     memset(filters, 0, sizeof(filters));
-    for (unsigned i = 0; st->sd_bound && i < VAMT_SD_MAX_POLICIES; i++) {
-        if (st->sd_policies[i].handle == st->sd_bound) {
+    for (unsigned i = 0; in_force && i < VAMT_SD_MAX_POLICIES; i++) {
+        if (st->sd_policies[i].handle == in_force) {
             bound = &st->sd_policies[i];
         }
     }
@@ -165,7 +147,7 @@ static void vamt_nic_apply_defense(VamtState *s, const VamtAmtState *st)
     }
     /* a new policy restarts the counters: only when it is new */
     policy.filters = s->nic_defense_filters;
-    if (s->nic_defense_bound == (bound ? st->sd_bound : 0) &&
+    if (s->nic_defense_bound == (bound ? in_force : 0) &&
         (!bound ||
          (s->nic_defense_applied.n_filters == policy.n_filters &&
           !memcmp(s->nic_defense_applied.default_drop, policy.default_drop,
@@ -175,7 +157,7 @@ static void vamt_nic_apply_defense(VamtState *s, const VamtAmtState *st)
           !memcmp(s->nic_defense_filters, filters, sizeof(filters))))) {
         return;
     }
-    s->nic_defense_bound = bound ? st->sd_bound : 0;
+    s->nic_defense_bound = bound ? in_force : 0;
     memcpy(s->nic_defense_filters, filters, sizeof(filters));
     s->nic_defense_applied = policy;
     trace_vamt_nic_defense(s->nic_defense_bound, policy.n_filters);

@@ -339,22 +339,22 @@ static void vamt_me_timer_cb(void *opaque)
     vamt_me_timer_expired(s->me);
 }
 
-static void vamt_egress_connected(void *opaque, uint64_t id)
+void vamt_outbound_connected(void *opaque, uint64_t id)
 {
     VamtState *s = opaque;
 
     vamt_me_outbound_connected(s->me, id);
 }
 
-static void vamt_egress_input(void *opaque, uint64_t id, const uint8_t *data,
-                              size_t len)
+void vamt_outbound_input(void *opaque, uint64_t id, const uint8_t *data,
+                         size_t len)
 {
     VamtState *s = opaque;
 
     vamt_me_outbound_input(s->me, id, data, len);
 }
 
-static void vamt_egress_closed(void *opaque, uint64_t id)
+void vamt_outbound_closed(void *opaque, uint64_t id)
 {
     VamtState *s = opaque;
 
@@ -362,9 +362,9 @@ static void vamt_egress_closed(void *opaque, uint64_t id)
 }
 
 static const VamtEgressOps vamt_egress_ops = {
-    .connected = vamt_egress_connected,
-    .input = vamt_egress_input,
-    .closed = vamt_egress_closed,
+    .connected = vamt_outbound_connected,
+    .input = vamt_outbound_input,
+    .closed = vamt_outbound_closed,
 };
 
 static void vamt_state_changed(void *opaque)

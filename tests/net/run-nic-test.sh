@@ -313,9 +313,16 @@ check "defense: AMT_ActiveFilterStatistics counts the dropped packets (ReadCount
     eval '[ "${sd_count:-0}" -gt 0 ] && grep -q ">web<" <<< "$sd_stats"'
 check "defense: query-vamt's nic counts the frames System Defense dropped" \
     eval '[ "$(nic_num defense-dropped)" -gt 0 ]'
+# the same policy as the port's default: in force once none is bound
+sd_port_default=$(wsman_create AMT_NetworkPortDefaultSystemDefensePolicy "<p:Antecedent>$(sd_epr http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_EthernetPort DeviceID 'Intel(r) AMT Ethernet Port 0')</p:Antecedent><p:Dependent>$(sd_epr http://intel.com/wbem/wscim/1/amt-schema/1/AMT_SystemDefensePolicy InstanceID "$sd_policy")</p:Dependent>")
 sd_unbind=$(wsman_delete AMT_NetworkPortSystemDefensePolicy "")
-check "defense: unbinding the policy (Delete) gives the guest its page on port 80 back" \
-    eval 'grep -q DeleteResponse <<< "$sd_unbind" && got_page "http://127.0.0.1:$http_port/"'
+check "defense: with the policy as the port's default (AMT_NetworkPortDefaultSystemDefensePolicy, Active), unbinding it leaves port 80 dropped" \
+    eval 'grep -q CreateResponse <<< "$sd_port_default" && grep -q DeleteResponse <<< "$sd_unbind" &&
+          [ "$(wsman_enum AMT_NetworkPortDefaultSystemDefensePolicy | xml_value Active)" = true ] &&
+          ! fetch "http://127.0.0.1:$http_port/" 4 | grep -qx "$marker"'
+sd_undefault=$(wsman_delete AMT_NetworkPortDefaultSystemDefensePolicy "")
+check "defense: removing the default policy too (Delete) gives the guest its page on port 80 back" \
+    eval 'grep -q DeleteResponse <<< "$sd_undefault" && got_page "http://127.0.0.1:$http_port/"'
 check "defense: the policy and the filter are deleted again" \
     eval 'wsman_delete AMT_SystemDefensePolicy "$(wsman_sel InstanceID "$sd_policy")" | grep -q DeleteResponse &&
           wsman_delete AMT_IPHeadersFilter "$(wsman_sel InstanceID "$sd_filter")" | grep -q DeleteResponse'

@@ -115,6 +115,15 @@ struct VamtState {
 
 VamtInfo *vamt_query(VamtState *s);
 
+/*
+ * vamt.c: what becomes of the ME's connections out, from the host's
+ * egress or the NIC's (@opaque is the VamtState)
+ */
+void vamt_outbound_connected(void *opaque, uint64_t id);
+void vamt_outbound_input(void *opaque, uint64_t id, const uint8_t *data,
+                         size_t len);
+void vamt_outbound_closed(void *opaque, uint64_t id);
+
 /* heci.c: the HECI register file */
 void vamt_heci_init(VamtState *s);
 void vamt_heci_cleanup(VamtState *s);

@@ -278,7 +278,6 @@ static uint32_t open_channel(Peer *p, uint32_t id, uint32_t window,
     m = expect(p, VAMT_APF_CHANNEL_OPEN_CONFIRMATION, 17);
     g_assert_cmpuint(be32_at(m, 1), ==, id);
     me_id = be32_at(m, 5);
-    g_assert_cmpuint(me_id, <, VAMT_APF_MAX_CHANNELS);
     g_assert_cmpuint(be32_at(m, 9), ==, WINDOW);
     g_assert_cmpuint(be32_at(m, 13), ==, UINT32_MAX);
     g_byte_array_unref(m);
@@ -463,11 +462,15 @@ static void test_window_adjust(void)
 static void test_channel_limits(void)
 {
     Peer *p = peer_new();
+    uint32_t ids[VAMT_APF_MAX_CHANNELS];
     GByteArray *m;
 
     handshake(p);
     for (uint32_t i = 0; i < VAMT_APF_MAX_CHANNELS; i++) {
-        g_assert_cmpuint(open_channel(p, 100 + i, WINDOW, 16992), ==, i);
+        ids[i] = open_channel(p, 100 + i, WINDOW, 16992);
+        for (uint32_t j = 0; j < i; j++) {
+            g_assert_cmpuint(ids[i], !=, ids[j]);
+        }
     }
     send_open(p, "forwarded-tcpip", 200, WINDOW, 16992);
     m = expect(p, VAMT_APF_CHANNEL_OPEN_FAILURE, 17);
@@ -475,11 +478,12 @@ static void test_channel_limits(void)
     g_assert_cmpuint(be32_at(m, 5), ==, VAMT_APF_OPEN_RESOURCE_SHORTAGE);
     g_byte_array_unref(m);
     /* closing one frees its slot, after the ME's own CLOSE */
-    send_close(p, 3);
+    send_close(p, ids[3]);
     m = expect(p, VAMT_APF_CHANNEL_CLOSE, 5);
     g_assert_cmpuint(be32_at(m, 1), ==, 103);
     g_byte_array_unref(m);
-    g_assert_cmpuint(open_channel(p, 201, WINDOW, 16992), ==, 3);
+    /* ... under a new id: the old one names nothing now */
+    g_assert_cmpuint(open_channel(p, 201, WINDOW, 16992), !=, ids[3]);
     /* a type APF does not know, a port never registered */
     send_open(p, "session", 202, WINDOW, 16992);
     m = expect(p, VAMT_APF_CHANNEL_OPEN_FAILURE, 17);
@@ -524,6 +528,37 @@ static void test_service_closes(void)
     send_close(p, ch);
     g_assert_cmpuint(p->in->len, ==, 0);  /* no CLOSE for a CLOSE */
     g_assert_cmpuint(info(p).channels, ==, 0);
+    peer_free(p);
+}
+
+/*
+ * MeshCmd's LMS (amt-lme.js) closes a channel, gets the ME's CLOSE and
+ * answers it with one more CLOSE of the same id.  By then the channel
+ * opened next may sit in the same slot: that stray CLOSE must not end it
+ * (it did, and MeshCmd's AmtPresence waited forever for its answer).
+ */
+static void test_stray_close(void)
+{
+    Peer *p = peer_new();
+    g_autofree char *req = identify_request();
+    g_autoptr(GString) got = NULL;
+    uint32_t first, second;
+    GByteArray *m;
+
+    handshake(p);
+    first = open_channel(p, 2, WINDOW, 16992);
+    send_close(p, first);
+    m = expect(p, VAMT_APF_CHANNEL_CLOSE, 5);
+    g_assert_cmpuint(be32_at(m, 1), ==, 2);
+    g_byte_array_unref(m);
+    second = open_channel(p, 3, WINDOW, 16992);
+    g_assert_cmpuint(second, !=, first);
+    send_close(p, first);               /* the LMS's answer to our CLOSE */
+    g_assert_cmpuint(p->in->len, ==, 0);
+    g_assert_cmpuint(info(p).channels, ==, 1);
+    send_data(p, second, req, strlen(req));
+    got = collect(p, 3, NULL);
+    g_assert_nonnull(strstr(got->str, "IdentifyResponse"));
     peer_free(p);
 }
 
@@ -643,6 +678,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/apf/window-adjust", test_window_adjust);
     g_test_add_func("/vamt/apf/channel-limits", test_channel_limits);
     g_test_add_func("/vamt/apf/service-closes", test_service_closes);
+    g_test_add_func("/vamt/apf/stray-close", test_stray_close);
     g_test_add_func("/vamt/apf/host-not-reading", test_host_not_reading);
     g_test_add_func("/vamt/apf/resync", test_resync);
     g_test_add_func("/vamt/apf/bad-input", test_bad_input);

@@ -140,14 +140,20 @@ static void server_clear(Server *s)
     g_byte_array_free(s->received, TRUE);
 }
 
-/* ARP for the router, then the handshake: connection @id is up */
-static void open_through_router(TestNet *t, Server *s, uint64_t id)
+/* Connection @id to the server: the ME's ARP for the router, answered */
+static void resolve_router(TestNet *t, Server *s, uint64_t id)
 {
     server_init(s, t, router_mac, SERVER_IP);
     g_assert_true(client_connect(t, id, SERVER_IP, SERVER_PORT));
     run_due(t);
     g_assert_true(arp_request_for(t, ROUTER_IP));
     arp_reply(t, router_mac, ROUTER_IP);
+}
+
+/* ARP for the router, then the handshake: connection @id is up */
+static void open_through_router(TestNet *t, Server *s, uint64_t id)
+{
+    resolve_router(t, s, id);
     server_reads_syn(s);
     g_assert_true(server_tcp(s, WIRE_SYN | WIRE_ACK, NULL, 0));
     g_assert_cmpuint(t->client[id].connected, ==, 1);
@@ -256,11 +262,7 @@ static void test_refused(void)
     TestNet *t = net_new(true);
     Server s;
 
-    server_init(&s, t, router_mac, SERVER_IP);
-    g_assert_true(client_connect(t, 3, SERVER_IP, SERVER_PORT));
-    run_due(t);
-    g_assert_true(arp_request_for(t, ROUTER_IP));
-    arp_reply(t, router_mac, ROUTER_IP);
+    resolve_router(t, &s, 3);
     server_reads_syn(&s);
     /* a RST whose ACK is not ours is ignored (RFC 9293 3.10.7.3) */
     s.rcv_nxt += 5;
@@ -283,11 +285,7 @@ static void test_syn_unanswered(void)
     unsigned syns = 0;
     Server s;
 
-    server_init(&s, t, router_mac, SERVER_IP);
-    g_assert_true(client_connect(t, 1, SERVER_IP, SERVER_PORT));
-    run_due(t);
-    g_assert_true(arp_request_for(t, ROUTER_IP));
-    arp_reply(t, router_mac, ROUTER_IP);
+    resolve_router(t, &s, 1);
     while (!t->client[1].closed && advance_to_timer(t, t->now + 120000)) {
         WireFrame f;
 
@@ -315,11 +313,7 @@ static void test_syn_lost(void)
     TestNet *t = net_new(true);
     Server s;
 
-    server_init(&s, t, router_mac, SERVER_IP);
-    g_assert_true(client_connect(t, 1, SERVER_IP, SERVER_PORT));
-    run_due(t);
-    g_assert_true(arp_request_for(t, ROUTER_IP));
-    arp_reply(t, router_mac, ROUTER_IP);
+    resolve_router(t, &s, 1);
     drop_frames(t);
     advance(t, 1000);
     server_reads_syn(&s);
@@ -405,11 +399,7 @@ static void test_close_while_opening(void)
     g_assert_cmpuint(net_info(t).outbound, ==, 0);
     g_assert_false(arp_request_for(t, ROUTER_IP));
 
-    server_init(&s, t, router_mac, SERVER_IP);
-    g_assert_true(client_connect(t, 2, SERVER_IP, SERVER_PORT));
-    run_due(t);
-    g_assert_true(arp_request_for(t, ROUTER_IP));
-    arp_reply(t, router_mac, ROUTER_IP);
+    resolve_router(t, &s, 2);
     server_reads_syn(&s);
     vamt_net_client_close(t->net, 2);
     run_due(t);

@@ -787,6 +787,9 @@ static void test_system_defense(void)
     g_autoptr(Reply) unbound = NULL, policy_deleted = NULL;
     g_autoptr(Reply) filter_deleted = NULL, ips = NULL;
     g_autoptr(Reply) refused_bind = NULL, stats = NULL;
+    g_autoptr(Reply) defaulted = NULL, defaults = NULL, undefaulted = NULL;
+    g_auto(GStrv) parts = NULL;
+    g_autofree char *default_bind = NULL;
     const VamtAmtState *st = vamt_amt_state(e->amt);
 
     assert_ok(eth_created, NS_XFER "/CreateResponse");
@@ -872,10 +875,42 @@ static void test_system_defense(void)
     bound_policy = wsman(e, NS_XFER "/Delete", AMT "AMT_SystemDefensePolicy",
                          policy_sel, NULL);
     g_assert_cmpint(bound_policy->status, !=, 200);
+    /*
+     * The same policy as the port's default: listed, not active while
+     * a policy is bound; in force (and its statistics listed) once none
+     * is; it keeps the policy from being deleted too
+     */
+    parts = g_strsplit(bind, "AMT_NetworkPortSystemDefensePolicy", -1);
+    default_bind = g_strjoinv("AMT_NetworkPortDefaultSystemDefensePolicy",
+                              parts);
+    defaulted = wsman(e, NS_XFER "/Create",
+                      AMT "AMT_NetworkPortDefaultSystemDefensePolicy", NULL,
+                      default_bind);
+    assert_ok(defaulted, NS_XFER "/CreateResponse");
+    g_assert_cmpuint(st->sd_default, ==, st->sd_bound);
+    defaults = enumerate_all(e, AMT "AMT_NetworkPortDefaultSystemDefensePolicy",
+                             NULL);
+    assert_xp(defaults, "// *[local-name()='Dependent']//wsman:Selector",
+              policy_id);
+    assert_xp(defaults, "// *[local-name()='Active']", "true");
     unbound = wsman(e, NS_XFER "/Delete",
                     AMT "AMT_NetworkPortSystemDefensePolicy", NULL, NULL);
     assert_ok(unbound, NS_XFER "/DeleteResponse");
     g_assert_cmpuint(st->sd_bound, ==, 0);
+    g_clear_pointer(&stats, reply_free);
+    stats = enumerate_all(e, AMT "AMT_ActiveFilterStatistics", NULL);
+    g_assert_cmpint(xp_count(stats, "//wsen:Items/ *"), ==, 2);
+    g_clear_pointer(&bound_policy, reply_free);
+    bound_policy = wsman(e, NS_XFER "/Delete", AMT "AMT_SystemDefensePolicy",
+                         policy_sel, NULL);
+    g_assert_cmpint(bound_policy->status, !=, 200);
+    undefaulted = wsman(e, NS_XFER "/Delete",
+                        AMT "AMT_NetworkPortDefaultSystemDefensePolicy", NULL,
+                        NULL);
+    assert_ok(undefaulted, NS_XFER "/DeleteResponse");
+    g_clear_pointer(&stats, reply_free);
+    stats = enumerate_all(e, AMT "AMT_ActiveFilterStatistics", NULL);
+    g_assert_cmpint(xp_count(stats, "//wsen:Items/ *"), ==, 0);
     policy_deleted = wsman(e, NS_XFER "/Delete",
                            AMT "AMT_SystemDefensePolicy", policy_sel, NULL);
     assert_ok(policy_deleted, NS_XFER "/DeleteResponse");

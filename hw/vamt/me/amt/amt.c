@@ -23,7 +23,7 @@
  * Older blobs still load (as not provisioned, with a new password, no
  * watchdogs, no host FQDN, no subscriptions).
  */
-#define AMT_STATE_VERSION   10
+#define AMT_STATE_VERSION   11
 
 struct VamtAmt {
     const VamtFirmware *fw;
@@ -943,6 +943,7 @@ void vamt_amt_save(VamtAmt *amt, GByteArray *out)
     blob_put_u32(out, s->nic_static_dns[0]);
     blob_put_u32(out, s->nic_static_dns[1]);
     vamt_sd_state_save(out, s);
+    blob_put_u32(out, s->sd_default);
 }
 
 static void get_event(BlobReader *r, VamtEventRecord *e)
@@ -1097,6 +1098,9 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
     }
     if (version >= 10 && !vamt_sd_state_load(&r, s)) {
         return false;
+    }
+    if (version >= 11) {
+        s->sd_default = blob_get_u32(&r);
     }
     /* a static address needs its netmask */
     if (s->nic_static_address && !vamt_amt_netmask_is_valid(

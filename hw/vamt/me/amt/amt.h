@@ -269,6 +269,8 @@ typedef struct VamtAmtState {
     VamtSdPolicy sd_policies[VAMT_SD_MAX_POLICIES];
     uint32_t sd_bound;              /* the wired port's policy; 0 none */
     uint32_t sd_next_handle;
+    /* in force while none is bound (..DefaultSystemDefensePolicy) */
+    uint32_t sd_default;
 
     VamtBootSettings boot;
     int64_t clock_offset_s;         /* SetHighAccuracyTimeSynch */
@@ -345,6 +347,8 @@ struct BlobReader;
 void vamt_sd_state_save(GByteArray *out, const VamtAmtState *s);
 /* What vamt_sd_state_save wrote, checked: false if it cannot be */
 bool vamt_sd_state_load(struct BlobReader *r, VamtAmtState *s);
+/* The policy in force on the wired port: the bound one, else the default */
+uint32_t vamt_sd_in_force(const VamtAmtState *s);
 /* An IPv4 netmask AMT_EthernetPortSettings accepts (host byte order) */
 bool vamt_amt_netmask_is_valid(uint32_t netmask);
 /*

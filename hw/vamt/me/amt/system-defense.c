@@ -10,6 +10,24 @@
 #include "amt.h"
 #include "blob.h"
 
+static bool policy_exists(const VamtAmtState *s, uint32_t handle)
+{
+    for (unsigned i = 0; handle && i < VAMT_SD_MAX_POLICIES; i++) {
+        if (s->sd_policies[i].handle == handle) {
+            return true;
+        }
+    }
+    return false;
+}
+
+uint32_t vamt_sd_in_force(const VamtAmtState *s)
+{
+    if (policy_exists(s, s->sd_bound)) {
+        return s->sd_bound;
+    }
+    return policy_exists(s, s->sd_default) ? s->sd_default : 0;
+}
+
 void vamt_sd_state_save(GByteArray *out, const VamtAmtState *s)
 {
     for (unsigned i = 0; i < VAMT_SD_MAX_FILTERS; i++) {

@@ -59,6 +59,7 @@ struct VamtApf {
     unsigned forwards;
     bool forwarded[8];          /* cfg.ports[i] was accepted */
     ApfChannel ch[VAMT_APF_MAX_CHANNELS];
+    uint32_t next_round;        /* channel ids: slot + MAX * round */
     bool in_service;            /* inside a service call (for asserts) */
 };
 
@@ -307,8 +308,9 @@ static bool string_is(const uint8_t *s, uint32_t len, const char *want)
 
 static ApfChannel *channel_of(VamtApf *apf, uint32_t id)
 {
-    return id < VAMT_APF_MAX_CHANNELS && apf->ch[id].used ? &apf->ch[id]
-                                                          : NULL;
+    ApfChannel *ch = &apf->ch[id % VAMT_APF_MAX_CHANNELS];
+
+    return ch->used && ch->id == id ? ch : NULL;
 }
 
 static void open_failure(VamtApf *apf, uint32_t peer_id, uint32_t reason)
@@ -363,10 +365,15 @@ static bool channel_open(VamtApf *apf, BlobReader *r)
         open_failure(apf, peer_id, VAMT_APF_OPEN_CONNECT_FAILED);
         return true;
     }
+    /*
+     * A new id each time, not the slot's last one: MeshCmd's LMS answers
+     * our CLOSE of a channel it closed itself with one more CLOSE, which
+     * must not end the channel opened next in the same slot
+     */
     for (unsigned i = 0; i < VAMT_APF_MAX_CHANNELS; i++) {
         if (!apf->ch[i].used) {
             ch = &apf->ch[i];
-            ch->id = i;
+            ch->id = i + VAMT_APF_MAX_CHANNELS * apf->next_round++;
             break;
         }
     }

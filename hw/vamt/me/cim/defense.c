@@ -510,7 +510,7 @@ static VamtCimStatus policy_delete(VamtAmt *amt,
     if (!p) {
         return VAMT_CIM_NOT_FOUND;
     }
-    if (s->sd_bound == handle) {
+    if (s->sd_bound == handle || s->sd_default == handle) {
         return VAMT_CIM_UNABLE;
     }
     memset(p, 0, sizeof(*p));
@@ -564,23 +564,38 @@ static VamtCimEpr *ethernet_port_epr(void)
     return epr;
 }
 
-static const VamtCimClass binding_class;
+static const VamtCimClass binding_class, default_binding_class;
 static VamtCimEpr *policy_epr(uint32_t handle);
 
-static void binding_list(VamtAmt *amt, GPtrArray *out)
+/* The port's binding of @handle, if that policy exists; Active: in force */
+static void list_binding(VamtAmt *amt, GPtrArray *out,
+                         const VamtCimClass *cls, uint32_t handle)
 {
     VamtAmtState *s = vamt_amt_state(amt);
     VamtCimInstance *inst;
 
-    if (!find_policy(s, s->sd_bound)) {
+    if (!find_policy(s, handle)) {
         return;
     }
-    inst = vamt_cim_new(&binding_class);
+    inst = vamt_cim_new(cls);
     vamt_cim_epr(inst, "Antecedent", ethernet_port_epr());
-    vamt_cim_epr(inst, "Dependent", policy_epr(s->sd_bound));
-    vamt_cim_bool(inst, "Active", true);
-    vamt_cim_bool(inst, "Enabled", true);
+    vamt_cim_epr(inst, "Dependent", policy_epr(handle));
+    vamt_cim_bool(inst, "Active", vamt_sd_in_force(s) == handle);
+    if (cls == &binding_class) {
+        vamt_cim_bool(inst, "Enabled", true);
+    }
     g_ptr_array_add(out, inst);
+}
+
+static void binding_list(VamtAmt *amt, GPtrArray *out)
+{
+    list_binding(amt, out, &binding_class, vamt_amt_state(amt)->sd_bound);
+}
+
+static void default_binding_list(VamtAmt *amt, GPtrArray *out)
+{
+    list_binding(amt, out, &default_binding_class,
+                 vamt_amt_state(amt)->sd_default);
 }
 
 /* Does the ME have the wired port it would enforce a policy on? */
@@ -597,8 +612,9 @@ static bool has_wired_port(VamtAmt *amt)
  * without an endpoint on the NIC (no netdev=) nothing would enforce it,
  * so it is refused
  */
-static VamtCimStatus binding_create(VamtAmt *amt, xmlNode *in,
-                                    VamtCimEpr *created)
+/* The policy a binding's Create names, for the wired port, into @policy */
+static VamtCimStatus binding_policy(VamtAmt *amt, xmlNode *in,
+                                    uint32_t *policy)
 {
     VamtAmtState *s = vamt_amt_state(amt);
     g_autoptr(GPtrArray) port = vamt_xml_epr_selectors(
@@ -616,8 +632,14 @@ static VamtCimStatus binding_create(VamtAmt *amt, xmlNode *in,
     if (!has_wired_port(amt)) {
         return VAMT_CIM_UNABLE;
     }
-    s->sd_bound = handle;
+    *policy = handle;
     return VAMT_CIM_OK;
+}
+
+static VamtCimStatus binding_create(VamtAmt *amt, xmlNode *in,
+                                    VamtCimEpr *created)
+{
+    return binding_policy(amt, in, &vamt_amt_state(amt)->sd_bound);
 }
 
 static VamtCimStatus binding_delete(VamtAmt *amt,
@@ -627,11 +649,32 @@ static VamtCimStatus binding_delete(VamtAmt *amt,
     return VAMT_CIM_OK;
 }
 
+/* The default policy: in force while no policy is bound */
+static VamtCimStatus default_binding_create(VamtAmt *amt, xmlNode *in,
+                                            VamtCimEpr *created)
+{
+    return binding_policy(amt, in, &vamt_amt_state(amt)->sd_default);
+}
+
+static VamtCimStatus default_binding_delete(VamtAmt *amt,
+                                            const VamtCimInstance *target)
+{
+    vamt_amt_state(amt)->sd_default = 0;
+    return VAMT_CIM_OK;
+}
+
 /* An association: keyed by its references (Antecedent, Dependent) */
 static const VamtCimClass binding_class = {
     .name = "AMT_NetworkPortSystemDefensePolicy", .ns_prefix = VAMT_NS_AMT,
     .list = binding_list, .create = binding_create,
     .delete = binding_delete,
+};
+
+static const VamtCimClass default_binding_class = {
+    .name = "AMT_NetworkPortDefaultSystemDefensePolicy",
+    .ns_prefix = VAMT_NS_AMT,
+    .list = default_binding_list, .create = default_binding_create,
+    .delete = default_binding_delete,
 };
 
 /* ---- statistics ------------------------------------------------------- */
@@ -671,7 +714,7 @@ static void statistics_list(VamtAmt *amt, GPtrArray *out)
 {
     VamtAmtState *s = vamt_amt_state(amt);
     const VamtPlatformOps *ops = vamt_amt_ops(amt);
-    const VamtSdPolicy *p = find_policy(s, s->sd_bound);
+    const VamtSdPolicy *p = find_policy(s, vamt_sd_in_force(s));
 
     for (unsigned i = 0; p && ops->nic_filter_matched && i < p->n_filters;
          i++) {
@@ -704,5 +747,6 @@ static const VamtCimClass statistics_class = {
 
 const VamtCimClass *const vamt_cim_defense_classes[] = {
     &eth_filter_class, &ip_filter_class, &network_filter_class,
-    &policy_class, &binding_class, &statistics_class, NULL
+    &policy_class, &binding_class, &default_binding_class,
+    &statistics_class, NULL
 };
