@@ -64,12 +64,14 @@ meshcmd_test() {
     kill "$lms"
     wait "$lms" 2> /dev/null
 
-    # Agent Presence: heartbeats while MeshCmd runs, none after.  MeshCmd's
-    # own LMS sometimes never opens its first channel on a loaded host
-    # (a MicroLMS flaw seen in session 6): a run that has not asserted
-    # presence within 60 s, or has given up, is started again, at most
-    # three times; the log says so and shows how far it got.  --debug 1
-    # has MeshCmd print each heartbeat's outcome.
+    # Agent Presence: heartbeats while MeshCmd runs, none after.  Its
+    # RegisterAgent used to hang now and then: MeshCmd's LMS answers the
+    # ME's CLOSE of a channel with a stray CLOSE, which ended the next
+    # channel while the ME reused channel ids (fixed in apf.c).  A run
+    # that has not asserted presence within 60 s, or has given up, is
+    # still started again, at most three times, and the log shows how far
+    # it got (run-meshcmd-test.sh prints it).  --debug 1 has MeshCmd print
+    # each heartbeat's outcome.
     for try in 1 2 3; do
         mark "MESHCMD presence try $try uptime=$(cut -d' ' -f1 /proc/uptime)"
         "$mc_bin" AmtPresence --agent "$agent" --user admin \
