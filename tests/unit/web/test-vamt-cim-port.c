@@ -88,6 +88,35 @@ static void test_ethernet_static(void)
 }
 
 /*
+ * The audit log of the changes test_system_defense made that took (what
+ * was refused is not there), each by the console's user: AMT's System
+ * Defense ("CB") events
+ */
+static void assert_defense_audit(const VamtAmtState *st)
+{
+    static const unsigned expected[] = {
+        VAMT_AUDIT_SD_FILTER_ADDED, VAMT_AUDIT_SD_FILTER_ADDED,
+        VAMT_AUDIT_SD_POLICY_ADDED, VAMT_AUDIT_SD_DEFAULT_POLICY_SET,
+        VAMT_AUDIT_SD_POLICY_REMOVED, VAMT_AUDIT_SD_FILTER_REMOVED,
+    };
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < st->audit_count; i++) {
+        const VamtAuditRecord *r =
+            &st->audit[(st->audit_first + i) % VAMT_AMT_AUDIT_LOG_SIZE];
+
+        if (r->app_id != 25) {
+            continue;
+        }
+        g_assert_cmpuint(n, <, G_N_ELEMENTS(expected));
+        g_assert_cmpuint(r->app_id * 100 + r->event_id, ==, expected[n]);
+        g_assert_cmpstr(r->user, ==, "admin");
+        n++;
+    }
+    g_assert_cmpuint(n, ==, G_N_ELEMENTS(expected));
+}
+
+/*
  * MeshCommander's System Defense page: an Ethernet and an IP filter, a
  * policy naming both (its handles comma-joined, as MeshCommander sends
  * them), bound to the wired port; what is in use cannot be deleted;
@@ -277,6 +306,7 @@ static void test_system_defense(void)
     filter_deleted = wsman(e, NS_XFER "/Delete", AMT "AMT_IPHeadersFilter",
                            filter_sel, NULL);
     assert_ok(filter_deleted, NS_XFER "/DeleteResponse");
+    assert_defense_audit(st);
     env_free(e);
 }
 

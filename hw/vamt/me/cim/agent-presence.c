@@ -94,7 +94,8 @@ static VamtCimStatus uint16_property(xmlNode *in, const char *name,
     return VAMT_CIM_OK;
 }
 
-static VamtCimStatus watchdog_create(VamtAmt *amt, xmlNode *in,
+static VamtCimStatus watchdog_create(VamtAmt *amt, const char *user,
+                                     xmlNode *in,
                                      VamtCimEpr *created)
 {
     g_autofree char *text = vamt_xml_child_text(in, "DeviceID");
@@ -134,7 +135,7 @@ static VamtAgentWatchdog *target_watchdog(VamtAmt *amt, const char *device_id)
     return parse_device_id(device_id, id) ? vamt_agent_find(amt, id) : NULL;
 }
 
-static VamtCimStatus watchdog_delete(VamtAmt *amt,
+static VamtCimStatus watchdog_delete(VamtAmt *amt, const char *user,
                                      const VamtCimInstance *target)
 {
     VamtAgentWatchdog *w =

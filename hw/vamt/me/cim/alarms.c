@@ -42,7 +42,8 @@ static void alarm_list(VamtAmt *amt, GPtrArray *out)
     }
 }
 
-static VamtCimStatus alarm_delete(VamtAmt *amt, const VamtCimInstance *target)
+static VamtCimStatus alarm_delete(VamtAmt *amt, const char *user,
+                                  const VamtCimInstance *target)
 {
     VamtAmtState *s = vamt_amt_state(amt);
     const char *id = vamt_cim_get(target, "InstanceID");
@@ -102,7 +103,8 @@ static int64_t parse_interval_minutes(const char *text)
     return minutes;
 }
 
-static VamtCimStatus alarm_from_xml(VamtAmt *amt, xmlNode *in,
+static VamtCimStatus alarm_from_xml(VamtAmt *amt, const char *user,
+                                    xmlNode *in,
                                     VamtCimEpr *created)
 {
     VamtAmtState *s = vamt_amt_state(amt);
@@ -169,8 +171,8 @@ static uint32_t alarm_service_add(VamtCimCall *call)
     VamtCimEpr *created = vamt_cim_epr_new(VAMT_NS_IPS
                                            "IPS_AlarmClockOccurrence");
     xmlNode *template = vamt_xml_child(call->input, "AlarmTemplate");
-    VamtCimStatus st = template ? alarm_from_xml(call->amt, template,
-                                                 created)
+    VamtCimStatus st = template ? alarm_from_xml(call->amt, call->user,
+                                                 template, created)
                                 : VAMT_CIM_INVALID;
 
     if (st != VAMT_CIM_OK) {

@@ -102,10 +102,14 @@ struct VamtCimClass {
     /* Update from the Put body instance @in; NULL: read-only (ignored) */
     VamtCimStatus (*put)(VamtAmt *amt, const char *user,
                          const VamtCimInstance *target, xmlNode *in);
-    /* Create from @in; fill @created with the new instance's EPR */
-    VamtCimStatus (*create)(VamtAmt *amt, xmlNode *in,
+    /*
+     * Create from @in; fill @created with the new instance's EPR.  @user
+     * asked (for the audit log), as for Put.
+     */
+    VamtCimStatus (*create)(VamtAmt *amt, const char *user, xmlNode *in,
                             VamtCimEpr *created);
-    VamtCimStatus (*delete)(VamtAmt *amt, const VamtCimInstance *target);
+    VamtCimStatus (*delete)(VamtAmt *amt, const char *user,
+                            const VamtCimInstance *target);
     const VamtCimMethod *methods;   /* { NULL } terminated, or NULL */
     /*
      * A device the platform does not have (a desktop's battery): Get

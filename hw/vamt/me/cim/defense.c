@@ -323,20 +323,34 @@ static VamtCimStatus filter_create(VamtAmt *amt, xmlNode *in,
     return VAMT_CIM_OK;
 }
 
-static VamtCimStatus eth_filter_create(VamtAmt *amt, xmlNode *in,
-                                       VamtCimEpr *created)
+/* What a console changed, in the audit log when it took */
+static VamtCimStatus audited(VamtAmt *amt, const char *user,
+                             VamtCimStatus st, unsigned event)
 {
-    return filter_create(amt, in, created, false);
+    if (st == VAMT_CIM_OK) {
+        vamt_audit_event(amt, event, user);
+    }
+    return st;
 }
 
-static VamtCimStatus ip_filter_create(VamtAmt *amt, xmlNode *in,
+static VamtCimStatus eth_filter_create(VamtAmt *amt, const char *user,
+                                       xmlNode *in,
+                                       VamtCimEpr *created)
+{
+    return audited(amt, user, filter_create(amt, in, created, false),
+                   VAMT_AUDIT_SD_FILTER_ADDED);
+}
+
+static VamtCimStatus ip_filter_create(VamtAmt *amt, const char *user,
+                                      xmlNode *in,
                                       VamtCimEpr *created)
 {
-    return filter_create(amt, in, created, true);
+    return audited(amt, user, filter_create(amt, in, created, true),
+                   VAMT_AUDIT_SD_FILTER_ADDED);
 }
 
 /* A filter a policy names stays (AMT: "make sure it's not in use") */
-static VamtCimStatus filter_delete(VamtAmt *amt,
+static VamtCimStatus filter_delete(VamtAmt *amt, const char *user,
                                    const VamtCimInstance *target)
 {
     VamtAmtState *s = vamt_amt_state(amt);
@@ -358,6 +372,7 @@ static VamtCimStatus filter_delete(VamtAmt *amt,
         }
     }
     memset(f, 0, sizeof(*f));
+    vamt_audit_event(amt, VAMT_AUDIT_SD_FILTER_REMOVED, user);
     return VAMT_CIM_OK;
 }
 
@@ -456,7 +471,8 @@ static bool parse_policy_filters(VamtAmtState *s, xmlNode *in,
     return true;
 }
 
-static VamtCimStatus policy_create(VamtAmt *amt, xmlNode *in,
+static VamtCimStatus policy_create(VamtAmt *amt, const char *user,
+                                   xmlNode *in,
                                    VamtCimEpr *created)
 {
     VamtAmtState *s = vamt_amt_state(amt);
@@ -494,11 +510,12 @@ static VamtCimStatus policy_create(VamtAmt *amt, xmlNode *in,
     *slot = p;
     id = g_strdup_printf(POLICY_ID_PREFIX "%u", p.handle);
     vamt_cim_epr_add(created, "InstanceID", id);
+    vamt_audit_event(amt, VAMT_AUDIT_SD_POLICY_ADDED, user);
     return VAMT_CIM_OK;
 }
 
 /* A policy bound to the port stays until it is unbound */
-static VamtCimStatus policy_delete(VamtAmt *amt,
+static VamtCimStatus policy_delete(VamtAmt *amt, const char *user,
                                    const VamtCimInstance *target)
 {
     VamtAmtState *s = vamt_amt_state(amt);
@@ -514,6 +531,7 @@ static VamtCimStatus policy_delete(VamtAmt *amt,
         return VAMT_CIM_UNABLE;
     }
     memset(p, 0, sizeof(*p));
+    vamt_audit_event(amt, VAMT_AUDIT_SD_POLICY_REMOVED, user);
     return VAMT_CIM_OK;
 }
 
@@ -636,13 +654,14 @@ static VamtCimStatus binding_policy(VamtAmt *amt, xmlNode *in,
     return VAMT_CIM_OK;
 }
 
-static VamtCimStatus binding_create(VamtAmt *amt, xmlNode *in,
+static VamtCimStatus binding_create(VamtAmt *amt, const char *user,
+                                    xmlNode *in,
                                     VamtCimEpr *created)
 {
     return binding_policy(amt, in, &vamt_amt_state(amt)->sd_bound);
 }
 
-static VamtCimStatus binding_delete(VamtAmt *amt,
+static VamtCimStatus binding_delete(VamtAmt *amt, const char *user,
                                     const VamtCimInstance *target)
 {
     vamt_amt_state(amt)->sd_bound = 0;
@@ -650,13 +669,16 @@ static VamtCimStatus binding_delete(VamtAmt *amt,
 }
 
 /* The default policy: in force while no policy is bound */
-static VamtCimStatus default_binding_create(VamtAmt *amt, xmlNode *in,
+static VamtCimStatus default_binding_create(VamtAmt *amt, const char *user,
+                                            xmlNode *in,
                                             VamtCimEpr *created)
 {
-    return binding_policy(amt, in, &vamt_amt_state(amt)->sd_default);
+    return audited(amt, user,
+                   binding_policy(amt, in, &vamt_amt_state(amt)->sd_default),
+                   VAMT_AUDIT_SD_DEFAULT_POLICY_SET);
 }
 
-static VamtCimStatus default_binding_delete(VamtAmt *amt,
+static VamtCimStatus default_binding_delete(VamtAmt *amt, const char *user,
                                             const VamtCimInstance *target)
 {
     vamt_amt_state(amt)->sd_default = 0;

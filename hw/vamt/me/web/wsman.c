@@ -497,7 +497,8 @@ static void op_create(VamtWsman *ws, const Request *req,
     VamtCimStatus st = VAMT_CIM_NOT_SUPPORTED;
 
     if (cls->create) {
-        st = req->payload ? cls->create(ws->amt, req->payload, created)
+        st = req->payload ? cls->create(ws->amt, req->user, req->payload,
+                                      created)
                           : VAMT_CIM_INVALID;
     }
     if (st != VAMT_CIM_OK) {
@@ -520,7 +521,7 @@ static void op_delete(VamtWsman *ws, const Request *req,
     VamtCimStatus st = resolve(ws->amt, cls, req->selectors, &list, &inst);
 
     if (st == VAMT_CIM_OK) {
-        st = cls->delete ? cls->delete(ws->amt, inst)
+        st = cls->delete ? cls->delete(ws->amt, req->user, inst)
                          : VAMT_CIM_NOT_SUPPORTED;
     }
     if (st != VAMT_CIM_OK) {
