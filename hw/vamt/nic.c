@@ -100,16 +100,10 @@ static void vamt_nic_apply_defense(VamtState *s, const VamtAmtState *st)
 {
     VamtDefenseFilter filters[VAMT_SD_MAX_POLICY_FILTERS];
     VamtDefensePolicy policy = { .filters = filters };
-    const VamtSdPolicy *bound = NULL;
-    uint32_t in_force = vamt_sd_in_force(st);
+    const VamtSdPolicy *bound = vamt_sd_policy_in_force(st);
 
     /* compared whole below: the padding too */
     memset(filters, 0, sizeof(filters));
-    for (unsigned i = 0; in_force && i < VAMT_SD_MAX_POLICIES; i++) {
-        if (st->sd_policies[i].handle == in_force) {
-            bound = &st->sd_policies[i];
-        }
-    }
     for (unsigned i = 0; bound && i < bound->n_filters; i++) {
         for (unsigned j = 0; j < VAMT_SD_MAX_FILTERS; j++) {
             const VamtSdFilter *f = &st->sd_filters[j];
@@ -147,7 +141,7 @@ static void vamt_nic_apply_defense(VamtState *s, const VamtAmtState *st)
     }
     /* a new policy restarts the counters: only when it is new */
     policy.filters = s->nic_defense_filters;
-    if (s->nic_defense_bound == (bound ? in_force : 0) &&
+    if (s->nic_defense_bound == (bound ? bound->handle : 0) &&
         (!bound ||
          (s->nic_defense_applied.n_filters == policy.n_filters &&
           !memcmp(s->nic_defense_applied.default_drop, policy.default_drop,
@@ -157,7 +151,7 @@ static void vamt_nic_apply_defense(VamtState *s, const VamtAmtState *st)
           !memcmp(s->nic_defense_filters, filters, sizeof(filters))))) {
         return;
     }
-    s->nic_defense_bound = bound ? in_force : 0;
+    s->nic_defense_bound = bound ? bound->handle : 0;
     memcpy(s->nic_defense_filters, filters, sizeof(filters));
     s->nic_defense_applied = policy;
     trace_vamt_nic_defense(s->nic_defense_bound, policy.n_filters);

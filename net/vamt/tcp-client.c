@@ -27,9 +27,7 @@ bool tcp_syn_sent_input(TcpConn *c, const TcpSegment *seg)
 
     if ((seg->flags & TCP_ACK) && !ack_ok) {
         if (!(seg->flags & TCP_RST)) {
-            tcp_send_segment(c->tcp, c->peer_mac, c->peer_ip, c->local_port,
-                         c->peer_port, seg->ack, 0, TCP_RST, 0, NULL, 0,
-                         false);
+            tcp_reset_ack(c, seg);
         }
         return true;
     }
@@ -48,7 +46,7 @@ bool tcp_syn_sent_input(TcpConn *c, const TcpSegment *seg)
     c->snd_una = seg->ack;
     c->snd_max = c->snd_nxt;
     c->snd_wnd = seg->window;
-    c->mss = seg->mss ? MIN(MAX(seg->mss, 64), TCP_OUR_MSS) : TCP_DEFAULT_MSS;
+    c->mss = tcp_peer_mss(seg);
     c->rtx_at = -1;
     c->state_until = -1;
     if (!c->retries) {
@@ -62,7 +60,6 @@ bool tcp_syn_sent_input(TcpConn *c, const TcpSegment *seg)
     }
     return true;
 }
-
 
 /*
  * Our connection out, before the handshake: ARP for the next hop, then
@@ -98,7 +95,6 @@ bool tcp_retransmit_syn(TcpConn *c)
     tcp_arm_rtx(c);
     return true;
 }
-
 
 static TcpConn *client_lookup(VamtTcp *tcp, uint64_t id)
 {

@@ -136,6 +136,8 @@ void tcp_send_conn(TcpConn *c, uint32_t seq, uint8_t flags,
                    const uint8_t *data, size_t len);
 void tcp_arm_rtx(TcpConn *c);
 void tcp_sample_rtt(TcpConn *c);
+void tcp_reset_ack(TcpConn *c, const TcpSegment *seg);
+uint16_t tcp_peer_mss(const TcpSegment *seg);
 /* Unlinks and frees @c; the ME hears of its own connection's end */
 void tcp_conn_free(TcpConn *c);
 /* The ME's own connection has ended for the ME: say so, once */

@@ -62,9 +62,9 @@ bool vamt_tcp_takes(VamtTcp *tcp, uint32_t src, uint16_t sport,
 /* ---- sending ----------------------------------------------------------- */
 
 void tcp_send_segment(VamtTcp *tcp, const uint8_t *mac, uint32_t dst,
-                         uint16_t sport, uint16_t dport, uint32_t seq,
-                         uint32_t ack, uint8_t flags, uint16_t window,
-                         const uint8_t *data, size_t len, bool with_mss)
+                      uint16_t sport, uint16_t dport, uint32_t seq,
+                      uint32_t ack, uint8_t flags, uint16_t window,
+                      const uint8_t *data, size_t len, bool with_mss)
 {
     size_t hlen = TCP_HLEN + (with_mss ? 4 : 0);
     g_autofree uint8_t *seg = g_malloc0(hlen + len);
@@ -100,7 +100,7 @@ static uint16_t receive_window(TcpConn *c)
 }
 
 void tcp_send_conn(TcpConn *c, uint32_t seq, uint8_t flags,
-                      const uint8_t *data, size_t len)
+                   const uint8_t *data, size_t len)
 {
     uint16_t window = receive_window(c);
 
@@ -109,9 +109,22 @@ void tcp_send_conn(TcpConn *c, uint32_t seq, uint8_t flags,
         flags |= TCP_ACK;           /* all but our first SYN */
     }
     tcp_send_segment(c->tcp, c->peer_mac, c->peer_ip, c->local_port,
-                 c->peer_port, seq, flags & TCP_ACK ? c->rcv_nxt : 0, flags,
-                 window, data, len, flags & TCP_SYN);
+                     c->peer_port, seq, flags & TCP_ACK ? c->rcv_nxt : 0, flags,
+                     window, data, len, flags & TCP_SYN);
     c->ack_now = false;
+}
+
+/* RST for a handshake segment acknowledging what we never sent */
+void tcp_reset_ack(TcpConn *c, const TcpSegment *seg)
+{
+    tcp_send_segment(c->tcp, c->peer_mac, c->peer_ip, c->local_port,
+                     c->peer_port, seg->ack, 0, TCP_RST, 0, NULL, 0, false);
+}
+
+/* Our segment size toward the sender of @seg, a SYN: its MSS, bounded */
+uint16_t tcp_peer_mss(const TcpSegment *seg)
+{
+    return seg->mss ? MIN(MAX(seg->mss, 64), TCP_OUR_MSS) : TCP_DEFAULT_MSS;
 }
 
 /* RST in answer to @seg, which no connection takes (RFC 9293 3.10.7.1) */
@@ -126,11 +139,11 @@ static void send_reset_for(VamtTcp *tcp, const VamtIpPacket *ip,
     }
     if (seg->flags & TCP_ACK) {
         tcp_send_segment(tcp, ip->eth + ETH_ALEN, ip->src, seg->dport,
-                     seg->sport, seg->ack, 0, TCP_RST, 0, NULL, 0, false);
+                         seg->sport, seg->ack, 0, TCP_RST, 0, NULL, 0, false);
     } else {
         tcp_send_segment(tcp, ip->eth + ETH_ALEN, ip->src, seg->dport,
-                     seg->sport, 0, seg->seq + seg_len, TCP_RST | TCP_ACK, 0,
-                     NULL, 0, false);
+                         seg->sport, 0, seg->seq + seg_len,
+                         TCP_RST | TCP_ACK, 0, NULL, 0, false);
     }
 }
 
@@ -389,7 +402,7 @@ static TcpConn *oldest_in_state(VamtTcp *tcp, TcpState state)
 }
 
 TcpConn *tcp_lookup(VamtTcp *tcp, uint32_t peer_ip, uint16_t peer_port,
-                       uint16_t local_port)
+                    uint16_t local_port)
 {
     GList *l;
 
@@ -425,7 +438,7 @@ static void passive_open(VamtTcp *tcp, const VamtIpPacket *ip,
     c->snd_nxt = c->snd_una + 1;
     c->snd_max = c->snd_nxt;
     c->snd_wnd = seg->window;
-    c->mss = seg->mss ? MIN(MAX(seg->mss, 64), TCP_OUR_MSS) : TCP_DEFAULT_MSS;
+    c->mss = tcp_peer_mss(seg);
     c->output = g_byte_array_new();
     c->rcv_nxt = seg->seq + 1;
     c->rto = TCP_RTO_INITIAL_MS;
@@ -743,9 +756,7 @@ static bool conn_input(TcpConn *c, const TcpSegment *seg)
             return true;
         }
         if (seg->ack != c->snd_nxt) {
-            tcp_send_segment(c->tcp, c->peer_mac, c->peer_ip, c->local_port,
-                         c->peer_port, seg->ack, 0, TCP_RST, 0, NULL, 0,
-                         false);
+            tcp_reset_ack(c, seg);
             return true;
         }
         if (!establish(c)) {

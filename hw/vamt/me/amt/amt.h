@@ -354,7 +354,7 @@ void vamt_sd_state_save(GByteArray *out, const VamtAmtState *s);
 /* What vamt_sd_state_save wrote, checked: false if it cannot be */
 bool vamt_sd_state_load(struct BlobReader *r, VamtAmtState *s);
 /* The policy in force on the wired port: the bound one, else the default */
-uint32_t vamt_sd_in_force(const VamtAmtState *s);
+const VamtSdPolicy *vamt_sd_policy_in_force(const VamtAmtState *s);
 /* An IPv4 netmask AMT_EthernetPortSettings accepts (host byte order) */
 bool vamt_amt_netmask_is_valid(uint32_t netmask);
 /*

@@ -10,22 +10,19 @@
 #include "amt.h"
 #include "blob.h"
 
-static bool policy_exists(const VamtAmtState *s, uint32_t handle)
+static const VamtSdPolicy *policy_of(const VamtAmtState *s, uint32_t handle)
 {
     for (unsigned i = 0; handle && i < VAMT_SD_MAX_POLICIES; i++) {
         if (s->sd_policies[i].handle == handle) {
-            return true;
+            return &s->sd_policies[i];
         }
     }
-    return false;
+    return NULL;
 }
 
-uint32_t vamt_sd_in_force(const VamtAmtState *s)
+const VamtSdPolicy *vamt_sd_policy_in_force(const VamtAmtState *s)
 {
-    if (policy_exists(s, s->sd_bound)) {
-        return s->sd_bound;
-    }
-    return policy_exists(s, s->sd_default) ? s->sd_default : 0;
+    return policy_of(s, s->sd_bound) ?: policy_of(s, s->sd_default);
 }
 
 void vamt_sd_state_save(GByteArray *out, const VamtAmtState *s)

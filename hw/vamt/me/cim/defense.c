@@ -590,6 +590,7 @@ static void list_binding(VamtAmt *amt, GPtrArray *out,
                          const VamtCimClass *cls, uint32_t handle)
 {
     VamtAmtState *s = vamt_amt_state(amt);
+    const VamtSdPolicy *in_force = vamt_sd_policy_in_force(s);
     VamtCimInstance *inst;
 
     if (!find_policy(s, handle)) {
@@ -598,7 +599,7 @@ static void list_binding(VamtAmt *amt, GPtrArray *out,
     inst = vamt_cim_new(cls);
     vamt_cim_epr(inst, "Antecedent", ethernet_port_epr());
     vamt_cim_epr(inst, "Dependent", policy_epr(handle));
-    vamt_cim_bool(inst, "Active", vamt_sd_in_force(s) == handle);
+    vamt_cim_bool(inst, "Active", in_force && in_force->handle == handle);
     if (cls == &binding_class) {
         vamt_cim_bool(inst, "Enabled", true);
     }
@@ -626,11 +627,10 @@ static bool has_wired_port(VamtAmt *amt)
 }
 
 /*
- * Binding a policy to the wired port enables it there (one at a time);
- * without an endpoint on the NIC (no netdev=) nothing would enforce it,
- * so it is refused
+ * The policy a binding's Create names for the wired port, into @policy
+ * (the bound one or the default, one of each); without an endpoint on
+ * the NIC (no netdev=) nothing would enforce it, so it is refused
  */
-/* The policy a binding's Create names, for the wired port, into @policy */
 static VamtCimStatus binding_policy(VamtAmt *amt, xmlNode *in,
                                     uint32_t *policy)
 {
@@ -736,7 +736,7 @@ static void statistics_list(VamtAmt *amt, GPtrArray *out)
 {
     VamtAmtState *s = vamt_amt_state(amt);
     const VamtPlatformOps *ops = vamt_amt_ops(amt);
-    const VamtSdPolicy *p = find_policy(s, vamt_sd_in_force(s));
+    const VamtSdPolicy *p = vamt_sd_policy_in_force(s);
 
     for (unsigned i = 0; p && ops->nic_filter_matched && i < p->n_filters;
          i++) {
