@@ -1475,16 +1475,28 @@ def attack_kvm_many_viewers(binary):
         if not port:
             return "port 5900 did not open"
         # at most 4 connections wait unauthenticated (as on 16994): the
-        # oldest make room; the others are asked for the RFB password
+        # oldest make room; the newest 4 are asked for the RFB password,
+        # and after 3 wrong ones the port refuses logins for 10 s.
+        # Each viewer has the server's banner (the ME took it) before the
+        # next connects, so no refusal frees a place early.
         viewers = []
-        for _ in range(8):
+        for i in range(8):
             s = connect(port, timeout=5)
-            s.sendall(b"RFB 003.008\n")
+            if recv_exact(s, 12) != b"RFB 003.008\n":
+                return "VNC viewer %d got no RFB banner" % i
             viewers.append(s)
-        refused = shed = 0
+        outcome = ""
         for s in viewers:
             try:
-                if recv_exact(s, 14) != b"RFB 003.008\n\x01\x02":
+                s.sendall(b"RFB 003.008\n")
+                types = recv_exact(s, 1)
+                if types == b"\x00":
+                    # no security types: the reason follows
+                    why = recv_exact(s, struct.unpack(">I", recv_exact(
+                        s, 4))[0])
+                    outcome += "b" if b"too many" in why else "?"
+                    continue
+                if types + recv_exact(s, 1) != b"\x01\x02":
                     raise ConnectionError("no VNC authentication offered")
                 s.sendall(b"\x02")
                 if len(recv_exact(s, 16)) != 16:
@@ -1492,17 +1504,19 @@ def attack_kvm_many_viewers(binary):
                 s.sendall(bytes(16))     # a wrong response
                 result = recv_exact(s, 4)
                 if result == b"\x00\x00\x00\x01":
-                    refused += 1
+                    outcome += "r"
                 elif result:
                     return "a wrong VNC password got %r" % result
                 else:
-                    shed += 1
+                    outcome += "s"
             except OSError:
-                shed += 1
+                outcome += "s"
         for s in viewers:
             s.close()
-        if not 1 <= refused <= 4 or refused + shed != 8:
-            return "8 VNC viewers: %d refused, %d shed" % (refused, shed)
+        # oldest first: 4 shed; 3 wrong passwords, then AMT's lock-out
+        if outcome != "ssssrrrb":
+            return ("8 VNC viewers, oldest first (s shed, r refused, "
+                    "b blocked): %s" % outcome)
         return kvm_served(q)
     finally:
         q.stop()

@@ -142,11 +142,18 @@ fetch() {
     echo "$body"
     echo "curl_rc=$rc"
 }
-# got_page URL: the guest's httpd page comes back (a second try said)
+# got_page URL: the guest's httpd page comes back, within 3 tries of 10 s
+# (a guest under TCG on a loaded machine may miss one); each miss says why
 got_page() {
-    fetch "$1" | grep -qx "$marker" && return
-    echo "# $1: no page, once more"
-    fetch "$1" | grep -qx "$marker"
+    local out try
+
+    for try in 1 2 3; do
+        out=$(fetch "$1")
+        grep -qx "$marker" <<< "$out" && return
+        echo "# $1: no page on try $try ($(tail -n 1 <<< "$out")); nic: $(nic_json)"
+    done
+    echo "# the guest's last lines: $(tail -n 3 "$serial" | tr -d '\r' | tr '\n' '|')"
+    return 1
 }
 
 # big_get: a WS-Man Get of AMT_GeneralSettings of 4 KB (whitespace in its
