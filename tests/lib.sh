@@ -101,6 +101,32 @@ tap_merge() {
     fi
 }
 
+# ---- the node client scenarios (tests/clients/*.js) ---------------------------
+
+# The VM values the scenarios check (tests/clients/harness.js); not QEMU's
+# defaults, so every check sees the device's answers about this VM.  A
+# test starts its VM with them (-uuid, fw-version=, -m, -smp, the secret).
+vm_uuid=3f2504e0-4f89-41d3-9a0c-0305e82c3301
+fw_version=16.1.25.1234
+amt_version=${fw_version%.*}
+mem_mb=384
+cpu_sockets=2
+password='P@ssw0rd'
+
+# run_client NAME LOG [VAR=VALUE...]: tests/clients/NAME.js against the VM
+# at 127.0.0.1:$port ($qmp_sock, $serial), with those values and any
+# more of the environment given; its exit status (node_timeout: 150 s)
+run_client() {
+    local name=$1 log=$2
+    shift 2
+    env VAMT_PORT="$port" VAMT_PASSWORD="$password" VAMT_UUID="$vm_uuid" \
+        VAMT_FW_VERSION="$fw_version" VAMT_MEM_MB="$mem_mb" \
+        VAMT_CPU_SOCKETS="$cpu_sockets" VAMT_QMP="$qmp_sock" \
+        VAMT_SERIAL="$serial" VAMT_NODE_MODULES="$VAMT_CACHE/node/node_modules" \
+        "$@" timeout "${node_timeout:-150}" \
+        node "$VAMT_REPO/tests/clients/$name.js" > "$log" 2>&1
+}
+
 # ---- set-up ------------------------------------------------------------------
 
 logs=${VAMT_TEST_LOGS:-$VAMT_REPO/build/test-logs}
@@ -292,6 +318,20 @@ guest_prompt() {
 boots() {
     grep -c '^VAMT-GUEST: BOOT ' "$serial" 2>/dev/null
 }
+# guest_settled: the guest's latest boot has finished (a boot a power
+# action cut short never prints its DONE line, so counting lines would
+# wait for ever)
+guest_settled() {
+    grep -aE '^VAMT-GUEST: (BOOT|DONE)' "$serial" 2> /dev/null |
+        tail -n 1 | grep -q '^VAMT-GUEST: DONE'
+}
+boots_above() {
+    [ "$(boots)" -gt "$1" ] && guest_settled
+}
+# state_is STATE: QEMU's run state is STATE
+state_is() {
+    [ "$(vm_status)" = "$1" ]
+}
 
 # ---- WS-Management -----------------------------------------------------------
 
@@ -323,9 +363,12 @@ wsman_schema() {
 }
 
 # Where wsman_send sends: $wsman_host:$port, curl run through $wsman_via
-# (a command prefix: ip netns exec NS), by default 127.0.0.1 from here
+# (a command prefix: ip netns exec NS), by default 127.0.0.1 from here;
+# with $wsman_ca (a CA certificate file) over TLS, the ME's certificate
+# checked against it
 wsman_host=127.0.0.1
 wsman_via=()
+wsman_ca=
 
 # wsman_send ACTION CLASS SELECTORS BODY: one WS-Man request with curl
 # --digest as admin:$password to $wsman_host:$port; prints the reply
@@ -336,8 +379,9 @@ wsman_send() {
 
     schema=$(wsman_schema "$class")
     "${wsman_via[@]}" curl -s --max-time 30 --digest -u "admin:$password" \
+        ${wsman_ca:+--cacert "$wsman_ca"} \
         -H 'Content-Type: application/soap+xml;charset=utf-8' \
-        --data-binary @- "http://$wsman_host:$port/wsman" <<EOF
+        --data-binary @- "http${wsman_ca:+s}://$wsman_host:$port/wsman" <<EOF
 <?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:wsman="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Header><wsa:Action s:mustUnderstand="true">$action</wsa:Action><wsa:To s:mustUnderstand="true">http://$wsman_host:$port/wsman</wsa:To><wsman:ResourceURI s:mustUnderstand="true">$schema/$class</wsman:ResourceURI><wsa:MessageID s:mustUnderstand="true">uuid:$(cat /proc/sys/kernel/random/uuid)</wsa:MessageID><wsa:ReplyTo><wsa:Address>$anon</wsa:Address></wsa:ReplyTo><wsman:SelectorSet>$selectors</wsman:SelectorSet></s:Header><s:Body>$body</s:Body></s:Envelope>
 EOF
 }

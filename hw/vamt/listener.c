@@ -16,6 +16,12 @@
  * of descriptors), the listener stops watching the socket and retries
  * later instead of spinning on an always-readable socket.
  *
+ * With TLS credentials (16993), each connection first completes a TLS
+ * handshake (QIOChannelTLS, within VAMT_LISTENER_HANDSHAKE_MS) and the
+ * service sees only the plain bytes inside it.  Until then it counts as
+ * unauthenticated toward the caps, so idle handshakes cost a place each
+ * and are the first shed.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
@@ -24,6 +30,8 @@
 #include "qemu/sockets.h"
 #include "qemu/timer.h"
 #include "io/channel-socket.h"
+#include "io/channel-tls.h"
+#include "crypto/tlscreds.h"
 #include "qemu/error-report.h"
 #include "hw/vamt/listener.h"
 #include "trace/trace-hw_vamt.h"
@@ -37,6 +45,8 @@
 /* After a failed accept(), wait this long, doubling up to the maximum */
 #define VAMT_LISTENER_RETRY_MS      50
 #define VAMT_LISTENER_RETRY_MAX_MS  1000
+/* A TLS client has this long to finish its handshake */
+#define VAMT_LISTENER_HANDSHAKE_MS  30000
 
 typedef struct VamtListenerClient VamtListenerClient;
 
@@ -46,6 +56,7 @@ struct VamtListener {
     QEMUTimer *retry_timer;
     int64_t retry_ms;
     const VamtService *service;
+    QCryptoTLSCreds *tls_creds; /* NULL: plain TCP */
     GList *clients;             /* newest first */
     unsigned next_id;
 };
@@ -53,7 +64,9 @@ struct VamtListener {
 struct VamtListenerClient {
     VamtListener *listener;
     QIOChannelSocket *sioc;
+    QIOChannel *ioc;            /* sioc, or the TLS channel over it */
     VamtConn conn;
+    bool opened;                /* conn is open: no TLS, or handshake done */
     QEMUTimer *timer;           /* the service's idle/request deadline */
     GByteArray *output;
     guint watch;
@@ -73,7 +86,17 @@ static void client_destroy(VamtListenerClient *c)
         g_source_remove(c->watch);
     }
     timer_free(c->timer);
-    vamt_conn_free(&c->conn);
+    if (c->opened) {
+        vamt_conn_free(&c->conn);
+    }
+    if (c->ioc != QIO_CHANNEL(c->sioc)) {
+        /* close_notify, when the socket takes it now; never waited for */
+        if (c->opened) {
+            qio_channel_tls_bye(QIO_CHANNEL_TLS(c->ioc), NULL);
+        }
+        qio_channel_close(c->ioc, NULL);
+        object_unref(OBJECT(c->ioc));
+    }
     qio_channel_close(QIO_CHANNEL(c->sioc), NULL);
     object_unref(OBJECT(c->sioc));
     g_byte_array_free(c->output, TRUE);
@@ -119,7 +142,7 @@ static const VamtStreamOps client_ops = {
 static bool client_flush(VamtListenerClient *c)
 {
     while (c->output->len) {
-        ssize_t n = qio_channel_write(QIO_CHANNEL(c->sioc),
+        ssize_t n = qio_channel_write(c->ioc,
                                       (const char *)c->output->data,
                                       c->output->len, NULL);
 
@@ -141,7 +164,8 @@ static gboolean client_io(QIOChannel *ioc, GIOCondition cond, void *opaque)
     ssize_t n;
 
     if (cond & G_IO_IN) {
-        n = qio_channel_read(ioc, (char *)buf, sizeof(buf), NULL);
+        /* not @ioc: a TLS channel's watch is its socket's */
+        n = qio_channel_read(c->ioc, (char *)buf, sizeof(buf), NULL);
         if (n > 0) {
             trace_vamt_listener_input(c->id, n);
             vamt_conn_input(&c->conn, buf, n);
@@ -165,6 +189,11 @@ static void client_timeout(void *opaque)
 {
     VamtListenerClient *c = opaque;
 
+    if (!c->opened) {
+        trace_vamt_listener_tls_failed(c->id, "handshake timed out");
+        client_destroy(c);
+        return;
+    }
     if (!c->closing && vamt_conn_tick(&c->conn)) {
         c->closing = true;
     }
@@ -200,8 +229,7 @@ static void client_update(VamtListenerClient *c)
     }
     if (!c->watch) {
         c->watching = want;
-        c->watch = qio_channel_add_watch(QIO_CHANNEL(c->sioc), want,
-                                         client_io, c, NULL);
+        c->watch = qio_channel_add_watch(c->ioc, want, client_io, c, NULL);
     }
     deadline = vamt_conn_deadline(&c->conn);
     if (deadline >= 0) {
@@ -238,7 +266,7 @@ static VamtListenerClient *oldest_untrusted(VamtListener *l, const char *peer)
     for (GList *e = g_list_last(l->clients); e; e = e->prev) {
         VamtListenerClient *c = e->data;
 
-        if (!vamt_conn_authenticated(&c->conn) &&
+        if ((!c->opened || !vamt_conn_authenticated(&c->conn)) &&
             (!peer || !strcmp(c->peer, peer))) {
             return c;
         }
@@ -271,25 +299,68 @@ static bool listener_admit(VamtListener *l, const char *peer)
     return true;
 }
 
+/* The service's connection begins: at accept, or after the handshake */
+static void client_open(VamtListenerClient *c)
+{
+    c->opened = true;
+    c->conn = vamt_conn_open(c->listener->service, &client_ops, c, c->peer);
+    client_update(c);
+}
+
+static void client_handshake_done(QIOTask *task, gpointer opaque)
+{
+    VamtListenerClient *c = opaque;
+    Error *err = NULL;
+
+    if (qio_task_propagate_error(task, &err)) {
+        trace_vamt_listener_tls_failed(c->id, error_get_pretty(err));
+        error_free(err);
+        client_destroy(c);
+        return;
+    }
+    trace_vamt_listener_tls_ready(c->id);
+    timer_del(c->timer);
+    client_open(c);
+}
+
 static void listener_add_client(VamtListener *l, QIOChannelSocket *sioc,
                                 char *peer)
 {
     VamtListenerClient *c = g_new0(VamtListenerClient, 1);
+    QIOChannelTLS *tioc;
+    Error *err = NULL;
 
     c->listener = l;
     c->id = l->next_id++;
     c->sioc = sioc;
+    c->ioc = QIO_CHANNEL(sioc);
     c->peer = peer;
     qio_channel_set_name(QIO_CHANNEL(sioc), l->service->cls->name);
     qio_channel_set_blocking(QIO_CHANNEL(sioc), false, NULL);
     /* answers go out whole: no waiting for the console's delayed ACK */
     qio_channel_set_delay(QIO_CHANNEL(sioc), false);
     c->output = g_byte_array_new();
-    c->conn = vamt_conn_open(l->service, &client_ops, c, peer);
     c->timer = timer_new_ms(QEMU_CLOCK_REALTIME, client_timeout, c);
     l->clients = g_list_prepend(l->clients, c);
     trace_vamt_listener_accept(c->id, peer);
-    client_update(c);
+    if (!l->tls_creds) {
+        client_open(c);
+        return;
+    }
+    tioc = qio_channel_tls_new_server(QIO_CHANNEL(sioc), l->tls_creds,
+                                      NULL, &err);
+    if (!tioc) {
+        trace_vamt_listener_tls_failed(c->id, error_get_pretty(err));
+        error_free(err);
+        client_destroy(c);
+        return;
+    }
+    c->ioc = QIO_CHANNEL(tioc);
+    qio_channel_set_name(c->ioc, l->service->cls->name);
+    timer_mod(c->timer, qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
+              VAMT_LISTENER_HANDSHAKE_MS);
+    /* closing the channel cancels it: no callback after client_destroy */
+    qio_channel_tls_handshake(tioc, client_handshake_done, c, NULL, NULL);
 }
 
 static gboolean listener_accept(QIOChannel *ioc, GIOCondition cond,
@@ -342,7 +413,8 @@ static gboolean listener_accept(QIOChannel *ioc, GIOCondition cond,
 }
 
 VamtListener *vamt_listener_new(const char *address,
-                                const VamtService *service, Error **errp)
+                                const VamtService *service,
+                                QCryptoTLSCreds *tls_creds, Error **errp)
 {
     g_autoptr(SocketAddress) addr = socket_parse(address, errp);
     VamtListener *l;
@@ -352,12 +424,16 @@ VamtListener *vamt_listener_new(const char *address,
     }
     l = g_new0(VamtListener, 1);
     l->service = service;
+    l->tls_creds = tls_creds;
     l->sioc = qio_channel_socket_new();
     qio_channel_set_name(QIO_CHANNEL(l->sioc), "vamt-listener");
     if (qio_channel_socket_listen_sync(l->sioc, addr, 16, errp) < 0) {
         object_unref(OBJECT(l->sioc));
         g_free(l);
         return NULL;
+    }
+    if (tls_creds) {
+        object_ref(OBJECT(tls_creds));
     }
     l->retry_ms = VAMT_LISTENER_RETRY_MS;
     l->retry_timer = timer_new_ms(QEMU_CLOCK_REALTIME, listener_retry, l);
@@ -378,6 +454,9 @@ void vamt_listener_free(VamtListener *l)
     object_unref(OBJECT(l->sioc));
     while (l->clients) {
         client_destroy(l->clients->data);
+    }
+    if (l->tls_creds) {
+        object_unref(OBJECT(l->tls_creds));
     }
     g_free(l);
 }

@@ -22,11 +22,13 @@
 #include "platform-ops.h"
 #include "trace/trace-hw_vamt.h"
 
+/* The NIC path has no TLS yet: its TLS ports are refused (RST) */
 static const VamtService *vamt_nic_service(void *opaque, uint16_t port)
 {
     VamtState *s = opaque;
 
-    return s->me ? vamt_me_service(s->me, port) : NULL;
+    return s->me && !vamt_port_is_tls(port) ? vamt_me_service(s->me, port)
+                                             : NULL;
 }
 
 /* The netdev went, and our filter with it */

@@ -29,6 +29,7 @@ struct VamtRmcpSocket {
     guint watch;
     VamtMe *me;
     uint16_t http_port;
+    uint16_t tls_port;
 };
 
 static void rmcp_send(VamtRmcpSocket *r, const uint8_t *data, size_t len,
@@ -74,8 +75,8 @@ static gboolean rmcp_readable(QIOChannel *ioc, GIOCondition cond,
             }
             break;
         }
-        switch (vamt_me_rmcp_answer(r->me, buf, n, r->http_port, 0,
-                                    &reply)) {
+        switch (vamt_me_rmcp_answer(r->me, buf, n, r->http_port,
+                                    r->tls_port, &reply)) {
         case VAMT_RMCP_ANSWERED:
             rmcp_trace_pong((struct sockaddr *)&peer, peer_len, &reply);
             if (reply.ack_len) {
@@ -137,7 +138,7 @@ static int rmcp_bind(const char *host, uint16_t port, Error **errp)
 
 VamtRmcpSocket *vamt_rmcp_socket_new(const char *host, uint16_t port,
                                      VamtMe *me, uint16_t http_port,
-                                     Error **errp)
+                                     uint16_t tls_port, Error **errp)
 {
     VamtRmcpSocket *r;
     QIOChannelSocket *sioc;
@@ -156,6 +157,7 @@ VamtRmcpSocket *vamt_rmcp_socket_new(const char *host, uint16_t port,
     r->sioc = sioc;
     r->me = me;
     r->http_port = http_port;
+    r->tls_port = tls_port;
     r->watch = qio_channel_add_watch(QIO_CHANNEL(sioc), G_IO_IN,
                                      rmcp_readable, r, NULL);
     trace_vamt_rmcp_bound(host, vamt_rmcp_socket_port(r));

@@ -208,7 +208,7 @@ static void vamt_update_listener(VamtState *s, uint16_t service_port,
         return;
     }
     if (svc && !*listener) {
-        *listener = vamt_listener_new(*address, svc, &err);
+        *listener = vamt_listener_new(*address, svc, NULL, &err);
         if (!*listener) {
             warn_report_err(err);
             return;
@@ -459,8 +459,8 @@ static char *vamt_vnc_address(const char *listen, uint16_t port,
                            port);
 }
 
-static char *vamt_service_address(const char *listen, uint16_t service_port,
-                                  Error **errp)
+char *vamt_service_address(const char *listen, uint16_t service_port,
+                           Error **errp)
 {
     g_autoptr(SocketAddress) addr = socket_parse(listen, errp);
     unsigned long port;
@@ -512,7 +512,9 @@ static bool vamt_rmcp_realize(VamtState *s, Error **errp)
         return true;
     }
     s->rmcp = vamt_rmcp_socket_new(addr->u.inet.host, s->rmcp_port, s->me,
-                                   vamt_listener_port(s->listener), &err);
+                                   vamt_listener_port(s->listener),
+                                   MAX(vamt_listener_port(s->tls_listener), 0),
+                                   &err);
     if (s->rmcp) {
         return true;
     }
@@ -560,6 +562,9 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
         return false;
     }
     s->fw.outbound = s->alert_egress != VAMT_ALERT_EGRESS_NONE;
+    if (!vamt_tls_creds_realize(s, errp)) {
+        return false;
+    }
     if (s->alert_egress == VAMT_ALERT_EGRESS_HOST) {
         s->egress = vamt_egress_new(&vamt_egress_ops, s);
     }
@@ -587,8 +592,11 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
         s->listener = vamt_listener_new(s->listen,
                                         vamt_me_service(s->me,
                                                         VAMT_PORT_WSMAN),
-                                        errp);
+                                        NULL, errp);
         if (!s->listener) {
+            return false;
+        }
+        if (s->tls_creds && !vamt_tls_listener_realize(s, errp)) {
             return false;
         }
         s->redir_address = vamt_service_address(s->listen,
@@ -749,6 +757,7 @@ static void vamt_exit(PCIDevice *pd)
     g_clear_pointer(&s->listeners_bh, qemu_bh_delete);
     g_clear_pointer(&s->rmcp, vamt_rmcp_socket_free);
     g_clear_pointer(&s->listener, vamt_listener_free);
+    vamt_tls_cleanup(s);
     g_clear_pointer(&s->redir_listener, vamt_listener_free);
     g_clear_pointer(&s->redir_address, g_free);
     g_clear_pointer(&s->vnc_listener, vamt_listener_free);
@@ -934,6 +943,7 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_UINT32("fwsts5", VamtState, fwsts[4], 0),
     DEFINE_PROP_UINT32("fwsts6", VamtState, fwsts[5], 0),
     DEFINE_PROP_STRING("listen", VamtState, listen),
+    DEFINE_PROP_STRING("tls-creds", VamtState, tls_creds_id),
     DEFINE_PROP_STRING("netdev", VamtState, netdev_id),
     DEFINE_PROP_STRING("nic-address", VamtState, nic_address),
     DEFINE_PROP_STRING("nic-gateway", VamtState, nic_gateway),
@@ -1024,6 +1034,10 @@ static void vamt_class_init(ObjectClass *klass, void *data)
         "serve WS-Management and legacy SOAP (AMT port 16992) on this host "
         "socket, e.g. 127.0.0.1:16992, and redirection (16994) two ports "
         "above it (port 0: free ports)");
+    object_class_property_set_description(klass, "tls-creds",
+        "id of a tls-creds-x509 object (endpoint=server, verify-peer=off "
+        "for consoles without a client certificate): WS-Management over "
+        "TLS (AMT port 16993) one port above listen='s");
     object_class_property_set_description(klass, "rmcp",
         "answer ASF/RMCP presence pings (console network scans) on UDP "
         "rmcp-port of the listen= host: 'auto' (default) when the port "

@@ -15,6 +15,7 @@ packages=(
     libxml2-dev libfdt-dev seabios ipxe-qemu dpkg-dev ccache rsync
     busybox-static cpio kmod linux-libc-dev clang
     amtterm libsoap-lite-perl wsl curl libxml2-utils uuid-runtime xorriso
+    openssl gnutls-bin liblwp-protocol-https-perl
     vncsnapshot libnet-vnc-perl tightvncpasswd
     chromium
     libvirt-daemon-system libvirt-clients

@@ -27,6 +27,9 @@
 #             password, power off/on, user consent, the port switched off
 #   clients   real consoles, unmodified, against a running VM: MeshCentral's
 #             AMT stack and network scanner, wsman-messages, amttool, wsl
+#   tls       the same consoles over TLS on 16993 (tls-creds=), checking
+#             the ME's certificate; openssl and gnutls-cli: TLS 1.2/1.3
+#             only, idle and garbage handshakes, QEMU's refusals
 #   nic       the ME on the guest's NIC (netdev=): amttool, wsl and the
 #             MeshCommander sequence through libslirp's hostfwd to the
 #             guest's IP, the VM running, stopped, off and never started,
@@ -249,6 +252,7 @@ run_tap kvmguest "$VAMT_REPO/tests/redir/run-kvm-guest-smoke.sh"
 run_tap mckvm "$VAMT_REPO/tests/redir/run-meshcommander-kvm.sh"
 run_tap kvmvnc "$VAMT_REPO/tests/redir/run-kvm-vnc-test.sh"
 run_tap clients "$VAMT_REPO/tests/clients/run-client-tests.sh"
+run_tap tls "$VAMT_REPO/tests/clients/run-tls-test.sh"
 run_tap nic "$VAMT_REPO/tests/net/run-nic-test.sh"
 run_tap lan "$VAMT_REPO/tests/net/run-lan-test.sh"
 run_tap meshcmd "$VAMT_REPO/tests/guest/run-meshcmd-test.sh"

@@ -35,6 +35,14 @@ function vmUnderTest() {
         // (alert-egress=host), or libslirp's gateway, which leads to the
         // host's loopback (alert-egress=nic on -netdev user)
         alertHost: process.env.VAMT_ALERT_HOST || '127.0.0.1',
+        // WS-Management on the VM's TLS port (16993): its host, the CA
+        // certificate (PEM) its certificate must chain to, and that
+        // certificate's SHA-256 (hex), which MeshCentral pins
+        tlsHost: process.env.VAMT_TLS_HOST || '',
+        tlsCa: process.env.VAMT_TLS_CA ? fs.readFileSync(process.env.VAMT_TLS_CA, 'utf8') : '',
+        tlsFingerprint: (process.env.VAMT_TLS_FINGERPRINT || '').toLowerCase(),
+        // "connect": only the read-only part of a scenario (connect, pages)
+        scenario: process.env.VAMT_SCENARIO || 'all',
     };
 }
 

@@ -23,9 +23,13 @@ const CreateWsmanComm = require(path.join(amtDir, 'amt-wsman-comm.js'));
 const WsmanStackCreateService = require(path.join(amtDir, 'amt-wsman.js'));
 const AmtStackCreateService = require(path.join(amtDir, 'amt.js'));
 
-// As MeshCentral's amtmanager.js builds it for a direct (non-CIRA,
-// non-TLS) connection
-const comm = CreateWsmanComm(vm.host, vm.port, vm.user, vm.password, 0);
+// As MeshCentral's amtmanager.js builds it for a direct (non-CIRA)
+// connection: plain, or TLS with the certificate's hash pinned, as the
+// manager pins it (xtlsFingerprint) once it knows the device's
+const comm = vm.tlsFingerprint ?
+    CreateWsmanComm(vm.tlsHost, vm.port, vm.user, vm.password, 1) :
+    CreateWsmanComm(vm.host, vm.port, vm.user, vm.password, 0);
+if (vm.tlsFingerprint) comm.xtlsFingerprint = vm.tlsFingerprint;
 const amtstack = AmtStackCreateService(WsmanStackCreateService(comm));
 
 // The stack is callback-based; a stuck exchange must fail, not hang
@@ -565,11 +569,26 @@ async function eventSubscriptions() {
     listener.close();
 }
 
+// Over TLS: the stack matched the ME's certificate with the pinned hash
+// (xtlsCheck 2); a mismatch would have failed every request (998)
+function tlsChecked() {
+    const cert = comm.xtlsCertificate;
+    tap.ok(comm.xtlsCheck === 2 && cert && cert.subject && cert.subject.CN === vm.tlsHost,
+        `tls: MeshCentral's stack pinned the ME's certificate (CN ${vm.tlsHost}, SHA-256 ${vm.tlsFingerprint.slice(0, 8)}...)`,
+        { xtlsCheck: comm.xtlsCheck, subject: cert && cert.subject });
+}
+
 async function main() {
     try {
         await connect();
+        if (vm.tlsFingerprint) tlsChecked();
         await hardware();
         await pages();
+        if (vm.scenario === 'connect') {
+            tap.finish();
+            setTimeout(() => process.exit(), 100);
+            return;
+        }
         const audit = await eventLogs();
         await power(audit);
         await accountsWithUser();

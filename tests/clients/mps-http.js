@@ -11,6 +11,7 @@
 
 const crypto = require('crypto');
 const net = require('net');
+const tls = require('tls');
 
 const md5 = (s) => crypto.createHash('md5').update(s).digest('hex');
 
@@ -54,8 +55,9 @@ function parseResponse(buf) {
 }
 
 class MpsWsmanClient {
-    constructor({ host, port, user, password, guid }) {
-        Object.assign(this, { host, port, user, password, guid });
+    // ca: a CA certificate (PEM): TLS (16993), the ME's certificate checked
+    constructor({ host, port, user, password, guid, ca }) {
+        Object.assign(this, { host, port, user, password, guid, ca });
         this.challenge = null;      // { realm, nonce, qop }
         this.nc = 0;
         this.socket = null;
@@ -64,8 +66,10 @@ class MpsWsmanClient {
 
     _connect() {
         return new Promise((resolve, reject) => {
-            const sock = net.createConnection({ host: this.host, port: this.port });
-            sock.once('connect', () => {
+            const sock = this.ca ?
+                tls.connect({ host: this.host, port: this.port, ca: this.ca }) :
+                net.createConnection({ host: this.host, port: this.port });
+            sock.once(this.ca ? 'secureConnect' : 'connect', () => {
                 this.connections++;
                 this.socket = sock;
                 sock.on('close', () => { if (this.socket === sock) this.socket = null; });

@@ -16,20 +16,11 @@ set -uo pipefail
 . "$(dirname "$0")/../../scripts/vamt/common.sh"
 . "$VAMT_REPO/tests/lib.sh"
 
-here=$VAMT_REPO/tests/clients
 logs=$logs/clients
 need_guest
 need_clients
 
-# Non-default machine values, so every check sees the device's answers
-# about this VM rather than defaults
-vm_uuid=3f2504e0-4f89-41d3-9a0c-0305e82c3301
-fw_version=16.1.25.1234
-amt_version=${fw_version%.*}
-mem_mb=384
-cpu_sockets=2
-password='P@ssw0rd'
-
+# the VM's values are tests/lib.sh's (vm_uuid, fw_version, mem_mb, ...)
 keep_serial() {         # at exit: the serial log, without CRs, in $logs
     [ -f "$serial" ] && tr -d '\r' < "$serial" > "$logs/serial.log"
     local pid
@@ -56,18 +47,6 @@ port=$(free_port)
     > "$logs/qemu.log" 2>&1 &
 vm_pid=$!
 
-state_is() {
-    [ "$(vm_status)" = "$1" ]
-}
-# the guest's latest boot has finished (a boot a power action cut short
-# never prints its DONE line, so counting lines would wait for ever)
-guest_settled() {
-    grep -E '^VAMT-GUEST: (BOOT|DONE)' "$serial" 2> /dev/null |
-        tail -n 1 | grep -q '^VAMT-GUEST: DONE'
-}
-boots_above() {
-    [ "$(boots)" -gt "$1" ] && guest_settled
-}
 
 check "QEMU starts with -device vamt listening on 127.0.0.1:$port and the guest boots" \
     eval 'wait_for 60 port_open $port && wait_for 60 guest_settled && state_is running'
@@ -79,12 +58,8 @@ fi
 # run_node NAME: one node client scenario; its TAP lines are renumbered
 # into ours; a scenario that dies or leaves no plan is a failure
 run_node() {
-    local name=$1 log=$logs/$1.log
-    VAMT_PORT=$port VAMT_PASSWORD=$password VAMT_UUID=$vm_uuid \
-    VAMT_FW_VERSION=$fw_version VAMT_MEM_MB=$mem_mb VAMT_CPU_SOCKETS=$cpu_sockets \
-    VAMT_QMP=$qmp_sock VAMT_SERIAL=$serial VAMT_NODE_MODULES=$VAMT_CACHE/node/node_modules \
-        timeout "${node_timeout:-150}" node "$here/$name.js" > "$log" 2>&1
-    tap_merge "$name" "$log" $?
+    run_client "$1" "$logs/$1.log"
+    tap_merge "$1" "$logs/$1.log" $?
 }
 
 # --- Open AMT (wsman-messages + MPS framing), then MeshCommander

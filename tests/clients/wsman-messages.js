@@ -25,7 +25,8 @@ const SOAP = 'http://www.w3.org/2003/05/soap-envelope';
 const FAULT_ACTION = 'http://schemas.xmlsoap.org/ws/2004/08/addressing/fault';
 
 const client = new X.MpsWsmanClient({
-    host: vm.host, port: vm.port, user: vm.user, password: vm.password, guid: vm.uuid,
+    host: vm.tlsCa ? vm.tlsHost : vm.host, port: vm.port, user: vm.user,
+    password: vm.password, guid: vm.uuid, ca: vm.tlsCa || undefined,
 });
 const amt = new W.AMT.Messages();
 const cim = new W.CIM.Messages();

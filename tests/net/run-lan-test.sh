@@ -85,9 +85,6 @@ done
 alive() {
     kill -0 "${pids[$vm_name]}" 2> /dev/null
 }
-state_is() {
-    [ "$(vm_status)" = "$1" ]
-}
 guest_up() {    # the guest's boot is over (and its httpd runs)
     has '^VAMT-GUEST: DONE' && has '^VAMT-GUEST: HTTPD'
 }

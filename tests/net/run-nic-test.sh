@@ -46,13 +46,7 @@ mkdir -p "$logs"
 need_guest
 need_clients
 
-# as tests/clients/run-client-tests.sh: values meshcommander.js checks
-vm_uuid=3f2504e0-4f89-41d3-9a0c-0305e82c3301
-fw_version=16.1.25.1234
-amt_version=${fw_version%.*}
-mem_mb=384
-cpu_sockets=2
-password='P@ssw0rd'
+# the values meshcommander.js checks are tests/lib.sh's (vm_uuid, ...)
 marker=vamt-guest-httpd-7d41        # tests/guest/init's page (vamt.httpd)
 guest_ip=10.0.2.15                  # slirp's first DHCP address
 main_mac=52:54:00:4e:49:43
@@ -76,17 +70,6 @@ done
 guest_kernel=(-kernel "$VAMT_GUEST/vmlinux" -initrd "$work/initrd.gz")
 guest_cmdline="console=ttyS0 quiet panic=-1 vamt.mode=demo"
 
-state_is() {
-    [ "$(vm_status)" = "$1" ]
-}
-# the guest's latest boot has finished (as in run-client-tests.sh)
-guest_settled() {
-    grep -aE '^VAMT-GUEST: (BOOT|DONE)' "$serial" 2> /dev/null |
-        tail -n 1 | grep -q '^VAMT-GUEST: DONE'
-}
-boots_above() {
-    [ "$(boots)" -gt "$1" ] && guest_settled
-}
 # net_line: the guest's latest "NET eth0 ADDR driver=... mac=... by=..."
 net_line() {
     grep -a '^VAMT-GUEST: NET eth0 ' "$serial" 2> /dev/null | tail -n 1 | tr -d '\r'
@@ -364,11 +347,7 @@ check "on: amttool info after power-on: power state S0" \
 # a lone RecordArray string by character), and meshcommander.js's "one
 # record per boot" count would be off by that one.
 mc_log=$logs/meshcommander.log
-VAMT_PORT=$port VAMT_PASSWORD=$password VAMT_UUID=$vm_uuid \
-VAMT_FW_VERSION=$fw_version VAMT_MEM_MB=$mem_mb VAMT_CPU_SOCKETS=$cpu_sockets \
-VAMT_QMP=$qmp_sock VAMT_SERIAL=$serial VAMT_NODE_MODULES=$VAMT_CACHE/node/node_modules \
-VAMT_ALERT_HOST=10.0.2.2 \
-    timeout 200 node "$VAMT_REPO/tests/clients/meshcommander.js" > "$mc_log" 2>&1
+node_timeout=200 run_client meshcommander "$mc_log" VAMT_ALERT_HOST=10.0.2.2
 tap_merge "main: meshcommander" "$mc_log" $?
 wait_for 60 guest_settled
 check "main: after MeshCommander's power actions the guest is up on DHCP again and its page answers" \

@@ -33,6 +33,7 @@ struct VamtMe {
     VamtAlertSender *alerts;
     int64_t alert_timer_ms;         /* asked of ops->me_timer_mod; -1 none */
     VamtService wsman_service;      /* 16992 */
+    VamtService wsman_tls_service;  /* 16993: the same, inside TLS */
     VamtService redir_service;      /* 16994 */
     VamtService vnc_service;        /* 5900 */
     int64_t rmcp_tokens;            /* presence answers left, x RMCP_TOKEN */
@@ -215,10 +216,13 @@ void vamt_me_alert_stats(VamtMe *me, VamtAlertStats *stats)
     vamt_alert_sender_stats(me->alerts, stats);
 }
 
-/* LME's channels reach the same services as every other transport */
+/*
+ * LME's channels reach the same services as every other transport, but
+ * for the TLS ports: the ME has no TLS of its own on LME yet
+ */
 static const VamtService *me_service_for_lme(void *opaque, uint16_t port)
 {
-    return vamt_me_service(opaque, port);
+    return vamt_port_is_tls(port) ? NULL : vamt_me_service(opaque, port);
 }
 
 VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
@@ -253,6 +257,8 @@ VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
         .impl = me->http,
         .port = VAMT_PORT_WSMAN,
     };
+    me->wsman_tls_service = me->wsman_service;
+    me->wsman_tls_service.port = VAMT_PORT_WSMAN_TLS;
     mei_bus_set_service_map(me->mei, me_service_for_lme, me);
     vamt_amt_set_unprovision_hook(me->amt, me_unprovisioned, me);
     me->alerts = vamt_alert_sender_new(me->amt);
@@ -310,12 +316,20 @@ MeiBus *vamt_me_mei(VamtMe *me)
     return me->mei;
 }
 
+bool vamt_port_is_tls(uint16_t port)
+{
+    return port == VAMT_PORT_WSMAN_TLS || port == VAMT_PORT_REDIRECTION_TLS;
+}
+
 /* The port -> service map; redirection, TLS and RFB plug in here. */
 const VamtService *vamt_me_service(VamtMe *me, uint16_t port)
 {
     switch (port) {
     case VAMT_PORT_WSMAN:
         return &me->wsman_service;
+    case VAMT_PORT_WSMAN_TLS:
+        /* only with the platform's credentials (no certificate store yet) */
+        return me->fw->remote_tls ? &me->wsman_tls_service : NULL;
     case VAMT_PORT_REDIRECTION:
         return vamt_me_redirection_listening(me) ? &me->redir_service : NULL;
     case VAMT_PORT_VNC:

@@ -47,9 +47,13 @@ VamtWsman *vamt_me_wsman(VamtMe *me);
 
 /*
  * The service that answers connections to AMT port @port, or NULL if the
- * ME serves nothing there (yet, or in its current configuration).
+ * ME serves nothing there (yet, or in its current configuration).  For a
+ * TLS port (vamt_port_is_tls) the service reads and writes the plain
+ * bytes inside TLS: only a transport that does the TLS may use it.
  */
 const VamtService *vamt_me_service(VamtMe *me, uint16_t port);
+/* Is @port one of AMT's TLS ports (16993, 16995)? */
+bool vamt_port_is_tls(uint16_t port);
 
 /*
  * Does AMT listen on its redirection port now?  Once provisioned, when

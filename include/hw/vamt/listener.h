@@ -8,15 +8,18 @@
 #define HW_VAMT_LISTENER_H
 
 #include "conn.h"
+#include "crypto/tlscreds.h"
 
 typedef struct VamtListener VamtListener;
 
 /*
  * Listen on @address ("host:port", or any form socket_parse() takes) and
- * serve each connection with @service, which must outlive the listener.
+ * serve each connection with @service, which must outlive the listener;
+ * inside TLS with @tls_creds (a server's), if not NULL.
  */
 VamtListener *vamt_listener_new(const char *address,
-                                const VamtService *service, Error **errp);
+                                const VamtService *service,
+                                QCryptoTLSCreds *tls_creds, Error **errp);
 void vamt_listener_free(VamtListener *l);
 /* The TCP port it listens on (useful with port 0), or -1 */
 int vamt_listener_port(const VamtListener *l);

@@ -56,6 +56,9 @@ struct VamtState {
     VamtMachine machine;
     VamtNvram *nvram;
     VamtListener *listener;     /* 16992 */
+    VamtListener *tls_listener; /* 16993, with tls-creds= */
+    char *tls_creds_id;         /* tls-creds=: a server's TLS credentials */
+    struct QCryptoTLSCreds *tls_creds;
     VamtListener *redir_listener;   /* 16994, while AMT listens there */
     char *redir_address;        /* where 16994 goes: listen's host */
     VamtListener *vnc_listener;     /* 5900, while a console enabled it */
@@ -123,6 +126,18 @@ void vamt_outbound_connected(void *opaque, uint64_t id);
 void vamt_outbound_input(void *opaque, uint64_t id, const uint8_t *data,
                          size_t len);
 void vamt_outbound_closed(void *opaque, uint64_t id);
+
+/*
+ * vamt.c: where AMT port @service_port goes on the host: listen='s host,
+ * at the distance from listen='s port that @service_port has from 16992
+ */
+char *vamt_service_address(const char *listen, uint16_t service_port,
+                           Error **errp);
+
+/* tls.c: tls-creds= (before the ME exists), 16993's listener, cleanup */
+bool vamt_tls_creds_realize(VamtState *s, Error **errp);
+bool vamt_tls_listener_realize(VamtState *s, Error **errp);
+void vamt_tls_cleanup(VamtState *s);
 
 /* heci.c: the HECI register file */
 void vamt_heci_init(VamtState *s);

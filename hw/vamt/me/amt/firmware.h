@@ -45,6 +45,14 @@ typedef struct VamtFirmware {
     uint32_t redirection;
     /* The platform connects out for the ME (alerts): ops->outbound_* */
     bool outbound;
+    /*
+     * The platform serves TLS on a remote TLS port (16993) with
+     * credentials of its own (tls-creds=): the ME serves WS-Management
+     * behind it, and AMT_TLSSettingData says so
+     */
+    bool remote_tls;
+    /* ... asking consoles for a client certificate (verify-peer=on) */
+    bool remote_tls_mutual;
 } VamtFirmware;
 
 /*

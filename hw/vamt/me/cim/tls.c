@@ -11,20 +11,32 @@
 #include "provider.h"
 
 static const VamtCimClass tls_setting_class;
+/*
+ * The remote ports (802.3: the NIC and listen=) and the local ones (LME).
+ * TLS is on remotely exactly when the platform serves 16993 with its own
+ * credentials (VamtFirmware.remote_tls); the plain ports stay open beside
+ * it (AcceptNonSecureConnections), as AMT 16.0 keeps them.  LME has no TLS.
+ */
 static void tls_setting_list(VamtAmt *amt, GPtrArray *out)
 {
     static const char *const ids[] = {
         "Intel(r) AMT 802.3 TLS Settings", "Intel(r) AMT LMS TLS Settings",
     };
+    const VamtFirmware *fw = vamt_amt_firmware(amt);
+    const bool enabled[] = { fw->remote_tls, false };
+    const bool mutual[] = { fw->remote_tls && fw->remote_tls_mutual, false };
 
     for (unsigned i = 0; i < G_N_ELEMENTS(ids); i++) {
         VamtCimInstance *inst = vamt_cim_new(&tls_setting_class);
 
         vamt_cim_str(inst, "InstanceID", ids[i]);
         vamt_cim_str(inst, "ElementName", ids[i]);
-        vamt_cim_bool(inst, "Enabled", false);
-        vamt_cim_bool(inst, "AcceptNonSecureConnections", true);
-        vamt_cim_bool(inst, "MutualAuthentication", false);
+        vamt_cim_bool(inst, "Enabled", enabled[i]);
+        if (i == 0) {
+            vamt_cim_bool(inst, "AcceptNonSecureConnections", true);
+        }
+        vamt_cim_bool(inst, "MutualAuthentication", mutual[i]);
+        vamt_cim_bool(inst, "NonSecureConnectionsSupported", true);
         g_ptr_array_add(out, inst);
     }
 }

@@ -359,7 +359,8 @@ static uint32_t amthi_amt_state(AmthiRequest *r)
 /*
  * Host-based configuration over TLS (AMT 16's local ACM path): the
  * answer would be the hash of the certificate the ME presents on 16993,
- * and the ME serves no TLS yet, so it has none to offer.  Outside
+ * and the ME has no certificate store yet (tls-creds= credentials are
+ * the platform's, not a certificate it made), so none to offer.  Outside
  * pre-provisioning it is refused as AMT refuses it.
  */
 static uint32_t amthi_start_config_hbased(AmthiRequest *r)

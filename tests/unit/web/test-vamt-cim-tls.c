@@ -1,0 +1,113 @@
+/*
+ * Unit tests for the vAMT ME core's TLS as consoles see it: what
+ * AMT_TLSSettingData reports with and without the platform's TLS on
+ * 16993 (tls-creds=), and which transports the TLS port's service is for.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include <glib.h>
+#include <string.h>
+
+#include "me.h"
+#include "vamt-test-support.h"
+#include "wsman-test-env.h"
+
+#define REMOTE_TLS "// *[local-name()='AMT_TLSSettingData']" \
+    "[*[local-name()='InstanceID']='Intel(r) AMT 802.3 TLS Settings']"
+#define LOCAL_TLS "// *[local-name()='AMT_TLSSettingData']" \
+    "[*[local-name()='InstanceID']='Intel(r) AMT LMS TLS Settings']"
+
+static char *tls_value(Reply *r, const char *instance, const char *name)
+{
+    g_autofree char *expr = g_strdup_printf(
+        "string(%s/ *[local-name()='%s'])", instance, name);
+
+    return xp(r, expr);
+}
+
+static int tls_count(Reply *r, const char *instance, const char *name)
+{
+    g_autofree char *expr = g_strdup_printf("%s/ *[local-name()='%s']",
+                                            instance, name);
+
+    return xp_count(r, expr);
+}
+
+/*
+ * Without credentials no TLS is served and none is claimed; with them the
+ * remote instance is enabled beside the plain ports (AMT 16.0's way), and
+ * mutual authentication only when the credentials ask consoles for a
+ * certificate.  LME has no TLS either way; only the remote instance has
+ * AcceptNonSecureConnections (cira-tls.md A4.5).
+ */
+static void test_tls_settings(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+
+    for (int mode = 0; mode < 3; mode++) {
+        g_autoptr(Reply) all = NULL;
+        g_autofree char *enabled = NULL, *mutual = NULL, *ansc = NULL;
+        g_autofree char *local = NULL, *nscs = NULL;
+
+        e->fw.remote_tls = mode > 0;
+        e->fw.remote_tls_mutual = mode > 1;
+        all = enumerate_all(e, AMT "AMT_TLSSettingData", NULL);
+        assert_ok(all, NS_ENUM "/PullResponse");
+        g_assert_cmpint(xp_count(all, "//wsen:Items/ *"), ==, 2);
+        enabled = tls_value(all, REMOTE_TLS, "Enabled");
+        mutual = tls_value(all, REMOTE_TLS, "MutualAuthentication");
+        ansc = tls_value(all, REMOTE_TLS, "AcceptNonSecureConnections");
+        nscs = tls_value(all, REMOTE_TLS, "NonSecureConnectionsSupported");
+        local = tls_value(all, LOCAL_TLS, "Enabled");
+        g_assert_cmpstr(enabled, ==, mode ? "true" : "false");
+        g_assert_cmpstr(mutual, ==, mode > 1 ? "true" : "false");
+        g_assert_cmpstr(ansc, ==, "true");
+        g_assert_cmpstr(nscs, ==, "true");
+        g_assert_cmpstr(local, ==, "false");
+        g_assert_cmpint(tls_count(all, LOCAL_TLS,
+                                  "AcceptNonSecureConnections"), ==, 0);
+    }
+    env_free(e);
+}
+
+/*
+ * 16993 has a service only with the platform's TLS, and it is the same
+ * WS-Management as 16992's, behind TLS; 16995 has none yet
+ */
+static void test_tls_port_map(void)
+{
+    VamtTestPlatform p;
+    VamtFirmware fw;
+    VamtMe *me;
+    const VamtService *plain, *tls;
+
+    vamt_test_platform_init(&p, VAMT_POWER_ON);
+    vamt_test_firmware_init(&fw);
+    me = vamt_me_new(&fw, &vamt_test_platform_ops, &p);
+    g_assert_null(vamt_me_service(me, VAMT_PORT_WSMAN_TLS));
+
+    fw.remote_tls = true;
+    plain = vamt_me_service(me, VAMT_PORT_WSMAN);
+    tls = vamt_me_service(me, VAMT_PORT_WSMAN_TLS);
+    g_assert_nonnull(tls);
+    g_assert_true(tls->cls == plain->cls && tls->impl == plain->impl);
+    g_assert_cmpuint(tls->port, ==, VAMT_PORT_WSMAN_TLS);
+    g_assert_null(vamt_me_service(me, VAMT_PORT_REDIRECTION_TLS));
+
+    g_assert_true(vamt_port_is_tls(VAMT_PORT_WSMAN_TLS));
+    g_assert_true(vamt_port_is_tls(VAMT_PORT_REDIRECTION_TLS));
+    g_assert_false(vamt_port_is_tls(VAMT_PORT_WSMAN));
+    g_assert_false(vamt_port_is_tls(VAMT_PORT_REDIRECTION));
+    g_assert_false(vamt_port_is_tls(VAMT_PORT_VNC));
+    vamt_me_free(me);
+    vamt_test_platform_destroy(&p);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/vamt/cim/tls/settings", test_tls_settings);
+    g_test_add_func("/vamt/cim/tls/port-map", test_tls_port_map);
+    return g_test_run();
+}
