@@ -50,6 +50,8 @@ VamtInfo *vamt_query(VamtState *s)
     vamt_query_listener(&info->listeners, VAMT_PORT_VNC, s->vnc_listener);
     vamt_query_listener(&info->listeners, VAMT_PORT_REDIRECTION,
                         s->redir_listener);
+    vamt_query_listener(&info->listeners, VAMT_PORT_REDIRECTION_TLS,
+                        s->redir_tls_listener);
     vamt_query_listener(&info->listeners, VAMT_PORT_WSMAN_TLS,
                         s->tls_listener);
     vamt_query_listener(&info->listeners, VAMT_PORT_WSMAN, s->listener);

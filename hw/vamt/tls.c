@@ -52,7 +52,10 @@ bool vamt_tls_creds_realize(VamtState *s, Error **errp)
     return true;
 }
 
-/* 16993 on listen='s host, one port above 16992's (as AMT's are) */
+/*
+ * 16993 on listen='s host, one port above 16992's (as AMT's are), at
+ * once; 16995's address, three above, for when AMT listens there
+ */
 bool vamt_tls_listener_realize(VamtState *s, Error **errp)
 {
     g_autofree char *address = vamt_service_address(s->listen,
@@ -72,7 +75,10 @@ bool vamt_tls_listener_realize(VamtState *s, Error **errp)
     }
     trace_vamt_listener_open(VAMT_PORT_WSMAN_TLS, address,
                              vamt_listener_port(s->tls_listener));
-    return true;
+    s->redir_tls_address = vamt_service_address(s->listen,
+                                                VAMT_PORT_REDIRECTION_TLS,
+                                                errp);
+    return s->redir_tls_address;
 }
 
 void vamt_tls_cleanup(VamtState *s)

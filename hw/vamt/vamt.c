@@ -208,7 +208,9 @@ static void vamt_update_listener(VamtState *s, uint16_t service_port,
         return;
     }
     if (svc && !*listener) {
-        *listener = vamt_listener_new(*address, svc, NULL, &err);
+        *listener = vamt_listener_new(*address, svc,
+                                      vamt_port_is_tls(service_port) ?
+                                      s->tls_creds : NULL, &err);
         if (!*listener) {
             warn_report_err(err);
             return;
@@ -235,6 +237,8 @@ static void vamt_update_listeners(void *opaque)
 
     vamt_update_listener(s, VAMT_PORT_REDIRECTION, &s->redir_address,
                          &s->redir_listener);
+    vamt_update_listener(s, VAMT_PORT_REDIRECTION_TLS, &s->redir_tls_address,
+                         &s->redir_tls_listener);
     vamt_update_listener(s, VAMT_PORT_VNC, &s->vnc_address,
                          &s->vnc_listener);
     vamt_nic_update(s);
@@ -760,6 +764,8 @@ static void vamt_exit(PCIDevice *pd)
     vamt_tls_cleanup(s);
     g_clear_pointer(&s->redir_listener, vamt_listener_free);
     g_clear_pointer(&s->redir_address, g_free);
+    g_clear_pointer(&s->redir_tls_listener, vamt_listener_free);
+    g_clear_pointer(&s->redir_tls_address, g_free);
     g_clear_pointer(&s->vnc_listener, vamt_listener_free);
     g_clear_pointer(&s->vnc_address, g_free);
     /* writes what is pending, so before the ME goes */

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# TLS on AMT's port 16993 with the platform's credentials (tls-creds=): a
+# TLS on AMT's ports 16993 and 16995 with the platform's credentials
+# (tls-creds=): a
 # CA and a server certificate made here with openssl, a tls-creds-x509
 # object of them, and the consoles over TLS, each checking the ME's
 # certificate against that CA:
@@ -10,7 +11,10 @@
 #   amttool          Debian's, which speaks https to port 16993
 #   wsl              Debian's, in its TLS mode (its CA file for the host)
 #   wsman-messages   Open AMT's envelopes (tests/clients/wsman-messages.js)
-#   meshcommander    MeshCentral's AMT stack, CA-checked, the connect pages
+#   meshcommander    MeshCentral's AMT stack, pinning the certificate: the
+#                    connect pages
+#   meshcentral-sol  meshcmd's redirection modules on 16995, pinning it:
+#                    Serial-over-LAN with the guest's echo service
 # and the plain port beside it (AcceptNonSecureConnections), what
 # AMT_TLSSettingData says, clients that never finish a handshake or send
 # garbage, the AMT 16 cap at TLS 1.2 (the credentials' priority), and
@@ -79,9 +83,10 @@ start_vm main -serial "file:$work/main.serial" -m "$mem_mb" \
 tls_open() {
     (exec 3<>"/dev/tcp/$tls_host/16993") 2> /dev/null
 }
-check "QEMU starts with tls-creds=; the guest boots; query-vamt lists 16993 at $tls_host:16993 beside 16992" \
+check "QEMU starts with tls-creds=; the guest boots; query-vamt lists 16993 at $tls_host:16993 beside 16992, no redirection (no kt=, ider=)" \
     eval 'wait_for 60 tls_open && wait_for 60 guest_settled && state_is running &&
-          [ "$(listener_port 16993)" = 16993 ] && [ "$(listener_port 16992)" = 16992 ]'
+          [ "$(listener_port 16993)" = 16993 ] && [ "$(listener_port 16992)" = 16992 ] &&
+          [ -z "$(listener_port 16995)" ] && [ -z "$(listener_port 16994)" ]'
 
 # s_client [OPTIONS...]: openssl's handshake with the ME on 16993, the
 # ME's certificate checked against our CA and for our address
@@ -178,6 +183,7 @@ node_client_tls meshcommander "$logs/meshcommander.log" VAMT_SCENARIO=connect \
     VAMT_TLS_FINGERPRINT="$our_sha256"
 tap_merge "tls: meshcommander" "$logs/meshcommander.log" $?
 
+
 # clients that never finish a handshake, or send garbage: each takes a
 # place among the unauthenticated, the oldest are shed, and a console that
 # does its handshake is served
@@ -233,15 +239,34 @@ check "after all that, WS-Man over TLS still answers (AMT_GeneralSettings)" \
 quit_vm main
 
 # AMT 16's cap (cira-tls.md A1): TLS 1.2 only, through the credentials'
-# priority; a VM that never runs is enough for the ME's side
-start_vm amt16 -S -object "$tls_object,priority=$tls_priority:-VERS-TLS1.3" \
-    -device "vamt,addr=16.0,fw-version=$fw_version,listen=$tls_host:16992,tls-creds=tls0,admin-secret=amtpw"
+# priority; this VM has the ME's serial port (kt=on) and the guest's SOL
+# echo service, for redirection over TLS on 16995
+start_vm amt16 -serial "file:$work/amt16.serial" -m 256 \
+    -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd.gz" \
+    -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo vamt.sol=echo' \
+    -object "$tls_object,priority=$tls_priority:-VERS-TLS1.3" \
+    -device "vamt,addr=16.0,fw-version=$fw_version,listen=$tls_host:16992,tls-creds=tls0,admin-secret=amtpw,kt=on"
 wait_for 30 tls_open
 out13=$(s_client -tls1_3)
 out12=$(s_client -tls1_2)
 check "priority=...:-VERS-TLS1.3 (AMT 16): TLS 1.3 refused, TLS 1.2 served and verified" \
     eval '! grep -q "New, TLSv1.3," <<< "$out13" &&
           grep -q "New, TLSv1.2," <<< "$out12" && grep -q "Verify return code: 0" <<< "$out12"'
+check "with kt=on, query-vamt lists 16995 at $tls_host:16995 beside 16994; the guest's SOL echo service is up" \
+    eval 'wait_for 60 has "^VAMT-GUEST: SOL-TTY /dev/ttyS" &&
+          [ "$(listener_port 16995)" = 16995 ] && [ "$(listener_port 16994)" = 16994 ]'
+# Serial-over-LAN on 16995: meshcmd's modules, the certificate's SHA-1
+# pinned (a different one makes the module end the process)
+out=$(echo | timeout 10 openssl s_client -connect "$tls_host:16995" -CAfile "$ca" \
+          -verify_ip "$tls_host" -verify_return_error 2>&1)
+check "openssl s_client on 16995: the same certificate, verified" \
+    eval 'grep -q "Verify return code: 0 (ok)" <<< "$out" &&
+          [ "$(openssl x509 -noout -fingerprint -sha256 <<< "$out" 2> /dev/null | sed "s/.*=//")" = "$our_fp" ]'
+our_sha1=$(openssl x509 -noout -fingerprint -sha1 -in "$certs/server-cert.pem" | sed 's/.*=//; s/://g')
+VAMT_REDIR_HOST=$tls_host VAMT_REDIR_PORT=16995 VAMT_REDIR_TLS_FINGERPRINT=$our_sha1 \
+VAMT_PASSWORD=$password VAMT_SERIAL=$serial VAMT_NODE_MODULES=$VAMT_CACHE/node/node_modules \
+    timeout 60 node "$VAMT_REPO/tests/redir/meshcentral-sol.js" > "$logs/meshcentral-sol.log" 2>&1
+tap_merge "tls: meshcentral-sol (16995)" "$logs/meshcentral-sol.log" $?
 quit_vm amt16
 
 # configurations QEMU refuses, each with a message naming the problem

@@ -11,18 +11,23 @@
 //
 // The environment (run-meshcentral-sol.sh sets it): VAMT_REDIR_PORT,
 // VAMT_PASSWORD, VAMT_SERIAL (the guest's serial log), VAMT_NODE_MODULES;
-// VAMT_REDIR_TRACE=1 adds every console's messages as TAP comments.
+// VAMT_REDIR_TRACE=1 adds every console's messages as TAP comments.  With
+// VAMT_REDIR_TLS_FINGERPRINT (the SHA-1 of the ME's certificate, hex) the
+// module connects with TLS (16995) and pins it, as meshcmd does; the
+// host is then VAMT_REDIR_HOST.
 // Prints TAP; exits non-zero when a check fails.
 'use strict';
 
 const crypto = require('crypto');
 const fs = require('fs');
 const net = require('net');
+const tls = require('tls');
 const H = require('../clients/harness.js');
 // first: the shims must be in place before the modules load
 const { meshcentral, hex, tapWire } = require('./meshcmd-shims.js');
 
-const host = '127.0.0.1';
+const host = process.env.VAMT_REDIR_HOST || '127.0.0.1';
+const tlsFingerprint = (process.env.VAMT_REDIR_TLS_FINGERPRINT || '').toLowerCase() || null;
 const port = Number(H.env('VAMT_REDIR_PORT'));
 const user = 'admin';
 const password = H.env('VAMT_PASSWORD');
@@ -62,7 +67,7 @@ function deviceMessages(buf) {
 }
 
 // One SOL console as meshcmd's "amtterm" runs it: CreateAmtRedirect over
-// CreateAmtRemoteSol, Start(host, port, user, pass, tls=false).  We only
+// CreateAmtRemoteSol, Start(host, port, user, pass, tls, fingerprint).  We only
 // watch: the module's state callback, its data callback, and - by wrapping
 // its xxSend and socket-data entry points, which it calls through its own
 // object - the bytes it sends and receives.
@@ -77,7 +82,7 @@ class SolConsole {
         this.redir = CreateAmtRedirect(this.sol);
         this.redir.onStateChanged = (r, state) => this.states.push(state);
         this.wire = tapWire(this.redir);
-        this.redir.Start(host, port, user, pass, false);
+        this.redir.Start(host, port, user, pass, Boolean(tlsFingerprint), tlsFingerprint);
         consoles.push(this);
     }
 
@@ -126,9 +131,19 @@ function rawStartSol() {
     return new Promise((resolve) => {
         let got = Buffer.alloc(0);
         let closed = false;
-        const sock = net.createConnection({ host, port });
+        // over TLS as the module is, its certificate pinned the same
+        const sock = tlsFingerprint ?
+            tls.connect({ host, port, rejectUnauthorized: false }) :
+            net.createConnection({ host, port });
         const timer = setTimeout(() => { sock.destroy(); resolve({ got, closed }); }, 3000);
-        sock.on('connect', () => sock.write(Buffer.from('10000000534f4c20', 'hex')));
+        sock.on(tlsFingerprint ? 'secureConnect' : 'connect', () => {
+            const cert = tlsFingerprint && sock.getPeerCertificate();
+            if (cert && cert.fingerprint.split(':').join('').toLowerCase() !== tlsFingerprint) {
+                sock.destroy();
+                return;
+            }
+            sock.write(Buffer.from('10000000534f4c20', 'hex'));
+        });
         sock.on('data', (d) => { got = Buffer.concat([got, d]); });
         sock.on('error', () => {});
         sock.on('close', () => { closed = true; clearTimeout(timer); resolve({ got, closed }); });

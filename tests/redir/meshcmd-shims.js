@@ -9,7 +9,9 @@
 // meshcmd's agents/modules_meshcmd/amt-redir-duk.js (the transport) needs
 // exactly two such things on the SOL and IDE-R paths:
 // require('MD5Stream').create().syncHash(string) -> Buffer, and
-// tls.generateRandomInteger(lo, hi) for the cnonce.  (Its
+// tls.generateRandomInteger(lo, hi) for the cnonce; and with TLS (16995)
+// Duktape's checkServerIdentity, which is given the peer's certificate
+// chain as an array where node gives (hostname, certificate).  (Its
 // Buffer.prototype.substring use is on the KVM path only, and it never
 // touches a global fs, so neither is shimmed: a session reaching them
 // would be a bug worth seeing as a crash.)
@@ -30,6 +32,14 @@ Module._load = function (request, ...rest) {
     return request === 'MD5Stream' ? md5Stream : moduleLoad.call(this, request, ...rest);
 };
 tls.generateRandomInteger = (lo, hi) => crypto.randomInt(Number(lo), Number(hi) + 1);
+const tlsConnect = tls.connect;
+tls.connect = function (options, ...rest) {
+    const check = options && options.checkServerIdentity;
+    if (check) {
+        options = { ...options, checkServerIdentity: (host, cert) => check([cert]) };
+    }
+    return tlsConnect.call(this, options, ...rest);
+};
 // The modules still use new Buffer(); the warning is only noise on stderr
 process.noDeprecation = true;
 

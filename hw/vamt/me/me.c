@@ -35,6 +35,7 @@ struct VamtMe {
     VamtService wsman_service;      /* 16992 */
     VamtService wsman_tls_service;  /* 16993: the same, inside TLS */
     VamtService redir_service;      /* 16994 */
+    VamtService redir_tls_service;  /* 16995: the same, inside TLS */
     VamtService vnc_service;        /* 5900 */
     int64_t rmcp_tokens;            /* presence answers left, x RMCP_TOKEN */
     int64_t rmcp_refilled_ms;
@@ -247,6 +248,8 @@ VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
         .impl = me->redir,
         .port = VAMT_PORT_REDIRECTION,
     };
+    me->redir_tls_service = me->redir_service;
+    me->redir_tls_service.port = VAMT_PORT_REDIRECTION_TLS;
     me->vnc_service = (VamtService) {
         .cls = &vamt_redir_vnc_service_class,
         .impl = me->redir,
@@ -332,6 +335,9 @@ const VamtService *vamt_me_service(VamtMe *me, uint16_t port)
         return me->fw->remote_tls ? &me->wsman_tls_service : NULL;
     case VAMT_PORT_REDIRECTION:
         return vamt_me_redirection_listening(me) ? &me->redir_service : NULL;
+    case VAMT_PORT_REDIRECTION_TLS:
+        return me->fw->remote_tls && vamt_me_redirection_listening(me) ?
+               &me->redir_tls_service : NULL;
     case VAMT_PORT_VNC:
         /* only RFB's password guards 5900: KVM, the port and one set */
         return vamt_amt_provisioning_state(me->amt) ==

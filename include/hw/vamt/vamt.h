@@ -61,6 +61,8 @@ struct VamtState {
     struct QCryptoTLSCreds *tls_creds;
     VamtListener *redir_listener;   /* 16994, while AMT listens there */
     char *redir_address;        /* where 16994 goes: listen's host */
+    VamtListener *redir_tls_listener;   /* 16995, with tls-creds= */
+    char *redir_tls_address;    /* where 16995 goes: listen's host */
     VamtListener *vnc_listener;     /* 5900, while a console enabled it */
     char *vnc_address;          /* where 5900 goes: listen's host */
     QEMUBH *listeners_bh;       /* open/close ports after a change */

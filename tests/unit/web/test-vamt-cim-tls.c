@@ -73,7 +73,8 @@ static void test_tls_settings(void)
 
 /*
  * 16993 has a service only with the platform's TLS, and it is the same
- * WS-Management as 16992's, behind TLS; 16995 has none yet
+ * WS-Management as 16992's, behind TLS; 16995 is redirection behind TLS
+ * while AMT listens on 16994
  */
 static void test_tls_port_map(void)
 {
@@ -93,7 +94,20 @@ static void test_tls_port_map(void)
     g_assert_nonnull(tls);
     g_assert_true(tls->cls == plain->cls && tls->impl == plain->impl);
     g_assert_cmpuint(tls->port, ==, VAMT_PORT_WSMAN_TLS);
+    /* no redirection yet: neither 16994 nor 16995 */
+    g_assert_null(vamt_me_service(me, VAMT_PORT_REDIRECTION));
     g_assert_null(vamt_me_service(me, VAMT_PORT_REDIRECTION_TLS));
+    fw.redirection = VAMT_FW_REDIR_SOL;
+    vamt_me_set_admin_password(me, "P@ssw0rd");
+    plain = vamt_me_service(me, VAMT_PORT_REDIRECTION);
+    tls = vamt_me_service(me, VAMT_PORT_REDIRECTION_TLS);
+    g_assert_nonnull(plain);
+    g_assert_nonnull(tls);
+    g_assert_true(tls->cls == plain->cls && tls->impl == plain->impl);
+    g_assert_cmpuint(tls->port, ==, VAMT_PORT_REDIRECTION_TLS);
+    fw.remote_tls = false;
+    g_assert_null(vamt_me_service(me, VAMT_PORT_REDIRECTION_TLS));
+    g_assert_null(vamt_me_service(me, VAMT_PORT_WSMAN_TLS));
 
     g_assert_true(vamt_port_is_tls(VAMT_PORT_WSMAN_TLS));
     g_assert_true(vamt_port_is_tls(VAMT_PORT_REDIRECTION_TLS));

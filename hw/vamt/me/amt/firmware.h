@@ -46,9 +46,10 @@ typedef struct VamtFirmware {
     /* The platform connects out for the ME (alerts): ops->outbound_* */
     bool outbound;
     /*
-     * The platform serves TLS on a remote TLS port (16993) with
-     * credentials of its own (tls-creds=): the ME serves WS-Management
-     * behind it, and AMT_TLSSettingData says so
+     * The platform serves TLS on the remote TLS ports (16993, 16995)
+     * with credentials of its own (tls-creds=): the ME serves
+     * WS-Management and redirection behind it, and AMT_TLSSettingData
+     * says so
      */
     bool remote_tls;
     /* ... asking consoles for a client certificate (verify-peer=on) */
