@@ -2,7 +2,9 @@
  * vAMT: TLS on AMT's port 16993 with the platform's credentials
  * (tls-creds=, a QCryptoTLSCreds of QEMU's): the listener on listen='s
  * host one port above 16992, each connection a QIOChannelTLS over which
- * the ME's WS-Management runs unchanged (listener.c)
+ * the ME's WS-Management runs unchanged (listener.c).  The certificate
+ * it presents is shown to consoles (AMT_PublicKeyCertificate): its DER
+ * and names, read with GnuTLS from the credentials' directory.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -13,6 +15,78 @@
 #include "crypto/tlscreds.h"
 #include "hw/vamt/vamt.h"
 #include "trace/trace-hw_vamt.h"
+#ifdef CONFIG_GNUTLS
+#include <gnutls/x509.h>
+#endif
+
+#ifdef CONFIG_GNUTLS
+
+/* A name as AMT writes it: "C=US,O=...,CN=...", in the certificate's order */
+static char *vamt_tls_dn(gnutls_x509_dn_t dn)
+{
+    GString *out = g_string_new("");
+    gnutls_x509_ava_st ava;
+
+    for (int rdn = 0; ; rdn++) {
+        int n = 0;
+
+        while (!gnutls_x509_dn_get_rdn_ava(dn, rdn, n, &ava)) {
+            g_autofree char *oid = g_strndup((const char *)ava.oid.data,
+                                             ava.oid.size);
+
+            g_string_append_printf(out, "%s%s=%.*s", out->len ? "," : "",
+                                   gnutls_x509_dn_oid_name(oid,
+                                       GNUTLS_X509_DN_OID_RETURN_OID),
+                                   (int)ava.value.size, ava.value.data);
+            n++;
+        }
+        if (!n) {
+            return g_string_free(out, false);
+        }
+    }
+}
+
+/*
+ * The certificate the credentials present (server-cert.pem in their
+ * directory, its first certificate), for the ME to show; without one,
+ * consoles see none, and TLS is served all the same
+ */
+static void vamt_tls_read_certificate(VamtState *s, Object *creds)
+{
+    g_autofree char *dir = object_property_get_str(creds, "dir", NULL);
+    g_autofree char *path = NULL, *pem = NULL;
+    gnutls_datum_t in, der = { 0 };
+    gnutls_x509_crt_t crt;
+    gnutls_x509_dn_t subject, issuer;
+    gsize len;
+
+    path = dir ? g_build_filename(dir, "server-cert.pem", NULL) : NULL;
+    if (!path || !g_file_get_contents(path, &pem, &len, NULL) ||
+        gnutls_x509_crt_init(&crt) < 0) {
+        return;
+    }
+    in = (gnutls_datum_t) { .data = (unsigned char *)pem, .size = len };
+    if (gnutls_x509_crt_import(crt, &in, GNUTLS_X509_FMT_PEM) >= 0 &&
+        gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) >= 0 &&
+        gnutls_x509_crt_get_subject(crt, &subject) >= 0 &&
+        gnutls_x509_crt_get_issuer(crt, &issuer) >= 0) {
+        s->tls_cert = g_memdup2(der.data, der.size);
+        s->fw.remote_tls_cert = s->tls_cert;
+        s->fw.remote_tls_cert_len = der.size;
+        s->tls_subject = vamt_tls_dn(subject);
+        s->tls_issuer = vamt_tls_dn(issuer);
+        s->fw.remote_tls_subject = s->tls_subject;
+        s->fw.remote_tls_issuer = s->tls_issuer;
+    }
+    gnutls_free(der.data);
+    gnutls_x509_crt_deinit(crt);
+}
+#else
+/* No GnuTLS, no TLS credentials objects: nothing to read */
+static void vamt_tls_read_certificate(VamtState *s, Object *creds)
+{
+}
+#endif
 
 /*
  * tls-creds=: the id of a server's TLS credentials object (tls-creds-x509
@@ -49,6 +123,7 @@ bool vamt_tls_creds_realize(VamtState *s, Error **errp)
     /* consoles bring no client certificate unless asked: verify-peer=off */
     s->fw.remote_tls_mutual = object_property_get_bool(obj, "verify-peer",
                                                        NULL);
+    vamt_tls_read_certificate(s, obj);
     return true;
 }
 
@@ -88,4 +163,10 @@ void vamt_tls_cleanup(VamtState *s)
         object_unref(OBJECT(s->tls_creds));
         s->tls_creds = NULL;
     }
+    s->fw.remote_tls_cert = NULL;
+    s->fw.remote_tls_cert_len = 0;
+    s->fw.remote_tls_subject = s->fw.remote_tls_issuer = NULL;
+    g_clear_pointer(&s->tls_cert, g_free);
+    g_clear_pointer(&s->tls_subject, g_free);
+    g_clear_pointer(&s->tls_issuer, g_free);
 }

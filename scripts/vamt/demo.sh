@@ -30,6 +30,13 @@ fi
 rm -f "$demo/serial.log" "$demo/qmp.sock"
 printf '%s' "$demo_password" > "$demo/admin-password"
 chmod 600 "$demo/admin-password"
+# TLS on 16993/16995: a demo CA and a certificate for the demo's address
+tls=$demo/tls
+if ! openssl x509 -checkend 86400 -noout -in "$tls/server-cert.pem" 2> /dev/null ||
+   ! openssl x509 -noout -ext subjectAltName -in "$tls/server-cert.pem" |
+       grep -q "IP Address:$demo_address\$"; then
+    VALID_DAYS=365 "$VAMT_REPO/scripts/vamt/make-tls-certs.sh" "$tls" "$demo_address"
+fi
 
 "$QEMU_BIN" -name vamt-demo -daemonize -pidfile "$demo/qemu.pid" \
     -L "$VAMT_FW" -L /usr/share/seabios -L /usr/lib/ipxe/qemu \
@@ -44,8 +51,9 @@ chmod 600 "$demo/admin-password"
     -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd-meshcmd.gz" \
     -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo vamt.net=dhcp vamt.sol=echo vamt.meshcmd=info' \
     -object secret,id=amtpw,file="$demo/admin-password" \
+    -object tls-creds-x509,id=amttls,dir="$tls",endpoint=server,verify-peer=off,priority=NORMAL:-VERS-TLS1.0:-VERS-TLS1.1 \
     -device VGA -device qemu-xhci -device usb-tablet \
-    -device vamt,addr=16.0,kt=on,ider=on,kvm=on,listen=$demo_address:$demo_port,netdev=n0,admin-secret=amtpw
+    -device vamt,addr=16.0,kt=on,ider=on,kvm=on,listen=$demo_address:$demo_port,tls-creds=amttls,netdev=n0,admin-secret=amtpw
 
 echo "vamt: demo VM started (pid $(cat "$demo/qemu.pid")), waiting for the guest..."
 for _ in $(seq 180); do
@@ -66,6 +74,10 @@ echo
 echo "=== A console's view: amttool info over the ME's web service ==="
 AMT_PASSWORD=$demo_password timeout 30 amttool "$demo_address:$demo_port" info ||
     echo "amttool failed"
+echo
+echo "=== The same over TLS on $demo_address:$((demo_port + 1)), its certificate checked against the demo CA ==="
+AMT_PASSWORD=$demo_password PERL_LWP_SSL_CA_FILE=$tls/ca-cert.pem timeout 30 \
+    amttool "$demo_address:$((demo_port + 1))" info | head -n 4 || echo "amttool failed"
 echo
 echo "=== The same through the VM's own NIC (the guest's IP, port 16992) ==="
 AMT_PASSWORD=$demo_password timeout 30 amttool "$demo_address:$demo_nic_port" info |
@@ -94,6 +106,15 @@ and $demo_address:$((demo_nic_port + 2)) to its 16994, where the ME answers
                 VAMT_DEMO_ADDRESS=127.0.0.2 and add computer 127.0.0.2 (no TLS)
   curl:         curl --digest -u 'admin:$demo_password' -H 'Content-Type: application/soap+xml' \\
                      --data @request.xml http://$demo_address:$demo_port/wsman
+TLS (tls-creds=, the demo CA $tls/ca-cert.pem):
+  WS-Management on $demo_address:$((demo_port + 1)), redirection on $demo_address:$((demo_port + 3))
+  amttool:      PERL_LWP_SSL_CA_FILE=$tls/ca-cert.pem AMT_PASSWORD='$demo_password' amttool $demo_address:$((demo_port + 1)) info
+                (amttool speaks https to a port numbered 16993 only)
+  curl:         curl --cacert $tls/ca-cert.pem --digest -u 'admin:$demo_password' ... https://$demo_address:$((demo_port + 1))/wsman
+  wsl:          cp $tls/ca-cert.pem ./$demo_address:$((demo_port + 1)).crt  (and no WSNOSSL in ~/.wsl-config)
+                WSENDPOINT=$demo_address:$((demo_port + 1)) WSUSER=admin WSPASS='$demo_password' wsl id check
+  MeshCommander: add computer $demo_address, port $((demo_port + 1)), TLS
+  openssl:      openssl s_client -connect $demo_address:$((demo_port + 1)) -CAfile $tls/ca-cert.pem
 Guest serial console (log):  $demo/serial.log
 QMP monitor:                 $VAMT_REPO/scripts/vamt/qmp.py $demo/qmp.sock query-vamt
 In-guest agents (/dev/mei0): MKHI, AMTHI, watchdog (mei_wdt) and LME;
@@ -109,6 +130,6 @@ KVM (kvm=on, the VM's VGA):  same port: MeshCommander's (and MeshCentral's) "Rem
                              Desktop settings, then
                              vnccapture -H $demo_address -p 5900 -P 'RFB-PASSWORD' -o screen.png
                              or any VNC viewer on $demo_address::5900
-Not served yet: TLS (16993/16995), CIRA
+Not served yet: the ME's own certificate store, TLS on the NIC, CIRA
 Stop the demo VM:            $VAMT_REPO/scripts/vamt/qmp.py $demo/qmp.sock quit
 EOF2

@@ -578,10 +578,35 @@ function tlsChecked() {
         { xtlsCheck: comm.xtlsCheck, subject: cert && cert.subject });
 }
 
+// The store as MeshCentral's manager reads it (amtmanager.js
+// attemptTlsSyncEx): the four classes in one batch, all 200, and the
+// credential context's one selector naming an enumerated certificate -
+// "TLS is set up", nothing to install - which is the certificate this
+// connection was given
+async function tlsStore() {
+    const batch = await batchEnum(['AMT_PublicKeyCertificate', 'AMT_PublicPrivateKeyPair',
+        'AMT_TLSSettingData', 'AMT_TLSCredentialContext']);
+    const r = batch.responses || {};
+    const certs = (r.AMT_PublicKeyCertificate && r.AMT_PublicKeyCertificate.responses) || [];
+    const contexts = (r.AMT_TLSCredentialContext && r.AMT_TLSCredentialContext.responses) || [];
+    let id = null;
+    try { id = contexts[0].ElementInContext.ReferenceParameters.SelectorSet.Selector.Value; } catch (e) { }
+    const current = certs.find((c) => c.InstanceID === id);
+    const sha256 = current && crypto.createHash('sha256')
+        .update(Buffer.from(current.X509Certificate, 'base64')).digest('hex');
+    tap.ok(batch.status === 200 && current && sha256 === vm.tlsFingerprint &&
+           current.ReadOnlyCertificate === true,
+        'tls: the manager\'s TLS sync batch: the credential context names the certificate this connection got (read-only)',
+        { status: batch.status, contextId: id, certs: certs.map((c) => c.InstanceID), sha256 });
+}
+
 async function main() {
     try {
         await connect();
-        if (vm.tlsFingerprint) tlsChecked();
+        if (vm.tlsFingerprint) {
+            tlsChecked();
+            await tlsStore();
+        }
         await hardware();
         await pages();
         if (vm.scenario === 'connect') {

@@ -31,39 +31,21 @@ need_clients
 scratch_vm vamt-tls start_vm_cleanup
 rm -f "$logs"/qemu-*.log
 
-# A loopback address with 16992 and 16993 free: amttool speaks https only
-# to a port numbered 16993, and listen= puts TLS one above 16992
+# A loopback address with 16992 to 16995 free: amttool speaks https only
+# to a port numbered 16993, and listen= puts the other ports above 16992
 tls_host=
 for n in $(shuf -i 20-250 -n 30); do
-    if ! ss -Hltn | grep -qE "127\.0\.0\.$n:1699[23] "; then
+    if ! ss -Hltn | grep -qE "127\.0\.0\.$n:1699[2-5] "; then
         tls_host=127.0.0.$n
         break
     fi
 done
-[ -n "$tls_host" ] || tap_bail "a loopback address with ports 16992 and 16993 free"
+[ -n "$tls_host" ] || tap_bail "a loopback address with ports 16992 to 16995 free"
 
-# make_certs DIR HOST: a CA, and a server certificate for HOST (its CN and
-# an IP subjectAltName) signed by it, as tls-creds-x509 reads a directory
-make_certs() {
-    local dir=$1 host=$2
-
-    mkdir -p "$dir" &&
-    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=vAMT test CA" \
-        -addext basicConstraints=critical,CA:TRUE \
-        -addext keyUsage=critical,keyCertSign,cRLSign \
-        -keyout "$dir/ca-key.pem" -out "$dir/ca-cert.pem" 2> /dev/null &&
-    openssl req -newkey rsa:2048 -nodes -subj "/CN=$host" \
-        -keyout "$dir/server-key.pem" -out "$dir/server.csr" 2> /dev/null &&
-    openssl x509 -req -in "$dir/server.csr" -days 2 -CA "$dir/ca-cert.pem" \
-        -CAkey "$dir/ca-key.pem" -CAcreateserial -out "$dir/server-cert.pem" \
-        -extfile <(printf '%s\n' basicConstraints=critical,CA:FALSE \
-                       keyUsage=critical,digitalSignature,keyEncipherment \
-                       extendedKeyUsage=serverAuth "subjectAltName=IP:$host") \
-        2> /dev/null
-}
 certs=$work/tls
 ca=$certs/ca-cert.pem
-make_certs "$certs" "$tls_host" || tap_bail "openssl makes the test certificates"
+"$VAMT_REPO/scripts/vamt/make-tls-certs.sh" "$certs" "$tls_host" ||
+    tap_bail "openssl makes the test certificates"
 fingerprint() {     # fingerprint PEM-FILE: its SHA-256 fingerprint
     openssl x509 -noout -fingerprint -sha256 -in "$1" | sed 's/.*=//'
 }
@@ -136,6 +118,24 @@ check "AMT_TLSSettingData over TLS: the 802.3 (remote) instance Enabled, AcceptN
           [ "$(xml_value AcceptNonSecureConnections <<< "$remote")" = true ] &&
           [ "$(xml_value MutualAuthentication <<< "$remote")" = false ] &&
           [ "$(xml_value Enabled <<< "$local_tls")" = false ]'
+
+# the certificate 16993 presents, as consoles read the store
+certs_xml=$(wsman_enum AMT_PublicKeyCertificate)
+our_der=$(openssl x509 -outform der -in "$certs/server-cert.pem" | base64 -w 0)
+del=$(wsman_delete AMT_PublicKeyCertificate \
+          "$(wsman_sel InstanceID "$(xml_value InstanceID <<< "$certs_xml")")")
+check "AMT_PublicKeyCertificate: the certificate of tls-creds= (its DER, Subject CN=$tls_host, Issuer CN=vAMT test CA), read-only; Delete refused and it stays" \
+    eval '[ "$(xml_value X509Certificate <<< "$certs_xml")" = "$our_der" ] &&
+          [ "$(xml_value Subject <<< "$certs_xml")" = "CN=$tls_host" ] &&
+          [ "$(xml_value Issuer <<< "$certs_xml")" = "CN=vAMT test CA" ] &&
+          [ "$(xml_value ReadOnlyCertificate <<< "$certs_xml")" = true ] &&
+          grep -q Fault <<< "$del" &&
+          [ "$(wsman_enum AMT_PublicKeyCertificate | xml_value X509Certificate)" = "$our_der" ]'
+context=$(wsman_enum AMT_TLSCredentialContext)
+check "AMT_TLSCredentialContext names that certificate for the TLS endpoints" \
+    eval 'grep -q "AMT_PublicKeyCertificate" <<< "$context" &&
+          grep -q "$(xml_value InstanceID <<< "$certs_xml")" <<< "$context" &&
+          grep -q "TLSProtocolEndpointInstances Collection" <<< "$context"'
 
 # amttool: https to 16993, LWP checking the certificate against our CA
 amttool_out=$logs/amttool.out

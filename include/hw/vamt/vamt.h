@@ -59,6 +59,9 @@ struct VamtState {
     VamtListener *tls_listener; /* 16993, with tls-creds= */
     char *tls_creds_id;         /* tls-creds=: a server's TLS credentials */
     struct QCryptoTLSCreds *tls_creds;
+    /* the certificate it presents, as the ME shows it (fw.remote_tls_*) */
+    uint8_t *tls_cert;
+    char *tls_subject, *tls_issuer;
     VamtListener *redir_listener;   /* 16994, while AMT listens there */
     char *redir_address;        /* where 16994 goes: listen's host */
     VamtListener *redir_tls_listener;   /* 16995, with tls-creds= */

@@ -72,6 +72,76 @@ static void test_tls_settings(void)
 }
 
 /*
+ * The platform's certificate, as MeshCentral's TLS sync reads the store:
+ * one read-only certificate (its DER, subject and issuer), not deletable,
+ * and the credential context naming it by its one selector; nothing of
+ * the kind without TLS
+ */
+static void test_tls_certificate(void)
+{
+    static const uint8_t der[] = { 0x30, 0x82, 0x01, 0x0a, 0x02, 0x01, 0x7f };
+    g_autofree char *der64 = g_base64_encode(der, sizeof(der));
+    static const char cert_sel[] =
+        "<w:SelectorSet><w:Selector Name=\"InstanceID\">Intel(r) AMT "
+        "Certificate: Handle: 0</w:Selector></w:SelectorSet>";
+    Env *e = env_new(VAMT_POWER_ON);
+
+    e->fw.remote_tls_cert = der;
+    e->fw.remote_tls_cert_len = sizeof(der);
+    e->fw.remote_tls_subject = "C=US,O=vAMT,CN=127.0.0.2";
+    e->fw.remote_tls_issuer = "CN=vAMT test CA";
+    for (int tls = 0; tls < 2; tls++) {
+        g_autoptr(Reply) certs = NULL, contexts = NULL, endpoints = NULL;
+        g_autoptr(Reply) del = NULL;
+
+        e->fw.remote_tls = tls;
+        certs = enumerate_all(e, AMT "AMT_PublicKeyCertificate", NULL);
+        contexts = enumerate_all(e, AMT "AMT_TLSCredentialContext", NULL);
+        endpoints = enumerate_all(e, AMT "AMT_TLSProtocolEndpointCollection",
+                                  NULL);
+        assert_ok(certs, NS_ENUM "/PullResponse");
+        assert_ok(contexts, NS_ENUM "/PullResponse");
+        assert_ok(endpoints, NS_ENUM "/PullResponse");
+        g_assert_cmpint(xp_count(certs, "//wsen:Items/ *"), ==, tls);
+        g_assert_cmpint(xp_count(contexts, "//wsen:Items/ *"), ==, tls);
+        assert_xp(endpoints, "string(// *[local-name()='ElementName'])",
+                  "TLSProtocolEndpointInstances Collection");
+        if (!tls) {
+            continue;
+        }
+        assert_xp(certs, "string(// *[local-name()='X509Certificate'])",
+                  der64);
+        assert_xp(certs, "string(// *[local-name()='Subject'])",
+                  "C=US,O=vAMT,CN=127.0.0.2");
+        assert_xp(certs, "string(// *[local-name()='Issuer'])",
+                  "CN=vAMT test CA");
+        assert_xp(certs, "string(// *[local-name()='ReadOnlyCertificate'])",
+                  "true");
+        assert_xp(certs,
+                  "string(// *[local-name()='TrustedRootCertficate'])",
+                  "false");
+        g_assert_cmpint(xp_count(contexts, "// *[local-name()="
+                                 "'ElementInContext']// *[local-name()="
+                                 "'Selector']"), ==, 1);
+        assert_xp(contexts, "string(// *[local-name()='ElementInContext']"
+                  "// *[local-name()='Selector'][@Name='InstanceID'])",
+                  "Intel(r) AMT Certificate: Handle: 0");
+        assert_xp(contexts, "string(// *[local-name()="
+                  "'ElementProvidingContext']// *[local-name()='Selector']"
+                  "[@Name='ElementName'])",
+                  "TLSProtocolEndpointInstances Collection");
+        /* the certificate in use cannot be deleted, and stays */
+        del = wsman(e, NS_XFER "/Delete", AMT "AMT_PublicKeyCertificate",
+                    cert_sel, NULL);
+        g_assert_cmpint(del->status, ==, 400);
+        g_clear_pointer(&certs, reply_free);
+        certs = enumerate_all(e, AMT "AMT_PublicKeyCertificate", NULL);
+        g_assert_cmpint(xp_count(certs, "//wsen:Items/ *"), ==, 1);
+    }
+    env_free(e);
+}
+
+/*
  * 16993 has a service only with the platform's TLS, and it is the same
  * WS-Management as 16992's, behind TLS; 16995 is redirection behind TLS
  * while AMT listens on 16994
@@ -122,6 +192,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/vamt/cim/tls/settings", test_tls_settings);
+    g_test_add_func("/vamt/cim/tls/certificate", test_tls_certificate);
     g_test_add_func("/vamt/cim/tls/port-map", test_tls_port_map);
     return g_test_run();
 }

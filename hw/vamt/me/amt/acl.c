@@ -166,6 +166,7 @@ static const AclClassRule class_rules[] = {
     { "AMT_TLSCredentialContext",       PT_ADMIN,             PT_ADMIN },
     { "AMT_PublicKeyCertificate",       PT_ADMIN,             PT_ADMIN },
     { "AMT_PublicPrivateKeyPair",       PT_ADMIN,             PT_ADMIN },
+    { "AMT_TLSProtocolEndpointCollection", PT_ADMIN,          PT_ADMIN },
     { "AMT_EnvironmentDetectionSettingData", PT_ADMIN,        PT_ADMIN },
     { "AMT_UserInitiatedConnectionService", PT_ADMIN,         PT_ADMIN },
     { "AMT_ManagementPresenceRemoteSAP", PT_ADMIN,            PT_ADMIN },

@@ -54,6 +54,15 @@ typedef struct VamtFirmware {
     bool remote_tls;
     /* ... asking consoles for a client certificate (verify-peer=on) */
     bool remote_tls_mutual;
+    /*
+     * ... presenting this certificate (DER; NULL if not known), whose
+     * subject and issuer are as AMT writes them: "C=US,O=...,CN=...",
+     * in the certificate's order
+     */
+    const uint8_t *remote_tls_cert;
+    size_t remote_tls_cert_len;
+    const char *remote_tls_subject;
+    const char *remote_tls_issuer;
 } VamtFirmware;
 
 /*

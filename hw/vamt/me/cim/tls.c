@@ -46,18 +46,96 @@ static const VamtCimClass tls_setting_class = {
     .keys = cim_keys_instance_id, .list = tls_setting_list,
 };
 
+/*
+ * The certificate the platform's TLS presents (tls-creds=) is the one
+ * certificate, read-only (no Delete: in use), and the credential context
+ * points at it, so a console sees TLS as set up (MeshCentral's TLS sync
+ * stops there, cira-tls.md A5 step 2).  Its key is the platform's and
+ * never the ME's: no AMT_PublicPrivateKeyPair.  The ME's own store
+ * (keys, certificates consoles add) comes later.
+ */
+#define TLS_CERT_ID "Intel(r) AMT Certificate: Handle: 0"
+#define TLS_ENDPOINTS "TLSProtocolEndpointInstances Collection"
 
-CIM_EMPTY_CLASS(certificate_class, "AMT_PublicKeyCertificate", VAMT_NS_AMT,
-            cim_keys_instance_id);
+static bool tls_has_cert(VamtAmt *amt)
+{
+    const VamtFirmware *fw = vamt_amt_firmware(amt);
+
+    return fw->remote_tls && fw->remote_tls_cert_len;
+}
+
+static const VamtCimClass certificate_class;
+static void certificate_list(VamtAmt *amt, GPtrArray *out)
+{
+    const VamtFirmware *fw = vamt_amt_firmware(amt);
+    VamtCimInstance *inst;
+    g_autofree char *der = NULL;
+
+    if (!tls_has_cert(amt)) {
+        return;
+    }
+    der = g_base64_encode(fw->remote_tls_cert, fw->remote_tls_cert_len);
+    inst = vamt_cim_new(&certificate_class);
+    vamt_cim_str(inst, "ElementName", "Intel(r) AMT Certificate");
+    vamt_cim_str(inst, "InstanceID", TLS_CERT_ID);
+    vamt_cim_str(inst, "Issuer", cim_str_or_empty(fw->remote_tls_issuer));
+    vamt_cim_bool(inst, "ReadOnlyCertificate", true);
+    vamt_cim_str(inst, "Subject", cim_str_or_empty(fw->remote_tls_subject));
+    vamt_cim_bool(inst, "TrustedRootCertficate", false);
+    vamt_cim_str(inst, "X509Certificate", der);
+    g_ptr_array_add(out, inst);
+}
+
+static const VamtCimClass certificate_class = {
+    .name = "AMT_PublicKeyCertificate", .ns_prefix = VAMT_NS_AMT,
+    .keys = cim_keys_instance_id, .list = certificate_list,
+};
 
 CIM_EMPTY_CLASS(key_pair_class, "AMT_PublicPrivateKeyPair", VAMT_NS_AMT,
             cim_keys_instance_id);
 
-CIM_EMPTY_CLASS(tls_credential_class, "AMT_TLSCredentialContext", VAMT_NS_AMT,
-            NULL);
+static const VamtCimClass endpoints_class;
+static void endpoints_list(VamtAmt *amt, GPtrArray *out)
+{
+    VamtCimInstance *inst = vamt_cim_new(&endpoints_class);
 
+    vamt_cim_str(inst, "ElementName", TLS_ENDPOINTS);
+    g_ptr_array_add(out, inst);
+}
+
+static const char *const endpoints_keys[] = { "ElementName", NULL };
+static const VamtCimClass endpoints_class = {
+    .name = "AMT_TLSProtocolEndpointCollection", .ns_prefix = VAMT_NS_AMT,
+    .keys = endpoints_keys, .list = endpoints_list,
+};
+
+/* An association: keyed by its references; one selector each (A4.4) */
+static const VamtCimClass tls_credential_class;
+static void tls_credential_list(VamtAmt *amt, GPtrArray *out)
+{
+    VamtCimInstance *inst;
+    VamtCimEpr *cert, *endpoints;
+
+    if (!tls_has_cert(amt)) {
+        return;
+    }
+    cert = vamt_cim_epr_new(VAMT_NS_AMT "AMT_PublicKeyCertificate");
+    vamt_cim_epr_add(cert, "InstanceID", TLS_CERT_ID);
+    endpoints = vamt_cim_epr_new(VAMT_NS_AMT
+                                 "AMT_TLSProtocolEndpointCollection");
+    vamt_cim_epr_add(endpoints, "ElementName", TLS_ENDPOINTS);
+    inst = vamt_cim_new(&tls_credential_class);
+    vamt_cim_epr(inst, "ElementInContext", cert);
+    vamt_cim_epr(inst, "ElementProvidingContext", endpoints);
+    g_ptr_array_add(out, inst);
+}
+
+static const VamtCimClass tls_credential_class = {
+    .name = "AMT_TLSCredentialContext", .ns_prefix = VAMT_NS_AMT,
+    .list = tls_credential_list,
+};
 
 const VamtCimClass *const vamt_cim_tls_classes[] = {
     &tls_setting_class, &certificate_class, &key_pair_class,
-    &tls_credential_class, NULL,
+    &endpoints_class, &tls_credential_class, NULL,
 };
