@@ -129,27 +129,18 @@ bool vamt_tls_creds_realize(VamtState *s, Error **errp)
 
 /*
  * 16993 on listen='s host, one port above 16992's (as AMT's are), at
- * once; 16995's address, three above, for when AMT listens there
+ * once (unless the NVRAM's TLS settings closed it); 16995's address,
+ * three above, for when AMT listens there
  */
 bool vamt_tls_listener_realize(VamtState *s, Error **errp)
 {
-    g_autofree char *address = vamt_service_address(s->listen,
-                                                    VAMT_PORT_WSMAN_TLS,
-                                                    errp);
-
-    if (!address) {
+    s->tls_address = vamt_service_address(s->listen, VAMT_PORT_WSMAN_TLS,
+                                          errp);
+    if (!s->tls_address ||
+        !vamt_open_listener(s, VAMT_PORT_WSMAN_TLS, &s->tls_address,
+                            &s->tls_listener, errp)) {
         return false;
     }
-    s->tls_listener = vamt_listener_new(address,
-                                        vamt_me_service(s->me,
-                                                        VAMT_PORT_WSMAN_TLS),
-                                        s->tls_creds, errp);
-    if (!s->tls_listener) {
-        error_prepend(errp, "TLS port (16993) at %s: ", address);
-        return false;
-    }
-    trace_vamt_listener_open(VAMT_PORT_WSMAN_TLS, address,
-                             vamt_listener_port(s->tls_listener));
     s->redir_tls_address = vamt_service_address(s->listen,
                                                 VAMT_PORT_REDIRECTION_TLS,
                                                 errp);
@@ -159,6 +150,7 @@ bool vamt_tls_listener_realize(VamtState *s, Error **errp)
 void vamt_tls_cleanup(VamtState *s)
 {
     g_clear_pointer(&s->tls_listener, vamt_listener_free);
+    g_clear_pointer(&s->tls_address, g_free);
     if (s->tls_creds) {
         object_unref(OBJECT(s->tls_creds));
         s->tls_creds = NULL;

@@ -197,6 +197,35 @@ static void vamt_ider_read_done_cb(void *opaque, uint64_t tag, int status)
  * Run from a BH: a change may come from inside one of the listener's
  * own connections.
  */
+bool vamt_open_listener(VamtState *s, uint16_t service_port,
+                        char **address, VamtListener **listener,
+                        Error **errp)
+{
+    const VamtService *svc = vamt_me_service(s->me, service_port);
+
+    if (!svc || *listener) {
+        return true;
+    }
+    *listener = vamt_listener_new(*address, svc,
+                                  vamt_port_is_tls(service_port) ?
+                                  s->tls_creds : NULL, errp);
+    if (!*listener) {
+        error_prepend(errp, "AMT port %u at %s: ", service_port, *address);
+        return false;
+    }
+    trace_vamt_listener_open(service_port, *address,
+                             vamt_listener_port(*listener));
+    /* port 0: the system chose; keep that port from now on */
+    if (g_str_has_suffix(*address, ":0")) {
+        g_autofree char *host = g_strndup(*address, strlen(*address) - 2);
+
+        g_free(*address);
+        *address = g_strdup_printf("%s:%d", host,
+                                   vamt_listener_port(*listener));
+    }
+    return true;
+}
+
 /* Open or close the host socket of one service port as the ME says */
 static void vamt_update_listener(VamtState *s, uint16_t service_port,
                                  char **address, VamtListener **listener)
@@ -208,22 +237,8 @@ static void vamt_update_listener(VamtState *s, uint16_t service_port,
         return;
     }
     if (svc && !*listener) {
-        *listener = vamt_listener_new(*address, svc,
-                                      vamt_port_is_tls(service_port) ?
-                                      s->tls_creds : NULL, &err);
-        if (!*listener) {
+        if (!vamt_open_listener(s, service_port, address, listener, &err)) {
             warn_report_err(err);
-            return;
-        }
-        trace_vamt_listener_open(service_port, *address,
-                                 vamt_listener_port(*listener));
-        /* port 0: the system chose; keep that port from now on */
-        if (g_str_has_suffix(*address, ":0")) {
-            g_autofree char *host = g_strndup(*address, strlen(*address) - 2);
-
-            g_free(*address);
-            *address = g_strdup_printf("%s:%d", host,
-                                       vamt_listener_port(*listener));
         }
     } else if (!svc && *listener) {
         g_clear_pointer(listener, vamt_listener_free);
@@ -235,6 +250,11 @@ static void vamt_update_listeners(void *opaque)
 {
     VamtState *s = opaque;
 
+    /* AMT_TLSSettingData (CommitChanges) opens and closes these */
+    vamt_update_listener(s, VAMT_PORT_WSMAN, &s->wsman_address,
+                         &s->listener);
+    vamt_update_listener(s, VAMT_PORT_WSMAN_TLS, &s->tls_address,
+                         &s->tls_listener);
     vamt_update_listener(s, VAMT_PORT_REDIRECTION, &s->redir_address,
                          &s->redir_listener);
     vamt_update_listener(s, VAMT_PORT_REDIRECTION_TLS, &s->redir_tls_address,
@@ -516,7 +536,7 @@ static bool vamt_rmcp_realize(VamtState *s, Error **errp)
         return true;
     }
     s->rmcp = vamt_rmcp_socket_new(addr->u.inet.host, s->rmcp_port, s->me,
-                                   vamt_listener_port(s->listener),
+                                   MAX(vamt_listener_port(s->listener), 0),
                                    MAX(vamt_listener_port(s->tls_listener), 0),
                                    &err);
     if (s->rmcp) {
@@ -593,11 +613,10 @@ static bool vamt_me_realize(VamtState *s, Error **errp)
     s->listeners_bh = qemu_bh_new_guarded(vamt_update_listeners, s,
                                           &DEVICE(s)->mem_reentrancy_guard);
     if (s->listen) {
-        s->listener = vamt_listener_new(s->listen,
-                                        vamt_me_service(s->me,
-                                                        VAMT_PORT_WSMAN),
-                                        NULL, errp);
-        if (!s->listener) {
+        /* closed at once if the NVRAM's TLS settings refuse plain ports */
+        s->wsman_address = g_strdup(s->listen);
+        if (!vamt_open_listener(s, VAMT_PORT_WSMAN, &s->wsman_address,
+                                &s->listener, errp)) {
             return false;
         }
         if (s->tls_creds && !vamt_tls_listener_realize(s, errp)) {
@@ -761,6 +780,7 @@ static void vamt_exit(PCIDevice *pd)
     g_clear_pointer(&s->listeners_bh, qemu_bh_delete);
     g_clear_pointer(&s->rmcp, vamt_rmcp_socket_free);
     g_clear_pointer(&s->listener, vamt_listener_free);
+    g_clear_pointer(&s->wsman_address, g_free);
     vamt_tls_cleanup(s);
     g_clear_pointer(&s->redir_listener, vamt_listener_free);
     g_clear_pointer(&s->redir_address, g_free);

@@ -184,6 +184,44 @@ node_client_tls meshcommander "$logs/meshcommander.log" VAMT_SCENARIO=connect \
 tap_merge "tls: meshcommander" "$logs/meshcommander.log" $?
 
 
+# The listener matrix (cira-tls.md A2) as a console sets it over TLS:
+# AcceptNonSecureConnections false, applied at CommitChanges, closes
+# 16992 (the connection refused) and leaves 16993; true opens it again
+tls_put() {     # tls_put PROPERTIES: Put the remote AMT_TLSSettingData
+    wsman_put AMT_TLSSettingData "$(wsman_sel InstanceID 'Intel(r) AMT 802.3 TLS Settings')" \
+        "<p:ElementName>Intel(r) AMT 802.3 TLS Settings</p:ElementName><p:InstanceID>Intel(r) AMT 802.3 TLS Settings</p:InstanceID>$1"
+}
+commit() {      # commit: CommitChanges' ReturnValue
+    wsman_call AMT_SetupAndConfigurationService CommitChanges "" "" | xml_value ReturnValue
+}
+plain_open() {
+    (exec 3<>"/dev/tcp/$tls_host/16992") 2> /dev/null
+}
+put=$(tls_put '<p:Enabled>true</p:Enabled><p:AcceptNonSecureConnections>false</p:AcceptNonSecureConnections><p:MutualAuthentication>false</p:MutualAuthentication>')
+before_commit=$(plain_open && echo open || echo closed)
+rv=$(commit)
+check "Put AcceptNonSecureConnections=false: 16992 stays open until CommitChanges ($before_commit), which returns 0 ($rv) and closes it" \
+    eval 'grep -q PutResponse <<< "$put" && [ "$before_commit" = open ] && [ "$rv" = 0 ] &&
+          wait_for 5 eval "! plain_open"'
+plain=$(echo y | AMT_PASSWORD=$password timeout 30 amttool "$tls_host:16992" info 2>&1)
+info=$(echo y | AMT_PASSWORD=$password PERL_LWP_SSL_CA_FILE=$ca \
+           timeout 30 amttool "$tls_host:16993" info 2>&1)
+check "then amttool on 16992 gets nothing, on 16993 (TLS) its answer; query-vamt lists no 16992; the setting reads false" \
+    eval '! grep -q "^AMT version" <<< "$plain" && grep -qx "AMT version:  $amt_version" <<< "$info" &&
+          [ -z "$(listener_port 16992)" ] &&
+          [ "$(wsman_enum AMT_TLSSettingData | sed "s|</[a-z0-9]*:\{0,1\}AMT_TLSSettingData>|&\n|g" |
+               grep "802.3 TLS" | xml_value AcceptNonSecureConnections)" = false ]'
+local_put=$(wsman_put AMT_TLSSettingData "$(wsman_sel InstanceID 'Intel(r) AMT LMS TLS Settings')" \
+    "<p:ElementName>Intel(r) AMT LMS TLS Settings</p:ElementName><p:InstanceID>Intel(r) AMT LMS TLS Settings</p:InstanceID><p:Enabled>true</p:Enabled>")
+check "Put Enabled=true on the LMS instance is refused (no TLS toward local agents)" \
+    grep -q InvalidParameter <<< "$local_put"
+put=$(tls_put '<p:Enabled>true</p:Enabled><p:AcceptNonSecureConnections>true</p:AcceptNonSecureConnections><p:MutualAuthentication>false</p:MutualAuthentication>')
+rv=$(commit)
+plain=$(echo y | AMT_PASSWORD=$password timeout 30 amttool "$tls_host:16992" info 2>&1)
+check "Put AcceptNonSecureConnections=true and CommitChanges: 16992 answers amttool again" \
+    eval 'grep -q PutResponse <<< "$put" && [ "$rv" = 0 ] &&
+          grep -qx "AMT version:  $amt_version" <<< "$plain"'
+
 # clients that never finish a handshake, or send garbage: each takes a
 # place among the unauthenticated, the oldest are shed, and a console that
 # does its handshake is served

@@ -219,11 +219,21 @@ void vamt_me_alert_stats(VamtMe *me, VamtAlertStats *stats)
 
 /*
  * LME's channels reach the same services as every other transport, but
- * for the TLS ports: the ME has no TLS of its own on LME yet
+ * for the TLS ports (the ME has no TLS of its own on LME yet), and the
+ * remote TLS settings do not close the local plain ports
  */
 static const VamtService *me_service_for_lme(void *opaque, uint16_t port)
 {
-    return vamt_port_is_tls(port) ? NULL : vamt_me_service(opaque, port);
+    VamtMe *me = opaque;
+
+    switch (port) {
+    case VAMT_PORT_WSMAN:
+        return &me->wsman_service;
+    case VAMT_PORT_REDIRECTION:
+        return vamt_me_redirection_listening(me) ? &me->redir_service : NULL;
+    default:
+        return vamt_port_is_tls(port) ? NULL : vamt_me_service(me, port);
+    }
 }
 
 VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
@@ -327,16 +337,20 @@ bool vamt_port_is_tls(uint16_t port)
 /* The port -> service map; redirection, TLS and RFB plug in here. */
 const VamtService *vamt_me_service(VamtMe *me, uint16_t port)
 {
+    /* the remote TLS settings (A2): TLS only with the platform's credentials */
+    bool tls = vamt_amt_remote_tls_on(me->amt);
+    bool plain = vamt_amt_remote_plain_open(me->amt);
+
     switch (port) {
     case VAMT_PORT_WSMAN:
-        return &me->wsman_service;
+        return plain ? &me->wsman_service : NULL;
     case VAMT_PORT_WSMAN_TLS:
-        /* only with the platform's credentials (no certificate store yet) */
-        return me->fw->remote_tls ? &me->wsman_tls_service : NULL;
+        return tls ? &me->wsman_tls_service : NULL;
     case VAMT_PORT_REDIRECTION:
-        return vamt_me_redirection_listening(me) ? &me->redir_service : NULL;
+        return plain && vamt_me_redirection_listening(me) ?
+               &me->redir_service : NULL;
     case VAMT_PORT_REDIRECTION_TLS:
-        return me->fw->remote_tls && vamt_me_redirection_listening(me) ?
+        return tls && vamt_me_redirection_listening(me) ?
                &me->redir_tls_service : NULL;
     case VAMT_PORT_VNC:
         /* only RFB's password guards 5900: KVM, the port and one set */

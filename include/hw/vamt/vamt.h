@@ -55,8 +55,10 @@ struct VamtState {
     /* the machine the ME manages: power.c, boot.c, inventory.c */
     VamtMachine machine;
     VamtNvram *nvram;
-    VamtListener *listener;     /* 16992 */
+    VamtListener *listener;     /* 16992, unless TLS settings refuse it */
+    char *wsman_address;        /* where 16992 goes: listen= */
     VamtListener *tls_listener; /* 16993, with tls-creds= */
+    char *tls_address;          /* where 16993 goes: listen's host */
     char *tls_creds_id;         /* tls-creds=: a server's TLS credentials */
     struct QCryptoTLSCreds *tls_creds;
     /* the certificate it presents, as the ME shows it (fw.remote_tls_*) */
@@ -138,6 +140,15 @@ void vamt_outbound_closed(void *opaque, uint64_t id);
  */
 char *vamt_service_address(const char *listen, uint16_t service_port,
                            Error **errp);
+
+/*
+ * vamt.c: open the host socket of AMT port @service_port at *@address if
+ * the ME serves it now and it is not open (port 0: *@address becomes the
+ * port the system chose)
+ */
+bool vamt_open_listener(VamtState *s, uint16_t service_port,
+                        char **address, VamtListener **listener,
+                        Error **errp);
 
 /* tls.c: tls-creds= (before the ME exists), 16993's listener, cleanup */
 bool vamt_tls_creds_realize(VamtState *s, Error **errp);

@@ -120,11 +120,12 @@ static void test_provisioning_state(void)
      * byte for each (unused) agent watchdog, the (empty) host FQDN, one
      * byte for each (unused) subscription, the (empty) RFB password and
      * the NIC's static address, netmask, gateway and two DNS servers,
-     * System Defense's (empty) filters and policies and its default policy
+     * System Defense's (empty) filters and policies and its default
+     * policy, and the two remote TLS settings
      */
     blob->data[blob->len - 1 - (4 + VAMT_AMT_LSA_PASSWORD_LEN) -
                VAMT_AGENT_MAX - 4 - VAMT_SUBSCRIPTION_MAX - 4 - 5 * 4 -
-               system_defense_len - 4] =
+               system_defense_len - 4 - 2] =
         VAMT_CONTROL_MODE_NONE;
     g_assert_false(vamt_amt_load(other, blob->data, blob->len));
     g_assert_cmpuint(vamt_amt_control_mode(other), ==,

@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "amt.h"
 #include "me.h"
 #include "vamt-test-support.h"
 #include "wsman-test-env.h"
@@ -141,6 +142,91 @@ static void test_tls_certificate(void)
     env_free(e);
 }
 
+static Reply *tls_put(Env *e, const char *id, const char *props)
+{
+    g_autofree char *body = g_strdup_printf(
+        "<r:AMT_TLSSettingData xmlns:r=\"" AMT "AMT_TLSSettingData\">"
+        "<r:ElementName>%s</r:ElementName><r:InstanceID>%s</r:InstanceID>"
+        "%s</r:AMT_TLSSettingData>", id, id, props);
+    g_autofree char *sel = g_strdup_printf(
+        "<w:SelectorSet><w:Selector Name=\"InstanceID\">%s</w:Selector>"
+        "</w:SelectorSet>", id);
+
+    return wsman(e, NS_XFER "/Put", AMT "AMT_TLSSettingData", sel, body);
+}
+
+static char *remote_value(Env *e, const char *name)
+{
+    g_autoptr(Reply) all = enumerate_all(e, AMT "AMT_TLSSettingData", NULL);
+
+    return tls_value(all, REMOTE_TLS, name);
+}
+
+/*
+ * A console's Put waits for CommitChanges, then the ports follow (A2):
+ * AcceptNonSecureConnections false closes the plain ones remotely,
+ * Enabled false the TLS ones (the plain ones open again); it is kept in
+ * the saved state.  What cannot be served is refused: TLS without the
+ * platform's credentials, another MutualAuthentication than theirs, TLS
+ * on LME.
+ */
+static void test_tls_commit(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    g_autoptr(Reply) no_creds = NULL, put = NULL, commit = NULL;
+    g_autoptr(Reply) mutual = NULL, local = NULL, off = NULL, commit2 = NULL;
+    g_autoptr(GByteArray) saved = g_byte_array_new();
+    g_autofree char *ansc = NULL, *enabled = NULL;
+    VamtAmt *other;
+
+    no_creds = tls_put(e, "Intel(r) AMT 802.3 TLS Settings",
+                       "<r:Enabled>true</r:Enabled>");
+    assert_fault(no_creds, 400, "e:InvalidParameter");
+
+    e->fw.remote_tls = true;
+    put = tls_put(e, "Intel(r) AMT 802.3 TLS Settings",
+                  "<r:Enabled>true</r:Enabled>"
+                  "<r:AcceptNonSecureConnections>false"
+                  "</r:AcceptNonSecureConnections>"
+                  "<r:MutualAuthentication>false</r:MutualAuthentication>");
+    assert_ok(put, NS_XFER "/PutResponse");
+    /* not before CommitChanges */
+    g_assert_true(vamt_amt_remote_plain_open(e->amt));
+    commit = invoke(e, AMT "AMT_SetupAndConfigurationService",
+                    "CommitChanges", "");
+    assert_prop(commit, "ReturnValue", "0");
+    g_assert_false(vamt_amt_remote_plain_open(e->amt));
+    g_assert_true(vamt_amt_remote_tls_on(e->amt));
+    ansc = remote_value(e, "AcceptNonSecureConnections");
+    g_assert_cmpstr(ansc, ==, "false");
+
+    /* kept: the saved state loads with plain ports refused */
+    vamt_amt_save(e->amt, saved);
+    other = vamt_amt_new(&e->fw, &vamt_test_platform_ops, &e->fake);
+    g_assert_true(vamt_amt_load(other, saved->data, saved->len));
+    g_assert_false(vamt_amt_remote_plain_open(other));
+    vamt_amt_free(other);
+
+    mutual = tls_put(e, "Intel(r) AMT 802.3 TLS Settings",
+                     "<r:MutualAuthentication>true</r:MutualAuthentication>");
+    assert_fault(mutual, 400, "e:InvalidParameter");
+    local = tls_put(e, "Intel(r) AMT LMS TLS Settings",
+                    "<r:Enabled>true</r:Enabled>");
+    assert_fault(local, 400, "e:InvalidParameter");
+
+    off = tls_put(e, "Intel(r) AMT 802.3 TLS Settings",
+                  "<r:Enabled>false</r:Enabled>");
+    assert_ok(off, NS_XFER "/PutResponse");
+    commit2 = invoke(e, AMT "AMT_SetupAndConfigurationService",
+                     "CommitChanges", "");
+    assert_prop(commit2, "ReturnValue", "0");
+    g_assert_false(vamt_amt_remote_tls_on(e->amt));
+    g_assert_true(vamt_amt_remote_plain_open(e->amt));
+    enabled = remote_value(e, "Enabled");
+    g_assert_cmpstr(enabled, ==, "false");
+    env_free(e);
+}
+
 /*
  * 16993 has a service only with the platform's TLS, and it is the same
  * WS-Management as 16992's, behind TLS; 16995 is redirection behind TLS
@@ -175,6 +261,19 @@ static void test_tls_port_map(void)
     g_assert_nonnull(tls);
     g_assert_true(tls->cls == plain->cls && tls->impl == plain->impl);
     g_assert_cmpuint(tls->port, ==, VAMT_PORT_REDIRECTION_TLS);
+    /* AcceptNonSecureConnections false: the plain ports close remotely */
+    vamt_amt_state(vamt_me_amt(me))->tls_plain_refused = true;
+    g_assert_null(vamt_me_service(me, VAMT_PORT_WSMAN));
+    g_assert_null(vamt_me_service(me, VAMT_PORT_REDIRECTION));
+    g_assert_nonnull(vamt_me_service(me, VAMT_PORT_WSMAN_TLS));
+    g_assert_nonnull(vamt_me_service(me, VAMT_PORT_REDIRECTION_TLS));
+    /* ... unless TLS is off (Enabled false) */
+    vamt_amt_state(vamt_me_amt(me))->tls_remote_off = true;
+    g_assert_nonnull(vamt_me_service(me, VAMT_PORT_WSMAN));
+    g_assert_null(vamt_me_service(me, VAMT_PORT_WSMAN_TLS));
+    vamt_amt_state(vamt_me_amt(me))->tls_remote_off = false;
+    vamt_amt_state(vamt_me_amt(me))->tls_plain_refused = false;
+
     fw.remote_tls = false;
     g_assert_null(vamt_me_service(me, VAMT_PORT_REDIRECTION_TLS));
     g_assert_null(vamt_me_service(me, VAMT_PORT_WSMAN_TLS));
@@ -193,6 +292,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/vamt/cim/tls/settings", test_tls_settings);
     g_test_add_func("/vamt/cim/tls/certificate", test_tls_certificate);
+    g_test_add_func("/vamt/cim/tls/commit", test_tls_commit);
     g_test_add_func("/vamt/cim/tls/port-map", test_tls_port_map);
     return g_test_run();
 }

@@ -23,7 +23,7 @@
  * Older blobs still load (as not provisioned, with a new password, no
  * watchdogs, no host FQDN, no subscriptions).
  */
-#define AMT_STATE_VERSION   11
+#define AMT_STATE_VERSION   12
 
 struct VamtAmt {
     const VamtFirmware *fw;
@@ -944,6 +944,8 @@ void vamt_amt_save(VamtAmt *amt, GByteArray *out)
     blob_put_u32(out, s->nic_static_dns[1]);
     vamt_sd_state_save(out, s);
     blob_put_u32(out, s->sd_default);
+    blob_put_u8(out, s->tls_remote_off);
+    blob_put_u8(out, s->tls_plain_refused);
 }
 
 static void get_event(BlobReader *r, VamtEventRecord *e)
@@ -1101,6 +1103,10 @@ bool vamt_amt_load(VamtAmt *amt, const uint8_t *data, size_t len)
     }
     if (version >= 11) {
         s->sd_default = blob_get_u32(&r);
+    }
+    if (version >= 12) {
+        s->tls_remote_off = blob_get_u8(&r);
+        s->tls_plain_refused = blob_get_u8(&r);
     }
     /* a static address needs its netmask */
     if (s->nic_static_address && !vamt_amt_netmask_is_valid(

@@ -278,6 +278,18 @@ typedef struct VamtAmtState {
     /* in force while none is bound (..DefaultSystemDefensePolicy) */
     uint32_t sd_default;
 
+    /*
+     * AMT_TLSSettingData's remote instance, with the platform's TLS
+     * (VamtFirmware.remote_tls): Enabled false closes the TLS ports,
+     * AcceptNonSecureConnections false the plain ones (remotely); as
+     * committed (CommitChanges), and as Put since (not saved)
+     */
+    bool tls_remote_off;
+    bool tls_plain_refused;
+    bool tls_pending;
+    bool tls_remote_off_pending;
+    bool tls_plain_refused_pending;
+
     VamtBootSettings boot;
     int64_t clock_offset_s;         /* SetHighAccuracyTimeSynch */
     uint32_t last_ta0;              /* GetLowAccuracyTimeSynch's answer */
@@ -355,6 +367,15 @@ void vamt_sd_state_save(GByteArray *out, const VamtAmtState *s);
 bool vamt_sd_state_load(struct BlobReader *r, VamtAmtState *s);
 /* The policy in force on the wired port: the bound one, else the default */
 const VamtSdPolicy *vamt_sd_policy_in_force(const VamtAmtState *s);
+
+/*
+ * tls-settings.c: does a remote console find TLS (16993, 16995) served,
+ * and the plain ports (16992, 16994)?  CommitChanges applies what was
+ * Put to AMT_TLSSettingData.
+ */
+bool vamt_amt_remote_tls_on(VamtAmt *amt);
+bool vamt_amt_remote_plain_open(VamtAmt *amt);
+void vamt_amt_commit_tls(VamtAmt *amt);
 /* An IPv4 netmask AMT_EthernetPortSettings accepts (host byte order) */
 bool vamt_amt_netmask_is_valid(uint32_t netmask);
 /*

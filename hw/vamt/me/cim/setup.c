@@ -76,8 +76,10 @@ static void setup_service_list(VamtAmt *amt, GPtrArray *out)
     g_ptr_array_add(out, inst);
 }
 
+/* What was Put to AMT_TLSSettingData applies now (the ports follow) */
 static uint32_t setup_commit_changes(VamtCimCall *call)
 {
+    vamt_amt_commit_tls(call->amt);
     return PT_SUCCESS;
 }
 

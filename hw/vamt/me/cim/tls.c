@@ -10,21 +10,24 @@
 
 #include "provider.h"
 
+#define TLS_REMOTE_ID "Intel(r) AMT 802.3 TLS Settings"
+#define TLS_LOCAL_ID "Intel(r) AMT LMS TLS Settings"
+
 static const VamtCimClass tls_setting_class;
 /*
  * The remote ports (802.3: the NIC and listen=) and the local ones (LME).
- * TLS is on remotely exactly when the platform serves 16993 with its own
- * credentials (VamtFirmware.remote_tls); the plain ports stay open beside
- * it (AcceptNonSecureConnections), as AMT 16.0 keeps them.  LME has no TLS.
+ * TLS is on remotely when the platform serves 16993 with its own
+ * credentials (VamtFirmware.remote_tls) and a console has not switched
+ * it off; the plain ports stay open beside it unless a console refused
+ * them (AcceptNonSecureConnections false), as on AMT 16.0.  LME has no
+ * TLS.  What Get shows is in force; a Put waits for CommitChanges.
  */
 static void tls_setting_list(VamtAmt *amt, GPtrArray *out)
 {
-    static const char *const ids[] = {
-        "Intel(r) AMT 802.3 TLS Settings", "Intel(r) AMT LMS TLS Settings",
-    };
+    static const char *const ids[] = { TLS_REMOTE_ID, TLS_LOCAL_ID };
     const VamtFirmware *fw = vamt_amt_firmware(amt);
-    const bool enabled[] = { fw->remote_tls, false };
-    const bool mutual[] = { fw->remote_tls && fw->remote_tls_mutual, false };
+    const bool enabled[] = { vamt_amt_remote_tls_on(amt), false };
+    const bool mutual[] = { enabled[0] && fw->remote_tls_mutual, false };
 
     for (unsigned i = 0; i < G_N_ELEMENTS(ids); i++) {
         VamtCimInstance *inst = vamt_cim_new(&tls_setting_class);
@@ -33,7 +36,8 @@ static void tls_setting_list(VamtAmt *amt, GPtrArray *out)
         vamt_cim_str(inst, "ElementName", ids[i]);
         vamt_cim_bool(inst, "Enabled", enabled[i]);
         if (i == 0) {
-            vamt_cim_bool(inst, "AcceptNonSecureConnections", true);
+            vamt_cim_bool(inst, "AcceptNonSecureConnections",
+                          !vamt_amt_state(amt)->tls_plain_refused);
         }
         vamt_cim_bool(inst, "MutualAuthentication", mutual[i]);
         vamt_cim_bool(inst, "NonSecureConnectionsSupported", true);
@@ -41,9 +45,49 @@ static void tls_setting_list(VamtAmt *amt, GPtrArray *out)
     }
 }
 
+/*
+ * A console's Put, for CommitChanges: the remote instance's Enabled
+ * (only with the platform's credentials) and AcceptNonSecureConnections;
+ * MutualAuthentication is the credentials' and cannot change; the local
+ * instance cannot be enabled (no TLS on LME)
+ */
+static VamtCimStatus tls_setting_put(VamtAmt *amt, const char *user,
+                                     const VamtCimInstance *target,
+                                     xmlNode *in)
+{
+    VamtAmtState *s = vamt_amt_state(amt);
+    const VamtFirmware *fw = vamt_amt_firmware(amt);
+    bool remote = !strcmp(vamt_cim_get(target, "InstanceID"), TLS_REMOTE_ID);
+    bool enabled = remote && vamt_amt_remote_tls_on(amt);
+    bool ansc = !s->tls_plain_refused;
+    bool mutual = enabled && fw->remote_tls_mutual;
+
+    if (s->tls_pending && remote) {
+        enabled = !s->tls_remote_off_pending;
+        ansc = !s->tls_plain_refused_pending;
+    }
+    if (cim_put_bool(in, "Enabled", &enabled) ||
+        cim_put_bool(in, "AcceptNonSecureConnections", &ansc) ||
+        cim_put_bool(in, "MutualAuthentication", &mutual)) {
+        return VAMT_CIM_INVALID;
+    }
+    if (!remote) {
+        return enabled || mutual ? VAMT_CIM_INVALID : VAMT_CIM_OK;
+    }
+    if ((enabled && !fw->remote_tls) ||
+        mutual != (enabled && fw->remote_tls_mutual)) {
+        return VAMT_CIM_INVALID;
+    }
+    s->tls_pending = true;
+    s->tls_remote_off_pending = !enabled;
+    s->tls_plain_refused_pending = !ansc;
+    return VAMT_CIM_OK;
+}
+
 static const VamtCimClass tls_setting_class = {
     .name = "AMT_TLSSettingData", .ns_prefix = VAMT_NS_AMT,
     .keys = cim_keys_instance_id, .list = tls_setting_list,
+    .put = tls_setting_put,
 };
 
 /*
