@@ -97,6 +97,11 @@ bool vamt_tls_creds_realize(VamtState *s, Error **errp)
     Object *obj;
 
     if (!s->tls_creds_id) {
+        if (!s->nontls_remote) {
+            error_setg(errp, "nontls-remote=off needs tls-creds=: without "
+                       "TLS a console would find no port at all");
+            return false;
+        }
         return true;
     }
     if (!s->listen) {
@@ -120,6 +125,7 @@ bool vamt_tls_creds_realize(VamtState *s, Error **errp)
     s->tls_creds = QCRYPTO_TLS_CREDS(obj);
     object_ref(obj);
     s->fw.remote_tls = true;
+    s->fw.remote_plain_unsupported = !s->nontls_remote;
     /* consoles bring no client certificate unless asked: verify-peer=off */
     s->fw.remote_tls_mutual = object_property_get_bool(obj, "verify-peer",
                                                        NULL);

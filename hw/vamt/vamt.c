@@ -970,6 +970,7 @@ static const Property vamt_properties[] = {
     DEFINE_PROP_UINT32("fwsts6", VamtState, fwsts[5], 0),
     DEFINE_PROP_STRING("listen", VamtState, listen),
     DEFINE_PROP_STRING("tls-creds", VamtState, tls_creds_id),
+    DEFINE_PROP_BOOL("nontls-remote", VamtState, nontls_remote, true),
     DEFINE_PROP_STRING("netdev", VamtState, netdev_id),
     DEFINE_PROP_STRING("nic-address", VamtState, nic_address),
     DEFINE_PROP_STRING("nic-gateway", VamtState, nic_gateway),
@@ -1064,6 +1065,9 @@ static void vamt_class_init(ObjectClass *klass, void *data)
         "id of a tls-creds-x509 object (endpoint=server, verify-peer=off "
         "for consoles without a client certificate): WS-Management over "
         "TLS (AMT port 16993) one port above listen='s");
+    object_class_property_set_description(klass, "nontls-remote",
+        "off: no plain ports (16992, 16994) for remote consoles, TLS "
+        "always on, as CSME 16.1 and later (needs tls-creds=)");
     object_class_property_set_description(klass, "rmcp",
         "answer ASF/RMCP presence pings (console network scans) on UDP "
         "rmcp-port of the listen= host: 'auto' (default) when the port "

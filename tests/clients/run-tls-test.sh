@@ -276,23 +276,30 @@ check "after all that, WS-Man over TLS still answers (AMT_GeneralSettings)" \
     eval '[ -n "$(wsman_enum AMT_GeneralSettings | xml_value HostName)" ]'
 quit_vm main
 
-# AMT 16's cap (cira-tls.md A1): TLS 1.2 only, through the credentials'
-# priority; this VM has the ME's serial port (kt=on) and the guest's SOL
-# echo service, for redirection over TLS on 16995
+# AMT 16.1 (cira-tls.md A1, A2): TLS 1.2 only, through the credentials'
+# priority, and no plain ports for remote consoles (nontls-remote=off);
+# this VM has the ME's serial port (kt=on) and the guest's SOL echo
+# service, for redirection over TLS on 16995
 start_vm amt16 -serial "file:$work/amt16.serial" -m 256 \
     -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd.gz" \
     -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo vamt.sol=echo' \
     -object "$tls_object,priority=$tls_priority:-VERS-TLS1.3" \
-    -device "vamt,addr=16.0,fw-version=$fw_version,listen=$tls_host:16992,tls-creds=tls0,admin-secret=amtpw,kt=on"
+    -device "vamt,addr=16.0,fw-version=$fw_version,listen=$tls_host:16992,tls-creds=tls0,admin-secret=amtpw,kt=on,nontls-remote=off"
 wait_for 30 tls_open
 out13=$(s_client -tls1_3)
 out12=$(s_client -tls1_2)
 check "priority=...:-VERS-TLS1.3 (AMT 16): TLS 1.3 refused, TLS 1.2 served and verified" \
     eval '! grep -q "New, TLSv1.3," <<< "$out13" &&
           grep -q "New, TLSv1.2," <<< "$out12" && grep -q "Verify return code: 0" <<< "$out12"'
-check "with kt=on, query-vamt lists 16995 at $tls_host:16995 beside 16994; the guest's SOL echo service is up" \
+check "nontls-remote=off with kt=on: query-vamt lists 16993 and 16995 only (no 16992, 16994); the guest's SOL echo service is up" \
     eval 'wait_for 60 has "^VAMT-GUEST: SOL-TTY /dev/ttyS" &&
-          [ "$(listener_port 16995)" = 16995 ] && [ "$(listener_port 16994)" = 16994 ]'
+          [ "$(listener_port 16995)" = 16995 ] && [ "$(listener_port 16993)" = 16993 ] &&
+          [ -z "$(listener_port 16994)" ] && [ -z "$(listener_port 16992)" ] && ! plain_open'
+settings=$(wsman_enum AMT_TLSSettingData | sed 's|</[a-z0-9]*:\{0,1\}AMT_TLSSettingData>|&\n|g' | grep '802.3 TLS')
+check "and AMT_TLSSettingData says so: Enabled, NonSecureConnectionsSupported and AcceptNonSecureConnections false" \
+    eval '[ "$(xml_value Enabled <<< "$settings")" = true ] &&
+          [ "$(xml_value NonSecureConnectionsSupported <<< "$settings")" = false ] &&
+          [ "$(xml_value AcceptNonSecureConnections <<< "$settings")" = false ]'
 # Serial-over-LAN on 16995: meshcmd's modules, the certificate's SHA-1
 # pinned (a different one makes the module end the process)
 out=$(echo | timeout 10 openssl s_client -connect "$tls_host:16995" -CAfile "$ca" \
@@ -321,6 +328,9 @@ refused() {     # refused NAME PATTERN QEMU-OPTIONS...
 check "refused: tls-creds= without listen= (16993 is served on listen='s host)" \
     refused nolisten "tls-creds=tls0 needs listen=" -object "$tls_object" \
         -device "vamt,addr=16.0,tls-creds=tls0"
+check "refused: nontls-remote=off without tls-creds= (no port would be left)" \
+    refused noplain "nontls-remote=off needs tls-creds=" \
+        -device "vamt,addr=16.0,listen=127.0.0.1:0,nontls-remote=off"
 check "refused: tls-creds= naming no TLS credentials object" \
     refused nosuch "tls-creds=nosuch: no TLS credentials object" \
         -device "vamt,addr=16.0,listen=127.0.0.1:0,tls-creds=nosuch"

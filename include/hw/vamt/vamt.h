@@ -60,6 +60,7 @@ struct VamtState {
     VamtListener *tls_listener; /* 16993, with tls-creds= */
     char *tls_address;          /* where 16993 goes: listen's host */
     char *tls_creds_id;         /* tls-creds=: a server's TLS credentials */
+    bool nontls_remote;         /* nontls-remote=off: TLS ports only */
     struct QCryptoTLSCreds *tls_creds;
     /* the certificate it presents, as the ME shows it (fw.remote_tls_*) */
     uint8_t *tls_cert;

@@ -228,6 +228,42 @@ static void test_tls_commit(void)
 }
 
 /*
+ * nontls-remote=off (CSME 16.1): no plain ports remotely, TLS always on;
+ * the settings say so, and a Put that would open a plain port or switch
+ * TLS off is refused
+ */
+static void test_tls_no_plain(void)
+{
+    Env *e = env_new(VAMT_POWER_ON);
+    g_autoptr(Reply) open_plain = NULL, tls_off = NULL, same = NULL;
+    g_autofree char *nscs = NULL, *ansc = NULL, *enabled = NULL;
+
+    e->fw.remote_tls = true;
+    e->fw.remote_plain_unsupported = true;
+    g_assert_false(vamt_amt_remote_plain_open(e->amt));
+    g_assert_true(vamt_amt_remote_tls_on(e->amt));
+    nscs = remote_value(e, "NonSecureConnectionsSupported");
+    ansc = remote_value(e, "AcceptNonSecureConnections");
+    enabled = remote_value(e, "Enabled");
+    g_assert_cmpstr(nscs, ==, "false");
+    g_assert_cmpstr(ansc, ==, "false");
+    g_assert_cmpstr(enabled, ==, "true");
+    open_plain = tls_put(e, "Intel(r) AMT 802.3 TLS Settings",
+                         "<r:AcceptNonSecureConnections>true"
+                         "</r:AcceptNonSecureConnections>");
+    assert_fault(open_plain, 400, "e:InvalidParameter");
+    tls_off = tls_put(e, "Intel(r) AMT 802.3 TLS Settings",
+                      "<r:Enabled>false</r:Enabled>");
+    assert_fault(tls_off, 400, "e:InvalidParameter");
+    /* RPS's Put of what is already so is fine */
+    same = tls_put(e, "Intel(r) AMT 802.3 TLS Settings",
+                   "<r:Enabled>true</r:Enabled>"
+                   "<r:MutualAuthentication>false</r:MutualAuthentication>");
+    assert_ok(same, NS_XFER "/PutResponse");
+    env_free(e);
+}
+
+/*
  * 16993 has a service only with the platform's TLS, and it is the same
  * WS-Management as 16992's, behind TLS; 16995 is redirection behind TLS
  * while AMT listens on 16994
@@ -293,6 +329,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vamt/cim/tls/settings", test_tls_settings);
     g_test_add_func("/vamt/cim/tls/certificate", test_tls_certificate);
     g_test_add_func("/vamt/cim/tls/commit", test_tls_commit);
+    g_test_add_func("/vamt/cim/tls/no-plain", test_tls_no_plain);
     g_test_add_func("/vamt/cim/tls/port-map", test_tls_port_map);
     return g_test_run();
 }

@@ -55,6 +55,11 @@ typedef struct VamtFirmware {
     /* ... asking consoles for a client certificate (verify-peer=on) */
     bool remote_tls_mutual;
     /*
+     * ... and no plain ports for remote consoles at all, as CSME 16.1
+     * and later (nontls-remote=off): TLS is always on
+     */
+    bool remote_plain_unsupported;
+    /*
      * ... presenting this certificate (DER; NULL if not known), whose
      * subject and issuer are as AMT writes them: "C=US,O=...,CN=...",
      * in the certificate's order

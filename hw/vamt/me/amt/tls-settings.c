@@ -12,12 +12,17 @@
 
 bool vamt_amt_remote_tls_on(VamtAmt *amt)
 {
-    return vamt_amt_firmware(amt)->remote_tls &&
-           !vamt_amt_state(amt)->tls_remote_off;
+    const VamtFirmware *fw = vamt_amt_firmware(amt);
+
+    return fw->remote_tls && (fw->remote_plain_unsupported ||
+                              !vamt_amt_state(amt)->tls_remote_off);
 }
 
 bool vamt_amt_remote_plain_open(VamtAmt *amt)
 {
+    if (vamt_amt_firmware(amt)->remote_plain_unsupported) {
+        return false;
+    }
     return !vamt_amt_remote_tls_on(amt) ||
            !vamt_amt_state(amt)->tls_plain_refused;
 }

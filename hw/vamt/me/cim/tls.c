@@ -19,8 +19,9 @@ static const VamtCimClass tls_setting_class;
  * TLS is on remotely when the platform serves 16993 with its own
  * credentials (VamtFirmware.remote_tls) and a console has not switched
  * it off; the plain ports stay open beside it unless a console refused
- * them (AcceptNonSecureConnections false), as on AMT 16.0.  LME has no
- * TLS.  What Get shows is in force; a Put waits for CommitChanges.
+ * them (AcceptNonSecureConnections false), as on AMT 16.0; with
+ * nontls-remote=off there are none (CSME 16.1).  LME has no TLS.  What
+ * Get shows is in force; a Put waits for CommitChanges.
  */
 static void tls_setting_list(VamtAmt *amt, GPtrArray *out)
 {
@@ -37,10 +38,11 @@ static void tls_setting_list(VamtAmt *amt, GPtrArray *out)
         vamt_cim_bool(inst, "Enabled", enabled[i]);
         if (i == 0) {
             vamt_cim_bool(inst, "AcceptNonSecureConnections",
-                          !vamt_amt_state(amt)->tls_plain_refused);
+                          vamt_amt_remote_plain_open(amt));
         }
         vamt_cim_bool(inst, "MutualAuthentication", mutual[i]);
-        vamt_cim_bool(inst, "NonSecureConnectionsSupported", true);
+        vamt_cim_bool(inst, "NonSecureConnectionsSupported",
+                      !fw->remote_plain_unsupported);
         g_ptr_array_add(out, inst);
     }
 }
@@ -59,7 +61,7 @@ static VamtCimStatus tls_setting_put(VamtAmt *amt, const char *user,
     const VamtFirmware *fw = vamt_amt_firmware(amt);
     bool remote = !strcmp(vamt_cim_get(target, "InstanceID"), TLS_REMOTE_ID);
     bool enabled = remote && vamt_amt_remote_tls_on(amt);
-    bool ansc = !s->tls_plain_refused;
+    bool ansc = !s->tls_plain_refused && !fw->remote_plain_unsupported;
     bool mutual = enabled && fw->remote_tls_mutual;
 
     if (s->tls_pending && remote) {
@@ -76,6 +78,10 @@ static VamtCimStatus tls_setting_put(VamtAmt *amt, const char *user,
     }
     if ((enabled && !fw->remote_tls) ||
         mutual != (enabled && fw->remote_tls_mutual)) {
+        return VAMT_CIM_INVALID;
+    }
+    /* without plain ports (CSME 16.1) TLS stays on and nothing is plain */
+    if (fw->remote_plain_unsupported && (!enabled || ansc)) {
         return VAMT_CIM_INVALID;
     }
     s->tls_pending = true;
