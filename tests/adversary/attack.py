@@ -20,8 +20,10 @@ import hashlib
 import os
 import random
 import re
+import shutil
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -213,8 +215,10 @@ def read_response(s):
     return int(m.group(1)), headers, body
 
 
-def exchange(port, raw, peer=1, timeout=5.0):
+def exchange(port, raw, peer=1, timeout=5.0, tls=None):
     s = connect(port, peer, timeout)
+    if tls:
+        s = tls.wrap_socket(s)
     try:
         s.sendall(raw)
         return read_response(s)
@@ -229,14 +233,16 @@ def md5(text):
 class Digest:
     """What a console computes: one nonce, nc counting up, qop=auth."""
 
-    def __init__(self, port, user, password, peer=1):
+    def __init__(self, port, user, password, peer=1, tls=None):
         self.port, self.user, self.password = port, user, password
         self.peer = peer
+        self.tls = tls          # an ssl.SSLContext: over TLS (16993)
         self.nonce = None
         self.nc = 0
 
     def challenge(self):
-        rsp = exchange(self.port, post(b"<x/>"), peer=self.peer)
+        rsp = exchange(self.port, post(b"<x/>"), peer=self.peer,
+                       tls=self.tls)
         auth = rsp[1].get("www-authenticate", "")
         self.realm = re.search(r'realm="([^"]*)"', auth).group(1)
         self.nonce = re.search(r'nonce="([^"]*)"', auth).group(1)
@@ -267,12 +273,12 @@ class Digest:
 
     def call(self, body, **kw):
         rsp = exchange(self.port, post(body, self.header(**kw)),
-                       peer=self.peer)
+                       peer=self.peer, tls=self.tls)
         if rsp and rsp[0] == 401 and 'stale="true"' in \
                 rsp[1].get("www-authenticate", ""):
             self.challenge()
             rsp = exchange(self.port, post(body, self.header(**kw)),
-                           peer=self.peer)
+                           peer=self.peer, tls=self.tls)
         return rsp
 
 
@@ -1522,6 +1528,98 @@ def attack_kvm_many_viewers(binary):
         q.stop()
 
 
+def tls_qemu(binary):
+    """A QEMU serving 16993 with credentials made for it (tls-creds=)."""
+    certs = tempfile.mkdtemp(prefix="vamt-attack-tls-")
+    subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                 "..", "..", "scripts", "vamt",
+                                 "make-tls-certs.sh"), certs, "127.0.0.1"],
+                   check=True)
+    q = Qemu(binary, ",tls-creds=tls0", args=(
+        "-object", "tls-creds-x509,id=tls0,dir=%s,endpoint=server,"
+        "verify-peer=off,priority=NORMAL:-VERS-TLS1.0:-VERS-TLS1.1" % certs))
+    reply, _ = q.qmp.execute("query-vamt")
+    q.tls_port = [x["port"] for x in reply["return"][0]["listeners"]
+                  if x["service-port"] == 16993][0]
+    q.tls_ctx = ssl.create_default_context(cafile=os.path.join(
+        certs, "ca-cert.pem"))
+    q.tls_ctx.check_hostname = False
+    q.certs = certs
+    return q
+
+
+def attack_tls(binary):
+    """16993: handshakes never finished, garbage records, a stalled
+    request inside TLS and a reader that stops reading its answers.  The
+    ME may shed any of them (the connection caps); a console that comes
+    after them must be served."""
+    q = tls_qemu(binary)
+    held = []
+
+    def hold(make):
+        try:
+            held.append(make())
+        except OSError:         # shed by the ME to make room: allowed
+            pass
+
+    def stalled_request():
+        s = q.tls_ctx.wrap_socket(connect(q.tls_port, peer=6))
+        s.sendall(b"POST /wsman HTTP/1.1\r\nHost: x\r\n")
+        return s
+
+    def junk_sender(junk):
+        s = connect(q.tls_port, peer=5)
+        s.sendall(junk)
+        return s
+
+    try:
+        for i in range(40):         # TCP only: no ClientHello ever
+            hold(lambda: connect(q.tls_port, peer=1 + i % 4))
+        for junk in (b"\x16\x03\x03\xff\xff" + bytes(2000),
+                     b"\x17\x03\x03\x00\x10" + bytes(16),
+                     b"\x16\x03\x01\x00\x40\x01\x00\x00",   # cut short
+                     bytes(random.getrandbits(8) for _ in range(4096)),
+                     b"GET / HTTP/1.1\r\n\r\n"):
+            hold(lambda: junk_sender(junk))
+        for _ in range(6):          # a request head that never ends
+            hold(stalled_request)
+        flood = q.tls_ctx.wrap_socket(connect(q.tls_port, peer=7))
+        held.append(flood)
+        flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        flood.setblocking(False)
+        before = rss_kib(q)
+        request = post(get_identity())
+        try:
+            for _ in range(3000):   # pipelined, never reading the answers
+                try:
+                    flood.send(request)
+                except (ssl.SSLWantWriteError, BlockingIOError):
+                    time.sleep(0.001)
+        except OSError:
+            pass                    # shed, or closed for not reading
+        grown = rss_kib(q) - before
+        if not q.alive():
+            return "QEMU died"
+        rsp = Digest(q.tls_port, "admin", PASSWORD, peer=8,
+                     tls=q.tls_ctx).call(get_identity())
+        if not rsp or rsp[0] != 200:
+            return "WS-Man over TLS answered %s" % (rsp and rsp[0])
+        slow = q.qmp.execute("query-status")[1]
+        if slow > QMP_LIMIT_S:
+            return "QMP took %.0f ms" % (slow * 1000)
+        if grown > 32 * 1024:
+            return "QEMU grew by %d KiB for unread TLS answers" % grown
+        plain = Digest(q.port, "admin", PASSWORD).call(get_identity())
+        if not plain or plain[0] != 200:
+            return "the plain port answered %s" % (plain and plain[0])
+        return None
+    finally:
+        for s in held:
+            s.close()
+        q.stop()
+        shutil.rmtree(q.certs, ignore_errors=True)
+
+
 OWN_QEMU_ATTACKS = [
     ("tcp: descriptor exhaustion (nofile 48)", attack_descriptor_exhaustion),
     ("guest: 20000 random BAR0 accesses", attack_random_mmio),
@@ -1530,6 +1628,8 @@ OWN_QEMU_ATTACKS = [
     ("kvm: hostile RFB after a KVMR login", attack_kvm_hostile_rfb),
     ("kvm: a viewer that stops reading", attack_kvm_stalled_viewer),
     ("kvm: 8 viewers at once (KVMR and 5900)", attack_kvm_many_viewers),
+    ("tls: idle handshakes, garbage records, stalled readers on 16993",
+     attack_tls),
 ]
 
 

@@ -155,6 +155,15 @@ static Reply *tls_put(Env *e, const char *id, const char *props)
     return wsman(e, NS_XFER "/Put", AMT "AMT_TLSSettingData", sel, body);
 }
 
+/* CommitChanges, which applies what was Put: ReturnValue 0 */
+static void commit(Env *e)
+{
+    g_autoptr(Reply) r = invoke(e, AMT "AMT_SetupAndConfigurationService",
+                                "CommitChanges", "");
+
+    assert_prop(r, "ReturnValue", "0");
+}
+
 static char *remote_value(Env *e, const char *name)
 {
     g_autoptr(Reply) all = enumerate_all(e, AMT "AMT_TLSSettingData", NULL);
@@ -173,8 +182,8 @@ static char *remote_value(Env *e, const char *name)
 static void test_tls_commit(void)
 {
     Env *e = env_new(VAMT_POWER_ON);
-    g_autoptr(Reply) no_creds = NULL, put = NULL, commit = NULL;
-    g_autoptr(Reply) mutual = NULL, local = NULL, off = NULL, commit2 = NULL;
+    g_autoptr(Reply) no_creds = NULL, put = NULL;
+    g_autoptr(Reply) mutual = NULL, local = NULL, off = NULL;
     g_autoptr(GByteArray) saved = g_byte_array_new();
     g_autofree char *ansc = NULL, *enabled = NULL;
     VamtAmt *other;
@@ -192,9 +201,7 @@ static void test_tls_commit(void)
     assert_ok(put, NS_XFER "/PutResponse");
     /* not before CommitChanges */
     g_assert_true(vamt_amt_remote_plain_open(e->amt));
-    commit = invoke(e, AMT "AMT_SetupAndConfigurationService",
-                    "CommitChanges", "");
-    assert_prop(commit, "ReturnValue", "0");
+    commit(e);
     g_assert_false(vamt_amt_remote_plain_open(e->amt));
     g_assert_true(vamt_amt_remote_tls_on(e->amt));
     ansc = remote_value(e, "AcceptNonSecureConnections");
@@ -217,9 +224,7 @@ static void test_tls_commit(void)
     off = tls_put(e, "Intel(r) AMT 802.3 TLS Settings",
                   "<r:Enabled>false</r:Enabled>");
     assert_ok(off, NS_XFER "/PutResponse");
-    commit2 = invoke(e, AMT "AMT_SetupAndConfigurationService",
-                     "CommitChanges", "");
-    assert_prop(commit2, "ReturnValue", "0");
+    commit(e);
     g_assert_false(vamt_amt_remote_tls_on(e->amt));
     g_assert_true(vamt_amt_remote_plain_open(e->amt));
     enabled = remote_value(e, "Enabled");
