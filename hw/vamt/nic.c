@@ -22,13 +22,22 @@
 #include "platform-ops.h"
 #include "trace/trace-hw_vamt.h"
 
-/* The NIC path has no TLS yet: its TLS ports are refused (RST) */
+/*
+ * The ME's service at @port on the NIC: its TLS ports inside TLS with
+ * tls-creds= (tls-conn.c), refused (RST) without
+ */
 static const VamtService *vamt_nic_service(void *opaque, uint16_t port)
 {
     VamtState *s = opaque;
 
-    return s->me && !vamt_port_is_tls(port) ? vamt_me_service(s->me, port)
-                                             : NULL;
+    if (!s->me) {
+        return NULL;
+    }
+    if (vamt_port_is_tls(port)) {
+        return vamt_tls_service(&s->nic_tls[port != VAMT_PORT_WSMAN_TLS],
+                                vamt_me_service(s->me, port), s->tls_creds);
+    }
+    return vamt_me_service(s->me, port);
 }
 
 /* The netdev went, and our filter with it */

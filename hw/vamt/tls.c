@@ -104,9 +104,9 @@ bool vamt_tls_creds_realize(VamtState *s, Error **errp)
         }
         return true;
     }
-    if (!s->listen) {
-        error_setg(errp, "tls-creds=%s needs listen=: TLS (16993) is "
-                   "served on listen='s host only", s->tls_creds_id);
+    if (!s->listen && !s->netdev_id) {
+        error_setg(errp, "tls-creds=%s needs listen= or netdev=: TLS "
+                   "(16993, 16995) is served there", s->tls_creds_id);
         return false;
     }
     obj = object_resolve_path_component(object_get_objects_root(),

@@ -14,7 +14,7 @@ mkdir -p "$demo"
 demo_password=${VAMT_DEMO_PASSWORD:-P@ssw0rd}
 demo_port=${VAMT_DEMO_PORT:-16992}
 demo_address=${VAMT_DEMO_ADDRESS:-127.0.0.1}
-# the host port libslirp forwards to the guest's own 16992 (and +2 to
+# the host port libslirp forwards to the guest's own 16992 (+1 to 16993, +2 to
 # 16994), where the ME answers on the guest's NIC (netdev=)
 demo_nic_port=${VAMT_DEMO_NIC_PORT:-26992}
 
@@ -43,7 +43,7 @@ fi
     -machine q35 -accel tcg -m 512 -nodefaults -display none \
     -action shutdown=pause \
     -uuid 6a1e7d5c-8b2f-4c3e-9d4a-5b6c7d8e9f01 \
-    -netdev "user,id=n0,hostfwd=tcp:$demo_address:$demo_nic_port-:16992,hostfwd=tcp:$demo_address:$((demo_nic_port + 2))-:16994" \
+    -netdev "user,id=n0,hostfwd=tcp:$demo_address:$demo_nic_port-:16992,hostfwd=tcp:$demo_address:$((demo_nic_port + 1))-:16993,hostfwd=tcp:$demo_address:$((demo_nic_port + 2))-:16994" \
     -device e1000,netdev=n0,mac=52:54:00:5a:4d:01 \
     -chardev file,id=serial0,path="$demo/serial.log" \
     -serial chardev:serial0 \
@@ -115,6 +115,7 @@ TLS (tls-creds=, the demo CA $tls/ca-cert.pem):
                 WSENDPOINT=$demo_address:$((demo_port + 1)) WSUSER=admin WSPASS='$demo_password' wsl id check
   MeshCommander: add computer $demo_address, port $((demo_port + 1)), TLS
   openssl:      openssl s_client -connect $demo_address:$((demo_port + 1)) -CAfile $tls/ca-cert.pem
+  on the NIC:   the guest's 16993 is forwarded from $demo_address:$((demo_nic_port + 1)) (the same certificate)
 Guest serial console (log):  $demo/serial.log
 QMP monitor:                 $VAMT_REPO/scripts/vamt/qmp.py $demo/qmp.sock query-vamt
 In-guest agents (/dev/mei0): MKHI, AMTHI, watchdog (mei_wdt) and LME;
@@ -130,6 +131,6 @@ KVM (kvm=on, the VM's VGA):  same port: MeshCommander's (and MeshCentral's) "Rem
                              Desktop settings, then
                              vnccapture -H $demo_address -p 5900 -P 'RFB-PASSWORD' -o screen.png
                              or any VNC viewer on $demo_address::5900
-Not served yet: the ME's own certificate store, TLS on the NIC, CIRA
+Not served yet: the ME's own certificate store, CIRA
 Stop the demo VM:            $VAMT_REPO/scripts/vamt/qmp.py $demo/qmp.sock quit
 EOF2

@@ -279,12 +279,17 @@ quit_vm main
 # AMT 16.1 (cira-tls.md A1, A2): TLS 1.2 only, through the credentials'
 # priority, and no plain ports for remote consoles (nontls-remote=off);
 # this VM has the ME's serial port (kt=on) and the guest's SOL echo
-# service, for redirection over TLS on 16995
+# service, for redirection over TLS on 16995, and the ME on its NIC
+# (netdev=), reached through libslirp's hostfwd as in run-nic-test.sh
+nic_tls_port=$(free_port)
+nic_plain_port=$(free_port)
 start_vm amt16 -serial "file:$work/amt16.serial" -m 256 \
     -kernel "$VAMT_GUEST/vmlinux" -initrd "$VAMT_GUEST/initrd.gz" \
-    -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo vamt.sol=echo' \
+    -append 'console=ttyS0 quiet panic=-1 vamt.mode=demo vamt.sol=echo vamt.net=dhcp' \
+    -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$nic_tls_port-:16993,hostfwd=tcp:127.0.0.1:$nic_plain_port-:16992" \
+    -device e1000,netdev=n0 \
     -object "$tls_object,priority=$tls_priority:-VERS-TLS1.3" \
-    -device "vamt,addr=16.0,fw-version=$fw_version,listen=$tls_host:16992,tls-creds=tls0,admin-secret=amtpw,kt=on,nontls-remote=off"
+    -device "vamt,addr=16.0,fw-version=$fw_version,listen=$tls_host:16992,tls-creds=tls0,admin-secret=amtpw,kt=on,nontls-remote=off,netdev=n0"
 wait_for 30 tls_open
 out13=$(s_client -tls1_3)
 out12=$(s_client -tls1_2)
@@ -300,6 +305,47 @@ check "and AMT_TLSSettingData says so: Enabled, NonSecureConnectionsSupported an
     eval '[ "$(xml_value Enabled <<< "$settings")" = true ] &&
           [ "$(xml_value NonSecureConnectionsSupported <<< "$settings")" = false ] &&
           [ "$(xml_value AcceptNonSecureConnections <<< "$settings")" = false ]'
+# TLS on the NIC: the guest's own 16993 through hostfwd is the ME's, with
+# the same certificate (curl told the address it is for, --connect-to);
+# its plain 16992 is closed there too (nontls-remote=off)
+wait_for 60 eval 'grep -aq "^VAMT-GUEST: NET eth0 " "$serial"'
+out=$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$nic_tls_port" -CAfile "$ca" \
+          -verify_return_error 2>&1)
+identify=$(curl -s --max-time 10 --cacert "$ca" -H 'Content-Type: application/soap+xml' \
+    --connect-to "$tls_host:$nic_tls_port:127.0.0.1:$nic_tls_port" \
+    --data-binary "$identify_envelope" "https://$tls_host:$nic_tls_port/wsman")
+plain=$(curl -s --max-time 10 "http://127.0.0.1:$nic_plain_port/wsman"; echo "curl_rc=$?")
+echo "# NIC 16993: $(grep -m1 'New,' <<< "$out"); plain 16992: $(tail -n 1 <<< "$plain")"
+check "the NIC's 16993 (hostfwd to the guest's address): TLS 1.2 with the same certificate, verified; WS-Man Identify answers; its 16992 is reset" \
+    eval 'grep -q "New, TLSv1.2," <<< "$out" && grep -q "Verify return code: 0 (ok)" <<< "$out" &&
+          [ "$(openssl x509 -noout -fingerprint -sha256 <<< "$out" 2> /dev/null | sed "s/.*=//")" = "$our_fp" ] &&
+          grep -q IdentifyResponse <<< "$identify" &&
+          ! grep -q "HTTP/\|Envelope" <<< "$plain" && ! grep -qx curl_rc=0 <<< "$plain"'
+
+# hostile TLS clients on the NIC's 16993: garbage records, a ClientHello
+# cut short, idle connections, 70 KB of records before any handshake
+python3 - "$nic_tls_port" << 'EOF'
+import socket, sys
+port = int(sys.argv[1])
+held = []
+for junk in (b"\x16\x03\x03\xff\xff" + bytes(3000),
+             b"\x16\x03\x01\x00\x40\x01\x00\x00",
+             b"\x17\x03\x03\x40\x00" * 14000, b"", b"GET / HTTP/1.1\r\n\r\n"):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        s.sendall(junk)
+    except OSError:
+        pass
+    held.append(s)
+for s in held:
+    s.close()
+EOF
+identify=$(curl -s --max-time 10 --cacert "$ca" -H 'Content-Type: application/soap+xml' \
+    --connect-to "$tls_host:$nic_tls_port:127.0.0.1:$nic_tls_port" \
+    --data-binary "$identify_envelope" "https://$tls_host:$nic_tls_port/wsman")
+check "after garbage, cut-short and oversized TLS input on the NIC's 16993, Identify over it answers and QEMU lives" \
+    eval 'grep -q IdentifyResponse <<< "$identify" && kill -0 ${pids[amt16]}'
+
 # Serial-over-LAN on 16995: meshcmd's modules, the certificate's SHA-1
 # pinned (a different one makes the module end the process)
 out=$(echo | timeout 10 openssl s_client -connect "$tls_host:16995" -CAfile "$ca" \
@@ -325,8 +371,8 @@ refused() {     # refused NAME PATTERN QEMU-OPTIONS...
     sed "s/^/# $name: /" "$logs/qemu-$name.log"
     [ "$rc" != 0 ] && grep -q "$pattern" "$logs/qemu-$name.log"
 }
-check "refused: tls-creds= without listen= (16993 is served on listen='s host)" \
-    refused nolisten "tls-creds=tls0 needs listen=" -object "$tls_object" \
+check "refused: tls-creds= without listen= or netdev= (nowhere to serve TLS)" \
+    refused nolisten "tls-creds=tls0 needs listen= or netdev=" -object "$tls_object" \
         -device "vamt,addr=16.0,tls-creds=tls0"
 check "refused: nontls-remote=off without tls-creds= (no port would be left)" \
     refused noplain "nontls-remote=off needs tls-creds=" \

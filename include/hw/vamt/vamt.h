@@ -17,6 +17,7 @@
 #include "hw/vamt/nic.h"
 #include "hw/vamt/nvram-file.h"
 #include "hw/vamt/rmcp-socket.h"
+#include "hw/vamt/tls-conn.h"
 #include "hw/vamt/machine.h"
 #include "defense.h"
 #include "me.h"
@@ -62,6 +63,8 @@ struct VamtState {
     char *tls_creds_id;         /* tls-creds=: a server's TLS credentials */
     bool nontls_remote;         /* nontls-remote=off: TLS ports only */
     struct QCryptoTLSCreds *tls_creds;
+    /* the NIC endpoint's 16993 and 16995 (tls-conn.c) */
+    VamtTlsService nic_tls[2];
     /* the certificate it presents, as the ME shows it (fw.remote_tls_*) */
     uint8_t *tls_cert;
     char *tls_subject, *tls_issuer;
