@@ -110,19 +110,23 @@ static TcpConn *client_lookup(VamtTcp *tcp, uint64_t id)
     return NULL;
 }
 
-/* A local port no connection to @dst:@port uses */
+/* A local port no connection to @dst:@port uses, after the last one */
 static bool pick_local_port(VamtTcp *tcp, uint32_t dst, uint16_t port,
                             uint16_t *local)
 {
     const uint32_t span = VAMT_NET_CLIENT_PORT_LAST -
                           VAMT_NET_CLIENT_PORT_FIRST + 1;
-    uint32_t first = g_random_int_range(0, span);
 
+    if (!tcp->client_port_cursor_set) {
+        tcp->client_port_cursor = g_random_int_range(0, span);
+        tcp->client_port_cursor_set = true;
+    }
     for (uint32_t i = 0; i < span; i++) {
-        uint16_t p = VAMT_NET_CLIENT_PORT_FIRST + (first + i) % span;
+        uint32_t offset = (tcp->client_port_cursor + i) % span;
 
-        if (!tcp_lookup(tcp, dst, port, p)) {
-            *local = p;
+        if (!tcp_lookup(tcp, dst, port, VAMT_NET_CLIENT_PORT_FIRST + offset)) {
+            *local = VAMT_NET_CLIENT_PORT_FIRST + offset;
+            tcp->client_port_cursor = (offset + 1) % span;
             return true;
         }
     }

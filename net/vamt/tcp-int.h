@@ -122,6 +122,14 @@ struct VamtTcp {
     GList *conns;
     uint64_t next_serial;
     bool woken;
+    /*
+     * Where the next local port for the ME's own connections is looked
+     * for (an offset into the range, random at first): each one moves it
+     * on, so a port is not used again right after its connection ended
+     * (the peer may hold that pair in TIME-WAIT)
+     */
+    uint32_t client_port_cursor;
+    bool client_port_cursor_set;
 };
 
 int64_t tcp_now(VamtTcp *tcp);
