@@ -291,6 +291,34 @@ start_vm amt16 -serial "file:$work/amt16.serial" -m 256 \
     -object "$tls_object,priority=$tls_priority:-VERS-TLS1.3" \
     -device "vamt,addr=16.0,fw-version=$fw_version,listen=$tls_host:16992,tls-creds=tls0,admin-secret=amtpw,kt=on,nontls-remote=off,netdev=n0"
 wait_for 30 tls_open
+wait_for 60 eval 'grep -aq "^VAMT-GUEST: NET eth0 " "$work/amt16.serial"'
+# handshakes that never start, on listen= (from an address of its own,
+# below every cap) and on the NIC: the ME ends each after its 30 s; the
+# watcher prints when each saw the ME close (seconds), or "open"
+python3 - "$tls_host" "$nic_tls_port" > "$work/handshake-timeout.out" << 'EOF' &
+import socket, sys, time
+listen = socket.socket()
+listen.bind(("127.0.0.66", 0))
+listen.connect((sys.argv[1], 16993))
+nic = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
+start = time.monotonic()
+ended = {}
+while len(ended) < 2 and time.monotonic() - start < 50:
+    for name, s in (("listen", listen), ("nic", nic)):
+        if name in ended:
+            continue
+        s.settimeout(0.2)
+        try:
+            if s.recv(1) == b"":
+                ended[name] = time.monotonic() - start
+        except socket.timeout:
+            pass
+        except OSError:
+            ended[name] = time.monotonic() - start
+print(" ".join("%s=%s" % (n, "%.0f" % ended[n] if n in ended else "open")
+               for n in ("listen", "nic")), flush=True)
+EOF
+handshake_watcher=$!
 out13=$(s_client -tls1_3)
 out12=$(s_client -tls1_2)
 check "priority=...:-VERS-TLS1.3 (AMT 16): TLS 1.3 refused, TLS 1.2 served and verified" \
@@ -358,6 +386,15 @@ VAMT_REDIR_HOST=$tls_host VAMT_REDIR_PORT=16995 VAMT_REDIR_TLS_FINGERPRINT=$our_
 VAMT_PASSWORD=$password VAMT_SERIAL=$serial VAMT_NODE_MODULES=$VAMT_CACHE/node/node_modules \
     timeout 60 node "$VAMT_REPO/tests/redir/meshcentral-sol.js" > "$logs/meshcentral-sol.log" 2>&1
 tap_merge "tls: meshcentral-sol (16995)" "$logs/meshcentral-sol.log" $?
+wait "$handshake_watcher"
+read -r listen_end nic_end < "$work/handshake-timeout.out"
+echo "# handshakes never started, closed by the ME after: $listen_end $nic_end (seconds)"
+closed_after() {    # closed_after NAME=SECONDS: between 25 and 45 s
+    local t=${1#*=}
+    [[ "$t" =~ ^[0-9]+$ ]] && [ "$t" -ge 25 ] && [ "$t" -le 45 ]
+}
+check "a TLS connection whose handshake never starts is ended by the ME after its 30 s, on listen= ($listen_end) and on the NIC ($nic_end), not before" \
+    eval 'closed_after "$listen_end" && closed_after "$nic_end"'
 quit_vm amt16
 
 # configurations QEMU refuses, each with a message naming the problem
