@@ -217,6 +217,8 @@ void vamt_me_alert_stats(VamtMe *me, VamtAlertStats *stats)
     vamt_alert_sender_stats(me->alerts, stats);
 }
 
+static const VamtService *me_service(VamtMe *me, uint16_t port, bool remote);
+
 /*
  * LME's channels reach the same services as every other transport, but
  * for the TLS ports (the ME has no TLS of its own on LME yet), and the
@@ -224,16 +226,7 @@ void vamt_me_alert_stats(VamtMe *me, VamtAlertStats *stats)
  */
 static const VamtService *me_service_for_lme(void *opaque, uint16_t port)
 {
-    VamtMe *me = opaque;
-
-    switch (port) {
-    case VAMT_PORT_WSMAN:
-        return &me->wsman_service;
-    case VAMT_PORT_REDIRECTION:
-        return vamt_me_redirection_listening(me) ? &me->redir_service : NULL;
-    default:
-        return vamt_port_is_tls(port) ? NULL : vamt_me_service(me, port);
-    }
+    return me_service(opaque, port, false);
 }
 
 VamtMe *vamt_me_new(const VamtFirmware *fw, const VamtPlatformOps *ops,
@@ -334,12 +327,15 @@ bool vamt_port_is_tls(uint16_t port)
     return port == VAMT_PORT_WSMAN_TLS || port == VAMT_PORT_REDIRECTION_TLS;
 }
 
-/* The port -> service map; redirection, TLS and RFB plug in here. */
-const VamtService *vamt_me_service(VamtMe *me, uint16_t port)
+/*
+ * The port -> service map; redirection, TLS and RFB plug in here.  For a
+ * @remote transport the remote TLS settings (A2) decide the TLS and the
+ * plain ports; a local one (LME) has its plain ports and no TLS.
+ */
+static const VamtService *me_service(VamtMe *me, uint16_t port, bool remote)
 {
-    /* the remote TLS settings (A2): TLS only with the platform's credentials */
-    bool tls = vamt_amt_remote_tls_on(me->amt);
-    bool plain = vamt_amt_remote_plain_open(me->amt);
+    bool tls = remote && vamt_amt_remote_tls_on(me->amt);
+    bool plain = !remote || vamt_amt_remote_plain_open(me->amt);
 
     switch (port) {
     case VAMT_PORT_WSMAN:
@@ -360,6 +356,11 @@ const VamtService *vamt_me_service(VamtMe *me, uint16_t port)
     default:
         return NULL;
     }
+}
+
+const VamtService *vamt_me_service(VamtMe *me, uint16_t port)
+{
+    return me_service(me, port, true);
 }
 
 bool vamt_me_redirection_listening(VamtMe *me)
