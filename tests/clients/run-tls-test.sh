@@ -46,8 +46,13 @@ certs=$work/tls
 ca=$certs/ca-cert.pem
 "$VAMT_REPO/scripts/vamt/make-tls-certs.sh" "$certs" "$tls_host" ||
     tap_bail "openssl makes the test certificates"
-fingerprint() {     # fingerprint PEM-FILE: its SHA-256 fingerprint
-    openssl x509 -noout -fingerprint -sha256 -in "$1" | sed 's/.*=//'
+fingerprint() {     # fingerprint [PEM-FILE]: the SHA-256 of its (stdin's) first certificate
+    openssl x509 -noout -fingerprint -sha256 ${1:+-in "$1"} 2> /dev/null | sed 's/.*=//'
+}
+# tls_instance WHICH: of the AMT_TLSSettingData items on stdin, the one
+# whose InstanceID names WHICH (802.3, LMS)
+tls_instance() {
+    sed 's|</[a-z0-9]*:\{0,1\}AMT_TLSSettingData>|&\n|g' | grep "$1 TLS"
 }
 our_fp=$(fingerprint "$certs/server-cert.pem")
 our_sha256=$(openssl x509 -outform der -in "$certs/server-cert.pem" | sha256sum | cut -d' ' -f1)
@@ -77,7 +82,7 @@ s_client() {
         -CAfile "$ca" -verify_ip "$tls_host" -verify_return_error "$@" 2>&1
 }
 out=$(s_client -tls1_2)
-served=$(openssl x509 -noout -fingerprint -sha256 <<< "$out" 2> /dev/null | sed 's/.*=//')
+served=$(fingerprint <<< "$out")
 echo "# TLS 1.2: $(grep -m1 'Cipher is' <<< "$out")"
 check "openssl s_client -tls1_2: TLSv1.2, the certificate of tls-creds= (SHA-256 ${our_fp:0:11}...) verified against its CA" \
     eval 'grep -q "New, TLSv1.2," <<< "$out" &&
@@ -111,8 +116,8 @@ check "curl --cacert: WS-Man Identify over https://$tls_host:16993 answers (AMT 
           [ "$(xml_value ProductVersion <<< "$identify")" = "AMT ${amt_version%.*}" ]'
 port=16993 wsman_host=$tls_host wsman_ca=$ca
 settings=$(wsman_enum AMT_TLSSettingData)
-remote=$(sed 's|</[a-z0-9]*:\{0,1\}AMT_TLSSettingData>|&\n|g' <<< "$settings" | grep '802.3 TLS')
-local_tls=$(sed 's|</[a-z0-9]*:\{0,1\}AMT_TLSSettingData>|&\n|g' <<< "$settings" | grep 'LMS TLS')
+remote=$(tls_instance 802.3 <<< "$settings")
+local_tls=$(tls_instance LMS <<< "$settings")
 check "AMT_TLSSettingData over TLS: the 802.3 (remote) instance Enabled, AcceptNonSecureConnections, no mutual authentication; LMS's not enabled" \
     eval '[ "$(xml_value Enabled <<< "$remote")" = true ] &&
           [ "$(xml_value AcceptNonSecureConnections <<< "$remote")" = true ] &&
@@ -209,8 +214,8 @@ info=$(echo y | AMT_PASSWORD=$password PERL_LWP_SSL_CA_FILE=$ca \
 check "then amttool on 16992 gets nothing, on 16993 (TLS) its answer; query-vamt lists no 16992; the setting reads false" \
     eval '! grep -q "^AMT version" <<< "$plain" && grep -qx "AMT version:  $amt_version" <<< "$info" &&
           [ -z "$(listener_port 16992)" ] &&
-          [ "$(wsman_enum AMT_TLSSettingData | sed "s|</[a-z0-9]*:\{0,1\}AMT_TLSSettingData>|&\n|g" |
-               grep "802.3 TLS" | xml_value AcceptNonSecureConnections)" = false ]'
+          [ "$(wsman_enum AMT_TLSSettingData | tls_instance 802.3 |
+               xml_value AcceptNonSecureConnections)" = false ]'
 local_put=$(wsman_put AMT_TLSSettingData "$(wsman_sel InstanceID 'Intel(r) AMT LMS TLS Settings')" \
     "<p:ElementName>Intel(r) AMT LMS TLS Settings</p:ElementName><p:InstanceID>Intel(r) AMT LMS TLS Settings</p:InstanceID><p:Enabled>true</p:Enabled>")
 check "Put Enabled=true on the LMS instance is refused (no TLS toward local agents)" \
@@ -328,7 +333,7 @@ check "nontls-remote=off with kt=on: query-vamt lists 16993 and 16995 only (no 1
     eval 'wait_for 60 has "^VAMT-GUEST: SOL-TTY /dev/ttyS" &&
           [ "$(listener_port 16995)" = 16995 ] && [ "$(listener_port 16993)" = 16993 ] &&
           [ -z "$(listener_port 16994)" ] && [ -z "$(listener_port 16992)" ] && ! plain_open'
-settings=$(wsman_enum AMT_TLSSettingData | sed 's|</[a-z0-9]*:\{0,1\}AMT_TLSSettingData>|&\n|g' | grep '802.3 TLS')
+settings=$(wsman_enum AMT_TLSSettingData | tls_instance 802.3)
 check "and AMT_TLSSettingData says so: Enabled, NonSecureConnectionsSupported and AcceptNonSecureConnections false" \
     eval '[ "$(xml_value Enabled <<< "$settings")" = true ] &&
           [ "$(xml_value NonSecureConnectionsSupported <<< "$settings")" = false ] &&
@@ -346,7 +351,7 @@ plain=$(curl -s --max-time 10 "http://127.0.0.1:$nic_plain_port/wsman"; echo "cu
 echo "# NIC 16993: $(grep -m1 'New,' <<< "$out"); plain 16992: $(tail -n 1 <<< "$plain")"
 check "the NIC's 16993 (hostfwd to the guest's address): TLS 1.2 with the same certificate, verified; WS-Man Identify answers; its 16992 is reset" \
     eval 'grep -q "New, TLSv1.2," <<< "$out" && grep -q "Verify return code: 0 (ok)" <<< "$out" &&
-          [ "$(openssl x509 -noout -fingerprint -sha256 <<< "$out" 2> /dev/null | sed "s/.*=//")" = "$our_fp" ] &&
+          [ "$(fingerprint <<< "$out")" = "$our_fp" ] &&
           grep -q IdentifyResponse <<< "$identify" &&
           ! grep -q "HTTP/\|Envelope" <<< "$plain" && ! grep -qx curl_rc=0 <<< "$plain"'
 
@@ -380,7 +385,7 @@ out=$(echo | timeout 10 openssl s_client -connect "$tls_host:16995" -CAfile "$ca
           -verify_ip "$tls_host" -verify_return_error 2>&1)
 check "openssl s_client on 16995: the same certificate, verified" \
     eval 'grep -q "Verify return code: 0 (ok)" <<< "$out" &&
-          [ "$(openssl x509 -noout -fingerprint -sha256 <<< "$out" 2> /dev/null | sed "s/.*=//")" = "$our_fp" ]'
+          [ "$(fingerprint <<< "$out")" = "$our_fp" ]'
 our_sha1=$(openssl x509 -noout -fingerprint -sha1 -in "$certs/server-cert.pem" | sed 's/.*=//; s/://g')
 VAMT_REDIR_HOST=$tls_host VAMT_REDIR_PORT=16995 VAMT_REDIR_TLS_FINGERPRINT=$our_sha1 \
 VAMT_PASSWORD=$password VAMT_SERIAL=$serial VAMT_NODE_MODULES=$VAMT_CACHE/node/node_modules \
